@@ -1,0 +1,77 @@
+"""tracklog: a self-hosted experiment tracker.
+
+    import tracklog
+    with tracklog.init(project="demo", config={"lr": 1e-3}) as run:
+        run.log({"loss": 0.5})
+
+Heavy modules (SQLAlchemy, numpy, pandas) load on first use, so ``import tracklog`` stays light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tracklog.errors import (
+    AlreadyExistsError,
+    FilterSyntaxError,
+    InvalidTypeError,
+    InvalidValueError,
+    NotFoundError,
+    RunFinishedError,
+    StoreError,
+    TracklogError,
+)
+
+if TYPE_CHECKING:
+    from tracklog.sdk.api import Api
+    from tracklog.sdk.fluent import finish, init, log, set_tracking_uri
+    from tracklog.sdk.run import Run
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AlreadyExistsError",
+    "Api",
+    "FilterSyntaxError",
+    "InvalidTypeError",
+    "InvalidValueError",
+    "NotFoundError",
+    "Run",
+    "RunFinishedError",
+    "StoreError",
+    "TracklogError",
+    "config",
+    "finish",
+    "get_tracking_uri",
+    "init",
+    "log",
+    "run",
+    "set_tracking_uri",
+    "summary",
+]
+
+_LAZY = {
+    "Api": "tracklog.sdk.api",
+    "Run": "tracklog.sdk.run",
+    "init": "tracklog.sdk.fluent",
+    "log": "tracklog.sdk.fluent",
+    "finish": "tracklog.sdk.fluent",
+    "set_tracking_uri": "tracklog.sdk.fluent",
+    "get_tracking_uri": "tracklog.sdk.fluent",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the SDK on first use; ``run``, ``config`` and ``summary`` follow the current run."""
+    import importlib
+
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in ("run", "config", "summary"):
+        from tracklog.sdk.fluent import current_run
+
+        run = current_run()
+        if name == "run" or run is None:
+            return run
+        return getattr(run, name)
+    raise AttributeError(f"module 'tracklog' has no attribute {name!r}")

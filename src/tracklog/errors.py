@@ -1,0 +1,49 @@
+"""Exception classes raised by every layer of tracklog.
+
+Each error derives from :class:`TracklogError`; validation errors also derive from the built-in
+exception a Python user would expect (``ValueError`` or ``TypeError``), so ordinary ``except``
+clauses keep working.
+"""
+
+from __future__ import annotations
+
+
+class TracklogError(Exception):
+    """Base class of every error tracklog raises on purpose."""
+
+
+class InvalidValueError(TracklogError, ValueError):
+    """A name, key, value or argument was rejected; the message names what was wrong."""
+
+
+class InvalidTypeError(TracklogError, TypeError):
+    """A value had a type tracklog cannot store; the message names the key."""
+
+
+class NotFoundError(TracklogError, LookupError):
+    """A run, project or file that does not exist was asked for."""
+
+
+class AlreadyExistsError(TracklogError):
+    """Something that must be unique exists already."""
+
+
+class StoreError(TracklogError):
+    """The store could not be opened or written."""
+
+
+class RunFinishedError(TracklogError, RuntimeError):
+    """A run was used after ``finish()``."""
+
+
+class FilterSyntaxError(InvalidValueError):
+    """A search filter or order-by clause could not be parsed.
+
+    ``position`` is the 0-based offset of the bad token in ``text``.
+    """
+
+    def __init__(self, message: str, text: str, position: int) -> None:
+        pointer = " " * position + "^"
+        super().__init__(f"{message}\n  {text}\n  {pointer}")
+        self.text = text
+        self.position = position

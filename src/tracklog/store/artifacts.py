@@ -1,0 +1,98 @@
+"""Run files through fsspec, with every path confined to its run's root."""
+
+from __future__ import annotations
+
+import posixpath
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tracklog.errors import InvalidValueError, NotFoundError
+from tracklog.store.records import FileInfo
+
+
+def safe_relpath(path: str) -> str:
+    """Validate a path inside a run's artifacts; return it normalised.
+
+    Absolute paths, drive letters, backslashes, ``..`` segments and NUL bytes are refused, so
+    nothing can be written or read outside the run's root.
+    """
+    if not isinstance(path, str) or not path.strip():
+        raise InvalidValueError(f"artifact path must be a non-empty string, got {path!r}")
+    if "\x00" in path or "\\" in path:
+        raise InvalidValueError(f"artifact path {path!r} contains a NUL or backslash")
+    if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+        raise InvalidValueError(f"artifact path {path!r} must be relative to the run's root")
+    parts = path.split("/")
+    if ".." in parts:
+        raise InvalidValueError(f"artifact path {path!r} must not contain '..'")
+    norm = posixpath.normpath(path)
+    if norm in (".", ""):
+        raise InvalidValueError(f"artifact path {path!r} names no file")
+    return norm
+
+
+class ArtifactRepository:
+    """Files of runs under one root (a local folder now; any fsspec URL later)."""
+
+    def __init__(self, root: str) -> None:
+        import fsspec
+
+        self.root = root.rstrip("/")
+        self.fs: Any = fsspec.core.url_to_fs(self.root)[0]
+
+    def run_root(self, experiment_id: int, run_id: str) -> str:
+        """The artifact URI recorded for a new run."""
+        return f"{self.root}/{experiment_id}/{run_id}"
+
+    def _base(self, run_root: str) -> str:
+        import fsspec
+
+        return fsspec.core.url_to_fs(run_root)[1]
+
+    def _full(self, run_root: str, relpath: str) -> str:
+        return f"{self._base(run_root)}/{safe_relpath(relpath)}"
+
+    def upload(self, run_root: str, source: Path, dest: str) -> list[FileInfo]:
+        """Copy a local file or folder to ``dest`` inside the run; return what was stored.
+
+        Symbolic links in a folder are followed only if they stay inside that folder.
+        """
+        if not source.exists():
+            raise NotFoundError(f"artifact source {str(source)!r} does not exist")
+        dest = safe_relpath(dest)
+        if source.is_file():
+            files = [(source, dest)]
+        else:
+            top = source.resolve()
+            files = []
+            for item in sorted(source.rglob("*")):
+                if item.is_dir() or (item.is_symlink() and not item.resolve().is_relative_to(top)):
+                    continue
+                files.append((item, f"{dest}/{item.relative_to(source).as_posix()}"))
+        stored = []
+        for src, rel in files:
+            target = self._full(run_root, rel)
+            self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
+            with open(src, "rb") as fin, self.fs.open(target, "wb") as fout:
+                shutil.copyfileobj(fin, fout, 1 << 20)
+            stored.append(FileInfo(rel, src.stat().st_size))
+        return stored
+
+    def download(self, run_root: str, relpath: str, dest: Path) -> Path:
+        """Copy one stored file (or folder) to the local path ``dest``; return that path."""
+        full = self._full(run_root, relpath)
+        if not self.fs.exists(full):
+            raise NotFoundError(f"the run has no artifact {relpath!r}")
+        if self.fs.isdir(full):
+            self.fs.get(full, str(dest), recursive=True)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self.fs.get(full, str(dest))
+        return dest
+
+    def delete_run(self, run_root: str) -> None:
+        """Remove every file of a run (used when deleted runs are purged)."""
+        base = self._base(run_root)
+        if self.fs.exists(base):
+            self.fs.rm(base, recursive=True)

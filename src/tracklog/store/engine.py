@@ -1,0 +1,115 @@
+"""SQLAlchemy engines for SQLite and PostgreSQL with tracklog's connection settings.
+
+SQLite runs in WAL mode with a busy timeout so that several processes can log into one file at
+once. Write transactions use ``BEGIN IMMEDIATE``: a deferred transaction that reads and then
+writes can fail with "database is locked" without waiting, an immediate one waits its turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracklog.errors import StoreError
+from tracklog.store.location import StoreLocation
+
+BUSY_TIMEOUT_MS = 60_000
+_WRITE = "tracklog_write"
+
+
+def open_engine(location: StoreLocation) -> Engine:
+    """Create the engine for ``location``; raises :class:`StoreError` if it cannot connect."""
+    path = location.sqlite_path
+    try:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(
+                location.db_url,
+                connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            )
+            _configure_sqlite(engine)
+        else:
+            engine = create_engine(location.db_url, pool_pre_ping=True)
+        with engine.connect():
+            pass
+    except (SQLAlchemyError, OSError, ImportError) as exc:
+        raise StoreError(f"cannot open store {_redact(location.db_url)}: {exc}") from exc
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # The driver's own transaction handling is off; "begin" below issues BEGIN itself.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA journal_mode = WAL")
+        # NORMAL in WAL mode is durable against a killed process (not against power loss).
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a write transaction, committed on success, rolled back on error."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a read transaction (one consistent snapshot)."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    update: list[str],
+    where: Any = None,
+) -> None:
+    """INSERT ``rows`` into ``table``; on a conflict on ``keys`` update the ``update`` columns.
+
+    ``where`` (a condition on ``table``) limits which existing rows are updated.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table)
+    if update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=keys,
+            set_={col: stmt.excluded[col] for col in update},
+            where=where,
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
+    conn.execute(stmt, rows)
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a database URL before it goes into a message."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest and ":" in rest.split("@", 1)[0]:
+        user = rest.split("@", 1)[0].split(":", 1)[0]
+        rest = f"{user}:***@{rest.split('@', 1)[1]}"
+    return f"{scheme}{sep}{rest}"

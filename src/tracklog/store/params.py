@@ -1,0 +1,47 @@
+"""Config as nested JSON plus a flattened, typed view (``optimizer.lr`` → text and number)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from tracklog.store import validation
+
+
+def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested dicts with '.' (``{"a": {"b": 1}}`` → ``{"a.b": 1}``); lists stay whole."""
+    out: dict[str, Any] = {}
+    for k, v in config.items():
+        full = f"{prefix}{k}"
+        if isinstance(v, Mapping) and v:
+            out.update(flatten(v, full + "."))
+        else:
+            out[full] = v
+    return out
+
+
+def merge(base: dict[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``updates`` into a copy of ``base`` (dicts merge, anything else replaces)."""
+    out = dict(base)
+    for k, v in updates.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def param_row(run_id: str, key: str, value: Any) -> dict[str, Any]:
+    """The ``params`` row of one flattened config entry: its text and, for numbers, its value."""
+    validation.key(key, "config key")
+    text = value if isinstance(value, str) else validation.dumps(value)
+    if len(text) > validation.MAX_PARAM_VALUE:
+        raise validation.InvalidValueError(
+            f"config key {key!r}: value is longer than {validation.MAX_PARAM_VALUE} characters"
+        )
+    number = (
+        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    )
+    if number is not None and number != number:  # NaN: no numeric view (SQLite cannot hold it)
+        number = None
+    return {"run_id": run_id, "key": key, "value": text, "value_num": number}

@@ -1,0 +1,57 @@
+"""Plain data objects the store returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """A project (MLflow: experiment) with its run count and last activity (ms)."""
+
+    id: int
+    name: str
+    run_count: int
+    last_activity: int | None
+    lifecycle_stage: str = "active"
+
+
+@dataclass
+class RunRecord:
+    """Everything the store knows about one run, but its metric points and files."""
+
+    id: str
+    project: str
+    experiment_id: int
+    name: str
+    status: str
+    start_time: int
+    end_time: int | None
+    user: str | None
+    host: str | None
+    group: str | None
+    job_type: str | None
+    notes: str | None
+    exit_code: int | None
+    error: str | None
+    lifecycle_stage: str
+    artifact_uri: str
+    config: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+    metric_defs: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def duration_ms(self) -> int | None:
+        """Wall time from start to end (None while running)."""
+        return None if self.end_time is None else self.end_time - self.start_time
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A file in a run's artifacts: path relative to the run's root, size in bytes."""
+
+    path: str
+    size: int

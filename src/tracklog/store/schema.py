@@ -1,0 +1,172 @@
+"""The tables of a tracklog store (SQLAlchemy Core), shared by SQLite and PostgreSQL.
+
+Times are integer milliseconds since the epoch. Metric points are not rows here: they live in
+compressed columnar chunks (``metric_chunks``, see :mod:`tracklog.store.codec`), with one
+``metric_series`` row per (run, key, context) holding the series' running statistics.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+RUN_ID = String(32)
+KEY = String(250)
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("artifact_location", Text, nullable=False),
+    Column("lifecycle_stage", String(16), nullable=False, default="active"),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", RUN_ID, primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.id"), nullable=False, index=True),
+    Column("name", String(256), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("start_time", BigInteger, nullable=False),
+    Column("end_time", BigInteger),
+    Column("heartbeat_at", BigInteger),
+    Column("user", String(256)),
+    Column("host", String(256)),
+    Column("pid", Integer),
+    Column("group_name", String(256)),
+    Column("job_type", String(256)),
+    Column("parent_run_id", RUN_ID),
+    Column("notes", Text),
+    Column("config", Text, nullable=False, default="{}"),
+    Column("metric_defs", Text, nullable=False, default="[]"),
+    Column("exit_code", Integer),
+    Column("error", Text),
+    Column("lifecycle_stage", String(16), nullable=False, default="active"),
+    Column("deleted_at", BigInteger),
+    Column("artifact_uri", Text, nullable=False),
+)
+
+params = Table(
+    "params",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("value_num", Float),
+    Index("ix_params_key_num", "key", "value_num", "run_id"),
+)
+
+config_changes = Table(
+    "config_changes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("key", KEY, nullable=False),
+    Column("old_value", Text, nullable=False),
+    Column("new_value", Text, nullable=False),
+    Column("changed_at", BigInteger, nullable=False),
+)
+
+run_tags = Table(
+    "run_tags",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+run_labels = Table(
+    "run_labels",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("label", KEY, primary_key=True),
+)
+
+metric_series = Table(
+    "metric_series",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("key", KEY, nullable=False),
+    Column("context", Text, nullable=False, default=""),
+    Column("count", BigInteger, nullable=False, default=0),
+    Column("finite_count", BigInteger, nullable=False, default=0),
+    Column("sum", Float, nullable=False, default=0.0),
+    Column("min", Float),
+    Column("max", Float),
+    Column("first", Float),
+    Column("last", Float),
+    Column("last_step", BigInteger),
+    Column("last_time", BigInteger),
+    Column("chunk_count", Integer, nullable=False, default=0),
+    UniqueConstraint("run_id", "key", "context", name="uq_metric_series_run_key_context"),
+)
+
+metric_chunks = Table(
+    "metric_chunks",
+    metadata,
+    Column(
+        "series_id",
+        Integer,
+        ForeignKey("metric_series.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("seq", Integer, primary_key=True),
+    Column("n", Integer, nullable=False),
+    Column("min_step", BigInteger, nullable=False),
+    Column("max_step", BigInteger, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+run_summary = Table(
+    "run_summary",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", KEY, primary_key=True),
+    Column("value_num", Float),
+    Column("value_json", Text, nullable=False),
+    Column("explicit", Boolean, nullable=False, default=False),
+    Index("ix_run_summary_key_num", "key", "value_num", "run_id"),
+)
+
+run_files = Table(
+    "run_files",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("path", String(1024), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+applied_batches = Table(
+    "applied_batches",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("batch_id", String(64), primary_key=True),
+)

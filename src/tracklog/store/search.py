@@ -1,0 +1,177 @@
+"""Compile MLflow-style search filters and order-by clauses to one query over ``runs``.
+
+Parsing lives in :mod:`tracklog.store.search_parse`. Each metric, param or tag comparison
+becomes ``runs.id IN (SELECT run_id FROM <table> WHERE key = K AND <test>)``, a semi-join that
+both databases answer from the (key, value_num) index; order-by terms on them are LEFT OUTER
+JOINs on an alias filtered to the key. The same SQL runs on both databases; the
+only dialect branch is case-sensitive LIKE on SQLite (see :class:`_CaseSensitiveLike`).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, FromClause, Select, and_, literal, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import NullType
+
+from tracklog.errors import InvalidValueError
+from tracklog.store.schema import params, run_summary, run_tags, runs
+from tracklog.store.search_parse import (
+    LIST_OPS,
+    Comparison,
+    OrderTerm,
+    Value,
+    parse_filter,
+    parse_order_by,
+)
+
+__all__ = [
+    "LIFECYCLES",
+    "Comparison",
+    "OrderTerm",
+    "comparison_clause",
+    "parse_filter",
+    "parse_order_by",
+    "runs_query",
+]
+
+LIFECYCLES = ("active", "deleted", "all")
+
+_TABLES = {"metric": run_summary, "param": params, "tag": run_tags}
+_COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+class _CaseSensitiveLike(FunctionElement[bool]):
+    """``column LIKE pattern ESCAPE '\\'``, case-sensitive on every backend.
+
+    Arguments: column, LIKE pattern, the same pattern as a GLOB. SQLite's LIKE ignores ASCII
+    case (MLflow's LIKE does not), so on SQLite this compiles to GLOB instead.
+    """
+
+    # NullType, not Boolean: SQLite would render a Boolean-typed function as "(...) = 1".
+    type = NullType()
+    inherit_cache = True
+    name = "cs_like"
+
+
+@compiles(_CaseSensitiveLike)
+def _like_default(element: _CaseSensitiveLike, compiler: SQLCompiler, **kw: Any) -> str:
+    column, pattern, _ = element.clauses
+    like = column.like(pattern, escape="\\")
+    return f"({compiler.process(like, **kw)})"
+
+
+@compiles(_CaseSensitiveLike, "sqlite")
+def _like_sqlite(element: _CaseSensitiveLike, compiler: SQLCompiler, **kw: Any) -> str:
+    column, _, glob = element.clauses
+    glob_match = column.op("GLOB", is_comparison=True)(glob)
+    return f"({compiler.process(glob_match, **kw)})"
+
+
+def _like_to_glob(pattern: str) -> str:
+    """Translate a LIKE pattern (escape character ``\\``) to the equivalent GLOB pattern."""
+    out: list[str] = []
+    chars = iter(pattern)
+    for c in chars:
+        if c == "\\":
+            c = next(chars, "\\")
+            out.append(f"[{c}]" if c in "*?[" else c)
+        elif c in "%_":
+            out.append("*" if c == "%" else "?")
+        else:
+            out.append(f"[{c}]" if c in "*?[" else c)  # GLOB's own wildcards, made literal
+    return "".join(out)
+
+
+def _bind(value: Any) -> Any:
+    # Type float binds explicitly: against an integer column (start_time) PostgreSQL would
+    # otherwise cast 1.5 to BIGINT and compare with 2.
+    return literal(value, Float()) if isinstance(value, float) else value
+
+
+def _compare(column: Any, op: str, value: Value) -> ColumnElement[bool]:
+    if op in LIST_OPS:
+        values = [_bind(v) for v in value]  # type: ignore[union-attr]
+        return column.in_(values) if op == "IN" else column.not_in(values)
+    if op == "LIKE":
+        return _CaseSensitiveLike(column, literal(value), literal(_like_to_glob(str(value))))
+    if op == "ILIKE":
+        return column.ilike(value, escape="\\")
+    return _COMPARE[op](column, _bind(value))
+
+
+def _is_number(value: Value) -> bool:
+    first = value[0] if isinstance(value, tuple) else value
+    return not isinstance(first, str)
+
+
+def comparison_clause(comparison: Comparison) -> ColumnElement[bool]:
+    """The WHERE condition on ``runs`` for one parsed comparison."""
+    c = comparison
+    if c.kind == "attribute":
+        return _compare(runs.c[c.key], c.op, c.value)
+    table = _TABLES[c.kind]
+    numeric = c.kind == "metric" or (c.kind == "param" and _is_number(c.value))
+    column = table.c.value_num if numeric else table.c.value
+    # "Has the key and the value matches", so != and NOT IN need the key too (MLflow semantics).
+    # An uncorrelated semi-join rather than a correlated EXISTS: SQLite probes an EXISTS once per
+    # run through the (run_id, key) primary key, but reads this subquery from the (key,
+    # value_num) index, so selective filters skip the scan of runs (200 ms -> 6 ms on 100k runs).
+    matching = select(table.c.run_id).where(table.c.key == c.key, _compare(column, c.op, c.value))
+    return runs.c.id.in_(matching)
+
+
+def _apply_order(stmt: Select[Any], terms: Sequence[OrderTerm]) -> Select[Any]:
+    source: FromClause = runs
+    order: list[Any] = []
+    for i, term in enumerate(terms):
+        if term.kind == "attribute":
+            column = runs.c[term.key]
+            columns = [(column, column.nullable)]
+        else:
+            joined = _TABLES[term.kind].alias(f"order_{i}")
+            on = and_(joined.c.run_id == runs.c.id, joined.c.key == term.key)
+            source = source.outerjoin(joined, on)
+            # After the outer join every column is NULL for runs without the key.
+            names = {"metric": ["value_num"], "param": ["value_num", "value"], "tag": ["value"]}
+            columns = [(joined.c[name], True) for name in names[term.kind]]
+        for column, nullable in columns:
+            if nullable:  # NULLs last in both directions, without NULLS LAST syntax
+                order.append(column.is_(None))
+            order.append(column.asc() if term.ascending else column.desc())
+    order += [runs.c.start_time.desc(), runs.c.id.asc()]  # deterministic tie-breakers
+    return stmt.select_from(source).order_by(*order)
+
+
+def runs_query(
+    filter: str | None = None,
+    order_by: Sequence[str] | None = None,
+    experiment_ids: Sequence[int] | None = None,
+    lifecycle: str = "active",
+) -> Select[Any]:
+    """``select(runs)`` restricted by ``filter`` and sorted by ``order_by``.
+
+    ``lifecycle`` is "active", "deleted" or "all"; ``experiment_ids=None`` means every
+    experiment. Raises :class:`~tracklog.errors.FilterSyntaxError` for a bad filter or clause.
+    """
+    if lifecycle not in LIFECYCLES:
+        raise InvalidValueError(f"lifecycle must be one of {LIFECYCLES}, not {lifecycle!r}")
+    conditions: list[ColumnElement[bool]] = []
+    if lifecycle != "all":
+        conditions.append(runs.c.lifecycle_stage == lifecycle)
+    if experiment_ids is not None:
+        conditions.append(runs.c.experiment_id.in_(list(experiment_ids)))
+    conditions += [comparison_clause(c) for c in parse_filter(filter)]
+    return _apply_order(select(runs).where(*conditions), parse_order_by(order_by))

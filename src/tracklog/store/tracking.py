@@ -1,0 +1,601 @@
+"""The store: projects, runs, config, tags, metrics, summaries and files on one database.
+
+One :class:`Store` serves SQLite and PostgreSQL alike. The SDK's local mode, the CLI and (later)
+the server all call it, so every rule is applied in one place.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from tracklog.store import params as params_view
+from tracklog.store import schema, series, validation
+from tracklog.store.artifacts import ArtifactRepository
+from tracklog.store.engine import open_engine, reading, upsert, writing
+from tracklog.store.location import StoreLocation, resolve
+from tracklog.store.migrate import ensure_schema
+from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
+from tracklog.store.series import SeriesPoints, SeriesStats
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_R = schema.runs
+_E = schema.experiments
+HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TRACKLOG_HEARTBEAT_TIMEOUT", "300")) * 1000
+
+
+def now_ms() -> int:
+    """The current time in integer milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
+
+
+class Store:
+    """A tracklog store: a database plus an artifact root. Thread-safe; cheap to share."""
+
+    def __init__(self, uri: str | StoreLocation | None = None) -> None:
+        self.location = uri if isinstance(uri, StoreLocation) else resolve(uri)
+        self.engine = open_engine(self.location)
+        ensure_schema(self.engine, self.location)
+        self.artifacts = ArtifactRepository(self.location.artifact_root)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # -- projects -------------------------------------------------------------------------
+
+    def get_or_create_project(self, name: str) -> int:
+        """The id of project ``name``, created if missing (active again if it was deleted)."""
+        name = validation.name(name, "project name")
+        with writing(self.engine) as conn:
+            pid = conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar()
+            if pid is not None:
+                return pid
+            t = now_ms()
+            upsert(
+                conn,
+                _E,
+                [
+                    {
+                        "name": name,
+                        "artifact_location": self.location.artifact_root,
+                        "lifecycle_stage": "active",
+                        "created_at": t,
+                        "updated_at": t,
+                    }
+                ],
+                ["name"],
+                [],
+            )
+            return conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar_one()
+
+    def projects(self) -> list[ProjectInfo]:
+        """Every project with its number of active runs and last activity."""
+        counts = (
+            select(
+                _R.c.experiment_id,
+                func.count().label("n"),
+                func.max(func.coalesce(_R.c.end_time, _R.c.heartbeat_at, _R.c.start_time)).label(
+                    "last"
+                ),
+            )
+            .where(_R.c.lifecycle_stage == "active")
+            .group_by(_R.c.experiment_id)
+            .subquery()
+        )
+        stmt = (
+            select(_E.c.id, _E.c.name, _E.c.lifecycle_stage, counts.c.n, counts.c.last)
+            .outerjoin(counts, counts.c.experiment_id == _E.c.id)
+            .order_by(_E.c.name)
+        )
+        with reading(self.engine) as conn:
+            return [
+                ProjectInfo(r.id, r.name, r.n or 0, r.last, r.lifecycle_stage)
+                for r in conn.execute(stmt)
+            ]
+
+    def project_id(self, name: str) -> int:
+        """The id of an existing project; raises :class:`NotFoundError` naming it."""
+        with reading(self.engine) as conn:
+            pid = conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar()
+        if pid is None:
+            raise NotFoundError(f"no project named {name!r}")
+        return pid
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        project: str,
+        *,
+        run_id: str | None = None,
+        name: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+        job_type: str | None = None,
+        notes: str | None = None,
+        parent_run_id: str | None = None,
+        start_time: int | None = None,
+        pid: int | None = None,
+        host: str | None = None,
+    ) -> RunRecord:
+        """Create a RUNNING run in ``project``; ``run_id`` must not exist yet."""
+        run_id = validation.run_id(run_id) if run_id is not None else uuid.uuid4().hex
+        name = validation.name(name, "run name") if name is not None else f"run-{run_id[:8]}"
+        for label, value in (("group", group), ("job_type", job_type)):
+            if value is not None:
+                validation.name(value, label)
+        exp = self.get_or_create_project(project)
+        t = start_time or now_ms()
+        with writing(self.engine) as conn:
+            if conn.execute(select(_R.c.id).where(_R.c.id == run_id)).first():
+                raise AlreadyExistsError(f"a run with id {run_id!r} exists already")
+            conn.execute(
+                insert(_R).values(
+                    id=run_id,
+                    experiment_id=exp,
+                    name=name,
+                    status="RUNNING",
+                    start_time=t,
+                    heartbeat_at=t,
+                    user=user,
+                    host=host or socket.gethostname(),
+                    pid=pid if pid is not None else os.getpid(),
+                    group_name=group,
+                    job_type=job_type,
+                    parent_run_id=parent_run_id,
+                    notes=notes,
+                    config="{}",
+                    metric_defs="[]",
+                    lifecycle_stage="active",
+                    artifact_uri=self.artifacts.run_root(exp, run_id),
+                )
+            )
+        return self.get_run(run_id)
+
+    def has_run(self, run_id: str) -> bool:
+        """Whether a run with this id exists (in any lifecycle stage)."""
+        with reading(self.engine) as conn:
+            return conn.execute(select(_R.c.id).where(_R.c.id == run_id)).first() is not None
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run with this id; raises :class:`NotFoundError` naming the id."""
+        with reading(self.engine) as conn:
+            records = self._records(conn, conn.execute(select(_R).where(_R.c.id == run_id)))
+        if not records:
+            raise NotFoundError(f"no run with id {run_id!r}")
+        return records[0]
+
+    def resume_run(self, run_id: str, pid: int | None = None, host: str | None = None) -> None:
+        """Mark an existing run RUNNING again, owned by this process."""
+        self._update_run(
+            run_id,
+            status="RUNNING",
+            end_time=None,
+            exit_code=None,
+            error=None,
+            heartbeat_at=now_ms(),
+            pid=pid if pid is not None else os.getpid(),
+            host=host or socket.gethostname(),
+        )
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: str,
+        *,
+        exit_code: int | None = None,
+        error: str | None = None,
+        end_time: int | None = None,
+    ) -> None:
+        """End a run with ``status`` (FINISHED, FAILED or KILLED)."""
+        status = validation.status(status)
+        if status == "RUNNING":
+            raise InvalidValueError("finish_run needs a final status, not RUNNING")
+        self._update_run(
+            run_id, status=status, exit_code=exit_code, error=error, end_time=end_time or now_ms()
+        )
+
+    def update_run(self, run_id: str, *, name: str | None = None, notes: str | None = None) -> None:
+        """Rename a run or replace its notes."""
+        values: dict[str, Any] = {}
+        if name is not None:
+            values["name"] = validation.name(name, "run name")
+        if notes is not None:
+            if not isinstance(notes, str):
+                raise InvalidValueError(f"notes must be a string, got {type(notes).__name__}")
+            values["notes"] = notes
+        if values:
+            self._update_run(run_id, **values)
+
+    def heartbeat(self, run_id: str) -> None:
+        """Record that the run's process is alive."""
+        self._update_run(run_id, heartbeat_at=now_ms())
+
+    def delete_run(self, run_id: str) -> None:
+        """Move a run to the trash (lifecycle ``deleted``); :meth:`restore_run` undoes it."""
+        self._update_run(run_id, lifecycle_stage="deleted", deleted_at=now_ms())
+
+    def restore_run(self, run_id: str) -> None:
+        """Bring a run back from the trash."""
+        self._update_run(run_id, lifecycle_stage="active", deleted_at=None)
+
+    def _update_run(self, run_id: str, **values: Any) -> None:
+        with writing(self.engine) as conn:
+            done = conn.execute(update(_R).where(_R.c.id == run_id).values(**values))
+        if done.rowcount == 0:
+            raise NotFoundError(f"no run with id {run_id!r}")
+
+    def mark_crashed_runs(self) -> list[str]:
+        """Mark FAILED every RUNNING run whose process is gone; return their ids.
+
+        A run is gone when it ran on this host and its process no longer exists, or when its
+        heartbeat is older than ``$TRACKLOG_HEARTBEAT_TIMEOUT`` seconds (default 300).
+        """
+        here, t = socket.gethostname(), now_ms()
+        with reading(self.engine) as conn:
+            rows = conn.execute(
+                select(_R.c.id, _R.c.host, _R.c.pid, _R.c.heartbeat_at).where(
+                    _R.c.status == "RUNNING"
+                )
+            ).all()
+        crashed = []
+        for r in rows:
+            if r.host == here and r.pid is not None and not _process_alive(r.pid):
+                why = f"process {r.pid} on {r.host} ended without finishing the run"
+            elif r.heartbeat_at is not None and t - r.heartbeat_at > HEARTBEAT_TIMEOUT_MS:
+                why = f"no heartbeat from {r.host} for {(t - r.heartbeat_at) // 1000} s"
+            else:
+                continue
+            with writing(self.engine) as conn:
+                conn.execute(
+                    update(_R)
+                    .where((_R.c.id == r.id) & (_R.c.status == "RUNNING"))
+                    .values(
+                        status="FAILED",
+                        end_time=r.heartbeat_at or t,
+                        error=f"crashed: {why}",
+                    )
+                )
+            crashed.append(r.id)
+        return crashed
+
+    # -- config, tags, labels -------------------------------------------------------------
+
+    def set_config(self, run_id: str, updates: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+        """Deep-merge ``updates`` into the run's config; return the (key, old, new) changes.
+
+        Changed keys are kept in the run's config history (``config_changes``).
+        """
+        updates = validation.json_value(dict(updates), "config")
+        with writing(self.engine) as conn:
+            current = conn.execute(select(_R.c.config).where(_R.c.id == run_id)).scalar()
+            if current is None:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            old_config = json.loads(current)
+            new_config = params_view.merge(old_config, updates)
+            old_flat = params_view.flatten(old_config)
+            new_flat = params_view.flatten(new_config)
+            touched = {k: v for k, v in new_flat.items() if k not in old_flat or old_flat[k] != v}
+            rows = [params_view.param_row(run_id, k, v) for k, v in touched.items()]
+            changes = [(k, old_flat[k], v) for k, v in touched.items() if k in old_flat]
+            gone = [k for k in old_flat if k not in new_flat]
+            conn.execute(
+                update(_R).where(_R.c.id == run_id).values(config=validation.dumps(new_config))
+            )
+            if gone:
+                conn.execute(
+                    schema.params.delete().where(
+                        (schema.params.c.run_id == run_id) & schema.params.c.key.in_(gone)
+                    )
+                )
+            upsert(conn, schema.params, rows, ["run_id", "key"], ["value", "value_num"])
+            if changes:
+                t = now_ms()
+                conn.execute(
+                    insert(schema.config_changes),
+                    [
+                        {
+                            "run_id": run_id,
+                            "key": k,
+                            "old_value": validation.dumps(old),
+                            "new_value": validation.dumps(new),
+                            "changed_at": t,
+                        }
+                        for k, old, new in changes
+                    ],
+                )
+        return changes
+
+    def config_history(self, run_id: str) -> list[dict[str, Any]]:
+        """Every change of an existing config key, oldest first."""
+        cc = schema.config_changes
+        with reading(self.engine) as conn:
+            rows = conn.execute(select(cc).where(cc.c.run_id == run_id).order_by(cc.c.id)).all()
+        return [
+            {
+                "key": r.key,
+                "old": json.loads(r.old_value),
+                "new": json.loads(r.new_value),
+                "changed_at": r.changed_at,
+            }
+            for r in rows
+        ]
+
+    def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
+        """Set key → value tags (MLflow-style); existing keys are overwritten."""
+        rows = [
+            {
+                "run_id": run_id,
+                "key": validation.key(k, "tag key"),
+                "value": validation.tag_value(v, k),
+            }
+            for k, v in tags.items()
+        ]
+        with writing(self.engine) as conn:
+            self._require_run(conn, run_id)
+            upsert(conn, schema.run_tags, rows, ["run_id", "key"], ["value"])
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        """Remove one tag; raises :class:`NotFoundError` if the run has no such tag."""
+        t = schema.run_tags
+        with writing(self.engine) as conn:
+            done = conn.execute(t.delete().where((t.c.run_id == run_id) & (t.c.key == key)))
+        if done.rowcount == 0:
+            raise NotFoundError(f"run {run_id!r} has no tag {key!r}")
+
+    def add_labels(self, run_id: str, labels: Iterable[str]) -> None:
+        """Add plain labels (W&B-style tags) to a run."""
+        rows = [{"run_id": run_id, "label": validation.key(lb, "tag")} for lb in labels]
+        with writing(self.engine) as conn:
+            self._require_run(conn, run_id)
+            upsert(conn, schema.run_labels, rows, ["run_id", "label"], [])
+
+    def remove_labels(self, run_id: str, labels: Iterable[str]) -> None:
+        """Remove plain labels from a run (missing ones are ignored)."""
+        t = schema.run_labels
+        with writing(self.engine) as conn:
+            conn.execute(t.delete().where((t.c.run_id == run_id) & t.c.label.in_(list(labels))))
+
+    # -- metrics and summary --------------------------------------------------------------
+
+    def set_metric_defs(self, run_id: str, defs: Sequence[Mapping[str, Any]]) -> None:
+        """Store the run's ``define_metric`` declarations (glob ``name``, ``summary``, ...)."""
+        clean = []
+        for d in defs:
+            item = {"name": validation.key(d["name"], "metric name")}
+            if d.get("summary") is not None:
+                item["summary"] = validation.summary_mode(d["summary"])
+            for opt in ("goal", "step_metric"):
+                if d.get(opt) is not None:
+                    item[opt] = d[opt]
+            clean.append(item)
+        with writing(self.engine) as conn:
+            self._require_run(conn, run_id)
+            conn.execute(
+                update(_R).where(_R.c.id == run_id).values(metric_defs=validation.dumps(clean))
+            )
+
+    def append_metrics(
+        self, run_id: str, batch: Sequence[SeriesPoints], batch_id: str | None = None
+    ) -> bool:
+        """Append points to the run's series and refresh their summaries, in one transaction.
+
+        With a ``batch_id``, a batch that was applied before is skipped (returns False), so a
+        replayed journal is applied exactly once.
+        """
+        with writing(self.engine) as conn:
+            defs = conn.execute(select(_R.c.metric_defs).where(_R.c.id == run_id)).scalar()
+            if defs is None:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            if batch_id is not None and not self._claim_batch(conn, run_id, batch_id):
+                return False
+            modes = _summary_modes(json.loads(defs))
+            summaries = {}
+            for points in batch:
+                if len(points.steps):
+                    stats = series.append(conn, run_id, points)
+                    if not points.context:
+                        summaries[points.key] = _summary_value(stats, modes)
+            conn.execute(update(_R).where(_R.c.id == run_id).values(heartbeat_at=now_ms()))
+            self._write_summary(conn, run_id, summaries, explicit=False)
+        return True
+
+    def _claim_batch(self, conn: Connection, run_id: str, batch_id: str) -> bool:
+        t = schema.applied_batches
+        where = (t.c.run_id == run_id) & (t.c.batch_id == batch_id)
+        if conn.execute(select(t.c.batch_id).where(where)).first():
+            return False
+        conn.execute(insert(t).values(run_id=run_id, batch_id=batch_id))
+        return True
+
+    def set_summary(self, run_id: str, values: Mapping[str, Any]) -> None:
+        """Set summary values by hand; they win over the values derived from metrics."""
+        with writing(self.engine) as conn:
+            self._require_run(conn, run_id)
+            self._write_summary(conn, run_id, dict(values), explicit=True)
+
+    def _write_summary(
+        self, conn: Connection, run_id: str, values: dict[str, Any], explicit: bool
+    ) -> None:
+        rows = []
+        for k, v in values.items():
+            validation.key(k, "summary key")
+            v = validation.json_value(v, f"summary {k!r}")
+            number = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "key": k,
+                    "value_num": None if number is None or number != number else number,
+                    "value_json": validation.dumps(v),
+                    "explicit": explicit,
+                }
+            )
+        t = schema.run_summary
+        upsert(
+            conn,
+            t,
+            rows,
+            ["run_id", "key"],
+            ["value_num", "value_json", "explicit"],
+            where=None if explicit else t.c.explicit.is_(False),
+        )
+
+    def read_series(
+        self, run_id: str, key: str, context: Mapping[str, Any] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every point of a series as (steps, values, timestamps) numpy arrays, by step."""
+        ctx = validation.context(context)
+        with reading(self.engine) as conn:
+            self._require_run(conn, run_id)
+            found = series.read(conn, run_id, key, ctx)
+        if found is None:
+            where = f" with context {ctx}" if ctx else ""
+            raise NotFoundError(f"run {run_id!r} has no metric {key!r}{where}")
+        return found
+
+    def series_stats(self, run_id: str) -> list[SeriesStats]:
+        """The statistics of every series of a run."""
+        with reading(self.engine) as conn:
+            self._require_run(conn, run_id)
+            return series.list_stats(conn, [run_id])[run_id]
+
+    # -- search ---------------------------------------------------------------------------
+
+    def search_runs(
+        self,
+        projects: Sequence[str] | None = None,
+        filter: str | None = None,
+        order_by: Sequence[str] | None = None,
+        limit: int | None = None,
+        lifecycle: str = "active",
+    ) -> list[RunRecord]:
+        """Runs matching MLflow's filter grammar, ordered by ``order_by``."""
+        from tracklog.store.search import runs_query
+
+        if limit is not None and (not isinstance(limit, int) or limit < 1):
+            raise InvalidValueError(f"limit must be a positive integer, got {limit!r}")
+        exp_ids = None
+        if projects is not None:
+            exp_ids = [self.project_id(p) for p in projects]
+        stmt = runs_query(filter, order_by, exp_ids, lifecycle)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with reading(self.engine) as conn:
+            return self._records(conn, conn.execute(stmt))
+
+    # -- files ----------------------------------------------------------------------------
+
+    def log_artifact(self, run_id: str, source: Path, dest: str) -> list[FileInfo]:
+        """Copy a local file or folder into the run's files under ``dest``."""
+        run = self.get_run(run_id)
+        stored = self.artifacts.upload(run.artifact_uri, Path(source), dest)
+        t = now_ms()
+        rows = [{"run_id": run_id, "path": f.path, "size": f.size, "created_at": t} for f in stored]
+        with writing(self.engine) as conn:
+            upsert(conn, schema.run_files, rows, ["run_id", "path"], ["size", "created_at"])
+        return stored
+
+    def list_files(self, run_id: str) -> list[FileInfo]:
+        """The files of a run, by path."""
+        t = schema.run_files
+        with reading(self.engine) as conn:
+            self._require_run(conn, run_id)
+            rows = conn.execute(select(t).where(t.c.run_id == run_id).order_by(t.c.path))
+            return [FileInfo(r.path, r.size) for r in rows]
+
+    def download_file(self, run_id: str, path: str, dest: Path) -> Path:
+        """Copy a run's file (or folder) to ``dest``."""
+        return self.artifacts.download(self.get_run(run_id).artifact_uri, path, Path(dest))
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _require_run(self, conn: Connection, run_id: str) -> None:
+        if conn.execute(select(_R.c.id).where(_R.c.id == run_id)).first() is None:
+            raise NotFoundError(f"no run with id {run_id!r}")
+
+    def _records(self, conn: Connection, rows: Iterable[Any]) -> list[RunRecord]:
+        rows = list(rows)
+        ids = [r.id for r in rows]
+        names = dict(conn.execute(select(_E.c.id, _E.c.name)).all())
+        tags: dict[str, dict[str, str]] = {i: {} for i in ids}
+        labels: dict[str, list[str]] = {i: [] for i in ids}
+        summary: dict[str, dict[str, Any]] = {i: {} for i in ids}
+        for part in _batches(ids, 500):
+            t, lb, s = schema.run_tags, schema.run_labels, schema.run_summary
+            for r in conn.execute(select(t).where(t.c.run_id.in_(part))):
+                tags[r.run_id][r.key] = r.value
+            for r in conn.execute(select(lb).where(lb.c.run_id.in_(part)).order_by(lb.c.label)):
+                labels[r.run_id].append(r.label)
+            for r in conn.execute(select(s).where(s.c.run_id.in_(part)).order_by(s.c.key)):
+                summary[r.run_id][r.key] = json.loads(r.value_json)
+        return [
+            RunRecord(
+                id=r.id,
+                project=names[r.experiment_id],
+                experiment_id=r.experiment_id,
+                name=r.name,
+                status=r.status,
+                start_time=r.start_time,
+                end_time=r.end_time,
+                user=r.user,
+                host=r.host,
+                group=r.group_name,
+                job_type=r.job_type,
+                notes=r.notes,
+                exit_code=r.exit_code,
+                error=r.error,
+                lifecycle_stage=r.lifecycle_stage,
+                artifact_uri=r.artifact_uri,
+                config=json.loads(r.config),
+                tags=tags[r.id],
+                labels=labels[r.id],
+                summary=summary[r.id],
+                metric_defs=json.loads(r.metric_defs),
+            )
+            for r in rows
+        ]
+
+
+def _batches(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _summary_modes(defs: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(d["name"], d["summary"]) for d in defs if d.get("summary")]
+
+
+def _summary_value(stats: SeriesStats, modes: list[tuple[str, str]]) -> float | None:
+    """A series' summary under the first matching ``define_metric`` glob (default: last)."""
+    for pattern, mode in modes:
+        if fnmatch.fnmatchcase(stats.key, pattern):
+            return stats.summary(mode)
+    return stats.last
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (killed, not yet reaped) counts as gone
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

@@ -1,0 +1,151 @@
+"""Every naming and value rule of the store, in one place; the SDK and the server call these.
+
+Each check returns the cleaned value or raises an error that names the offending value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from tracklog.errors import InvalidTypeError, InvalidValueError
+
+MAX_NAME = 256
+MAX_KEY = 250
+MAX_TAG_VALUE = 8000
+MAX_PARAM_VALUE = 65_536
+STEP_MIN, STEP_MAX = -(2**63), 2**63 - 1
+RUN_STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
+SUMMARY_MODES = ("last", "first", "min", "max", "mean")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+
+
+def _text(value: Any, what: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"{what} must be a string, got {type(value).__name__}: {value!r}")
+    if not value.strip():
+        raise InvalidValueError(f"{what} must not be empty or blank, got {value!r}")
+    if len(value) > limit:
+        raise InvalidValueError(
+            f"{what} is {len(value)} characters long, the limit is {limit}: {value[:40]!r}..."
+        )
+    bad = _CONTROL.search(value)
+    if bad:
+        raise InvalidValueError(
+            f"{what} {value!r} contains the control character {bad.group()!r}, "
+            "which the store cannot hold"
+        )
+    return value
+
+
+def name(value: Any, what: str = "name") -> str:
+    """A project or run name: non-blank text of at most 256 characters, no control characters."""
+    return _text(value, what, MAX_NAME)
+
+
+def key(value: Any, what: str = "key") -> str:
+    """A metric, param or tag key: non-blank, at most 250 characters, no control characters,
+    no leading or trailing white space."""
+    _text(value, what, MAX_KEY)
+    if value != value.strip():
+        raise InvalidValueError(f"{what} {value!r} has leading or trailing white space")
+    return value
+
+
+def run_id(value: Any) -> str:
+    """A run id: 1-32 letters, digits, '_' or '-'."""
+    if not isinstance(value, str) or not _RUN_ID.match(value):
+        raise InvalidValueError(f"run id must be 1-32 letters, digits, '_' or '-', got {value!r}")
+    return value
+
+
+def tag_value(value: Any, tag: str) -> str:
+    """A tag's value: text (numbers are turned into text) of at most 8000 characters."""
+    if isinstance(value, bool | int | float):
+        value = str(value)
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"tag {tag!r}: value must be a string, got {type(value).__name__}")
+    if len(value) > MAX_TAG_VALUE:
+        raise InvalidValueError(f"tag {tag!r}: value is longer than {MAX_TAG_VALUE} characters")
+    if "\x00" in value:
+        raise InvalidValueError(f"tag {tag!r}: value contains a NUL character")
+    return value
+
+
+def status(value: Any) -> str:
+    """A run status, one of RUNNING, FINISHED, FAILED, KILLED."""
+    if value not in RUN_STATUSES:
+        raise InvalidValueError(f"run status must be one of {', '.join(RUN_STATUSES)}: {value!r}")
+    return value
+
+
+def step(value: Any, metric: str = "") -> int:
+    """A step: an integer (or integral float) in the int64 range."""
+    where = f" for {metric!r}" if metric else ""
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+            value = int(value)
+        elif hasattr(value, "__index__"):
+            value = value.__index__()
+        else:
+            raise InvalidValueError(f"step{where} must be a finite integer, got {value!r}")
+    if not STEP_MIN <= value <= STEP_MAX:
+        raise InvalidValueError(f"step{where} {value} is outside the 64-bit integer range")
+    return value
+
+
+def context(value: Any) -> str:
+    """A metric context (a dict of strings) as canonical JSON; "" for no context."""
+    if value is None or value == {}:
+        return ""
+    if not isinstance(value, Mapping):
+        raise InvalidTypeError(f"context must be a dict of strings, got {type(value).__name__}")
+    for k, v in value.items():
+        key(k, "context key")
+        if not isinstance(v, str | int | float | bool):
+            raise InvalidTypeError(
+                f"context {k!r}: value must be a string, number or bool, got {type(v).__name__}"
+            )
+    return json.dumps(dict(value), sort_keys=True, separators=(",", ":"))
+
+
+def summary_mode(value: Any) -> str:
+    """A summary mode for ``define_metric``: last, first, min, max or mean."""
+    if value not in SUMMARY_MODES:
+        raise InvalidValueError(f"summary must be one of {', '.join(SUMMARY_MODES)}: {value!r}")
+    return value
+
+
+def json_value(value: Any, what: str) -> Any:
+    """A config or summary value as plain JSON data (numpy scalars and arrays converted).
+
+    Raises naming ``what`` (the key) if the value has no JSON form.
+    """
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise InvalidTypeError(f"{what}: keys must be strings, got {k!r}")
+            out[k] = json_value(v, f"{what}.{k}")
+        return out
+    if isinstance(value, list | tuple):
+        return [json_value(v, f"{what}[{i}]") for i, v in enumerate(value)]
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
+        return json_value(value.tolist(), what)
+    raise InvalidTypeError(
+        f"{what}: a value of type {type(value).__name__} cannot be stored as JSON "
+        "(use numbers, strings, bools, None, lists or dicts)"
+    )
+
+
+def dumps(value: Any) -> str:
+    """JSON text of ``value``; NaN and infinities are written as NaN/Infinity and survive."""
+    return json.dumps(value, sort_keys=True, allow_nan=True)
