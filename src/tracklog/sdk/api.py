@@ -1,0 +1,172 @@
+"""``tracklog.Api``: query projects, runs, metric series and files of a store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tracklog.store import params as params_view
+from tracklog.store.downsample import minmax_indices
+from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
+from tracklog.store.tracking import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Series:
+    """Points of one metric series as numpy arrays, ordered by step then arrival."""
+
+    key: str
+    steps: np.ndarray
+    values: np.ndarray
+    timestamps: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The points as a DataFrame with ``step``, ``value`` and ``timestamp`` (ms) columns."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            {"step": self.steps, "value": self.values, "timestamp": self.timestamps}
+        )
+
+
+class ApiRun:
+    """A stored run, read through :class:`Api`."""
+
+    def __init__(self, store: Store, record: RunRecord) -> None:
+        self._store = store
+        self._record = record
+
+    def __getattr__(self, name: str) -> Any:
+        # id, name, project, status, start_time, end_time, user, host, group, job_type, notes,
+        # exit_code, error, config, tags, labels, summary come straight from the record.
+        return getattr(self._record, name)
+
+    def __repr__(self) -> str:
+        r = self._record
+        return f"<ApiRun {r.id} {r.name!r} {r.status} in {r.project!r}>"
+
+    def series(
+        self, key: str, context: dict[str, Any] | None = None, samples: int | None = None
+    ) -> Series:
+        """Every point of metric ``key`` (in ``context``); with ``samples``, at most that many,
+        chosen to keep each stretch's minimum and maximum."""
+        steps, values, times = self._store.read_series(self.id, key, context)
+        if samples is not None:
+            keep = minmax_indices(values, samples)
+            steps, values, times = steps[keep], values[keep], times[keep]
+        return Series(key, steps, values, times)
+
+    def metric_keys(self) -> list[str]:
+        """Keys of the run's metric series without context."""
+        return sorted(s.key for s in self._store.series_stats(self.id) if not s.context)
+
+    def history(
+        self, keys: Sequence[str] | None = None, context: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        """Every point of ``keys`` (default: all) as a DataFrame: a ``step`` column and one
+        column per key (W&B's shape). Points at a repeated step get rows of their own."""
+        import pandas as pd
+
+        columns = {}
+        for key in keys if keys is not None else self.metric_keys():
+            s = self.series(key, context)
+            # Steps come sorted; number repeats of a step 0, 1, ... so no point is merged away.
+            repeat = np.arange(len(s.steps)) - np.searchsorted(s.steps, s.steps, side="left")
+            index = pd.MultiIndex.from_arrays([s.steps, repeat], names=["step", "_n"])
+            columns[key] = pd.Series(s.values, index=index)
+        if not columns:
+            return pd.DataFrame({"step": pd.Series(dtype="int64")})
+        joined = pd.concat(columns, axis=1, join="outer").sort_index()
+        return joined.reset_index().drop(columns="_n")
+
+    def config_history(self) -> list[dict[str, Any]]:
+        """Each change of an existing config key: key, old, new, changed_at (ms)."""
+        return self._store.config_history(self.id)
+
+    def files(self) -> list[str]:
+        """Paths of the run's files."""
+        return [f.path for f in self._store.list_files(self.id)]
+
+    def file_infos(self) -> list[FileInfo]:
+        """The run's files with their sizes."""
+        return self._store.list_files(self.id)
+
+    def download(self, path: str, dest: str | os.PathLike[str] = ".") -> Path:
+        """Copy file ``path`` of the run into folder ``dest``; return the local path."""
+        target = Path(dest) / Path(path).name
+        return self._store.download_file(self.id, path, target)
+
+
+class Runs(list):  # type: ignore[type-arg]
+    """A list of :class:`ApiRun` with :meth:`to_pandas`."""
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per run: attributes, then ``params.*``, ``metrics.*`` and ``tags.*`` columns
+        (the names the filter grammar uses)."""
+        import pandas as pd
+
+        rows = []
+        for run in self:
+            r: RunRecord = run._record
+            row: dict[str, Any] = {
+                "run_id": r.id,
+                "name": r.name,
+                "project": r.project,
+                "status": r.status,
+                "start_time": pd.to_datetime(r.start_time, unit="ms"),
+                "end_time": pd.to_datetime(r.end_time, unit="ms") if r.end_time else pd.NaT,
+                "user": r.user,
+                "labels": list(r.labels),
+            }
+            row |= {f"params.{k}": v for k, v in params_view.flatten(r.config).items()}
+            row |= {f"metrics.{k}": v for k, v in r.summary.items()}
+            row |= {f"tags.{k}": v for k, v in r.tags.items()}
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+class Api:
+    """Read access to a store: ``Api()`` uses ``set_tracking_uri``/``$TRACKLOG_URI``/./tracklog."""
+
+    def __init__(self, uri: str | None = None) -> None:
+        from tracklog.sdk.fluent import get_tracking_uri
+
+        self.store = Store(uri if uri is not None else get_tracking_uri())
+        self.store.mark_crashed_runs()
+
+    def projects(self) -> list[ProjectInfo]:
+        """Every project with its run count and last activity."""
+        return self.store.projects()
+
+    def runs(
+        self,
+        project: str | Sequence[str] | None = None,
+        filter: str | None = None,
+        order_by: Sequence[str] | None = None,
+        limit: int | None = None,
+        include_deleted: bool = False,
+    ) -> Runs:
+        """Runs of ``project`` (a name, several, or all) matching MLflow's filter grammar,
+        e.g. ``"metrics.val_acc > 0.9 and params.optimizer.lr < 1e-4"``."""
+        projects = [project] if isinstance(project, str) else project
+        if isinstance(order_by, str):
+            order_by = [order_by]
+        found = self.store.search_runs(
+            projects, filter, order_by, limit, "all" if include_deleted else "active"
+        )
+        return Runs(ApiRun(self.store, r) for r in found)
+
+    def run(self, run_id: str) -> ApiRun:
+        """The run with this id (raises :class:`~tracklog.errors.NotFoundError`)."""
+        return ApiRun(self.store, self.store.get_run(run_id))

@@ -1,0 +1,218 @@
+"""Module-level entry points: ``tracklog.init()``, the current run and its shortcuts."""
+
+from __future__ import annotations
+
+import atexit
+import getpass
+import os
+import socket
+import sys
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from tracklog.sdk.backend import Backend, DisabledBackend, JournalBackend
+from tracklog.sdk.run import Run
+from tracklog.store import validation
+from tracklog.store.location import DEFAULT_DIR, ENV_URI
+
+MODES = ("online", "offline", "disabled")
+RESUME = ("allow", "must", "never")
+DEFAULT_PROJECT = "default"
+
+_state = threading.local()
+_runs: list[Run] = []
+_tracking_uri: str | None = None
+_hooks_installed = False
+_uncaught: BaseException | None = None
+
+
+def set_tracking_uri(uri: str | None) -> None:
+    """Use ``uri`` (a folder, ``sqlite:///FILE`` or ``postgresql://...``) for new runs and
+    ``Api()``; ``None`` goes back to ``$TRACKLOG_URI`` or the default ``./tracklog``."""
+    global _tracking_uri
+    if uri is not None:
+        from tracklog.store.location import resolve
+
+        resolve(uri)  # reject a bad URI now, not at the first init()
+    _tracking_uri = uri
+
+
+@contextmanager
+def using_tracking_uri(uri: str) -> Iterator[None]:
+    """Point new runs at ``uri`` inside a ``with`` block, then restore the earlier setting."""
+    previous = _tracking_uri
+    set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        set_tracking_uri(previous)
+
+
+def get_tracking_uri(dir: str | os.PathLike[str] | None = None) -> str:
+    """The store URI new runs use: set_tracking_uri(), else $TRACKLOG_URI, else ./tracklog."""
+    if _tracking_uri is not None:
+        return _tracking_uri
+    return os.environ.get(ENV_URI) or str(Path(dir or ".", DEFAULT_DIR))
+
+
+def current_run() -> Run | None:
+    """The run most recently started by ``init()`` and not yet finished."""
+    return _runs[-1] if _runs else None
+
+
+def init(
+    project: str | None = None,
+    name: str | None = None,
+    id: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    tags: Sequence[str] | None = None,
+    notes: str | None = None,
+    group: str | None = None,
+    job_type: str | None = None,
+    resume: str | bool | None = None,
+    mode: str | None = None,
+    dir: str | os.PathLike[str] | None = None,
+) -> Run:
+    """Start a run (W&B's ``wandb.init``) and make it the current one.
+
+    ``mode`` is "online" (write to the store, the default), "offline" (write only a local
+    journal that ``tracklog sync`` applies later) or "disabled" (log nothing).
+    ``resume`` is "allow" (continue run ``id`` if it exists), "must" (it has to exist) or
+    "never" (it must not exist). Use it as a context manager to finish it automatically.
+    """
+    mode = mode or os.environ.get("TRACKLOG_MODE", "online")
+    if mode not in MODES:
+        raise InvalidValueError(f"mode must be one of {', '.join(MODES)}: {mode!r}")
+    if resume is True:
+        resume = "allow"
+    if resume not in (None, False, *RESUME):
+        raise InvalidValueError(f"resume must be one of {', '.join(RESUME)}: {resume!r}")
+    project = validation.name(
+        project or os.environ.get("TRACKLOG_PROJECT") or DEFAULT_PROJECT, "project"
+    )
+    run_id = validation.run_id(id) if id is not None else uuid.uuid4().hex
+    if resume == "must" and id is None:
+        raise InvalidValueError("resume='must' needs the id of the run to resume")
+    name = validation.name(name, "run name") if name is not None else f"run-{run_id[:8]}"
+    tags = list(tags or [])
+    for label in tags:
+        validation.key(label, "tag")
+    if config is not None and not isinstance(config, Mapping):
+        raise InvalidValueError(f"config must be a dict, got {type(config).__name__}")
+    root = Path(dir) if dir is not None else Path.cwd()
+    uri = get_tracking_uri(root)
+    backend: Backend
+    if mode == "disabled":
+        backend = DisabledBackend()  # type: ignore[assignment]
+    elif mode == "offline":
+        backend = JournalBackend(offline_dir(uri, root) / run_id)
+    else:
+        from tracklog.store.tracking import Store
+
+        backend = Store(uri)
+        backend.mark_crashed_runs()
+    exists = backend.has_run(run_id)
+    if exists and resume in (None, False, "never"):
+        raise AlreadyExistsError(
+            f"a run with id {run_id!r} exists already; pass resume='allow' to continue it"
+        )
+    if not exists and resume == "must" and mode == "online":
+        raise NotFoundError(f"resume='must' but there is no run with id {run_id!r}")
+    run = Run(backend, run_id, project, name, offline_dir(uri, root), mode)
+    if exists:
+        backend.resume_run(run_id)
+    else:
+        backend.create_run(
+            project,
+            run_id=run_id,
+            name=name,
+            user=_user(),
+            group=group,
+            job_type=job_type,
+            notes=notes,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            **({"resume": resume} if mode == "offline" and resume else {}),
+        )
+    run._notes = notes
+    if config:
+        run.config.update(config)
+    if tags:
+        run.tags = tuple(tags)
+    _install_hooks()
+    _runs.append(run)
+    return run
+
+
+def offline_dir(uri: str, root: Path) -> Path:
+    """Where journals go: ``offline/`` inside the store folder, or under ``dir`` otherwise."""
+    base = Path(uri) if "://" not in uri else root / DEFAULT_DIR
+    return base / "offline"
+
+
+def _user() -> str | None:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def forget(run: Run) -> None:
+    """Drop a finished run from the current-run stack."""
+    if run in _runs:
+        _runs.remove(run)
+
+
+def _require_run() -> Run:
+    run = current_run()
+    if run is None:
+        raise RuntimeError("no active run: call tracklog.init() first")
+    return run
+
+
+def log(data: Mapping[str, Any], step: int | None = None, commit: bool = True) -> None:
+    """``log()`` on the current run."""
+    _require_run().log(data, step=step, commit=commit)
+
+
+def finish(exit_code: int | None = None) -> None:
+    """Finish the current run (if any)."""
+    run = current_run()
+    if run is not None:
+        run.finish(exit_code)
+
+
+def _install_hooks() -> None:
+    """Finish open runs at interpreter exit: FAILED after an uncaught exception, KILLED after
+    Ctrl-C, FINISHED otherwise."""
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    previous = sys.excepthook
+
+    def excepthook(
+        exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        global _uncaught
+        _uncaught = exc
+        previous(exc_type, exc, tb)
+
+    sys.excepthook = excepthook
+    atexit.register(_finish_all)
+
+
+def _finish_all() -> None:
+    for run in reversed(list(_runs)):
+        if _uncaught is None:
+            run.finish(0)
+        elif isinstance(_uncaught, KeyboardInterrupt):
+            run._finish(130, "KILLED", "KeyboardInterrupt")
+        else:
+            run._finish(1, "FAILED", f"{type(_uncaught).__name__}: {_uncaught}")

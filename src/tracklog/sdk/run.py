@@ -1,0 +1,333 @@
+"""``Run``: what a training script logs through (W&B-shaped, with MLflow and Aim aliases)."""
+
+from __future__ import annotations
+
+import glob as globlib
+import os
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Mapping
+from numbers import Real
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from tracklog.errors import InvalidTypeError, RunFinishedError, StoreError
+from tracklog.sdk.backend import Backend, JournalBackend, error_reason
+from tracklog.sdk.config import Config
+from tracklog.sdk.summary import Summary
+from tracklog.sdk.writer import Writer
+from tracklog.store import validation
+
+_PLAIN = (float, int)
+
+
+class Run:
+    """One run of a training script. Create it with :func:`tracklog.init`."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        run_id: str,
+        project: str,
+        name: str,
+        rescue_dir: Path,
+        mode: str = "online",
+    ) -> None:
+        self.id = run_id
+        self.project = project
+        self.name = name
+        self.mode = mode
+        self._backend = backend
+        self._rescue_dir = rescue_dir
+        self._writer = Writer(backend, run_id)
+        self._known: set[str] = set()
+        self._step = 0
+        self._pending: dict[str, float] = {}
+        self._pending_step = 0
+        self._explicit_summary: dict[str, Any] = {}
+        self._metric_defs: list[dict[str, Any]] = []
+        self._labels: tuple[str, ...] = ()
+        self._notes: str | None = None
+        self._track_steps: dict[tuple[str, str], int] = {}
+        self._finished = False
+        self.config = Config(lambda updates: backend.set_config(run_id, updates))
+        self.summary = Summary(self._read_summary, self._write_summary)
+        if mode != "disabled":
+            self._writer.start()
+
+    # -- logging --------------------------------------------------------------------------
+
+    @property
+    def step(self) -> int:
+        """The step the next ``log()`` without ``step=`` will use."""
+        return self._step
+
+    def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool = True) -> None:
+        """Log numbers at a step (W&B semantics).
+
+        Without ``step`` the run's own counter is used and advanced; with ``commit=False`` values
+        accumulate until a call with ``commit=True`` or another step. Nested dicts become keys
+        joined by '/'. Steps lower than earlier ones are kept, not dropped.
+        """
+        if self._finished:
+            raise RunFinishedError(f"run {self.id} is finished; log() after finish() is an error")
+        # Fast path: a plain dict whose keys were all seen before and whose values sum to a
+        # plain int or float (so each one is an int, float or bool) is taken as it is.
+        if type(data) is dict and self._known.issuperset(data):
+            try:
+                plain = type(sum(data.values())) in _PLAIN
+            except TypeError:
+                plain = False
+            data = data.copy() if plain else self._clean(data, "")
+        elif isinstance(data, Mapping):
+            data = self._clean(data, "")
+        else:
+            raise InvalidTypeError(f"log() takes a dict of numbers, got {type(data).__name__}")
+        s = self._step if step is None else (step if type(step) is int else validation.step(step))
+        if self._pending and s != self._pending_step:
+            self._commit_pending()
+        if commit:
+            if self._pending:
+                data = {**self._pending, **data}
+                self._pending = {}
+            self._writer.rows.append((s, time.time_ns() // 1_000_000, data))
+            if s >= self._step:
+                self._step = s + 1
+        else:
+            self._pending.update(data)
+            self._pending_step = s
+
+    def _commit_pending(self) -> None:
+        s = self._pending_step
+        self._writer.rows.append((s, time.time_ns() // 1_000_000, self._pending))
+        self._pending = {}
+        if s >= self._step:
+            self._step = s + 1
+
+    def _clean(self, data: Mapping[Any, Any], prefix: str) -> dict[str, float]:
+        """The slow path of ``log()``: validate new keys, flatten dicts, convert numbers."""
+        out: dict[str, float] = {}
+        for k, v in data.items():
+            if not isinstance(k, str):
+                raise InvalidTypeError(f"metric keys must be strings, got {k!r}")
+            key = prefix + k
+            if isinstance(v, Mapping):
+                out.update(self._clean(v, key + "/"))
+                continue
+            if key not in self._known:
+                validation.key(key, "metric key")
+                self._known.add(key)
+            out[key] = _number(v, key)
+        return out
+
+    def track(
+        self,
+        value: Any,
+        name: str,
+        step: int | None = None,
+        epoch: int | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Aim-style: record ``value`` in the series ``name`` within ``context`` (a dict).
+
+        Without ``step`` each (name, context) series counts its own steps from 0. ``epoch``
+        is recorded as the ``epoch`` series at the same step and context.
+        """
+        if self._finished:
+            raise RunFinishedError(f"run {self.id} is finished; track() after finish() is an error")
+        if name not in self._known:
+            validation.key(name, "metric name")
+            self._known.add(name)
+        ctx = validation.context(context)
+        counters = self._track_steps
+        s = counters.get((name, ctx), 0) if step is None else validation.step(step, name)
+        counters[(name, ctx)] = max(counters.get((name, ctx), 0), s + 1)
+        t = time.time_ns() // 1_000_000
+        self._writer.tracks.append((name, ctx, s, t, _number(value, name)))
+        if epoch is not None:
+            self._writer.tracks.append(("epoch", ctx, s, t, float(validation.step(epoch, "epoch"))))
+
+    def define_metric(
+        self,
+        name: str,
+        step_metric: str | None = None,
+        summary: str | None = None,
+        goal: str | None = None,
+    ) -> None:
+        """Declare how metrics matching ``name`` (a glob) are summarised and plotted.
+
+        ``summary`` is one of last, first, min, max, mean; ``goal`` is minimize or maximize.
+        """
+        if goal is not None and goal not in ("minimize", "maximize"):
+            raise validation.InvalidValueError(f"goal must be 'minimize' or 'maximize': {goal!r}")
+        item = {"name": validation.key(name, "metric name"), "step_metric": step_metric}
+        item |= {"summary": validation.summary_mode(summary) if summary else None, "goal": goal}
+        self._metric_defs = [d for d in self._metric_defs if d["name"] != name] + [item]
+        self._backend.set_metric_defs(self.id, self._metric_defs)
+
+    # -- MLflow-style aliases -------------------------------------------------------------
+
+    def log_param(self, key: str, value: Any) -> None:
+        """Set one config key (MLflow's ``log_param``)."""
+        self.config.update({key: value})
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Set several config keys (MLflow's ``log_params``)."""
+        self.config.update(params)
+
+    def log_metric(self, key: str, value: Any, step: int | None = None) -> None:
+        """Log one metric (MLflow's ``log_metric``)."""
+        self.log({key: value}, step=step)
+
+    def log_metrics(self, metrics: Mapping[str, Any], step: int | None = None) -> None:
+        """Log several metrics at one step (MLflow's ``log_metrics``)."""
+        self.log(metrics, step=step)
+
+    def set_tag(self, key: str, value: Any) -> None:
+        """Set one key → value tag (MLflow's ``set_tag``)."""
+        self.set_tags({key: value})
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        """Set key → value tags (MLflow's ``set_tags``)."""
+        self._backend.set_tags(self.id, tags)
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """The run's labels (W&B's ``run.tags``); assign a tuple to add labels."""
+        return self._labels
+
+    @tags.setter
+    def tags(self, labels: tuple[str, ...] | list[str]) -> None:
+        new = [lb for lb in labels if lb not in self._labels]
+        if new:
+            self._backend.add_labels(self.id, new)
+        self._labels = tuple(dict.fromkeys([*self._labels, *new]))
+
+    @property
+    def notes(self) -> str | None:
+        """The run's notes; assigning replaces them."""
+        return self._notes
+
+    @notes.setter
+    def notes(self, text: str) -> None:
+        self._backend.update_run(self.id, notes=text)
+        self._notes = text
+
+    # -- files ----------------------------------------------------------------------------
+
+    def log_artifact(self, path: str | os.PathLike[str], name: str | None = None) -> None:
+        """Copy a file or folder into the run's files, as ``name`` (default: its base name)."""
+        source = Path(path)
+        if not source.exists():
+            raise validation.InvalidValueError(f"log_artifact: {str(path)!r} does not exist")
+        self._backend.log_artifact(self.id, source, name or source.name)
+
+    def save(self, glob_str: str, base_path: str | None = None) -> list[str]:
+        """Save every file matching ``glob_str``, keeping paths relative to ``base_path``."""
+        base = Path(base_path) if base_path else Path.cwd()
+        matches = [Path(p) for p in globlib.glob(glob_str, recursive=True) if Path(p).is_file()]
+        saved = []
+        for p in matches:
+            try:
+                rel = p.absolute().relative_to(base.absolute()).as_posix()
+            except ValueError:
+                rel = p.name
+            self._backend.log_artifact(self.id, p, rel)
+            saved.append(rel)
+        return saved
+
+    # -- summary --------------------------------------------------------------------------
+
+    def _read_summary(self) -> dict[str, Any]:
+        get_run = getattr(self._backend, "get_run", None)
+        if get_run is None or (self._finished and self.mode != "online"):
+            return {**self._writer.last_values, **self._explicit_summary}
+        self._writer.flush()
+        return dict(get_run(self.id).summary)
+
+    def _write_summary(self, values: dict[str, Any]) -> None:
+        self._backend.set_summary(self.id, values)
+        self._explicit_summary.update(values)
+
+    # -- the end --------------------------------------------------------------------------
+
+    def finish(self, exit_code: int | None = None, *, status: str | None = None) -> None:
+        """Write everything buffered and mark the run FINISHED (or FAILED for a non-zero code)."""
+        self._finish(exit_code, status or ("FINISHED" if not exit_code else "FAILED"), None)
+
+    def _finish(self, exit_code: int | None, status: str, error: str | None) -> None:
+        if self._finished:
+            return
+        self._finished = True
+        if self._pending:
+            self._commit_pending()
+        self._writer.stop()
+        try:
+            self._writer.flush()
+            self._backend.finish_run(self.id, status, exit_code=exit_code, error=error)
+        except Exception as exc:
+            self._rescue(exc, status, exit_code, error)
+        from tracklog.sdk import fluent
+
+        fluent.forget(self)
+
+    def _rescue(
+        self, exc: Exception, status: str, exit_code: int | None, error: str | None
+    ) -> None:
+        """The store refused the last writes: keep them in a journal for ``tracklog sync``."""
+        folder = self._rescue_dir / f"{self.id}-rescue-{uuid.uuid4().hex[:8]}"
+        points = sum(len(p.steps) for batch in self._writer.pending for p in batch)
+        try:
+            journal = JournalBackend(folder)
+            for batch in self._writer.pending:
+                journal.append_metrics(self.id, batch)
+            journal.finish_run(self.id, status, exit_code=exit_code, error=error)
+        except OSError as journal_exc:
+            message = (
+                f"tracklog: could not write to the store ({error_reason(exc)}) nor save the "
+                f"{points} unwritten points to {folder} ({journal_exc}); they are lost"
+            )
+            print(message, file=sys.stderr)
+            raise StoreError(message) from exc
+        print(
+            f"tracklog: could not write to the store ({error_reason(exc)}); {points} points and "
+            f"the run's end were saved to {folder}. Run `tracklog sync {folder}` to apply them.",
+            file=sys.stderr,
+        )
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.finish(0)
+        else:
+            status = "KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+            text = "".join(traceback.format_exception(exc_type, exc, tb))[-4000:]
+            self._finish(1, status, text)
+
+    def __repr__(self) -> str:
+        return f"<tracklog Run {self.id} {self.name!r} in {self.project!r}>"
+
+
+def _number(value: Any, key: str) -> float:
+    """A loggable number as float; anything else raises naming the key."""
+    if isinstance(value, Real):
+        return float(value)
+    item = getattr(value, "item", None)
+    if callable(item):  # one-element numpy arrays and torch tensors
+        numel = getattr(value, "numel", None)
+        if (numel() if callable(numel) else getattr(value, "size", None)) == 1:
+            return float(item())
+    raise InvalidTypeError(
+        f"metric {key!r}: cannot log a value of type {type(value).__name__} ({value!r:.60}); "
+        "log int or float numbers"
+    )

@@ -1,0 +1,37 @@
+"""``run.summary``: one value per metric that describes the run (last value by default)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
+
+
+class Summary(MutableMapping[str, Any]):
+    """The run's summary: each metric's last value (or what ``define_metric`` chose), overridden
+    by values set here. Reading flushes pending points first, so it is always current."""
+
+    def __init__(self, read: Callable[[], dict[str, Any]], write: Callable[[dict], None]) -> None:
+        self._read = read
+        self._write = write
+
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:  # type: ignore[override]
+        """Set several summary values in one write."""
+        self._write(dict(other, **kwargs))
+
+    def __getitem__(self, key: str) -> Any:
+        return self._read()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._write({key: value})
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("summary keys cannot be removed; set a new value instead")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    def __repr__(self) -> str:
+        return f"Summary({self._read()!r})"

@@ -1,0 +1,152 @@
+"""The background writer: turns logged rows into columnar batches and flushes them.
+
+``Run.log()`` only appends ``(step, time_ms, {key: number})`` to a deque; this thread wakes
+every :data:`FLUSH_INTERVAL` seconds, groups the rows into one array per series and hands the
+batch to the backend. A batch the backend refuses (a locked or full disk, say) is kept and
+retried, so nothing is dropped while the process lives.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+from collections import deque
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from tracklog.sdk.backend import Backend, error_reason
+from tracklog.store.series import SeriesPoints
+
+FLUSH_INTERVAL = 0.25
+HEARTBEAT_INTERVAL = 30.0
+
+Row = tuple[int, int, dict[str, float]]
+TrackRow = tuple[str, str, int, int, float]
+
+
+class Writer(threading.Thread):
+    """Drains a run's buffers into its backend from a daemon thread."""
+
+    def __init__(self, backend: Backend, run_id: str) -> None:
+        super().__init__(name=f"tracklog-writer-{run_id[:8]}", daemon=True)
+        self.backend = backend
+        self.run_id = run_id
+        self.rows: deque[Row] = deque()
+        self.tracks: deque[TrackRow] = deque()
+        self.last_values: dict[str, float] = {}
+        self.pending: list[list[SeriesPoints]] = []
+        self.error: BaseException | None = None
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._last_write = time.monotonic()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(FLUSH_INTERVAL)
+            self._wake.clear()
+            self.flush(raise_errors=False)
+            if time.monotonic() - self._last_write > HEARTBEAT_INTERVAL:
+                self._heartbeat()
+
+    def flush(self, raise_errors: bool = True) -> None:
+        """Write every buffered point now (from any thread); retry earlier failed batches."""
+        with self._lock:
+            batch = self._collect()
+            if batch:
+                self.pending.append(batch)
+            while self.pending:
+                try:
+                    self.backend.append_metrics(self.run_id, self.pending[0])
+                except Exception as exc:
+                    if self.error is None:
+                        warnings.warn(
+                            f"tracklog: writing metrics failed, will retry: {error_reason(exc)}",
+                            stacklevel=1,
+                        )
+                    self.error = exc
+                    if raise_errors:
+                        raise
+                    return
+                self.pending.pop(0)
+                self.error = None
+                self._last_write = time.monotonic()
+
+    def stop(self) -> None:
+        """Stop the thread after one last flush attempt (the caller flushes and handles errors)."""
+        self._stopping.set()
+        self._wake.set()
+        if self.is_alive():
+            self.join()
+
+    def _heartbeat(self) -> None:
+        try:
+            self.backend.heartbeat(self.run_id)
+            self._last_write = time.monotonic()
+        except Exception:
+            pass
+
+    def _collect(self) -> list[SeriesPoints]:
+        rows = _drain(self.rows)
+        tracks = _drain(self.tracks)
+        batch = _columns(rows, self.last_values) if rows else []
+        if tracks:
+            batch += _track_columns(tracks)
+        return batch
+
+
+def _drain(buffer: deque[Any]) -> list[Any]:
+    # popleft is atomic, so rows appended while draining are left for the next flush.
+    return [buffer.popleft() for _ in range(len(buffer))]
+
+
+def _columns(rows: list[Row], last_values: dict[str, float]) -> list[SeriesPoints]:
+    """Group rows into one (steps, values, timestamps) array triple per key, arrival order kept.
+
+    Rows with the same keys in the same order (the usual case) become one 2-D array at once.
+    """
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, (_, _, data) in enumerate(rows):
+        groups.setdefault(tuple(data), []).append(i)
+    steps_all = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+    times_all = np.fromiter((r[1] for r in rows), np.int64, len(rows))
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for keys, index in groups.items():
+        values = chain.from_iterable(rows[i][2].values() for i in index)
+        matrix = np.fromiter(values, np.float64, len(index) * len(keys))
+        matrix = matrix.reshape(len(index), len(keys))
+        idx = np.asarray(index, dtype=np.int64)
+        for j, key in enumerate(keys):
+            parts.setdefault(key, []).append((idx, matrix[:, j]))
+    out = []
+    for key, pieces in parts.items():
+        if len(pieces) == 1:
+            idx, values = pieces[0]
+        else:
+            idx = np.concatenate([p[0] for p in pieces])
+            values = np.concatenate([p[1] for p in pieces])
+            order = np.argsort(idx, kind="stable")
+            idx, values = idx[order], values[order]
+        last_values[key] = float(values[-1])
+        out.append(SeriesPoints(key, "", steps_all[idx], values, times_all[idx]))
+    return out
+
+
+def _track_columns(tracks: list[TrackRow]) -> list[SeriesPoints]:
+    """Group Aim-style ``track()`` rows (key, context, step, time, value) per series."""
+    series: dict[tuple[str, str], list[TrackRow]] = {}
+    for t in tracks:
+        series.setdefault((t[0], t[1]), []).append(t)
+    return [
+        SeriesPoints(
+            key,
+            ctx,
+            np.array([t[2] for t in items], np.int64),
+            np.array([t[4] for t in items], np.float64),
+            np.array([t[3] for t in items], np.int64),
+        )
+        for (key, ctx), items in series.items()
+    ]
