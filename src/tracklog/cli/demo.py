@@ -1,0 +1,55 @@
+"""``tracklog demo``: log a few small runs of a fake training loop, then list them."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import TYPE_CHECKING
+
+import click
+
+from tracklog.cli.run_table import parse_columns, print_runs
+from tracklog.cli.state import CliState, pass_state
+
+if TYPE_CHECKING:
+    from tracklog.sdk.run import Run
+
+_STEPS = 50
+_CONFIGS = [  # cycled through, so consecutive runs differ visibly
+    {"lr": 1e-3, "optimizer": {"name": "adam", "weight_decay": 0.0}},
+    {"lr": 3e-4, "optimizer": {"name": "adam", "weight_decay": 0.01}},
+    {"lr": 1e-2, "optimizer": {"name": "sgd", "weight_decay": 0.0}},
+]
+_COLUMNS = "params.lr,params.optimizer.name,metrics.loss,metrics.acc"
+
+
+@click.command("demo")
+@click.option("--runs", "n_runs", type=click.IntRange(1, 100), default=3, show_default=True)
+@click.option("--project", default="demo", show_default=True, help="Project to log into.")
+@pass_state
+def demo(state: CliState, n_runs: int, project: str) -> None:
+    """Log a few demo runs and list them.
+
+    Each is a fake training loop with a config, loss and accuracy curves and a tag.
+    """
+    import tracklog
+    from tracklog.sdk.fluent import using_tracking_uri
+
+    ids = []
+    with using_tracking_uri(state.uri):
+        for i in range(n_runs):
+            config = {**_CONFIGS[i % len(_CONFIGS)], "batch_size": 32 * (i + 1), "seed": i}
+            with tracklog.init(project=project, config=config, tags=["demo"], mode="online") as run:
+                _train(run, config["lr"], random.Random(i))
+            ids.append(run.id)
+    print_runs([state.store.get_run(i) for i in ids], parse_columns([_COLUMNS]))
+
+
+def _train(run: Run, lr: float, rng: random.Random) -> None:
+    """A fake training loop: loss decays (faster for a larger lr), accuracy rises, plus noise."""
+    rate = 3 + 40 * lr
+    for step in range(_STEPS):
+        progress = 1 - math.exp(-rate * step / _STEPS)
+        loss = 2.3 * (1 - progress) + 0.1 + rng.gauss(0, 0.03)
+        acc = 0.1 + 0.85 * progress + rng.gauss(0, 0.01)
+        run.log({"loss": loss, "acc": min(acc, 1.0)}, step=step)

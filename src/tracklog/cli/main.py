@@ -1,0 +1,83 @@
+"""The ``tracklog`` command: the root group, its global ``--uri`` and error handling."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from tracklog import __version__
+from tracklog.cli.db import db
+from tracklog.cli.demo import demo
+from tracklog.cli.output import error_line, print_error
+from tracklog.cli.projects import projects
+from tracklog.cli.runs import runs
+from tracklog.cli.state import CliState
+from tracklog.cli.sync import sync
+from tracklog.errors import TracklogError
+
+# Raised for a group called without a command (click 8.2+); its message is the whole help.
+_HELP_ERRORS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+class TracklogGroup(click.Group):
+    """The root group; every error of every command ends here as one ``error:`` line."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except _HELP_ERRORS as exc:
+            exc.show()
+            code = exc.exit_code
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            print_error(error_line(exc) + hint)
+            code = exc.exit_code
+        except click.ClickException as exc:
+            print_error(error_line(exc))
+            code = exc.exit_code
+        except click.Abort:
+            print_error("aborted")
+            code = 1
+        except TracklogError as exc:
+            print_error(error_line(exc))
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(
+    "tracklog", cls=TracklogGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--uri",
+    metavar="URI",
+    help="Store: a folder, sqlite:///FILE or postgresql://... "
+    "[default: $TRACKLOG_URI, else ./tracklog]",
+)
+@click.version_option(__version__, prog_name="tracklog")
+@click.pass_context
+def cli(ctx: click.Context, uri: str | None) -> None:
+    """tracklog: a self-hosted experiment tracker."""
+    state = CliState(uri)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+for command in (runs, projects, sync, db, demo):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="tracklog")

@@ -1,0 +1,19 @@
+"""The ``tracklog runs`` command group."""
+
+from __future__ import annotations
+
+import click
+
+from tracklog.cli.runs_compare import compare
+from tracklog.cli.runs_ls import ls
+from tracklog.cli.runs_show import show
+from tracklog.cli.runs_trash import restore, rm
+
+
+@click.group("runs")
+def runs() -> None:
+    """List, inspect, compare, delete and restore runs."""
+
+
+for command in (ls, show, compare, rm, restore):
+    runs.add_command(command)

@@ -1,0 +1,51 @@
+"""The state every command shares: the store URI from ``--uri`` and the store, opened lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from tracklog.sdk.api import Api
+    from tracklog.store.tracking import Store
+
+
+@dataclass
+class CliState:
+    """``uri_option`` is ``--uri`` as given (None when left out)."""
+
+    uri_option: str | None = None
+    _api: Api | None = field(default=None, repr=False)
+
+    @property
+    def uri(self) -> str:
+        """The store URI: ``--uri``, else ``set_tracking_uri``/``$TRACKLOG_URI``/./tracklog."""
+        if self.uri_option is not None:
+            return self.uri_option
+        from tracklog.sdk.fluent import get_tracking_uri
+
+        return get_tracking_uri()
+
+    @property
+    def api(self) -> Api:
+        """The store's read API, opened on first use (``--help`` never touches a database)."""
+        if self._api is None:
+            from tracklog.sdk.api import Api
+
+            self._api = Api(self.uri)
+        return self._api
+
+    @property
+    def store(self) -> Store:
+        """The store itself, for writes and per-run details."""
+        return self.api.store
+
+    def close(self) -> None:
+        """Release the database connections, if a store was opened."""
+        if self._api is not None:
+            self._api.store.close()
+
+
+pass_state = click.make_pass_decorator(CliState)
