@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Run the tracklog test suite in the *current* Python environment (activate a venv first):
+#   0. Debian's postgresql and git, if missing (needs root)
+#   1. pip install -e ".[test]"   2. ruff check + ruff format --check   3. pytest "$@"
+# Works from any directory. Extra arguments are passed to pytest, e.g.
+#   bash scripts/test.sh tests/test_pg_fixture.py -x
+# The exit status is that of the first failing phase (pytest's own code for test failures;
+# pytest's 5, "no tests collected", is reported as a failure on purpose).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+
+_now_us() { local t=${EPOCHREALTIME//[.,]/}; echo "$((10#$t))"; }
+_TIMINGS=()
+_SCRIPT_START=$(_now_us)
+
+# phase NAME COMMAND...: run COMMAND, print its duration, and return its exit status.
+phase() {
+    local name=$1 rc=0 start elapsed status
+    shift
+    echo "==> [$name] $*"
+    start=$(_now_us)
+    "$@" || rc=$?
+    elapsed=$(($(_now_us) - start))
+    status=ok
+    ((rc == 0)) || status="FAILED (exit $rc)"
+    elapsed=$(printf '%d.%02ds' $((elapsed / 1000000)) $((elapsed / 10000 % 100)))
+    _TIMINGS+=("$(printf '%-8s %8s  %s' "$name" "$elapsed" "$status")")
+    echo "==> [$name] $status in $elapsed"
+    return "$rc"
+}
+
+_summary() {
+    local total=$(($(_now_us) - _SCRIPT_START))
+    echo "==> timings (scripts/test.sh):"
+    printf '    %s\n' "${_TIMINGS[@]}"
+    total=$(printf '%d.%02ds' $((total / 1000000)) $((total / 10000 % 100)))
+    printf '    %-8s %8s\n' total "$total"
+}
+trap _summary EXIT
+
+# The PostgreSQL tests start their own server from Debian's postgresql binaries.
+debian_packages() {
+    local missing=()
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+    command -v git >/dev/null || missing+=(git)
+    if ((${#missing[@]} == 0)); then
+        echo "nothing to install (postgresql and git present)"
+        return 0
+    fi
+    if ((EUID != 0)); then
+        echo "error: ${missing[*]} missing; run as root to install them" >&2
+        return 1
+    fi
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+phase apt debian_packages
+phase install python3 -m pip install -q -e ".[test]"
+phase lint python3 -m ruff check .
+phase format python3 -m ruff format --check .
+phase pytest python3 -m pytest -q "$@"

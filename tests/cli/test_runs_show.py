@@ -1,0 +1,80 @@
+"""``tracklog runs show``: by full id or unique prefix, and clear errors otherwise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_helpers import Invoke, MakeRun
+
+import tracklog
+
+
+def test_show_by_full_id_lists_everything(invoke: Invoke, tmp_path: Path) -> None:
+    with tracklog.init(
+        project="proj",
+        name="bert-base",
+        config={"optimizer": {"name": "adam", "lr": 0.001}, "epochs": 3},
+        tags=["baseline"],
+        notes="first try",
+        group="sweep-1",
+        dir=tmp_path,
+    ) as run:
+        for step in range(4):
+            run.log({"loss": 1.0 / (step + 1)})
+        run.track(0.5, name="acc", context={"subset": "val"})
+        run.set_tag("git", "abc123")
+        with pytest.warns(UserWarning, match="epochs"):
+            run.config.update({"epochs": 5})
+        (tmp_path / "model.txt").write_text("weights")
+        run.log_artifact(tmp_path / "model.txt")
+    result = invoke("runs", "show", run.id)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for expected in (
+        run.id, "bert-base", "FINISHED", "first try", "sweep-1", "baseline", "abc123",
+        "optimizer", "name: adam", "lr: 0.001",  # the config tree
+        "config history", "epochs",  # 3 -> 5
+        "summary", "metrics", '{"subset":"val"}', "model.txt",
+    ):  # fmt: skip
+        assert expected in out, expected
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines()]
+    # The metric series table: key, context, count, min, max, last, last step.
+    assert ["loss", "", "4", "0.25", "1", "0.25", "3"] in rows
+    assert ["acc", '{"subset":"val"}', "1", "0.5", "0.5", "0.5", "0"] in rows
+
+
+def test_show_by_prefix_and_json(invoke: Invoke, make_run: MakeRun) -> None:
+    run_id = make_run(name="alpha", config={"lr": 0.1}, metrics={"acc": [0.5, 0.7]})
+    result = invoke("runs", "show", run_id[:6], "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["id"] == run_id and data["name"] == "alpha"
+    assert data["summary"] == {"acc": 0.7}
+    assert data["series"][0]["key"] == "acc" and data["series"][0]["count"] == 2
+    assert data["files"] == [] and data["config_history"] == []
+
+
+def test_unknown_short_and_ambiguous_ids(invoke: Invoke, make_run: MakeRun) -> None:
+    make_run(name="one", run_id="abcd1111")
+    make_run(name="two", run_id="abcd2222")
+    result = invoke("runs", "show", "ffff0000")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: no run with id or id prefix 'ffff0000'"
+    result = invoke("runs", "show", "abc")
+    assert result.exit_code == 1 and "at least 4 characters" in result.stderr
+    result = invoke("runs", "show", "abcd")
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert "\n" not in line and "ambiguous" in line
+    assert "abcd1111 (one)" in line and "abcd2222 (two)" in line
+    assert invoke("runs", "show", "abcd2").exit_code == 0
+
+
+def test_prefix_with_underscore_is_literal(invoke: Invoke, make_run: MakeRun) -> None:
+    make_run(name="one", run_id="ab_d1111")
+    make_run(name="two", run_id="abxd2222")
+    result = invoke("runs", "show", "ab_d", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["name"] == "one"

@@ -1,0 +1,80 @@
+"""``tracklog.Api``: searching runs, reading series and history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tracklog
+from tracklog.errors import FilterSyntaxError, InvalidValueError
+
+
+def _make_runs() -> list[str]:
+    ids = []
+    for i, (lr, acc) in enumerate([(1e-3, 0.95), (1e-5, 0.91), (2e-5, 0.80), (1e-1, 0.99)]):
+        cfg = {"optimizer": {"name": "adamw", "lr": lr}, "model": "bert" if i % 2 else "roberta"}
+        with tracklog.init(project="sa", name=f"r{i}", config=cfg) as run:
+            run.log({"val_acc": acc / 2})
+            run.log({"val_acc": acc})
+        ids.append(run.id)
+    return ids
+
+
+def test_filter_and_order_by_on_summaries_and_params(local_store: str) -> None:
+    ids = _make_runs()
+    api = tracklog.Api()
+    found = api.runs(
+        "sa",
+        filter="metrics.val_acc > 0.9 and params.optimizer.lr < 1e-2",
+        order_by=["metrics.val_acc DESC"],
+    )
+    assert [r.id for r in found] == [ids[0], ids[1]]
+    df = found.to_pandas()
+    assert list(df["metrics.val_acc"]) == [0.95, 0.91]
+    assert list(df["params.optimizer.lr"]) == [1e-3, 1e-5]
+    assert [
+        r.name for r in api.runs("sa", filter="params.model = 'bert'", order_by="attributes.name")
+    ] == [
+        "r1",
+        "r3",
+    ]
+    assert len(api.runs("sa", limit=2)) == 2
+
+
+def test_bad_filter_points_at_the_token(local_store: str) -> None:
+    _make_runs()
+    with pytest.raises(FilterSyntaxError) as err:
+        tracklog.Api().runs("sa", filter="metrics.val_acc >> 1")
+    assert err.value.position == 17
+    with pytest.raises(InvalidValueError, match="limit"):
+        tracklog.Api().runs("sa", limit=0)
+    with pytest.raises(tracklog.NotFoundError, match="nosuch"):
+        tracklog.Api().runs("nosuch")
+
+
+def test_series_downsampling_keeps_extremes_and_history_shape(local_store: str) -> None:
+    values = np.sin(np.linspace(0, 20, 10_000))
+    values[1234] = 50.0
+    values[4321] = -50.0
+    with tracklog.init(project="ds") as run:
+        for i, v in enumerate(values.tolist()):
+            run.log({"y": v, "z": 2 * v} if i % 2 == 0 else {"y": v})
+    r = tracklog.Api().run(run.id)
+    full = r.series("y")
+    assert len(full) == 10_000
+    small = r.series("y", samples=200)
+    assert len(small) <= 200
+    assert 50.0 in small.values and -50.0 in small.values
+    hist = r.history(["y", "z"])
+    assert list(hist.columns) == ["step", "y", "z"]
+    assert len(hist) == 10_000 and hist["z"].notna().sum() == 5_000
+
+
+def test_history_keeps_repeated_steps(local_store: str) -> None:
+    with tracklog.init(project="rep") as run:
+        run.log({"a": 1.0}, step=0)
+        run.log({"a": 2.0}, step=0)
+        run.log({"b": 3.0}, step=0)
+    hist = tracklog.Api().run(run.id).history()
+    assert hist["step"].tolist() == [0, 0]
+    assert hist["a"].tolist() == [1.0, 2.0]

@@ -1,0 +1,72 @@
+"""Offline mode writes only a journal; ``sync`` applies it exactly once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tracklog
+from tracklog.errors import StoreError
+from tracklog.sdk.journal import JOURNAL_FILE, read_records
+from tracklog.sdk.sync import find_journals, sync_folder
+from tracklog.store.tracking import Store
+
+
+def _offline_run(tmp_path: Path) -> str:
+    (tmp_path / "model.txt").write_text("weights")
+    with tracklog.init(project="off", mode="offline", config={"lr": 0.1}, tags=["o"]) as run:
+        for i in range(500):
+            run.log({"loss": 1 / (i + 1)})
+        run.track(0.5, name="acc", context={"subset": "val"})
+        run.summary["best"] = 1.0
+        run.log_artifact(tmp_path / "model.txt")
+    return run.id
+
+
+def test_offline_writes_no_store_and_sync_applies_once(local_store: str, tmp_path: Path) -> None:
+    run_id = _offline_run(tmp_path)
+    folder = Path(local_store) / "offline"
+    assert [p.name for p in find_journals(Path(local_store))] == [run_id]
+    store = Store(local_store)
+    assert not store.has_run(run_id)
+    result = sync_folder(store, folder / run_id)
+    assert result.run_id == run_id and result.applied > 0
+    assert sync_folder(store, folder / run_id).applied == 0
+    r = tracklog.Api().run(run_id)
+    assert r.status == "FINISHED" and r.config == {"lr": 0.1} and r.labels == ["o"]
+    assert len(r.series("loss")) == 500 and r.summary["best"] == 1.0
+    assert r.series("acc", context={"subset": "val"}).values.tolist() == [0.5]
+    assert r.files() == ["model.txt"]
+
+
+def test_replaying_the_whole_journal_again_adds_nothing(local_store: str, tmp_path: Path) -> None:
+    run_id = _offline_run(tmp_path)
+    folder = Path(local_store) / "offline" / run_id
+    store = Store(local_store)
+    sync_folder(store, folder)
+    (folder / "synced-offset").unlink()
+    sync_folder(store, folder)
+    assert len(tracklog.Api().run(run_id).series("loss")) == 500
+
+
+def test_torn_tail_is_ignored_and_corrupt_middle_is_named(local_store: str, tmp_path: Path) -> None:
+    run_id = _offline_run(tmp_path)
+    path = Path(local_store) / "offline" / run_id / JOURNAL_FILE
+    records = list(read_records(path))
+    data = path.read_bytes()
+    path.write_bytes(data + data[:10])  # a torn record at the end, as after a kill
+    assert len(list(read_records(path))) == len(records)
+    broken = bytearray(data)
+    broken[records[0].end_offset + 20] ^= 0xFF
+    path.write_bytes(bytes(broken))
+    with pytest.raises(StoreError, match=f"{JOURNAL_FILE}.*byte {records[0].end_offset}"):
+        list(read_records(path))
+
+
+def test_offline_resume_must_is_checked_at_sync(local_store: str) -> None:
+    with tracklog.init(project="off", id="notthere", resume="must", mode="offline") as run:
+        run.log({"a": np.float64(1.0)})
+    with pytest.raises(tracklog.NotFoundError, match="notthere"):
+        sync_folder(Store(local_store), Path(local_store) / "offline" / "notthere")

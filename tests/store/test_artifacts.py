@@ -1,0 +1,59 @@
+"""Run files: upload of files and folders, download, and paths confined to the run's root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tracklog.errors import InvalidValueError, NotFoundError
+from tracklog.store.artifacts import safe_relpath
+from tracklog.store.tracking import Store
+
+
+def test_file_and_folder_round_trip(store: Store, tmp_path: Path) -> None:
+    run = store.create_run("p")
+    (tmp_path / "config.yaml").write_text("lr: 0.1\n")
+    folder = tmp_path / "ckpt"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.bin").write_bytes(b"\x00\x01")
+    (folder / "sub" / "b.txt").write_text("b")
+    store.log_artifact(run.id, tmp_path / "config.yaml", "config.yaml")
+    store.log_artifact(run.id, folder, "ckpt")
+    assert [f.path for f in store.list_files(run.id)] == [
+        "ckpt/a.bin",
+        "ckpt/sub/b.txt",
+        "config.yaml",
+    ]
+    out = store.download_file(run.id, "ckpt/sub/b.txt", tmp_path / "out" / "b.txt")
+    assert out.read_text() == "b"
+
+
+@pytest.mark.parametrize(
+    "bad", ["../escape", "/etc/passwd", "a/../../b", "a\\..\\b", "", "C:/x", "a\x00b"]
+)
+def test_paths_outside_the_run_are_refused(bad: str) -> None:
+    with pytest.raises(InvalidValueError):
+        safe_relpath(bad)
+
+
+def test_symlinks_leaving_the_folder_are_not_followed(store: Store, tmp_path: Path) -> None:
+    run = store.create_run("p")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not copy")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "ok.txt").write_text("ok")
+    os.symlink(secret, folder / "leak.txt")
+    store.log_artifact(run.id, folder, "out")
+    assert [f.path for f in store.list_files(run.id)] == ["out/ok.txt"]
+
+
+def test_missing_source_and_missing_file(store: Store, tmp_path: Path) -> None:
+    run = store.create_run("p")
+    with pytest.raises(NotFoundError, match=r"nothing\.txt"):
+        store.log_artifact(run.id, tmp_path / "nothing.txt", "x")
+    with pytest.raises(NotFoundError, match="nope"):
+        store.download_file(run.id, "nope", tmp_path / "nope")
+    assert store.list_files(run.id) == []

@@ -1,0 +1,107 @@
+"""Metric series in compressed chunks: exact values, ordering, statistics and summaries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tracklog.errors import NotFoundError
+from tracklog.store.codec import CHUNK_POINTS
+from tracklog.store.series import SeriesPoints
+from tracklog.store.tracking import Store
+
+
+def points(key: str, steps: list[int], values: list[float], context: str = "") -> SeriesPoints:
+    n = len(steps)
+    return SeriesPoints(
+        key,
+        context,
+        np.asarray(steps, np.int64),
+        np.asarray(values, np.float64),
+        np.arange(1_000, 1_000 + n, dtype=np.int64),
+    )
+
+
+def test_nan_and_infinities_round_trip(store: Store) -> None:
+    run = store.create_run("p")
+    values = [1.5, float("nan"), float("inf"), -float("inf"), -0.0, 5e-324]
+    store.append_metrics(run.id, [points("loss", list(range(6)), values)])
+    steps, got, times = store.read_series(run.id, "loss")
+    assert steps.tolist() == list(range(6))
+    assert np.array_equal(got, np.array(values), equal_nan=True)
+    assert np.signbit(got[4])
+    assert times.tolist() == list(range(1_000, 1_006))
+
+
+def test_out_of_order_and_repeated_steps_kept_in_step_then_arrival_order(store: Store) -> None:
+    run = store.create_run("p")
+    store.append_metrics(run.id, [points("x", [5, 3, 5], [50.0, 30.0, 51.0])])
+    store.append_metrics(run.id, [points("x", [1, 5], [10.0, 52.0])])
+    steps, values, _ = store.read_series(run.id, "x")
+    assert steps.tolist() == [1, 3, 5, 5, 5]
+    assert values.tolist() == [10.0, 30.0, 50.0, 51.0, 52.0]
+
+
+def test_many_small_appends_fill_chunks(store: Store) -> None:
+    run = store.create_run("p")
+    total = CHUNK_POINTS + 512
+    for lo in range(0, total, 256):
+        store.append_metrics(run.id, [points("y", list(range(lo, lo + 256)), [float(lo)] * 256)])
+    steps, values, _ = store.read_series(run.id, "y")
+    assert steps.tolist() == list(range(total))
+    assert values[-1] == float(total - 256)
+    with store.engine.connect() as conn:
+        sizes = conn.exec_driver_sql("SELECT n FROM metric_chunks ORDER BY seq").scalars().all()
+    assert sizes == [CHUNK_POINTS, 512]
+
+
+def test_contexts_are_separate_series(store: Store) -> None:
+    run = store.create_run("p")
+    store.append_metrics(
+        run.id,
+        [points("acc", [0], [0.1], '{"subset":"train"}'), points("acc", [0], [0.2], "")],
+    )
+    assert store.read_series(run.id, "acc", {"subset": "train"})[1].tolist() == [0.1]
+    assert store.read_series(run.id, "acc")[1].tolist() == [0.2]
+    with pytest.raises(NotFoundError, match="val"):
+        store.read_series(run.id, "acc", {"subset": "val"})
+
+
+def test_statistics_and_summary_modes(store: Store) -> None:
+    run = store.create_run("p")
+    store.set_metric_defs(run.id, [{"name": "val/*", "summary": "max"}])
+    store.append_metrics(
+        run.id,
+        [points("loss", [0, 1, 2], [3.0, 1.0, 2.0]), points("val/acc", [0, 1], [0.7, 0.6])],
+    )
+    stats = {s.key: s for s in store.series_stats(run.id)}
+    loss = stats["loss"]
+    assert (loss.count, loss.min, loss.max, loss.first, loss.last) == (3, 1.0, 3.0, 3.0, 2.0)
+    assert loss.last_step == 2
+    assert store.get_run(run.id).summary == {"loss": 2.0, "val/acc": 0.7}
+
+
+def test_explicit_summary_wins_over_metrics(store: Store) -> None:
+    run = store.create_run("p")
+    store.set_summary(run.id, {"loss": 0.01, "note": "best"})
+    store.append_metrics(run.id, [points("loss", [0], [9.0])])
+    assert store.get_run(run.id).summary == {"loss": 0.01, "note": "best"}
+
+
+def test_nan_last_value_is_kept_in_summary(store: Store) -> None:
+    run = store.create_run("p")
+    store.append_metrics(run.id, [points("loss", [0, 1], [1.0, float("nan")])])
+    summary = store.get_run(run.id).summary
+    assert np.isnan(summary["loss"])
+
+
+def test_batch_applied_once(store: Store) -> None:
+    run = store.create_run("p")
+    assert store.append_metrics(run.id, [points("z", [0], [1.0])], batch_id="b1")
+    assert not store.append_metrics(run.id, [points("z", [0], [1.0])], batch_id="b1")
+    assert store.read_series(run.id, "z")[1].tolist() == [1.0]
+
+
+def test_metrics_for_unknown_run_rejected(store: Store) -> None:
+    with pytest.raises(NotFoundError, match="ghost"):
+        store.append_metrics("ghost", [points("z", [0], [1.0])])
