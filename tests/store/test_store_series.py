@@ -105,3 +105,11 @@ def test_batch_applied_once(store: Store) -> None:
 def test_metrics_for_unknown_run_rejected(store: Store) -> None:
     with pytest.raises(NotFoundError, match="ghost"):
         store.append_metrics("ghost", [points("z", [0], [1.0])])
+
+
+def test_one_series_twice_in_a_batch_is_joined_in_order(store: Store) -> None:
+    run = store.create_run("p")
+    store.append_metrics(run.id, [points("x", [0, 1], [1.0, 2.0]), points("x", [1], [3.0])])
+    steps, values, _ = store.read_series(run.id, "x")
+    assert steps.tolist() == [0, 1, 1] and values.tolist() == [1.0, 2.0, 3.0]
+    assert store.get_run(run.id).summary == {"x": 3.0}

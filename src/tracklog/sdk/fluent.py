@@ -13,13 +13,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.sdk.backend import Backend, DisabledBackend, JournalBackend
 from tracklog.sdk.run import Run
 from tracklog.store import validation
 from tracklog.store.location import DEFAULT_DIR, ENV_URI
+
+if TYPE_CHECKING:
+    from tracklog.store.location import StoreLocation
+    from tracklog.store.tracking import Store
 
 MODES = ("online", "offline", "disabled")
 RESUME = ("allow", "must", "never")
@@ -28,6 +32,7 @@ DEFAULT_PROJECT = "default"
 _state = threading.local()
 _runs: list[Run] = []
 _tracking_uri: str | None = None
+_stores: dict[StoreLocation, Store] = {}
 _hooks_installed = False
 _uncaught: BaseException | None = None
 
@@ -113,10 +118,7 @@ def init(
     elif mode == "offline":
         backend = JournalBackend(offline_dir(uri, root) / run_id)
     else:
-        from tracklog.store.tracking import Store
-
-        backend = Store(uri)
-        backend.mark_crashed_runs()
+        backend = _store(uri)
     exists = backend.has_run(run_id)
     if exists and resume in (None, False, "never"):
         raise AlreadyExistsError(
@@ -148,6 +150,18 @@ def init(
     _install_hooks()
     _runs.append(run)
     return run
+
+
+def _store(uri: str) -> Store:
+    """One open store per URI for the process's runs (engines are costly to create)."""
+    from tracklog.store.location import resolve
+    from tracklog.store.tracking import Store
+
+    location = resolve(uri)  # the key: a relative folder means another store after a chdir
+    if location not in _stores:
+        _stores[location] = Store(location)
+        _stores[location].mark_crashed_runs()
+    return _stores[location]
 
 
 def offline_dir(uri: str, root: Path) -> Path:

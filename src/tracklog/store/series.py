@@ -7,11 +7,12 @@ once. Reads return points ordered by step, then by arrival.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from tracklog.store import schema
 from tracklog.store.codec import CHUNK_POINTS, decode, encode
@@ -60,54 +61,94 @@ def _stats_from_row(row: Any) -> SeriesStats:
     return SeriesStats(**{f: m[f] for f in SeriesStats.__dataclass_fields__})
 
 
-def _series_id(conn: Connection, run_id: str, key: str, context: str) -> int:
-    where = (_S.c.run_id == run_id) & (_S.c.key == key) & (_S.c.context == context)
-    sid = conn.execute(select(_S.c.id).where(where)).scalar()
-    if sid is None:
-        row = {"run_id": run_id, "key": key, "context": context}
-        upsert(conn, _S, [row], ["run_id", "key", "context"], [])
-        sid = conn.execute(select(_S.c.id).where(where)).scalar_one()
-    return sid
+def _series_rows(conn: Connection, run_id: str, keys: list[tuple[str, str]]) -> dict[Any, Any]:
+    """The ``metric_series`` rows of a run's (key, context) pairs that exist, by pair."""
+    wanted = set(keys)
+    rows = conn.execute(
+        select(_S).where((_S.c.run_id == run_id) & _S.c.key.in_({k for k, _ in keys}))
+    )
+    return {(r.key, r.context): r._mapping for r in rows if (r.key, r.context) in wanted}
 
 
-def append(conn: Connection, run_id: str, points: SeriesPoints) -> SeriesStats:
-    """Append ``points`` to their series (created on first use); return its new statistics."""
-    sid = _series_id(conn, run_id, points.key, points.context)
-    row = conn.execute(select(_S).where(_S.c.id == sid)).one()._mapping
-    steps, values, times = points.steps, points.values, points.timestamps
-    seq = row["chunk_count"]
-    if seq:
-        tail = conn.execute(
-            select(_C.c.n, _C.c.data).where((_C.c.series_id == sid) & (_C.c.seq == seq - 1))
-        ).one()
-        if tail.n < CHUNK_POINTS:
-            seq -= 1
-            old = decode(tail.data)
+def _merge_duplicates(batch: Sequence[SeriesPoints]) -> dict[tuple[str, str], SeriesPoints]:
+    """One SeriesPoints per series: a series named twice in a batch is joined in order."""
+    out: dict[tuple[str, str], SeriesPoints] = {}
+    for p in batch:
+        if not len(p.steps):
+            continue
+        seen = out.get((p.key, p.context))
+        if seen is None:
+            out[(p.key, p.context)] = p
+        else:
+            out[(p.key, p.context)] = SeriesPoints(
+                p.key,
+                p.context,
+                np.concatenate((seen.steps, p.steps)),
+                np.concatenate((seen.values, p.values)),
+                np.concatenate((seen.timestamps, p.timestamps)),
+            )
+    return out
+
+
+def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list[SeriesStats]:
+    """Append a batch of points to the run's series (created on first use), in a handful of
+    statements whatever the number of series; return the series' new statistics."""
+    merged = _merge_duplicates(batch)
+    if not merged:
+        return []
+    keys = list(merged)
+    rows = _series_rows(conn, run_id, keys)
+    missing = [k for k in keys if k not in rows]
+    if missing:
+        new_rows = [{"run_id": run_id, "key": k, "context": c} for k, c in missing]
+        upsert(conn, _S, new_rows, ["run_id", "key", "context"], [])
+        rows.update(_series_rows(conn, run_id, missing))
+    # Only a series' last chunk can be partly full; it is rewritten with the new points.
+    ids = [rows[k]["id"] for k in keys if rows[k]["chunk_count"]]
+    tails = {}
+    if ids:
+        found = conn.execute(
+            select(_C.c.series_id, _C.c.seq, _C.c.data).where(
+                _C.c.series_id.in_(ids) & (_C.c.n < CHUNK_POINTS)
+            )
+        )
+        tails = {t.series_id: (t.seq, decode(t.data)) for t in found}
+    chunks, updates, stats = [], [], []
+    for k in keys:
+        row, points = rows[k], merged[k]
+        steps, values, times = points.steps, points.values, points.timestamps
+        seq = row["chunk_count"]
+        if row["id"] in tails:
+            seq, old = tails[row["id"]]
             steps = np.concatenate((old[0], steps))
             values = np.concatenate((old[1], values))
             times = np.concatenate((old[2], times))
-            conn.execute(_C.delete().where((_C.c.series_id == sid) & (_C.c.seq == seq)))
-    chunks = [
-        {
-            "series_id": sid,
-            "seq": seq + i,
-            "n": len(steps[lo : lo + CHUNK_POINTS]),
-            "min_step": int(steps[lo : lo + CHUNK_POINTS].min()),
-            "max_step": int(steps[lo : lo + CHUNK_POINTS].max()),
-            "data": encode(
-                steps[lo : lo + CHUNK_POINTS],
-                values[lo : lo + CHUNK_POINTS],
-                times[lo : lo + CHUNK_POINTS],
+        for lo in range(0, len(steps), CHUNK_POINTS):
+            part = slice(lo, lo + CHUNK_POINTS)
+            chunks.append(
+                {
+                    "series_id": row["id"],
+                    "seq": seq,
+                    "n": len(steps[part]),
+                    "min_step": int(steps[part].min()),
+                    "max_step": int(steps[part].max()),
+                    "data": encode(steps[part], values[part], times[part]),
+                }
+            )
+            seq += 1
+        new = _merged_stats(row, points)
+        updates.append({"_id": row["id"], "chunk_count": seq, **_nan_to_none(new)})
+        stats.append(SeriesStats(key=points.key, context=points.context, **new))
+    if tails:
+        conn.execute(
+            _C.delete().where(
+                (_C.c.series_id == bindparam("_sid")) & (_C.c.seq == bindparam("_seq"))
             ),
-        }
-        for i, lo in enumerate(range(0, len(steps), CHUNK_POINTS))
-    ]
+            [{"_sid": sid, "_seq": seq} for sid, (seq, _) in tails.items()],
+        )
     conn.execute(insert(_C), chunks)
-    new = _merged_stats(row, points)
-    conn.execute(
-        update(_S).where(_S.c.id == sid).values(chunk_count=seq + len(chunks), **_nan_to_none(new))
-    )
-    return SeriesStats(key=points.key, context=points.context, **new)
+    conn.execute(update(_S).where(_S.c.id == bindparam("_id")), updates)
+    return stats
 
 
 def _merged_stats(m: Any, points: SeriesPoints) -> dict[str, float | int | None]:

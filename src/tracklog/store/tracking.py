@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -60,26 +61,23 @@ class Store:
         """The id of project ``name``, created if missing (active again if it was deleted)."""
         name = validation.name(name, "project name")
         with writing(self.engine) as conn:
-            pid = conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar()
-            if pid is not None:
-                return pid
+            return self._project_id(conn, name)
+
+    def _project_id(self, conn: Connection, name: str) -> int:
+        """Inside a write transaction: the id of project ``name``, created if missing."""
+        pid = conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar()
+        if pid is None:
             t = now_ms()
-            upsert(
-                conn,
-                _E,
-                [
-                    {
-                        "name": name,
-                        "artifact_location": self.location.artifact_root,
-                        "lifecycle_stage": "active",
-                        "created_at": t,
-                        "updated_at": t,
-                    }
-                ],
-                ["name"],
-                [],
-            )
-            return conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar_one()
+            row = {
+                "name": name,
+                "artifact_location": self.location.artifact_root,
+                "lifecycle_stage": "active",
+                "created_at": t,
+                "updated_at": t,
+            }
+            upsert(conn, _E, [row], ["name"], [])
+            pid = conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar_one()
+        return pid
 
     def projects(self) -> list[ProjectInfo]:
         """Every project with its number of active runs and last activity."""
@@ -137,33 +135,36 @@ class Store:
         for label, value in (("group", group), ("job_type", job_type)):
             if value is not None:
                 validation.name(value, label)
-        exp = self.get_or_create_project(project)
+        project = validation.name(project, "project name")
         t = start_time or now_ms()
         with writing(self.engine) as conn:
+            exp = self._project_id(conn, project)
             if conn.execute(select(_R.c.id).where(_R.c.id == run_id)).first():
                 raise AlreadyExistsError(f"a run with id {run_id!r} exists already")
-            conn.execute(
-                insert(_R).values(
-                    id=run_id,
-                    experiment_id=exp,
-                    name=name,
-                    status="RUNNING",
-                    start_time=t,
-                    heartbeat_at=t,
-                    user=user,
-                    host=host or socket.gethostname(),
-                    pid=pid if pid is not None else os.getpid(),
-                    group_name=group,
-                    job_type=job_type,
-                    parent_run_id=parent_run_id,
-                    notes=notes,
-                    config="{}",
-                    metric_defs="[]",
-                    lifecycle_stage="active",
-                    artifact_uri=self.artifacts.run_root(exp, run_id),
-                )
-            )
-        return self.get_run(run_id)
+            values = {
+                "id": run_id,
+                "experiment_id": exp,
+                "name": name,
+                "status": "RUNNING",
+                "start_time": t,
+                "end_time": None,
+                "heartbeat_at": t,
+                "user": user,
+                "host": host or socket.gethostname(),
+                "pid": pid if pid is not None else os.getpid(),
+                "group_name": group,
+                "job_type": job_type,
+                "parent_run_id": parent_run_id,
+                "notes": notes,
+                "config": "{}",
+                "metric_defs": "[]",
+                "exit_code": None,
+                "error": None,
+                "lifecycle_stage": "active",
+                "artifact_uri": self.artifacts.run_root(exp, run_id),
+            }
+            conn.execute(insert(_R).values(**values))
+        return _record(SimpleNamespace(**values), project, {}, [], {})
 
     def has_run(self, run_id: str) -> bool:
         """Whether a run with this id exists (in any lifecycle stage)."""
@@ -403,12 +404,11 @@ class Store:
             if batch_id is not None and not self._claim_batch(conn, run_id, batch_id):
                 return False
             modes = _summary_modes(json.loads(defs))
-            summaries = {}
-            for points in batch:
-                if len(points.steps):
-                    stats = series.append(conn, run_id, points)
-                    if not points.context:
-                        summaries[points.key] = _summary_value(stats, modes)
+            summaries = {
+                stats.key: _summary_value(stats, modes)
+                for stats in series.append(conn, run_id, batch)
+                if not stats.context
+            }
             conn.execute(update(_R).where(_R.c.id == run_id).values(heartbeat_at=now_ms()))
             self._write_summary(conn, run_id, summaries, explicit=False)
         return True
@@ -543,31 +543,38 @@ class Store:
             for r in conn.execute(select(s).where(s.c.run_id.in_(part)).order_by(s.c.key)):
                 summary[r.run_id][r.key] = json.loads(r.value_json)
         return [
-            RunRecord(
-                id=r.id,
-                project=names[r.experiment_id],
-                experiment_id=r.experiment_id,
-                name=r.name,
-                status=r.status,
-                start_time=r.start_time,
-                end_time=r.end_time,
-                user=r.user,
-                host=r.host,
-                group=r.group_name,
-                job_type=r.job_type,
-                notes=r.notes,
-                exit_code=r.exit_code,
-                error=r.error,
-                lifecycle_stage=r.lifecycle_stage,
-                artifact_uri=r.artifact_uri,
-                config=json.loads(r.config),
-                tags=tags[r.id],
-                labels=labels[r.id],
-                summary=summary[r.id],
-                metric_defs=json.loads(r.metric_defs),
-            )
+            _record(r, names[r.experiment_id], tags[r.id], labels[r.id], summary[r.id])
             for r in rows
         ]
+
+
+def _record(
+    r: Any, project: str, tags: dict[str, str], labels: list[str], summary: dict[str, Any]
+) -> RunRecord:
+    """A RunRecord from a ``runs`` row and the run's tags, labels and summary."""
+    return RunRecord(
+        id=r.id,
+        project=project,
+        experiment_id=r.experiment_id,
+        name=r.name,
+        status=r.status,
+        start_time=r.start_time,
+        end_time=r.end_time,
+        user=r.user,
+        host=r.host,
+        group=r.group_name,
+        job_type=r.job_type,
+        notes=r.notes,
+        exit_code=r.exit_code,
+        error=r.error,
+        lifecycle_stage=r.lifecycle_stage,
+        artifact_uri=r.artifact_uri,
+        config=json.loads(r.config),
+        tags=tags,
+        labels=labels,
+        summary=summary,
+        metric_defs=json.loads(r.metric_defs),
+    )
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
