@@ -42,9 +42,11 @@ def test_resume_modes(local_store: str) -> None:
     with pytest.raises(NotFoundError, match="other"):
         tracklog.init(project="p", id="other", resume="must")
     with tracklog.init(project="p", id="fixed01", resume="must") as again:
-        again.log({"x": 2.0}, step=1)
+        assert again.step == 1
+        again.log({"x": 2.0})
     r = tracklog.Api().run("fixed01")
     assert r.status == "FINISHED" and r.series("x").values.tolist() == [1.0, 2.0]
+    assert r.series("x").steps.tolist() == [0, 1]
 
 
 def test_bad_arguments_are_named(local_store: str) -> None:
@@ -123,3 +125,26 @@ def test_config_change_warning_is_not_raised_for_equal_value(local_store: str) -
     with tracklog.init(project="p", config={"a": 1}) as run, warnings.catch_warnings():
         warnings.simplefilter("error")
         run.config.update({"a": 1})
+
+
+EXIT_SCRIPT = """
+import sys, tracklog
+run = tracklog.init(project="p", name=sys.argv[1])
+for i in range(1000):
+    run.log({"x": float(i)})
+if sys.argv[1] == "crash":
+    raise ValueError("boom")
+"""
+
+
+@pytest.mark.parametrize(("how", "status"), [("clean", "FINISHED"), ("crash", "FAILED")])
+def test_interpreter_exit_drains_and_finishes(local_store: str, how: str, status: str) -> None:
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", EXIT_SCRIPT, how], capture_output=True, timeout=60)
+    (run,) = tracklog.Api().runs("p")
+    assert run.name == how and run.status == status
+    assert len(run.series("x")) == 1000
+    if how == "crash":
+        assert "ValueError: boom" in run.error

@@ -129,6 +129,9 @@ def init(
     run = Run(backend, run_id, project, name, offline_dir(uri, root), mode)
     if exists:
         backend.resume_run(run_id)
+        # Continue W&B-style: the next log() without a step goes after the last one stored.
+        last = [st.last_step for st in backend.series_stats(run_id) if not st.context]
+        run._step = max((s for s in last if s is not None), default=-1) + 1
     else:
         backend.create_run(
             project,
