@@ -36,10 +36,17 @@ class ArtifactRepository:
     """Files of runs under one root (a local folder now; any fsspec URL later)."""
 
     def __init__(self, root: str) -> None:
-        import fsspec
-
         self.root = root.rstrip("/")
-        self.fs: Any = fsspec.core.url_to_fs(self.root)[0]
+        self._fs: Any = None
+
+    @property
+    def fs(self) -> Any:
+        """The fsspec filesystem of the root, loaded on first use (fsspec is slow to import)."""
+        if self._fs is None:
+            import fsspec
+
+            self._fs = fsspec.core.url_to_fs(self.root)[0]
+        return self._fs
 
     def run_root(self, experiment_id: int, run_id: str) -> str:
         """The artifact URI recorded for a new run."""
