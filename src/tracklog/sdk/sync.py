@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tracklog.errors import NotFoundError
 from tracklog.sdk.journal import JOURNAL_FILE, read_records
+from tracklog.store import calls
 from tracklog.store.tracking import Store
 
 OFFLINE_DIR = "offline"
@@ -40,23 +41,11 @@ def sync_folder(store: Store, folder: Path) -> SyncResult:
     start = int(marker.read_text()) if marker.exists() else 0
     run_id, applied = None, 0
     for record in read_records(folder / JOURNAL_FILE, start):
-        args = dict(record.args)
-        run_id = args.get("run_id", run_id)
-        if record.op == "create_run":
-            resume = args.pop("resume", None)
-            if store.has_run(args["run_id"]):
-                store.resume_run(args["run_id"], pid=args.get("pid"), host=args.get("host"))
-            elif resume == "must":
-                raise NotFoundError(
-                    f"{folder}: the run was started offline with resume='must', "
-                    f"but the store has no run {args['run_id']!r}"
-                )
-            else:
-                store.create_run(**args)
-        elif record.op == "log_artifact":
-            store.log_artifact(args["run_id"], folder / args["source"], args["dest"])
-        else:
-            getattr(store, record.op)(**args)
+        run_id = record.args.get("run_id", run_id)
+        try:
+            calls.apply(store, record, files=lambda name: folder / name)
+        except NotFoundError as exc:
+            raise NotFoundError(f"{folder}: {exc}") from exc
         applied += 1
         marker.write_text(str(record.end_offset))
     return SyncResult(folder, run_id, applied)
