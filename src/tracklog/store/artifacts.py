@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.store.records import FileInfo
@@ -58,7 +60,14 @@ class ArtifactRepository:
         return fsspec.core.url_to_fs(run_root)[1]
 
     def _full(self, run_root: str, relpath: str) -> str:
-        return f"{self._base(run_root)}/{safe_relpath(relpath)}"
+        base = self._base(run_root)
+        full = f"{base}/{safe_relpath(relpath)}"
+        if "file" in _protocols(self.fs):
+            # A symbolic link planted inside the artifact folder must not lead outside the run.
+            real_base = os.path.realpath(base)
+            if os.path.commonpath([real_base, os.path.realpath(full)]) != real_base:
+                raise InvalidValueError(f"artifact path {relpath!r} leads outside the run")
+        return full
 
     def upload(self, run_root: str, source: Path, dest: str) -> list[FileInfo]:
         """Copy a local file or folder to ``dest`` inside the run; return what was stored.
@@ -86,6 +95,24 @@ class ArtifactRepository:
             stored.append(FileInfo(rel, src.stat().st_size))
         return stored
 
+    def write(self, run_root: str, relpath: str, chunks: Iterable[bytes]) -> FileInfo:
+        """Store the bytes of ``chunks`` as file ``relpath`` of the run (streamed)."""
+        target = self._full(run_root, relpath)
+        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
+        size = 0
+        with self.fs.open(target, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                size += len(chunk)
+        return FileInfo(safe_relpath(relpath), size)
+
+    def open(self, run_root: str, relpath: str) -> BinaryIO:
+        """Open a stored file of the run for reading."""
+        full = self._full(run_root, relpath)
+        if not self.fs.isfile(full):
+            raise NotFoundError(f"the run has no file {relpath!r}")
+        return self.fs.open(full, "rb")
+
     def download(self, run_root: str, relpath: str, dest: Path) -> Path:
         """Copy one stored file (or folder) to the local path ``dest``; return that path."""
         full = self._full(run_root, relpath)
@@ -98,8 +125,7 @@ class ArtifactRepository:
             self.fs.get(full, str(dest))
         return dest
 
-    def delete_run(self, run_root: str) -> None:
-        """Remove every file of a run (used when deleted runs are purged)."""
-        base = self._base(run_root)
-        if self.fs.exists(base):
-            self.fs.rm(base, recursive=True)
+
+def _protocols(fs: Any) -> tuple[str, ...]:
+    proto = fs.protocol
+    return (proto,) if isinstance(proto, str) else tuple(proto)

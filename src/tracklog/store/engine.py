@@ -76,6 +76,22 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+def checkpoint(engine: Engine) -> None:
+    """Fold a SQLite store's write-ahead log back into the database file and truncate it, if
+    no other process is reading right now (best effort; nothing to do on PostgreSQL)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        # A short busy timeout: finishing a run must not wait on another process's reader.
+        conn.exec_driver_sql("PRAGMA busy_timeout = 50")
+        try:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except SQLAlchemyError:
+            pass  # busy: the next checkpoint will fold it in
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
 def upsert(
     conn: Connection,
     table: Table,

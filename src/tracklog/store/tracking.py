@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import Connection, func, insert, select, update
 
@@ -23,7 +23,7 @@ from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store import params as params_view
 from tracklog.store import schema, series, validation
 from tracklog.store.artifacts import ArtifactRepository
-from tracklog.store.engine import open_engine, reading, upsert, writing
+from tracklog.store.engine import checkpoint, open_engine, reading, upsert, writing
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
@@ -208,6 +208,7 @@ class Store:
         self._update_run(
             run_id, status=status, exit_code=exit_code, error=error, end_time=end_time or now_ms()
         )
+        checkpoint(self.engine)
 
     def update_run(self, run_id: str, *, name: str | None = None, notes: str | None = None) -> None:
         """Rename a run or replace its notes."""
@@ -397,6 +398,8 @@ class Store:
         With a ``batch_id``, a batch that was applied before is skipped (returns False), so a
         replayed journal is applied exactly once.
         """
+        for points in batch:
+            validation.series_points(points)
         with writing(self.engine) as conn:
             defs = conn.execute(select(_R.c.metric_defs).where(_R.c.id == run_id)).scalar()
             if defs is None:
@@ -503,11 +506,25 @@ class Store:
         """Copy a local file or folder into the run's files under ``dest``."""
         run = self.get_run(run_id)
         stored = self.artifacts.upload(run.artifact_uri, Path(source), dest)
+        self._record_files(run_id, stored)
+        return stored
+
+    def write_file(self, run_id: str, path: str, chunks: Iterable[bytes]) -> FileInfo:
+        """Store a stream of bytes as file ``path`` of the run."""
+        run = self.get_run(run_id)
+        info = self.artifacts.write(run.artifact_uri, path, chunks)
+        self._record_files(run_id, [info])
+        return info
+
+    def open_file(self, run_id: str, path: str) -> BinaryIO:
+        """Open file ``path`` of the run for reading (the caller closes it)."""
+        return self.artifacts.open(self.get_run(run_id).artifact_uri, path)
+
+    def _record_files(self, run_id: str, files: list[FileInfo]) -> None:
         t = now_ms()
-        rows = [{"run_id": run_id, "path": f.path, "size": f.size, "created_at": t} for f in stored]
+        rows = [{"run_id": run_id, "path": f.path, "size": f.size, "created_at": t} for f in files]
         with writing(self.engine) as conn:
             upsert(conn, schema.run_files, rows, ["run_id", "path"], ["size", "created_at"])
-        return stored
 
     def list_files(self, run_id: str) -> list[FileInfo]:
         """The files of a run, by path."""

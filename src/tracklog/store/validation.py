@@ -149,3 +149,30 @@ def json_value(value: Any, what: str) -> Any:
 def dumps(value: Any) -> str:
     """JSON text of ``value``; NaN and infinities are written as NaN/Infinity and survive."""
     return json.dumps(value, sort_keys=True, allow_nan=True)
+
+
+def series_points(points: Any) -> None:
+    """A batch entry for one series: a valid key, a canonical context, equal-length int64
+    steps, float64 values and int64 timestamps."""
+    key(points.key, "metric key")
+    if points.context:
+        try:
+            parsed = json.loads(points.context)
+        except (TypeError, ValueError):
+            parsed = None
+        if not isinstance(parsed, dict) or context(parsed) != points.context:
+            raise InvalidValueError(
+                f"metric {points.key!r}: context must be canonical JSON of a dict, "
+                f"got {points.context!r}"
+            )
+    n = len(points.steps)
+    if len(points.values) != n or len(points.timestamps) != n:
+        raise InvalidValueError(
+            f"metric {points.key!r}: {n} steps but {len(points.values)} values and "
+            f"{len(points.timestamps)} timestamps"
+        )
+    kinds = (points.steps.dtype.kind, points.values.dtype.kind, points.timestamps.dtype.kind)
+    if kinds != ("i", "f", "i"):
+        raise InvalidTypeError(
+            f"metric {points.key!r}: steps and timestamps must be integers and values floats"
+        )

@@ -1,0 +1,44 @@
+"""Server settings, read from ``TRACKLOG_SERVER_*`` environment variables.
+
+Every uvicorn worker is its own process and builds the app from these, so ``tracklog server``
+passes its options through the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+PREFIX = "TRACKLOG_SERVER_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a server process serves and which limits it enforces."""
+
+    backend_store_uri: str = "sqlite:///tracklog.db"
+    artifacts_destination: str = ""
+    auth: bool = False
+    max_body_bytes: int = 64 * 1024 * 1024
+    max_batch_points: int = 5_000_000
+    max_records: int = 10_000
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Settings from ``TRACKLOG_SERVER_<FIELD>`` variables, defaults for the rest."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = os.environ.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            if f.type == "bool":
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif f.type == "int":
+                values[f.name] = int(raw)
+            else:
+                values[f.name] = raw
+        return cls(**values)  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that reproduce these settings in a worker process."""
+        return {PREFIX + f.name.upper(): str(getattr(self, f.name)) for f in fields(self)}
