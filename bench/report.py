@@ -1,0 +1,263 @@
+"""Machine description and the Markdown report (docs/benchmarks.md) from collected results."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from cases import WORKLOADS
+
+MB = 2**20
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One row of a workload table."""
+
+    key: str  # field of the workload's result JSON
+    title: str
+    scale: float = 1.0  # display value = raw value * scale
+    extensive: bool = False  # grows with the workload's size: no ratio across scales
+    ratio: bool = True  # show in the peer / tracklog table
+
+
+METRICS: dict[str, list[Metric]] = {
+    "W1": [
+        Metric("us_per_log", "µs per `log()` call (loop minus dict-only loop)"),
+        Metric("finish_s", "`finish()` after last log, s", extensive=True),
+        Metric("points_per_s", "points/s overall (points / (loop + finish))"),
+        Metric("init_s", "`init()`, s"),
+        Metric("rss_peak_mb", "peak RSS, MB (workload process)", extensive=True),
+        Metric("rss_growth_mb", "RSS growth from before `init()`, MB", extensive=True),
+        Metric("rss_helper_mb", "peak RSS of helper process, MB", extensive=True),
+        Metric("disk_mb", "store size on disk after finish, MB", extensive=True),
+        Metric("bytes_per_point", "bytes on disk per point"),
+        Metric("read_one_s", "read 1 series (fresh process), s", extensive=True),
+        Metric("read_all_s", "read all 20 series, s", extensive=True),
+        Metric("read_open_s", "open store / run handle for reading, s"),
+    ],
+    "W2": [
+        Metric("runs_per_s", "runs created per second"),
+        Metric("create_s", "create all runs, s", extensive=True),
+        Metric("query_s", "query time, s (median of repeats)", extensive=True),
+        Metric("query_first_s", "first (cold) query in a fresh process, s", extensive=True),
+        Metric("matches", "matches", ratio=False),
+        Metric("expected_matches", "expected matches", ratio=False),
+        Metric("rss_peak_mb", "peak RSS while creating, MB", extensive=True),
+        Metric("disk_mb", "store size on disk, MB", extensive=True),
+    ],
+    "W3": [
+        Metric("import_s", "`import` time (minus `python -c pass`), ms", 1e3),
+        Metric("import_total_s", "`python -c 'import …'` wall time, ms", 1e3, ratio=False),
+        Metric("pass_s", "`python -c pass` wall time, ms", 1e3, ratio=False),
+    ],
+}
+
+COMMON_METRICS = [
+    Metric("load1", "1-min load average when the repeat started", ratio=False),
+    Metric("wall_s", "wall time of one repeat (incl. process start), s", ratio=False),
+]
+
+INTRO = {
+    "W1": "One run, 20 keys, one `log()` of 20 varying floats per step (full scale: 50,000 "
+    "steps = 1M points).",
+    "W2": "Runs with 20 params (`lr` log-uniform in 1e-4..1e-1), 5 tags, 5 metrics × 100 steps "
+    "(`acc` in [0, 1]) each (full scale: 1,000 runs); then "
+    '`runs(filter="params.lr < 0.01 and metrics.acc > 0.5", order_by=["metrics.acc DESC"])`.',
+    "W3": "Wall time of `python -c 'import X'` minus `python -c pass`, medians of 10 each.",
+}
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU model, cores, RAM, OS and Python of this machine."""
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    os_name = platform.platform()
+    if os.path.exists("/etc/os-release"):
+        with open("/etc/os-release") as f:
+            rel = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
+        os_name = f"{rel.get('PRETTY_NAME', '?').strip(chr(34))}, kernel {platform.release()}"
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem_kib / 2**20, 1),
+        "os": os_name,
+        "python": platform.python_version(),
+    }
+
+
+def derived(res: dict[str, Any]) -> dict[str, Any]:
+    """Add display fields computed from a raw result."""
+    out = dict(res)
+    if "disk_bytes" in res:
+        out["disk_mb"] = res["disk_bytes"] / MB
+    if "rss_before_mb" in res:
+        out["rss_growth_mb"] = res["rss_peak_mb"] - res["rss_before_mb"]
+    if res.get("rss_helper_mb") == 0:
+        out["rss_helper_mb"] = None
+    return out
+
+
+def fmt(v: float | None) -> str:
+    """About three significant figures, thousands separators for large values."""
+    if v is None:
+        return "n/a"
+    if float(v).is_integer():
+        return f"{int(v):,}"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    if a >= 1:
+        return f"{v:.2f}"
+    return f"{v:.3g}"
+
+
+def stats(case: dict[str, Any], key: str, scale: float) -> tuple[float, float, float] | None:
+    """(median, min, max) of a metric over the successful repeats of a case."""
+    vals = [r.get(key) for r in case["ok"]]
+    vals = [v * scale for v in vals if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not vals:
+        return None
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def cell(s: tuple[float, float, float] | None) -> str:
+    """'median (min–max)'; just the median when all repeats agree or there is one."""
+    if s is None:
+        return "n/a"
+    med, lo, hi = s
+    return fmt(med) if fmt(lo) == fmt(hi) else f"{fmt(med)} ({fmt(lo)}–{fmt(hi)})"
+
+
+def scale_of(case: dict[str, Any]) -> str:
+    """Human-readable size of the workload a case ran."""
+    r = case["ok"][0] if case["ok"] else {}
+    if "steps" in r:
+        return f"{r['steps']:,} steps × {r['keys']} keys = {r['points']:,} pts"
+    if "runs" in r:
+        return f"{r['runs']:,} runs"
+    return ""
+
+
+def read_check(case: dict[str, Any]) -> str:
+    """Points read back in W1 (first successful repeat), flagged when incomplete."""
+    r = case["ok"][0] if case["ok"] else {}
+    if "read_one_points" not in r:
+        return "n/a"
+    flag = "" if r.get("read_ok") else " **incomplete**"
+    return f"{r['read_one_points']:,} / {r['read_all_points']:,}{flag}"
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    """A Markdown table; the first row is the header."""
+    lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    return lines + ["| " + " | ".join(r) + " |" for r in rows[1:]]
+
+
+def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
+    """Results table, ratio table and notes of one workload."""
+    out = [f"## {wl} {WORKLOADS[wl]}", "", INTRO[wl], ""]
+    heads = ["metric"] + [c["label"] for c in cases]
+    rows = [heads, ["version", *[c["version"] for c in cases]]]
+    if wl != "W3":
+        rows.append(["scale", *[scale_of(c) or "—" for c in cases]])
+    failed = [c for c in cases if c["errors"]]
+    if failed:
+        rows.append(["failed repeats", *[f"{len(c['errors'])}/{len(c['runs'])}" for c in cases]])
+    for m in METRICS[wl] + COMMON_METRICS:
+        cells = [cell(stats(c, m.key, m.scale)) if c["ok"] else "**error**" for c in cases]
+        if any(x not in ("n/a", "**error**") for x in cells):
+            rows.append([m.title, *cells])
+    if wl == "W1":
+        rows.append(["read-back points: 1 series / all", *[read_check(c) for c in cases]])
+    out += table(rows)
+    base = next((c for c in cases if c["tracker"] == "tracklog" and c["ok"]), None)
+    peers = [c for c in cases if c["tracker"] != "tracklog"]
+    if base is not None and peers:
+        out += [
+            "",
+            "Ratio peer / tracklog (medians; for times, >1 means the peer is slower; "
+            "for rates, <1 means the peer is slower; n/c = different scale):",
+            "",
+        ]
+        rrows = [["metric", *[c["label"] for c in peers]]]
+        for m in METRICS[wl]:
+            if not m.ratio:
+                continue
+            b = stats(base, m.key, 1.0)
+            rr = []
+            for c in peers:
+                s = stats(c, m.key, 1.0)
+                if m.extensive and scale_of(c) != scale_of(base):
+                    rr.append("n/c")
+                elif s is None or b is None or b[0] == 0:
+                    rr.append("n/a")
+                else:
+                    rr.append(f"×{fmt(s[0] / b[0])}")
+            if any(x not in ("n/a", "n/c") for x in rr):
+                rrows.append([m.title, *rr])
+        out += table(rrows)
+    notes = [f"- **{c['label']}**: {c['note']}" for c in cases if c["note"]]
+    if notes:
+        out += ["", "Notes:", "", *notes]
+    return [*out, ""]
+
+
+def failures(cases: list[dict[str, Any]]) -> list[str]:
+    """Error details (stderr tails) of failed repeats."""
+    out: list[str] = []
+    for c in cases:
+        if not c["errors"]:
+            continue
+        e = c["errors"][-1]
+        tail = "\n".join(e.get("stderr", "").strip().splitlines()[-25:])
+        out += [f"### {c['workload']} {c['label']}: {e['error']}", "", "```text", tail, "```", ""]
+    return ["## Failures", "", *out] if out else []
+
+
+def render(stored: dict[str, dict[str, Any]], machine: dict[str, Any], quick: bool) -> str:
+    """The whole report."""
+    cases = []
+    for c in stored.values():
+        ok = [derived(r) for r in c["runs"] if "error" not in r]
+        cases.append({**c, "ok": ok, "errors": [r for r in c["runs"] if "error" in r]})
+    dates = sorted({c["date"] for c in cases})
+    commands = sorted({c["command"] for c in cases})
+    repeats = sorted({len(c["runs"]) for c in cases})
+    wall = sum(r.get("wall_s", 0) for c in cases for r in c["runs"])
+    out = [
+        "# Benchmarks" + (" (quick smoke run, scaled down)" if quick else ""),
+        "",
+        "Generated by `bench/run.py` (see `bench/README.md`). Each case ran in a fresh "
+        "subprocess in a fresh directory; peers ran in their own venvs. Cells show the median "
+        f"of {'/'.join(map(str, repeats))} repeat(s) with (min–max).",
+        "",
+        f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['ram_gib']} GiB RAM",
+        f"- OS: {machine['os']}; Python {machine['python']}",
+        f"- Date: {', '.join(dates)}",
+        "- Command: " + "; ".join(f"`{c}`" for c in commands),
+        f"- Wall time of all repeats shown: {wall / 60:.1f} min",
+        "",
+        "The machine may be shared: each table has the 1-min load average at the start of each "
+        f"repeat; with {machine['cores']} cores, a load near or above that means contention.",
+        "",
+    ]
+    for wl in WORKLOADS:
+        wl_cases = [c for c in cases if c["workload"] == wl]
+        if wl_cases:
+            out += workload_section(wl, wl_cases)
+    out += failures(cases)
+    return "\n".join(out).rstrip() + "\n"
