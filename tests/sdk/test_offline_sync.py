@@ -70,3 +70,58 @@ def test_offline_resume_must_is_checked_at_sync(local_store: str) -> None:
         run.log({"a": np.float64(1.0)})
     with pytest.raises(tracklog.NotFoundError, match="notthere"):
         sync_folder(Store(local_store), Path(local_store) / "offline" / "notthere")
+
+
+OFFLINE_FULL_DISK = """
+import resource, signal, sys, time
+from pathlib import Path
+import tracklog
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+run = tracklog.init(project="off", id="fulldisk", mode="offline")
+for i in range(10):
+    run.log({"a": float(i)})
+run._writer.flush()
+journal = Path(sys.argv[1]) / "offline" / "fulldisk" / "journal.bin"
+limit = journal.stat().st_size + 100
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+for i in range(10, 2000):
+    run.log({"a": float(i)})
+time.sleep(0.6)  # the writer tries, fails and keeps the batch
+resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+for i in range(2000, 2010):
+    run.log({"a": float(i)})
+run.finish()
+"""
+
+
+def test_failed_journal_writes_leave_no_torn_record(local_store: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", OFFLINE_FULL_DISK, local_store],
+        capture_output=True,
+        env=os.environ.copy(),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    sync_folder(Store(local_store), Path(local_store) / "offline" / "fulldisk")
+    values = tracklog.Api().run("fulldisk").series("a").values
+    assert values.tolist() == [float(i) for i in range(2010)]
+
+
+def test_offline_runs_keep_their_own_start_and_end_times(local_store: str) -> None:
+    import time
+
+    started = time.time_ns() // 1_000_000
+    with tracklog.init(project="off", id="times", mode="offline") as run:
+        time.sleep(0.3)
+    ended = time.time_ns() // 1_000_000
+    time.sleep(0.5)
+    sync_folder(Store(local_store), Path(local_store) / "offline" / run.id)
+    r = tracklog.Api().run("times")
+    assert started <= r.start_time <= started + 200
+    assert r.end_time is not None and r.end_time <= ended
+    assert r.end_time - r.start_time >= 300

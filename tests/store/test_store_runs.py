@@ -102,3 +102,16 @@ def test_finish_needs_a_final_status(store: Store) -> None:
     with pytest.raises(InvalidValueError, match="final status"):
         store.finish_run(run.id, "RUNNING")
     assert store.get_run(run.id).status == "RUNNING"
+
+
+def test_a_reused_pid_does_not_keep_a_dead_run_alive(store: Store) -> None:
+    import os
+
+    from tracklog.store.liveness import process_started
+
+    mine = process_started(os.getpid())
+    assert mine is not None
+    impostor = store.create_run("p", pid=os.getpid(), pid_started=mine - 1)
+    owner = store.create_run("p", pid=os.getpid(), pid_started=mine)
+    assert store.mark_crashed_runs() == [impostor.id]
+    assert store.get_run(owner.id).status == "RUNNING"

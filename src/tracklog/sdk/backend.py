@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from tracklog.sdk.journal import JournalWriter
 from tracklog.store.artifacts import safe_relpath
-from tracklog.store.records import FileInfo
+from tracklog.store.records import FileInfo, RunRecord
 from tracklog.store.series import SeriesPoints, SeriesStats
 
 
@@ -31,6 +31,7 @@ class Backend(Protocol):
     def resume_run(self, run_id: str) -> None: ...
     def has_run(self, run_id: str) -> bool: ...
     def series_stats(self, run_id: str) -> list[SeriesStats]: ...
+    def get_run(self, run_id: str) -> RunRecord: ...
     def set_config(self, run_id: str, updates: Mapping[str, Any]) -> Any: ...
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None: ...
     def add_labels(self, run_id: str, labels: Iterable[str]) -> None: ...
@@ -100,6 +101,10 @@ class JournalBackend:
     def finish_run(self, run_id: str, status: str, **kwargs: Any) -> None:
         self._record("finish_run", run_id=run_id, status=status, **kwargs)
         self.journal.sync()
+        self.close()
+
+    def close(self) -> None:
+        """Close the journal file."""
         self.journal.close()
 
     def log_artifact(self, run_id: str, source: Path, dest: str) -> list[FileInfo]:

@@ -30,7 +30,7 @@ class Config(MutableMapping[str, Any]):
         clean = validation.json_value(items, "config")
         old = params.flatten(self._data)
         for k, v in params.flatten(clean).items():
-            if k in old and old[k] != v:
+            if k in old and validation.dumps(old[k]) != validation.dumps(v):
                 warnings.warn(
                     f"tracklog: config key {k!r} changed from {old[k]!r} to {v!r}; "
                     "both values are kept in the run's config history",
@@ -38,6 +38,10 @@ class Config(MutableMapping[str, Any]):
                 )
         self._write(clean)
         object.__setattr__(self, "_data", params.merge(self._data, clean))
+
+    def load(self, data: Mapping[str, Any]) -> None:
+        """Take the stored config of a resumed run as this run's (nothing is written)."""
+        object.__setattr__(self, "_data", params.merge({}, data))
 
     def as_dict(self) -> dict[str, Any]:
         """A deep copy of the config as plain dicts."""

@@ -19,6 +19,8 @@ from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.sdk.backend import Backend, DisabledBackend, JournalBackend
 from tracklog.sdk.run import Run
 from tracklog.store import validation
+from tracklog.store.clock import now_ms
+from tracklog.store.liveness import process_started
 from tracklog.store.location import DEFAULT_DIR, ENV_URI
 
 if TYPE_CHECKING:
@@ -129,9 +131,7 @@ def init(
     run = Run(backend, run_id, project, name, offline_dir(uri, root), mode)
     if exists:
         backend.resume_run(run_id)
-        # Continue W&B-style: the next log() without a step goes after the last one stored.
-        last = [st.last_step for st in backend.series_stats(run_id) if not st.context]
-        run._step = max((s for s in last if s is not None), default=-1) + 1
+        run._continue(backend.get_run(run_id), backend.series_stats(run_id))
     else:
         backend.create_run(
             project,
@@ -141,7 +141,9 @@ def init(
             group=group,
             job_type=job_type,
             notes=notes,
+            start_time=now_ms(),
             pid=os.getpid(),
+            pid_started=process_started(os.getpid()),
             host=socket.gethostname(),
             **({"resume": resume} if mode == "offline" and resume else {}),
         )

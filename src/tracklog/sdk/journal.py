@@ -17,26 +17,46 @@ JOURNAL_FILE = "journal.bin"
 
 
 class JournalWriter:
-    """Appends records to ``folder/journal.bin``."""
+    """Appends records to ``folder/journal.bin``, each one whole or not at all."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
-        self._file = open(folder / JOURNAL_FILE, "ab")  # noqa: SIM115 - open for the run's life
+        self._fd: int | None = os.open(
+            folder / JOURNAL_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        )
 
     def append(self, op: str, args: dict[str, Any]) -> None:
-        """Append one record and hand it to the OS (it survives the process being killed)."""
-        self._file.write(encode_record(op, args))
-        self._file.flush()
+        """Append one record; it survives the process being killed once this returns.
+
+        A write that fails part-way (a full disk) is cut off again, so the journal never holds
+        a torn record followed by good ones.
+        """
+        if self._fd is None:
+            raise ValueError(f"journal in {self.folder} is closed")
+        data = encode_record(op, args)
+        size = os.fstat(self._fd).st_size
+        try:
+            written = os.write(self._fd, data)
+            while written < len(data):
+                step = os.write(self._fd, data[written:])
+                if step == 0:
+                    raise OSError(f"journal in {self.folder}: the disk took no more bytes")
+                written += step
+        except BaseException:
+            os.ftruncate(self._fd, size)
+            raise
 
     def sync(self) -> None:
         """Force written records to disk."""
-        os.fsync(self._file.fileno())
+        if self._fd is not None:
+            os.fsync(self._fd)
 
     def close(self) -> None:
-        """Flush and close the journal file."""
-        self._file.flush()
-        self._file.close()
+        """Close the journal file (again is fine)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def read_records(path: Path, start: int = 0) -> Iterator[Record]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import glob as globlib
 import os
 import sys
-import time
 import traceback
 import uuid
 from collections.abc import Mapping
@@ -14,14 +13,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tracklog.errors import InvalidTypeError, RunFinishedError, StoreError
+from tracklog.errors import InvalidTypeError, InvalidValueError, RunFinishedError, StoreError
 from tracklog.sdk.backend import Backend, JournalBackend, error_reason
 from tracklog.sdk.config import Config
 from tracklog.sdk.summary import Summary
 from tracklog.sdk.writer import Writer
 from tracklog.store import validation
+from tracklog.store.clock import now_ms
+from tracklog.store.records import RunRecord
+from tracklog.store.series import SeriesStats
 
-_PLAIN = (float, int)
+_INT64 = 2**63
 
 
 class Run:
@@ -53,10 +55,24 @@ class Run:
         self._notes: str | None = None
         self._track_steps: dict[tuple[str, str], int] = {}
         self._finished = False
+        self._disabled = mode == "disabled"
         self.config = Config(lambda updates: backend.set_config(run_id, updates))
         self.summary = Summary(self._read_summary, self._write_summary)
-        if mode != "disabled":
+        if not self._disabled:
             self._writer.start()
+
+    def _continue(self, record: RunRecord, stats: list[SeriesStats]) -> None:
+        """Pick up a resumed run where it stopped: step counters after the highest stored
+        steps, and its config, labels, notes and metric definitions."""
+        for st in stats:
+            nxt = -1 if st.max_step is None else st.max_step + 1
+            if not st.context:
+                self._step = max(self._step, nxt)
+            self._track_steps[(st.key, st.context)] = max(0, nxt)
+        self.config.load(record.config)
+        self._labels = tuple(record.labels)
+        self._notes = record.notes
+        self._metric_defs = list(record.metric_defs)
 
     # -- logging --------------------------------------------------------------------------
 
@@ -78,22 +94,25 @@ class Run:
         # plain int or float (so each one is an int, float or bool) is taken as it is.
         if type(data) is dict and self._known.issuperset(data):
             try:
-                plain = type(sum(data.values())) in _PLAIN
-            except TypeError:
-                plain = False
+                total = sum(data.values())
+            except (TypeError, OverflowError):
+                total = None
+            plain = type(total) is float or (type(total) is int and -_INT64 <= total < _INT64)
             data = data.copy() if plain else self._clean(data, "")
         elif isinstance(data, Mapping):
             data = self._clean(data, "")
         else:
             raise InvalidTypeError(f"log() takes a dict of numbers, got {type(data).__name__}")
         s = self._step if step is None else (step if type(step) is int else validation.step(step))
+        if self._disabled:
+            return
         if self._pending and s != self._pending_step:
             self._commit_pending()
         if commit:
             if self._pending:
                 data = {**self._pending, **data}
                 self._pending = {}
-            self._writer.rows.append((s, time.time_ns() // 1_000_000, data))
+            self._writer.rows.append((s, now_ms(), data))
             if s >= self._step:
                 self._step = s + 1
         else:
@@ -102,7 +121,7 @@ class Run:
 
     def _commit_pending(self) -> None:
         s = self._pending_step
-        self._writer.rows.append((s, time.time_ns() // 1_000_000, self._pending))
+        self._writer.rows.append((s, now_ms(), self._pending))
         self._pending = {}
         if s >= self._step:
             self._step = s + 1
@@ -142,13 +161,21 @@ class Run:
             validation.key(name, "metric name")
             self._known.add(name)
         ctx = validation.context(context)
-        counters = self._track_steps
-        s = counters.get((name, ctx), 0) if step is None else validation.step(step, name)
-        counters[(name, ctx)] = max(counters.get((name, ctx), 0), s + 1)
-        t = time.time_ns() // 1_000_000
-        self._writer.tracks.append((name, ctx, s, t, _number(value, name)))
-        if epoch is not None:
-            self._writer.tracks.append(("epoch", ctx, s, t, float(validation.step(epoch, "epoch"))))
+        number = _number(value, name)
+        epoch_value = None if epoch is None else float(validation.step(epoch, "epoch"))
+        counter = self._track_steps.get((name, ctx), 0)
+        s = counter if step is None else validation.step(step, name)
+        if self._disabled:
+            return
+        self._track_steps[(name, ctx)] = max(counter, s + 1)
+        t = now_ms()
+        if not ctx:  # the same series log() writes: share its buffer to keep arrival order
+            row = {name: number} if epoch_value is None else {name: number, "epoch": epoch_value}
+            self._writer.rows.append((s, t, row))
+            return
+        self._writer.tracks.append((name, ctx, s, t, number))
+        if epoch_value is not None:
+            self._writer.tracks.append(("epoch", ctx, s, t, epoch_value))
 
     def define_metric(
         self,
@@ -242,11 +269,16 @@ class Run:
     # -- summary --------------------------------------------------------------------------
 
     def _read_summary(self) -> dict[str, Any]:
-        get_run = getattr(self._backend, "get_run", None)
-        if get_run is None or (self._finished and self.mode != "online"):
-            return {**self._writer.last_values, **self._explicit_summary}
-        self._writer.flush()
-        return dict(get_run(self.id).summary)
+        try:
+            self._writer.flush()
+        except Exception as exc:
+            raise StoreError(
+                f"run.summary: writing the buffered points failed: {error_reason(exc)}"
+            ) from exc
+        if self.mode == "online":
+            return dict(self._backend.get_run(self.id).summary)  # type: ignore[attr-defined]
+        # Offline the store is out of reach: the last value of each metric and what was set.
+        return {**self._writer.last_values, **self._explicit_summary}
 
     def _write_summary(self, values: dict[str, Any]) -> None:
         self._backend.set_summary(self.id, values)
@@ -265,36 +297,51 @@ class Run:
         if self._pending:
             self._commit_pending()
         self._writer.stop()
+        failure: Exception | None = None
         try:
             self._writer.flush()
-            self._backend.finish_run(self.id, status, exit_code=exit_code, error=error)
         except Exception as exc:
-            self._rescue(exc, status, exit_code, error)
+            failure = exc
+        end = {"status": status, "exit_code": exit_code, "error": error, "end_time": now_ms()}
+        try:
+            self._backend.finish_run(self.id, **end)
+            end = {}
+        except Exception as exc:
+            failure = failure or exc
+        if failure is not None or self._writer.rejected:
+            self._rescue(failure, end)
         from tracklog.sdk import fluent
 
         fluent.forget(self)
 
-    def _rescue(
-        self, exc: Exception, status: str, exit_code: int | None, error: str | None
-    ) -> None:
-        """The store refused the last writes: keep them in a journal for ``tracklog sync``."""
+    def _rescue(self, failure: Exception | None, end: dict[str, Any]) -> None:
+        """Keep what the store did not take in a journal for ``tracklog sync``: batches it could
+        not write, batches it refused, and the run's end if that was not recorded."""
+        writer = self._writer
+        batches = writer.pending + writer.rejected
         folder = self._rescue_dir / f"{self.id}-rescue-{uuid.uuid4().hex[:8]}"
-        points = sum(len(p.steps) for batch in self._writer.pending for p in batch)
+        points = sum(len(p.steps) for item in batches for p in item.batch)
+        why = f"the store failed ({error_reason(failure)})" if failure else "the store refused them"
         try:
             journal = JournalBackend(folder)
-            for batch in self._writer.pending:
-                journal.append_metrics(self.id, batch)
-            journal.finish_run(self.id, status, exit_code=exit_code, error=error)
+            for item in batches:
+                journal.append_metrics(self.id, item.batch, batch_id=item.batch_id)
+            if end:
+                journal.finish_run(self.id, **end)
+            journal.close()
         except OSError as journal_exc:
             message = (
-                f"tracklog: could not write to the store ({error_reason(exc)}) nor save the "
-                f"{points} unwritten points to {folder} ({journal_exc}); they are lost"
+                f"tracklog: {points} points were not written because {why}, and saving them "
+                f"to {folder} failed too ({journal_exc}); they are lost"
             )
             print(message, file=sys.stderr)
-            raise StoreError(message) from exc
+            raise StoreError(message) from failure
+        writer.pending.clear()
+        writer.rejected.clear()
+        what = f"{points} points" + (" and the run's end" if end else "")
         print(
-            f"tracklog: could not write to the store ({error_reason(exc)}); {points} points and "
-            f"the run's end were saved to {folder}. Run `tracklog sync {folder}` to apply them.",
+            f"tracklog: {what} were not written because {why}; they were saved to {folder}. "
+            f"Run `tracklog sync {folder}` to apply them.",
             file=sys.stderr,
         )
 
@@ -320,8 +367,13 @@ class Run:
 
 def _number(value: Any, key: str) -> float:
     """A loggable number as float; anything else raises naming the key."""
-    if isinstance(value, Real):
-        return float(value)
+    try:
+        if isinstance(value, Real):
+            return float(value)
+    except OverflowError:
+        raise InvalidValueError(
+            f"metric {key!r}: {value} is too large for a 64-bit float"
+        ) from None
     item = getattr(value, "item", None)
     if callable(item):  # one-element numpy arrays and torch tensors
         numel = getattr(value, "numel", None)

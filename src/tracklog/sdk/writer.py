@@ -8,16 +8,20 @@ retried, so nothing is dropped while the process lives.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+import uuid
 import warnings
 from collections import deque
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from tracklog.sdk.backend import Backend, error_reason
+from tracklog.store.engine import is_transient
 from tracklog.store.series import SeriesPoints
 
 FLUSH_INTERVAL = 0.25
@@ -25,6 +29,14 @@ HEARTBEAT_INTERVAL = 30.0
 
 Row = tuple[int, int, dict[str, float]]
 TrackRow = tuple[str, str, int, int, float]
+
+
+@dataclass
+class PendingBatch:
+    """A batch on its way to the backend; its id makes a retried write apply once."""
+
+    batch_id: str
+    batch: list[SeriesPoints]
 
 
 class Writer(threading.Thread):
@@ -37,7 +49,8 @@ class Writer(threading.Thread):
         self.rows: deque[Row] = deque()
         self.tracks: deque[TrackRow] = deque()
         self.last_values: dict[str, float] = {}
-        self.pending: list[list[SeriesPoints]] = []
+        self.pending: list[PendingBatch] = []  # not written yet: retried
+        self.rejected: list[PendingBatch] = []  # refused for what they hold: rescued at finish
         self.error: BaseException | None = None
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -48,20 +61,36 @@ class Writer(threading.Thread):
         while not self._stopping.is_set():
             self._wake.wait(FLUSH_INTERVAL)
             self._wake.clear()
-            self.flush(raise_errors=False)
+            try:
+                self.flush(raise_errors=False)
+            except Exception as exc:  # a bug must not end the thread and strand later points
+                warnings.warn(f"tracklog: writer error: {exc!r}", stacklevel=1)
             if time.monotonic() - self._last_write > HEARTBEAT_INTERVAL:
                 self._heartbeat()
 
     def flush(self, raise_errors: bool = True) -> None:
-        """Write every buffered point now (from any thread); retry earlier failed batches."""
+        """Write every buffered point now (from any thread); retry earlier failed batches.
+
+        A batch the backend refuses for what it holds (not for being unreachable, locked or
+        full) is set aside in :attr:`rejected` so it cannot block the batches after it.
+        """
         with self._lock:
             batch = self._collect()
             if batch:
-                self.pending.append(batch)
+                self.pending.append(PendingBatch(uuid.uuid4().hex, batch))
             while self.pending:
+                item = self.pending[0]
                 try:
-                    self.backend.append_metrics(self.run_id, self.pending[0])
+                    self.backend.append_metrics(self.run_id, item.batch, batch_id=item.batch_id)
                 except Exception as exc:
+                    if not is_transient(exc):
+                        self.rejected.append(self.pending.pop(0))
+                        warnings.warn(
+                            f"tracklog: the store refused a batch of metrics ({error_reason(exc)});"
+                            " it will be saved for inspection when the run finishes",
+                            stacklevel=1,
+                        )
+                        continue
                     if self.error is None:
                         warnings.warn(
                             f"tracklog: writing metrics failed, will retry: {error_reason(exc)}",
@@ -76,7 +105,7 @@ class Writer(threading.Thread):
                 self._last_write = time.monotonic()
 
     def stop(self) -> None:
-        """Stop the thread after one last flush attempt (the caller flushes and handles errors)."""
+        """Stop the thread (the caller flushes what is left and handles errors)."""
         self._stopping.set()
         self._wake.set()
         if self.is_alive():
@@ -115,8 +144,12 @@ def _columns(rows: list[Row], last_values: dict[str, float]) -> list[SeriesPoint
     times_all = np.fromiter((r[1] for r in rows), np.int64, len(rows))
     parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for keys, index in groups.items():
-        values = chain.from_iterable(rows[i][2].values() for i in index)
-        matrix = np.fromiter(values, np.float64, len(index) * len(keys))
+        try:
+            values = chain.from_iterable(rows[i][2].values() for i in index)
+            matrix = np.fromiter(values, np.float64, len(index) * len(keys))
+        except OverflowError:  # an int beyond float64 slipped past log()'s quick check
+            values = chain.from_iterable(rows[i][2].values() for i in index)
+            matrix = np.fromiter(map(_to_float, values), np.float64, len(index) * len(keys))
         matrix = matrix.reshape(len(index), len(keys))
         idx = np.asarray(index, dtype=np.int64)
         for j, key in enumerate(keys):
@@ -150,3 +183,11 @@ def _track_columns(tracks: list[TrackRow]) -> list[SeriesPoints]:
         )
         for (key, ctx), items in series.items()
     ]
+
+
+def _to_float(value: float) -> float:
+    """A number as float64, out-of-range integers as +/-inf."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf

@@ -60,7 +60,12 @@ def apply(store: Store, record: Record, files: Callable[[str], Path] | None = No
 def _create_or_resume(store: Store, args: dict[str, Any]) -> None:
     resume = args.pop("resume", None)
     if store.has_run(args["run_id"]):
-        store.resume_run(args["run_id"], pid=args.get("pid"), host=args.get("host"))
+        store.resume_run(
+            args["run_id"],
+            pid=args.get("pid"),
+            host=args.get("host"),
+            pid_started=args.get("pid_started"),
+        )
     elif resume == "must":
         raise NotFoundError(
             f"the run was started with resume='must', but the store has no run {args['run_id']!r}"

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from tracklog.errors import StoreError
 from tracklog.store.location import StoreLocation
@@ -76,6 +76,15 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failed write may succeed if retried: the store was unreachable, locked, full
+    or failing (``StoreError``, SQLAlchemy's operational errors, ``OSError``), as opposed to
+    refusing what was written (a validation error, a constraint)."""
+    if isinstance(exc, StoreError | OperationalError | InterfaceError | OSError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
 def checkpoint(engine: Engine) -> None:
     """Fold a SQLite store's write-ahead log back into the database file and truncate it, if
     no other process is reading right now (best effort; nothing to do on PostgreSQL)."""
@@ -100,17 +109,14 @@ def upsert(
     update: list[str],
     where: Any = None,
 ) -> None:
-    """INSERT ``rows`` into ``table``; on a conflict on ``keys`` update the ``update`` columns.
+    """INSERT ``rows`` into ``table``; on a conflict on ``keys`` update the ``update`` columns
+    (or, with no ``update`` columns, skip the row).
 
     ``where`` (a condition on ``table``) limits which existing rows are updated.
     """
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table)
+    stmt = _dialect_insert(conn)(table)
     if update:
         stmt = stmt.on_conflict_do_update(
             index_elements=keys,
@@ -120,6 +126,26 @@ def upsert(
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=keys)
     conn.execute(stmt, rows)
+
+
+def insert_new(conn: Connection, table: Table, row: dict[str, Any], keys: list[str]) -> bool:
+    """INSERT ``row`` unless a row with the same ``keys`` exists; return whether it was new.
+
+    Of two transactions inserting the same key at once, the second waits for the first to
+    commit and then inserts nothing.
+    """
+    insert = _dialect_insert(conn)
+    stmt = insert(table).on_conflict_do_nothing(index_elements=keys)
+    stmt = stmt.returning(*(table.c[k] for k in keys))
+    return conn.execute(stmt, row).first() is not None
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def _redact(url: str) -> str:

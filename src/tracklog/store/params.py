@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,9 +40,20 @@ def param_row(run_id: str, key: str, value: Any) -> dict[str, Any]:
         raise validation.InvalidValueError(
             f"config key {key!r}: value is longer than {validation.MAX_PARAM_VALUE} characters"
         )
-    number = (
-        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-    )
-    if number is not None and number != number:  # NaN: no numeric view (SQLite cannot hold it)
-        number = None
+    number = _numeric(value)
     return {"run_id": run_id, "key": key, "value": text, "value_num": number}
+
+
+def _numeric(value: Any) -> float | None:
+    """The number a config value stands for: ints, floats and numeric strings ("1e-3", as
+    argparse leaves them); None for anything else and for NaN (SQLite cannot hold it)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and not math.isnan(value):
+        return float(value)
+    return None

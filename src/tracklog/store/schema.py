@@ -59,6 +59,7 @@ runs = Table(
     Column("user", String(256)),
     Column("host", String(256)),
     Column("pid", Integer),
+    Column("pid_started", BigInteger),  # the process's start time, to tell a reused pid
     Column("group_name", String(256)),
     Column("job_type", String(256)),
     Column("parent_run_id", RUN_ID),
@@ -117,12 +118,13 @@ metric_series = Table(
     Column("context", Text, nullable=False, default=""),
     Column("count", BigInteger, nullable=False, default=0),
     Column("finite_count", BigInteger, nullable=False, default=0),
-    Column("sum", Float, nullable=False, default=0.0),
+    Column("sum", Float, default=0.0),  # NULL once the finite values overflow to inf - inf
     Column("min", Float),
     Column("max", Float),
     Column("first", Float),
     Column("last", Float),
     Column("last_step", BigInteger),
+    Column("max_step", BigInteger),
     Column("last_time", BigInteger),
     Column("chunk_count", Integer, nullable=False, default=0),
     UniqueConstraint("run_id", "key", "context", name="uq_metric_series_run_key_context"),

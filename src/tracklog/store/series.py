@@ -41,18 +41,21 @@ class SeriesStats:
     context: str
     count: int
     finite_count: int
-    sum: float
+    sum: float | None
     min: float | None
     max: float | None
     first: float | None
     last: float | None
     last_step: int | None
+    max_step: int | None
     last_time: int | None
 
     def summary(self, mode: str) -> float | None:
         """The series' summary value under ``mode`` (last, first, min, max or mean)."""
         if mode == "mean":
-            return self.sum / self.finite_count if self.finite_count else None
+            if not self.finite_count or self.sum is None:
+                return None
+            return self.sum / self.finite_count
         return getattr(self, mode)
 
 
@@ -159,15 +162,19 @@ def _merged_stats(m: Any, points: SeriesPoints) -> dict[str, float | int | None]
     lo = float(not_nan.min()) if len(not_nan) else None
     hi = float(not_nan.max()) if len(not_nan) else None
     real = values[np.isfinite(values)]
+    with np.errstate(over="ignore", invalid="ignore"):  # a huge sum may overflow to inf
+        total = (m["sum"] if m["sum"] is not None else float("nan")) + float(real.sum())
+    top = int(points.steps.max())
     return {
         "count": count,
         "finite_count": m["finite_count"] + len(real),
-        "sum": m["sum"] + float(real.sum()),
+        "sum": total,
         "min": lo if m["min"] is None else (m["min"] if lo is None else min(m["min"], lo)),
         "max": hi if m["max"] is None else (m["max"] if hi is None else max(m["max"], hi)),
         "first": float(values[0]) if m["count"] == 0 else m["first"],
         "last": float(values[-1]),
         "last_step": int(points.steps[-1]),
+        "max_step": top if m["max_step"] is None else max(m["max_step"], top),
         "last_time": int(points.timestamps[-1]),
     }
 

@@ -10,7 +10,6 @@ import fnmatch
 import json
 import os
 import socket
-import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -18,12 +17,15 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store import params as params_view
 from tracklog.store import schema, series, validation
 from tracklog.store.artifacts import ArtifactRepository
-from tracklog.store.engine import checkpoint, open_engine, reading, upsert, writing
+from tracklog.store.clock import now_ms
+from tracklog.store.engine import checkpoint, insert_new, open_engine, reading, upsert, writing
+from tracklog.store.liveness import process_alive, process_started
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
@@ -35,11 +37,6 @@ if TYPE_CHECKING:
 _R = schema.runs
 _E = schema.experiments
 HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TRACKLOG_HEARTBEAT_TIMEOUT", "300")) * 1000
-
-
-def now_ms() -> int:
-    """The current time in integer milliseconds since the epoch."""
-    return time.time_ns() // 1_000_000
 
 
 class Store:
@@ -127,6 +124,7 @@ class Store:
         parent_run_id: str | None = None,
         start_time: int | None = None,
         pid: int | None = None,
+        pid_started: int | None = None,
         host: str | None = None,
     ) -> RunRecord:
         """Create a RUNNING run in ``project``; ``run_id`` must not exist yet."""
@@ -152,6 +150,7 @@ class Store:
                 "user": user,
                 "host": host or socket.gethostname(),
                 "pid": pid if pid is not None else os.getpid(),
+                "pid_started": pid_started if pid is not None else process_started(os.getpid()),
                 "group_name": group,
                 "job_type": job_type,
                 "parent_run_id": parent_run_id,
@@ -163,7 +162,11 @@ class Store:
                 "lifecycle_stage": "active",
                 "artifact_uri": self.artifacts.run_root(exp, run_id),
             }
-            conn.execute(insert(_R).values(**values))
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(_R).values(**values))
+            except IntegrityError:  # another process created it since the check above
+                raise AlreadyExistsError(f"a run with id {run_id!r} exists already") from None
         return _record(SimpleNamespace(**values), project, {}, [], {})
 
     def has_run(self, run_id: str) -> bool:
@@ -179,8 +182,14 @@ class Store:
             raise NotFoundError(f"no run with id {run_id!r}")
         return records[0]
 
-    def resume_run(self, run_id: str, pid: int | None = None, host: str | None = None) -> None:
-        """Mark an existing run RUNNING again, owned by this process."""
+    def resume_run(
+        self,
+        run_id: str,
+        pid: int | None = None,
+        host: str | None = None,
+        pid_started: int | None = None,
+    ) -> None:
+        """Mark an existing run RUNNING again, owned by process ``pid`` (default: this one)."""
         self._update_run(
             run_id,
             status="RUNNING",
@@ -189,6 +198,7 @@ class Store:
             error=None,
             heartbeat_at=now_ms(),
             pid=pid if pid is not None else os.getpid(),
+            pid_started=pid_started if pid is not None else process_started(os.getpid()),
             host=host or socket.gethostname(),
         )
 
@@ -249,13 +259,13 @@ class Store:
         here, t = socket.gethostname(), now_ms()
         with reading(self.engine) as conn:
             rows = conn.execute(
-                select(_R.c.id, _R.c.host, _R.c.pid, _R.c.heartbeat_at).where(
+                select(_R.c.id, _R.c.host, _R.c.pid, _R.c.pid_started, _R.c.heartbeat_at).where(
                     _R.c.status == "RUNNING"
                 )
             ).all()
         crashed = []
         for r in rows:
-            if r.host == here and r.pid is not None and not _process_alive(r.pid):
+            if r.host == here and r.pid is not None and not process_alive(r.pid, r.pid_started):
                 why = f"process {r.pid} on {r.host} ended without finishing the run"
             elif r.heartbeat_at is not None and t - r.heartbeat_at > HEARTBEAT_TIMEOUT_MS:
                 why = f"no heartbeat from {r.host} for {(t - r.heartbeat_at) // 1000} s"
@@ -290,7 +300,11 @@ class Store:
             new_config = params_view.merge(old_config, updates)
             old_flat = params_view.flatten(old_config)
             new_flat = params_view.flatten(new_config)
-            touched = {k: v for k, v in new_flat.items() if k not in old_flat or old_flat[k] != v}
+            touched = {  # compared as JSON, so True and 1 count as different values
+                k: v
+                for k, v in new_flat.items()
+                if k not in old_flat or validation.dumps(old_flat[k]) != validation.dumps(v)
+            }
             rows = [params_view.param_row(run_id, k, v) for k, v in touched.items()]
             changes = [(k, old_flat[k], v) for k, v in touched.items() if k in old_flat]
             gone = [k for k in old_flat if k not in new_flat]
@@ -389,6 +403,11 @@ class Store:
             conn.execute(
                 update(_R).where(_R.c.id == run_id).values(metric_defs=validation.dumps(clean))
             )
+            # Points logged before the definition are summarised by it too.
+            modes = _summary_modes(clean)
+            stats = series.list_stats(conn, [run_id])[run_id]
+            summaries = {st.key: _summary_value(st, modes) for st in stats if not st.context}
+            self._write_summary(conn, run_id, summaries, explicit=False)
 
     def append_metrics(
         self, run_id: str, batch: Sequence[SeriesPoints], batch_id: str | None = None
@@ -417,12 +436,8 @@ class Store:
         return True
 
     def _claim_batch(self, conn: Connection, run_id: str, batch_id: str) -> bool:
-        t = schema.applied_batches
-        where = (t.c.run_id == run_id) & (t.c.batch_id == batch_id)
-        if conn.execute(select(t.c.batch_id).where(where)).first():
-            return False
-        conn.execute(insert(t).values(run_id=run_id, batch_id=batch_id))
-        return True
+        row = {"run_id": run_id, "batch_id": batch_id}
+        return insert_new(conn, schema.applied_batches, row, ["run_id", "batch_id"])
 
     def set_summary(self, run_id: str, values: Mapping[str, Any]) -> None:
         """Set summary values by hand; they win over the values derived from metrics."""
@@ -600,26 +615,15 @@ def _batches(items: list[str], size: int) -> Iterable[list[str]]:
 
 
 def _summary_modes(defs: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(d["name"], d["summary"]) for d in defs if d.get("summary")]
+    """(pattern, mode) pairs in the order they are tried: exact names first, then globs, the
+    latest definition first."""
+    with_mode = [(d["name"], d["summary"]) for d in reversed(defs) if d.get("summary")]
+    return sorted(with_mode, key=lambda pm: any(c in pm[0] for c in "*?["))
 
 
 def _summary_value(stats: SeriesStats, modes: list[tuple[str, str]]) -> float | None:
-    """A series' summary under the first matching ``define_metric`` glob (default: last)."""
+    """A series' summary under the best matching ``define_metric`` (default: last)."""
     for pattern, mode in modes:
         if fnmatch.fnmatchcase(stats.key, pattern):
             return stats.summary(mode)
     return stats.last
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped) counts as gone
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 23:58:23.798893
+Create Date: 2026-11-27 00:21:46.077284
 """
 
 from collections.abc import Sequence
@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("user", sa.String(length=256), nullable=True),
         sa.Column("host", sa.String(length=256), nullable=True),
         sa.Column("pid", sa.Integer(), nullable=True),
+        sa.Column("pid_started", sa.BigInteger(), nullable=True),
         sa.Column("group_name", sa.String(length=256), nullable=True),
         sa.Column("job_type", sa.String(length=256), nullable=True),
         sa.Column("parent_run_id", sa.String(length=32), nullable=True),
@@ -93,12 +94,13 @@ def upgrade() -> None:
         sa.Column("context", sa.Text(), nullable=False),
         sa.Column("count", sa.BigInteger(), nullable=False),
         sa.Column("finite_count", sa.BigInteger(), nullable=False),
-        sa.Column("sum", sa.Float(), nullable=False),
+        sa.Column("sum", sa.Float(), nullable=True),
         sa.Column("min", sa.Float(), nullable=True),
         sa.Column("max", sa.Float(), nullable=True),
         sa.Column("first", sa.Float(), nullable=True),
         sa.Column("last", sa.Float(), nullable=True),
         sa.Column("last_step", sa.BigInteger(), nullable=True),
+        sa.Column("max_step", sa.BigInteger(), nullable=True),
         sa.Column("last_time", sa.BigInteger(), nullable=True),
         sa.Column("chunk_count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
