@@ -17,7 +17,7 @@ from tracklog.errors import InvalidTypeError, InvalidValueError, RunFinishedErro
 from tracklog.sdk.backend import Backend, JournalBackend, error_reason
 from tracklog.sdk.config import Config
 from tracklog.sdk.summary import Summary
-from tracklog.sdk.writer import Writer
+from tracklog.sdk.writer import BACKLOG_ROWS, Writer
 from tracklog.store import validation
 from tracklog.store.clock import now_ms
 from tracklog.store.records import RunRecord
@@ -112,7 +112,10 @@ class Run:
             if self._pending:
                 data = {**self._pending, **data}
                 self._pending = {}
-            self._writer.rows.append((s, now_ms(), data))
+            rows = self._writer.rows
+            rows.append((s, now_ms(), data))
+            if len(rows) == BACKLOG_ROWS:  # logging outpaces the flush interval: flush now
+                self._writer.wake()
             if s >= self._step:
                 self._step = s + 1
         else:
@@ -318,6 +321,7 @@ class Run:
         """Keep what the store did not take in a journal for ``tracklog sync``: batches it could
         not write, batches it refused, and the run's end if that was not recorded."""
         writer = self._writer
+        writer.collect_all()
         batches = writer.pending + writer.rejected
         folder = self._rescue_dir / f"{self.id}-rescue-{uuid.uuid4().hex[:8]}"
         points = sum(len(p.steps) for item in batches for p in item.batch)

@@ -25,6 +25,8 @@ from tracklog.store.engine import is_transient
 from tracklog.store.series import SeriesPoints
 
 FLUSH_INTERVAL = 0.25
+BACKLOG_ROWS = 10_000  # rows buffered before log() wakes the writer early (bounds memory)
+BATCH_ROWS = 8_192  # rows converted and written per batch
 HEARTBEAT_INTERVAL = 30.0
 
 Row = tuple[int, int, dict[str, float]]
@@ -75,34 +77,52 @@ class Writer(threading.Thread):
         full) is set aside in :attr:`rejected` so it cannot block the batches after it.
         """
         with self._lock:
-            batch = self._collect()
-            if batch:
-                self.pending.append(PendingBatch(uuid.uuid4().hex, batch))
-            while self.pending:
-                item = self.pending[0]
-                try:
-                    self.backend.append_metrics(self.run_id, item.batch, batch_id=item.batch_id)
-                except Exception as exc:
-                    if not is_transient(exc):
-                        self.rejected.append(self.pending.pop(0))
-                        warnings.warn(
-                            f"tracklog: the store refused a batch of metrics ({error_reason(exc)});"
-                            " it will be saved for inspection when the run finishes",
-                            stacklevel=1,
-                        )
-                        continue
-                    if self.error is None:
-                        warnings.warn(
-                            f"tracklog: writing metrics failed, will retry: {error_reason(exc)}",
-                            stacklevel=1,
-                        )
-                    self.error = exc
-                    if raise_errors:
-                        raise
+            if not self._write_pending(raise_errors):
+                return
+            while self.rows or self.tracks:
+                # Bounded batches keep the arrays of a large backlog from all existing at once.
+                self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
+                if not self._write_pending(raise_errors):
                     return
-                self.pending.pop(0)
-                self.error = None
-                self._last_write = time.monotonic()
+
+    def collect_all(self) -> None:
+        """Move every buffered row into :attr:`pending` without writing (to rescue them)."""
+        with self._lock:
+            while self.rows or self.tracks:
+                self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
+
+    def _write_pending(self, raise_errors: bool) -> bool:
+        """Write the pending batches in order; return False if the backend failed."""
+        while self.pending:
+            item = self.pending[0]
+            try:
+                self.backend.append_metrics(self.run_id, item.batch, batch_id=item.batch_id)
+            except Exception as exc:
+                if not is_transient(exc):
+                    self.rejected.append(self.pending.pop(0))
+                    warnings.warn(
+                        f"tracklog: the store refused a batch of metrics ({error_reason(exc)});"
+                        " it will be saved for inspection when the run finishes",
+                        stacklevel=1,
+                    )
+                    continue
+                if self.error is None:
+                    warnings.warn(
+                        f"tracklog: writing metrics failed, will retry: {error_reason(exc)}",
+                        stacklevel=1,
+                    )
+                self.error = exc
+                if raise_errors:
+                    raise
+                return False
+            self.pending.pop(0)
+            self.error = None
+            self._last_write = time.monotonic()
+        return True
+
+    def wake(self) -> None:
+        """Flush now rather than at the next interval."""
+        self._wake.set()
 
     def stop(self) -> None:
         """Stop the thread (the caller flushes what is left and handles errors)."""
@@ -119,17 +139,17 @@ class Writer(threading.Thread):
             pass
 
     def _collect(self) -> list[SeriesPoints]:
-        rows = _drain(self.rows)
-        tracks = _drain(self.tracks)
+        rows = _drain(self.rows, BATCH_ROWS)
+        tracks = _drain(self.tracks, BATCH_ROWS)
         batch = _columns(rows, self.last_values) if rows else []
         if tracks:
             batch += _track_columns(tracks)
         return batch
 
 
-def _drain(buffer: deque[Any]) -> list[Any]:
-    # popleft is atomic, so rows appended while draining are left for the next flush.
-    return [buffer.popleft() for _ in range(len(buffer))]
+def _drain(buffer: deque[Any], limit: int) -> list[Any]:
+    # popleft is atomic, so rows appended while draining are left for the next batch.
+    return [buffer.popleft() for _ in range(min(len(buffer), limit))]
 
 
 def _columns(rows: list[Row], last_values: dict[str, float]) -> list[SeriesPoints]:
