@@ -25,9 +25,7 @@ class Config(MutableMapping[str, Any]):
         items = dict(other or {}, **kwargs)
         if not items:
             return
-        for k in items:
-            validation.key(k, "config key")
-        clean = validation.json_value(items, "config")
+        clean = self.clean(items)
         old = params.flatten(self._data)
         for k, v in params.flatten(clean).items():
             if k in old and validation.dumps(old[k]) != validation.dumps(v):
@@ -38,6 +36,13 @@ class Config(MutableMapping[str, Any]):
                 )
         self._write(clean)
         object.__setattr__(self, "_data", params.merge(self._data, clean))
+
+    @staticmethod
+    def clean(items: Mapping[str, Any]) -> dict[str, Any]:
+        """Config entries as plain JSON data; raises naming the key that cannot be stored."""
+        for k in items:
+            validation.key(k, "config key")
+        return validation.json_value(dict(items), "config")
 
     def load(self, data: Mapping[str, Any]) -> None:
         """Take the stored config of a resumed run as this run's (nothing is written)."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.sdk.backend import Backend, DisabledBackend, JournalBackend
+from tracklog.sdk.config import Config
 from tracklog.sdk.run import Run
 from tracklog.store import validation
 from tracklog.store.clock import now_ms
@@ -132,7 +133,12 @@ def init(
     if exists:
         backend.resume_run(run_id)
         run._continue(backend.get_run(run_id), backend.series_stats(run_id))
+        if config:
+            run.config.update(config)
+        if tags:
+            run.tags = tuple(tags)
     else:
+        first_config = Config.clean(config or {})
         backend.create_run(
             project,
             run_id=run_id,
@@ -145,13 +151,13 @@ def init(
             pid=os.getpid(),
             pid_started=process_started(os.getpid()),
             host=socket.gethostname(),
+            config=first_config,
+            labels=list(dict.fromkeys(tags)),
             **({"resume": resume} if mode == "offline" and resume else {}),
         )
-    run._notes = notes
-    if config:
-        run.config.update(config)
-    if tags:
-        run.tags = tuple(tags)
+        run.config.load(first_config)
+        run._labels = tuple(dict.fromkeys(tags))
+        run._notes = notes
     _install_hooks()
     _runs.append(run)
     return run

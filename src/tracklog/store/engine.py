@@ -7,6 +7,8 @@ writes can fail with "database is locked" without waiting, an immediate one wait
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +20,7 @@ from tracklog.errors import StoreError
 from tracklog.store.location import StoreLocation
 
 BUSY_TIMEOUT_MS = 60_000
+CHECKPOINT_BYTES = 1 << 20
 _WRITE = "tracklog_write"
 
 
@@ -88,7 +91,13 @@ def is_transient(exc: BaseException) -> bool:
 def checkpoint(engine: Engine) -> None:
     """Fold a SQLite store's write-ahead log back into the database file and truncate it, if
     no other process is reading right now (best effort; nothing to do on PostgreSQL)."""
-    if engine.dialect.name != "sqlite":
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path:
+        return
+    try:
+        if os.path.getsize(path + "-wal") < CHECKPOINT_BYTES:
+            return  # small: SQLite's own automatic checkpoints take care of it
+    except OSError:
         return
     with engine.connect() as conn:
         # A short busy timeout: finishing a run must not wait on another process's reader.
@@ -105,43 +114,56 @@ def upsert(
     conn: Connection,
     table: Table,
     rows: list[dict[str, Any]],
-    keys: list[str],
-    update: list[str],
+    keys: tuple[str, ...],
+    update: tuple[str, ...],
     where: Any = None,
 ) -> None:
     """INSERT ``rows`` into ``table``; on a conflict on ``keys`` update the ``update`` columns
     (or, with no ``update`` columns, skip the row).
 
-    ``where`` (a condition on ``table``) limits which existing rows are updated.
+    ``where`` (a condition on ``table``, built once: statements are cached by it) limits which
+    existing rows are updated.
     """
-    if not rows:
-        return
-    stmt = _dialect_insert(conn)(table)
+    if rows:
+        conn.execute(_upsert_statement(conn.dialect.name, table, keys, update, where), rows)
+
+
+@functools.lru_cache(maxsize=128)
+def _upsert_statement(
+    dialect: str, table: Table, keys: tuple[str, ...], update: tuple[str, ...], where: Any
+) -> Any:
+    # Building an ON CONFLICT statement costs more than running it; build each shape once.
+    stmt = _insert_for(dialect)(table)
     if update:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=keys,
+        return stmt.on_conflict_do_update(
+            index_elements=list(keys),
             set_={col: stmt.excluded[col] for col in update},
             where=where,
         )
-    else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=keys)
-    conn.execute(stmt, rows)
+    return stmt.on_conflict_do_nothing(index_elements=list(keys))
 
 
-def insert_new(conn: Connection, table: Table, row: dict[str, Any], keys: list[str]) -> bool:
-    """INSERT ``row`` unless a row with the same ``keys`` exists; return whether it was new.
+def insert_missing(
+    conn: Connection, table: Table, rows: list[dict[str, Any]], keys: tuple[str, ...]
+) -> list[Any]:
+    """INSERT the ``rows`` whose ``keys`` are not taken yet; return the rows inserted.
 
     Of two transactions inserting the same key at once, the second waits for the first to
     commit and then inserts nothing.
     """
-    insert = _dialect_insert(conn)
-    stmt = insert(table).on_conflict_do_nothing(index_elements=keys)
-    stmt = stmt.returning(*(table.c[k] for k in keys))
-    return conn.execute(stmt, row).first() is not None
+    if not rows:
+        return []
+    return list(conn.execute(_insert_missing_statement(conn.dialect.name, table, keys), rows))
 
 
-def _dialect_insert(conn: Connection) -> Any:
-    if conn.dialect.name == "postgresql":
+@functools.lru_cache(maxsize=32)
+def _insert_missing_statement(dialect: str, table: Table, keys: tuple[str, ...]) -> Any:
+    stmt = _insert_for(dialect)(table).on_conflict_do_nothing(index_elements=list(keys))
+    return stmt.returning(*table.c)
+
+
+def _insert_for(dialect: str) -> Any:
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from tracklog.store import schema
 from tracklog.store.codec import CHUNK_POINTS, decode, encode
-from tracklog.store.engine import upsert
+from tracklog.store.engine import insert_missing
 
 _S = schema.metric_series
 _C = schema.metric_chunks
@@ -104,8 +104,11 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
     missing = [k for k in keys if k not in rows]
     if missing:
         new_rows = [{"run_id": run_id, "key": k, "context": c} for k, c in missing]
-        upsert(conn, _S, new_rows, ["run_id", "key", "context"], [])
-        rows.update(_series_rows(conn, run_id, missing))
+        created = insert_missing(conn, _S, new_rows, ("run_id", "key", "context"))
+        rows.update({(r.key, r.context): r._mapping for r in created})
+        raced = [k for k in missing if k not in rows]  # created by another writer meanwhile
+        if raced:
+            rows.update(_series_rows(conn, run_id, raced))
     # Only a series' last chunk can be partly full; it is rewritten with the new points.
     ids = [rows[k]["id"] for k in keys if rows[k]["chunk_count"]]
     tails = {}

@@ -24,7 +24,7 @@ from tracklog.store import params as params_view
 from tracklog.store import schema, series, validation
 from tracklog.store.artifacts import ArtifactRepository
 from tracklog.store.clock import now_ms
-from tracklog.store.engine import checkpoint, insert_new, open_engine, reading, upsert, writing
+from tracklog.store.engine import checkpoint, insert_missing, open_engine, reading, upsert, writing
 from tracklog.store.liveness import process_alive, process_started
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 _R = schema.runs
+# Derived summary values never overwrite ones set by hand (one object: upserts are cached by it).
+_DERIVED_ONLY = schema.run_summary.c.explicit.is_(False)
 _E = schema.experiments
 HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TRACKLOG_HEARTBEAT_TIMEOUT", "300")) * 1000
 
@@ -72,7 +74,7 @@ class Store:
                 "created_at": t,
                 "updated_at": t,
             }
-            upsert(conn, _E, [row], ["name"], [])
+            upsert(conn, _E, [row], ("name",), ())
             pid = conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar_one()
         return pid
 
@@ -126,8 +128,11 @@ class Store:
         pid: int | None = None,
         pid_started: int | None = None,
         host: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        labels: Sequence[str] | None = None,
     ) -> RunRecord:
-        """Create a RUNNING run in ``project``; ``run_id`` must not exist yet."""
+        """Create a RUNNING run in ``project`` with its first config and labels, in one
+        transaction; ``run_id`` must not exist yet."""
         run_id = validation.run_id(run_id) if run_id is not None else uuid.uuid4().hex
         name = validation.name(name, "run name") if name is not None else f"run-{run_id[:8]}"
         for label, value in (("group", group), ("job_type", job_type)):
@@ -137,8 +142,6 @@ class Store:
         t = start_time or now_ms()
         with writing(self.engine) as conn:
             exp = self._project_id(conn, project)
-            if conn.execute(select(_R.c.id).where(_R.c.id == run_id)).first():
-                raise AlreadyExistsError(f"a run with id {run_id!r} exists already")
             values = {
                 "id": run_id,
                 "experiment_id": exp,
@@ -163,11 +166,15 @@ class Store:
                 "artifact_uri": self.artifacts.run_root(exp, run_id),
             }
             try:
-                with conn.begin_nested():
-                    conn.execute(insert(_R).values(**values))
-            except IntegrityError:  # another process created it since the check above
+                conn.execute(insert(_R).values(**values))
+            except IntegrityError:  # the id is taken; the transaction is rolled back
                 raise AlreadyExistsError(f"a run with id {run_id!r} exists already") from None
-        return _record(SimpleNamespace(**values), project, {}, [], {})
+            if config:
+                self._set_config(conn, run_id, config, current="{}")
+                values["config"] = validation.dumps(validation.json_value(dict(config), "config"))
+            if labels:
+                self._add_labels(conn, run_id, labels)
+        return _record(SimpleNamespace(**values), project, {}, sorted(set(labels or ())), {})
 
     def has_run(self, run_id: str) -> bool:
         """Whether a run with this id exists (in any lifecycle stage)."""
@@ -291,48 +298,55 @@ class Store:
 
         Changed keys are kept in the run's config history (``config_changes``).
         """
-        updates = validation.json_value(dict(updates), "config")
         with writing(self.engine) as conn:
+            return self._set_config(conn, run_id, updates)
+
+    def _set_config(
+        self, conn: Connection, run_id: str, updates: Mapping[str, Any], current: str | None = None
+    ) -> list[tuple[str, Any, Any]]:
+        """``set_config`` inside a transaction; ``current`` is the stored config if known."""
+        updates = validation.json_value(dict(updates), "config")
+        if current is None:
             current = conn.execute(select(_R.c.config).where(_R.c.id == run_id)).scalar()
-            if current is None:
-                raise NotFoundError(f"no run with id {run_id!r}")
-            old_config = json.loads(current)
-            new_config = params_view.merge(old_config, updates)
-            old_flat = params_view.flatten(old_config)
-            new_flat = params_view.flatten(new_config)
-            touched = {  # compared as JSON, so True and 1 count as different values
-                k: v
-                for k, v in new_flat.items()
-                if k not in old_flat or validation.dumps(old_flat[k]) != validation.dumps(v)
-            }
-            rows = [params_view.param_row(run_id, k, v) for k, v in touched.items()]
-            changes = [(k, old_flat[k], v) for k, v in touched.items() if k in old_flat]
-            gone = [k for k in old_flat if k not in new_flat]
+        if current is None:
+            raise NotFoundError(f"no run with id {run_id!r}")
+        old_config = json.loads(current)
+        new_config = params_view.merge(old_config, updates)
+        old_flat = params_view.flatten(old_config)
+        new_flat = params_view.flatten(new_config)
+        touched = {  # compared as JSON, so True and 1 count as different values
+            k: v
+            for k, v in new_flat.items()
+            if k not in old_flat or validation.dumps(old_flat[k]) != validation.dumps(v)
+        }
+        rows = [params_view.param_row(run_id, k, v) for k, v in touched.items()]
+        changes = [(k, old_flat[k], v) for k, v in touched.items() if k in old_flat]
+        gone = [k for k in old_flat if k not in new_flat]
+        conn.execute(
+            update(_R).where(_R.c.id == run_id).values(config=validation.dumps(new_config))
+        )
+        if gone:
             conn.execute(
-                update(_R).where(_R.c.id == run_id).values(config=validation.dumps(new_config))
+                schema.params.delete().where(
+                    (schema.params.c.run_id == run_id) & schema.params.c.key.in_(gone)
+                )
             )
-            if gone:
-                conn.execute(
-                    schema.params.delete().where(
-                        (schema.params.c.run_id == run_id) & schema.params.c.key.in_(gone)
-                    )
-                )
-            upsert(conn, schema.params, rows, ["run_id", "key"], ["value", "value_num"])
-            if changes:
-                t = now_ms()
-                conn.execute(
-                    insert(schema.config_changes),
-                    [
-                        {
-                            "run_id": run_id,
-                            "key": k,
-                            "old_value": validation.dumps(old),
-                            "new_value": validation.dumps(new),
-                            "changed_at": t,
-                        }
-                        for k, old, new in changes
-                    ],
-                )
+        upsert(conn, schema.params, rows, ("run_id", "key"), ("value", "value_num"))
+        if changes:
+            t = now_ms()
+            conn.execute(
+                insert(schema.config_changes),
+                [
+                    {
+                        "run_id": run_id,
+                        "key": k,
+                        "old_value": validation.dumps(old),
+                        "new_value": validation.dumps(new),
+                        "changed_at": t,
+                    }
+                    for k, old, new in changes
+                ],
+            )
         return changes
 
     def config_history(self, run_id: str) -> list[dict[str, Any]]:
@@ -362,7 +376,7 @@ class Store:
         ]
         with writing(self.engine) as conn:
             self._require_run(conn, run_id)
-            upsert(conn, schema.run_tags, rows, ["run_id", "key"], ["value"])
+            upsert(conn, schema.run_tags, rows, ("run_id", "key"), ("value",))
 
     def delete_tag(self, run_id: str, key: str) -> None:
         """Remove one tag; raises :class:`NotFoundError` if the run has no such tag."""
@@ -374,10 +388,13 @@ class Store:
 
     def add_labels(self, run_id: str, labels: Iterable[str]) -> None:
         """Add plain labels (W&B-style tags) to a run."""
-        rows = [{"run_id": run_id, "label": validation.key(lb, "tag")} for lb in labels]
         with writing(self.engine) as conn:
             self._require_run(conn, run_id)
-            upsert(conn, schema.run_labels, rows, ["run_id", "label"], [])
+            self._add_labels(conn, run_id, labels)
+
+    def _add_labels(self, conn: Connection, run_id: str, labels: Iterable[str]) -> None:
+        rows = [{"run_id": run_id, "label": validation.key(lb, "tag")} for lb in labels]
+        upsert(conn, schema.run_labels, rows, ("run_id", "label"), ())
 
     def remove_labels(self, run_id: str, labels: Iterable[str]) -> None:
         """Remove plain labels from a run (missing ones are ignored)."""
@@ -420,7 +437,12 @@ class Store:
         for points in batch:
             validation.series_points(points)
         with writing(self.engine) as conn:
-            defs = conn.execute(select(_R.c.metric_defs).where(_R.c.id == run_id)).scalar()
+            defs = conn.execute(
+                update(_R)
+                .where(_R.c.id == run_id)
+                .values(heartbeat_at=now_ms())
+                .returning(_R.c.metric_defs)
+            ).scalar()
             if defs is None:
                 raise NotFoundError(f"no run with id {run_id!r}")
             if batch_id is not None and not self._claim_batch(conn, run_id, batch_id):
@@ -431,13 +453,12 @@ class Store:
                 for stats in series.append(conn, run_id, batch)
                 if not stats.context
             }
-            conn.execute(update(_R).where(_R.c.id == run_id).values(heartbeat_at=now_ms()))
             self._write_summary(conn, run_id, summaries, explicit=False)
         return True
 
     def _claim_batch(self, conn: Connection, run_id: str, batch_id: str) -> bool:
         row = {"run_id": run_id, "batch_id": batch_id}
-        return insert_new(conn, schema.applied_batches, row, ["run_id", "batch_id"])
+        return bool(insert_missing(conn, schema.applied_batches, [row], ("run_id", "batch_id")))
 
     def set_summary(self, run_id: str, values: Mapping[str, Any]) -> None:
         """Set summary values by hand; they win over the values derived from metrics."""
@@ -462,14 +483,13 @@ class Store:
                     "explicit": explicit,
                 }
             )
-        t = schema.run_summary
         upsert(
             conn,
-            t,
+            schema.run_summary,
             rows,
-            ["run_id", "key"],
-            ["value_num", "value_json", "explicit"],
-            where=None if explicit else t.c.explicit.is_(False),
+            ("run_id", "key"),
+            ("value_num", "value_json", "explicit"),
+            where=None if explicit else _DERIVED_ONLY,
         )
 
     def read_series(
@@ -539,7 +559,7 @@ class Store:
         t = now_ms()
         rows = [{"run_id": run_id, "path": f.path, "size": f.size, "created_at": t} for f in files]
         with writing(self.engine) as conn:
-            upsert(conn, schema.run_files, rows, ["run_id", "path"], ["size", "created_at"])
+            upsert(conn, schema.run_files, rows, ("run_id", "path"), ("size", "created_at"))
 
     def list_files(self, run_id: str) -> list[FileInfo]:
         """The files of a run, by path."""
