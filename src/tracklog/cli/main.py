@@ -15,6 +15,7 @@ from tracklog.cli.demo import demo
 from tracklog.cli.output import error_line, print_error
 from tracklog.cli.projects import projects
 from tracklog.cli.runs import runs
+from tracklog.cli.server import server
 from tracklog.cli.state import CliState
 from tracklog.cli.sync import sync
 from tracklog.errors import TracklogError
@@ -78,7 +79,7 @@ def cli(ctx: click.Context, uri: str | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for command in (runs, projects, sync, db, demo):
+for command in (runs, projects, sync, db, demo, server):
     cli.add_command(command)
 
 

@@ -23,6 +23,7 @@ from tracklog.store.series import SeriesPoints
 
 FRAME = struct.Struct("<II")
 MEDIA_TYPE = "application/x-tracklog-records"
+SERIES_MEDIA_TYPE = "application/x-tracklog-series"
 
 
 @dataclass
@@ -99,3 +100,21 @@ def _arrays(spec: Any, rest: bytes) -> list[SeriesPoints]:
             offset += 8 * n
         batch.append(SeriesPoints(key, context, parts[0], parts[1], parts[2]))
     return batch
+
+
+def encode_series(steps: np.ndarray, values: np.ndarray, timestamps: np.ndarray) -> bytes:
+    """A series as raw arrays: int64 steps, float64 values, int64 ms, little-endian."""
+    return b"".join(
+        a.astype(d).tobytes() for a, d in ((steps, "<i8"), (values, "<f8"), (timestamps, "<i8"))
+    )
+
+
+def decode_series(body: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The arrays of :func:`encode_series` bytes."""
+    if len(body) % 24:
+        raise InvalidValueError(f"a series body of {len(body)} bytes is not whole points")
+    n = len(body) // 24
+    steps = np.frombuffer(body, "<i8", n, 0).astype(np.int64)
+    values = np.frombuffer(body, "<f8", n, 8 * n).astype(np.float64)
+    times = np.frombuffer(body, "<i8", n, 16 * n).astype(np.int64)
+    return steps, values, times

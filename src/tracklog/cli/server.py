@@ -1,0 +1,83 @@
+"""``tracklog server``: serve a store over HTTP to a team."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+
+import click
+
+from tracklog.server.settings import Settings
+
+
+@click.command("server")
+@click.option(
+    "--backend-store-uri",
+    default="sqlite:///tracklog.db",
+    show_default=True,
+    help="Where runs are kept: sqlite:///FILE, postgresql://..., or a folder.",
+)
+@click.option(
+    "--artifacts-destination",
+    default="",
+    help="Root folder of run files [default: artifacts/ beside a SQLite file].",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--max-body-bytes",
+    default=Settings.max_body_bytes,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest request body accepted (413 beyond).",
+)
+def server(
+    backend_store_uri: str,
+    artifacts_destination: str,
+    host: str,
+    port: int,
+    workers: int,
+    max_body_bytes: int,
+) -> None:
+    """Serve a store over HTTP (native API under /api/v1, OpenAPI at /api/v1/openapi.json)."""
+    import uvicorn
+
+    from tracklog.store.location import resolve
+
+    resolve(backend_store_uri)  # a bad URI fails here, with one line, not in every worker
+    settings = Settings(
+        backend_store_uri=backend_store_uri,
+        artifacts_destination=artifacts_destination,
+        max_body_bytes=max_body_bytes,
+    )
+    if not _is_loopback(host):
+        click.secho(
+            f"WARNING: tracklog server listens on {host} without authentication: anyone who "
+            "can reach this port can read and change every run.",
+            fg="red",
+            bold=True,
+            err=True,
+        )
+    # Workers are separate processes; they build the app from these variables.
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "tracklog.server.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+    sys.exit(0)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,53 @@
+"""The ASGI app: ``create_app(settings)``, or ``app_from_env()`` for uvicorn workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from tracklog import __version__
+from tracklog.server import errors
+from tracklog.server.limits import BodyLimit
+from tracklog.server.routes import artifacts, ingest, projects, runs, series
+from tracklog.server.settings import Settings
+from tracklog.store.location import StoreLocation, resolve
+from tracklog.store.tracking import Store
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The tracking server for ``settings``; each process opens its own store connection."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.store = Store(_location(settings))
+        app.state.settings = settings
+        yield
+        app.state.store.close()
+
+    app = FastAPI(
+        title="tracklog",
+        version=__version__,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for module in (projects, runs, series, ingest, artifacts):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app for a uvicorn worker process, configured by ``TRACKLOG_SERVER_*`` variables."""
+    return create_app(Settings.from_env())
+
+
+def _location(settings: Settings) -> StoreLocation:
+    location = resolve(settings.backend_store_uri)
+    if settings.artifacts_destination:
+        return StoreLocation(location.db_url, settings.artifacts_destination)
+    return location

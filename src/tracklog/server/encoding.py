@@ -1,0 +1,54 @@
+"""JSON for the wire: non-finite floats become the strings "NaN", "Infinity", "-Infinity"
+(strict JSON has no such numbers and browsers refuse them); series can also travel as raw
+little-endian arrays."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from typing import Any
+
+import numpy as np
+from fastapi.responses import JSONResponse, Response
+
+from tracklog.store.wire import SERIES_MEDIA_TYPE, encode_series
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with dataclasses as dicts and non-finite floats as strings."""
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+class WireJSON(JSONResponse):
+    """A JSON response that survives NaN and infinities."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(jsonable(content), separators=(",", ":")).encode()
+
+
+def series_response(
+    key: str, steps: np.ndarray, values: np.ndarray, timestamps: np.ndarray, binary: bool
+) -> Response:
+    """A series as JSON columns, or as raw arrays (int64 steps, float64 values, int64 ms)."""
+    if binary:
+        body = encode_series(steps, values, timestamps)
+        return Response(body, media_type=SERIES_MEDIA_TYPE, headers={"X-Points": str(len(steps))})
+    finite = np.isfinite(values)
+    vals: list[Any] = values.tolist()
+    if not finite.all():
+        for i in np.flatnonzero(~finite).tolist():
+            vals[i] = jsonable(vals[i])
+    return WireJSON(
+        {"key": key, "steps": steps.tolist(), "values": vals, "timestamps": timestamps.tolist()}
+    )

@@ -1,0 +1,52 @@
+"""``/api/v1/runs/{id}/series``: metric statistics and points, full or downsampled."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+
+from tracklog.errors import InvalidValueError
+from tracklog.server.encoding import WireJSON, series_response
+from tracklog.server.state import StoreDep
+from tracklog.store.downsample import minmax_indices
+from tracklog.store.wire import SERIES_MEDIA_TYPE
+
+router = APIRouter(prefix="/api/v1", tags=["metrics"], default_response_class=WireJSON)
+
+
+@router.get("/runs/{run_id}/series")
+def list_series(run_id: str, store: StoreDep) -> Any:
+    """Statistics of every series of a run."""
+    return {"series": store.series_stats(run_id)}
+
+
+@router.get("/runs/{run_id}/series/{key:path}")
+def read_series(
+    run_id: str,
+    key: str,
+    store: StoreDep,
+    context: Annotated[str | None, Query(description="JSON object")] = None,
+    samples: Annotated[int | None, Query(ge=4)] = None,
+    min_step: int | None = None,
+    max_step: int | None = None,
+    accept: Annotated[str, Header()] = "application/json",
+) -> Any:
+    """Points of one series ordered by step, optionally within [min_step, max_step] and
+    downsampled to ``samples`` points keeping each stretch's min and max. Send
+    ``Accept: application/x-tracklog-series`` for raw arrays instead of JSON."""
+    try:
+        ctx = json.loads(context) if context else None
+    except ValueError as exc:
+        raise InvalidValueError(f"context must be a JSON object: {exc}") from exc
+    steps, values, times = store.read_series(run_id, key, ctx)
+    if min_step is not None or max_step is not None:
+        lo = -(2**63) if min_step is None else min_step
+        hi = 2**63 - 1 if max_step is None else max_step
+        keep = (steps >= lo) & (steps <= hi)
+        steps, values, times = steps[keep], values[keep], times[keep]
+    if samples is not None:
+        keep = minmax_indices(values, samples)
+        steps, values, times = steps[keep], values[keep], times[keep]
+    return series_response(key, steps, values, times, binary=SERIES_MEDIA_TYPE in accept)

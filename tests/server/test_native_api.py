@@ -1,0 +1,89 @@
+"""The native HTTP API of a real ``tracklog server`` process, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import httpx
+import numpy as np
+
+from conftest import ServerProcess
+from tracklog.store.series import SeriesPoints
+from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
+
+RECORDS = {"content-type": MEDIA_TYPE}
+
+
+def _batch(run_id: str, batch_id: str, values: list[float]) -> bytes:
+    n = len(values)
+    points = SeriesPoints(
+        "loss", "", np.arange(n), np.asarray(values, float), np.arange(n, dtype=np.int64)
+    )
+    return encode_record(
+        "append_metrics", {"run_id": run_id, "batch": [points], "batch_id": batch_id}
+    )
+
+
+def test_health_and_openapi(server: ServerProcess) -> None:
+    assert httpx.get(f"{server.url}/health").json() == {"status": "ok"}
+    schema = httpx.get(f"{server.url}/api/v1/openapi.json").json()
+    assert "/api/v1/ingest" in schema["paths"]
+
+
+def test_run_lifecycle_ingest_and_series(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    created = api.post("/runs", json={"project": "p", "config": {"lr": 0.1}, "labels": ["a"]})
+    assert created.status_code == 201
+    run_id = created.json()["id"]
+    body = _batch(run_id, "b1", [1.0, float("nan"), float("inf"), 0.5])
+    for _ in range(2):  # a retried request is applied once
+        assert api.post("/ingest", content=body, headers=RECORDS).json()["applied"] == 1
+    series = api.get(f"/runs/{run_id}/series/loss").json()
+    assert series["values"] == [1.0, "NaN", "Infinity", 0.5]
+    raw = api.get(f"/runs/{run_id}/series/loss", headers={"accept": SERIES_MEDIA_TYPE})
+    steps, values, _ = decode_series(raw.content)
+    assert steps.tolist() == [0, 1, 2, 3] and np.isnan(values[1]) and values[2] == np.inf
+    assert api.post(f"/runs/{run_id}/finish", json={"status": "FINISHED"}).json()["status"] == (
+        "FINISHED"
+    )
+    found = api.post("/runs/search", json={"filter": "params.lr < 1 and metrics.loss < 1"})
+    assert [r["id"] for r in found.json()["runs"]] == [run_id]
+
+
+def test_bad_input_is_a_4xx_with_a_reason(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    assert api.get("/runs/nope").status_code == 404
+    bad_json = api.post("/runs", content=b"{not json", headers={"content-type": "application/json"})
+    assert bad_json.status_code == 400 and "invalid request" in bad_json.json()["message"]
+    wrong_type = api.post("/runs", json={"project": ["x"]})
+    assert wrong_type.status_code == 400
+    bad_filter = api.post("/runs/search", json={"filter": "metrics.a >> 1"})
+    assert bad_filter.status_code == 400 and "unexpected" in bad_filter.json()["message"]
+    torn = api.post("/ingest", content=b"\x01\x02", headers=RECORDS)
+    assert torn.status_code == 200 and torn.json()["applied"] == 0
+    wrong_media = api.post("/ingest", content=b"x", headers={"content-type": "text/plain"})
+    assert wrong_media.status_code == 400
+    unknown_run = api.post("/ingest", content=_batch("ghost", "b", [1.0]), headers=RECORDS)
+    assert unknown_run.status_code == 404
+
+
+def test_artifacts_stream_and_refuse_escapes(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    run_id = api.post("/runs", json={"project": "p"}).json()["id"]
+    payload = bytes(range(256)) * 8192
+    assert api.put(f"/runs/{run_id}/artifacts/ckpt/model.bin", content=payload).status_code == 201
+    assert api.get(f"/runs/{run_id}/artifacts/ckpt/model.bin").content == payload
+    assert api.get(f"/runs/{run_id}/artifacts").json()["files"] == [
+        {"path": "ckpt/model.bin", "size": len(payload)}
+    ]
+    for bad in ("..%2F..%2Fsecret", "%2Fetc%2Fpasswd", "a%5C..%5Cb", "%2e%2e/x"):
+        answer = api.put(f"/runs/{run_id}/artifacts/{bad}", content=b"x")
+        assert answer.status_code in (400, 404), (bad, answer.status_code)
+    # Encoded twice, the dots arrive as a literal name "%2e%2e" and stay inside the run.
+    assert api.put(f"/runs/{run_id}/artifacts/%252e%252e/x", content=b"x").status_code == 201
+    assert "%2e%2e/x" in [f["path"] for f in api.get(f"/runs/{run_id}/artifacts").json()["files"]]
+
+
+def test_oversize_body_is_413(store_uri: str, server_factory) -> None:  # type: ignore[no-untyped-def]
+    small = server_factory(store_uri, extra=["--max-body-bytes", "2048"])
+    api = httpx.Client(base_url=f"{small.url}/api/v1")
+    answer = api.post("/ingest", content=b"x" * 4096, headers=RECORDS)
+    assert answer.status_code == 413 and "2048" in answer.json()["message"]
