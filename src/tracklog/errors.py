@@ -32,6 +32,10 @@ class StoreError(TracklogError):
     """The store could not be opened or written."""
 
 
+class RunDeletedError(TracklogError):
+    """A write to a run that is in the trash."""
+
+
 class RunFinishedError(TracklogError, RuntimeError):
     """A run was used after ``finish()``."""
 

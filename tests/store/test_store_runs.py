@@ -115,3 +115,26 @@ def test_a_reused_pid_does_not_keep_a_dead_run_alive(store: Store) -> None:
     owner = store.create_run("p", pid=os.getpid(), pid_started=mine)
     assert store.mark_crashed_runs() == [impostor.id]
     assert store.get_run(owner.id).status == "RUNNING"
+
+
+def test_writes_to_a_run_in_the_trash_are_refused(store: Store) -> None:
+    import numpy as np
+
+    from tracklog.errors import RunDeletedError
+    from tracklog.store.series import SeriesPoints
+
+    run = store.create_run("p", config={"lr": 0.1})
+    store.delete_run(run.id)
+    one = SeriesPoints("x", "", np.array([0]), np.array([1.0]), np.array([1]))
+    for write in (
+        lambda: store.append_metrics(run.id, [one]),
+        lambda: store.set_config(run.id, {"lr": 0.2}),
+        lambda: store.set_tags(run.id, {"a": "b"}),
+        lambda: store.set_summary(run.id, {"a": 1}),
+    ):
+        with pytest.raises(RunDeletedError, match="trash"):
+            write()
+    store.restore_run(run.id)
+    store.append_metrics(run.id, [one])
+    assert store.get_run(run.id).config == {"lr": 0.1}
+    assert store.read_series(run.id, "x")[1].tolist() == [1.0]

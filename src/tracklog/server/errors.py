@@ -12,6 +12,7 @@ from tracklog.errors import (
     InvalidTypeError,
     InvalidValueError,
     NotFoundError,
+    RunDeletedError,
     RunFinishedError,
     TracklogError,
 )
@@ -22,6 +23,7 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
     (InvalidValueError, 400, "INVALID_VALUE"),
     (InvalidTypeError, 400, "INVALID_VALUE"),
     (RunFinishedError, 409, "INVALID_STATE"),
+    (RunDeletedError, 409, "INVALID_STATE"),
 ]
 
 
@@ -38,7 +40,7 @@ def install(app: FastAPI) -> None:
         for kind, status, code in _STATUS:
             if isinstance(exc, kind):
                 return error_response(status, code, str(exc))
-        return error_response(500, "STORE_ERROR", str(exc))
+        return error_response(503, "STORE_UNAVAILABLE", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import params as params_view
 from tracklog.store import schema, series, validation
 from tracklog.store.artifacts import ArtifactRepository
@@ -307,9 +307,11 @@ class Store:
         """``set_config`` inside a transaction; ``current`` is the stored config if known."""
         updates = validation.json_value(dict(updates), "config")
         if current is None:
-            current = conn.execute(select(_R.c.config).where(_R.c.id == run_id)).scalar()
-        if current is None:
-            raise NotFoundError(f"no run with id {run_id!r}")
+            found = conn.execute(
+                select(_R.c.config, _R.c.lifecycle_stage).where(_R.c.id == run_id)
+            ).first()
+            _check_writable(run_id, found and found.lifecycle_stage)
+            current = found.config
         old_config = json.loads(current)
         new_config = params_view.merge(old_config, updates)
         old_flat = params_view.flatten(old_config)
@@ -375,7 +377,7 @@ class Store:
             for k, v in tags.items()
         ]
         with writing(self.engine) as conn:
-            self._require_run(conn, run_id)
+            self._require_active_run(conn, run_id)
             upsert(conn, schema.run_tags, rows, ("run_id", "key"), ("value",))
 
     def delete_tag(self, run_id: str, key: str) -> None:
@@ -389,7 +391,7 @@ class Store:
     def add_labels(self, run_id: str, labels: Iterable[str]) -> None:
         """Add plain labels (W&B-style tags) to a run."""
         with writing(self.engine) as conn:
-            self._require_run(conn, run_id)
+            self._require_active_run(conn, run_id)
             self._add_labels(conn, run_id, labels)
 
     def _add_labels(self, conn: Connection, run_id: str, labels: Iterable[str]) -> None:
@@ -416,7 +418,7 @@ class Store:
                     item[opt] = d[opt]
             clean.append(item)
         with writing(self.engine) as conn:
-            self._require_run(conn, run_id)
+            self._require_active_run(conn, run_id)
             conn.execute(
                 update(_R).where(_R.c.id == run_id).values(metric_defs=validation.dumps(clean))
             )
@@ -437,14 +439,14 @@ class Store:
         for points in batch:
             validation.series_points(points)
         with writing(self.engine) as conn:
-            defs = conn.execute(
+            found = conn.execute(
                 update(_R)
                 .where(_R.c.id == run_id)
                 .values(heartbeat_at=now_ms())
-                .returning(_R.c.metric_defs)
-            ).scalar()
-            if defs is None:
-                raise NotFoundError(f"no run with id {run_id!r}")
+                .returning(_R.c.metric_defs, _R.c.lifecycle_stage)
+            ).first()
+            _check_writable(run_id, found and found.lifecycle_stage)
+            defs = found.metric_defs
             if batch_id is not None and not self._claim_batch(conn, run_id, batch_id):
                 return False
             modes = _summary_modes(json.loads(defs))
@@ -463,7 +465,7 @@ class Store:
     def set_summary(self, run_id: str, values: Mapping[str, Any]) -> None:
         """Set summary values by hand; they win over the values derived from metrics."""
         with writing(self.engine) as conn:
-            self._require_run(conn, run_id)
+            self._require_active_run(conn, run_id)
             self._write_summary(conn, run_id, dict(values), explicit=True)
 
     def _write_summary(
@@ -540,6 +542,7 @@ class Store:
     def log_artifact(self, run_id: str, source: Path, dest: str) -> list[FileInfo]:
         """Copy a local file or folder into the run's files under ``dest``."""
         run = self.get_run(run_id)
+        _check_writable(run_id, run.lifecycle_stage)
         stored = self.artifacts.upload(run.artifact_uri, Path(source), dest)
         self._record_files(run_id, stored)
         return stored
@@ -547,6 +550,7 @@ class Store:
     def write_file(self, run_id: str, path: str, chunks: Iterable[bytes]) -> FileInfo:
         """Store a stream of bytes as file ``path`` of the run."""
         run = self.get_run(run_id)
+        _check_writable(run_id, run.lifecycle_stage)
         info = self.artifacts.write(run.artifact_uri, path, chunks)
         self._record_files(run_id, [info])
         return info
@@ -578,6 +582,10 @@ class Store:
     def _require_run(self, conn: Connection, run_id: str) -> None:
         if conn.execute(select(_R.c.id).where(_R.c.id == run_id)).first() is None:
             raise NotFoundError(f"no run with id {run_id!r}")
+
+    def _require_active_run(self, conn: Connection, run_id: str) -> None:
+        stage = conn.execute(select(_R.c.lifecycle_stage).where(_R.c.id == run_id)).scalar()
+        _check_writable(run_id, stage)
 
     def _records(self, conn: Connection, rows: Iterable[Any]) -> list[RunRecord]:
         rows = list(rows)
@@ -627,6 +635,14 @@ def _record(
         summary=summary,
         metric_defs=json.loads(r.metric_defs),
     )
+
+
+def _check_writable(run_id: str, lifecycle_stage: str | None) -> None:
+    """Writes need an existing run that is not in the trash."""
+    if lifecycle_stage is None:
+        raise NotFoundError(f"no run with id {run_id!r}")
+    if lifecycle_stage == "deleted":
+        raise RunDeletedError(f"run {run_id!r} is in the trash; restore it before writing to it")
 
 
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
