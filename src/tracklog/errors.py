@@ -51,3 +51,15 @@ class FilterSyntaxError(InvalidValueError):
         super().__init__(f"{message}\n  {text}\n  {pointer}")
         self.text = text
         self.position = position
+
+
+class RequestTooLargeError(InvalidValueError):
+    """A request carried more than a server limit allows; the message names the limit."""
+
+
+class AuthenticationError(TracklogError):
+    """Credentials were missing, malformed or wrong (the message never repeats a secret)."""
+
+
+class PermissionDeniedError(TracklogError, PermissionError):
+    """The user lacks the permission an action needs; the message names project and level."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import numpy as np
+from server_process import ServerProcess
 
-from conftest import ServerProcess
 from tracklog.store.series import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
 
@@ -91,3 +91,19 @@ def test_oversize_body_is_413(store_uri: str, server_factory) -> None:  # type: 
     api = httpx.Client(base_url=f"{small.url}/api/v1")
     answer = api.post("/ingest", content=b"x" * 4096, headers=RECORDS)
     assert answer.status_code == 413 and "2048" in answer.json()["message"]
+
+
+def test_non_finite_summaries_and_stats_survive_json(server: ServerProcess) -> None:
+    import math
+
+    import tracklog
+
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    run_id = api.post("/runs", json={"project": "p"}).json()["id"]
+    body = _batch(run_id, "b1", [1.0, float("inf")])
+    api.post("/ingest", content=body, headers=RECORDS)
+    assert api.get(f"/runs/{run_id}").json()["summary"] == {"loss": "Infinity"}
+    stats = api.get(f"/runs/{run_id}/series").json()["series"][0]
+    assert stats["max"] == "Infinity"
+    remote = tracklog.Api(server.url).run(run_id)
+    assert math.isinf(remote.summary["loss"])

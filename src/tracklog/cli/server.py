@@ -33,6 +33,26 @@ from tracklog.server.settings import Settings
     type=click.IntRange(1024),
     help="Largest request body accepted (413 beyond).",
 )
+@click.option(
+    "--max-batch-points",
+    default=Settings.max_batch_points,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Most metric points in one ingested batch (413 beyond).",
+)
+@click.option(
+    "--max-records-per-request",
+    default=Settings.max_records,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Most records in one ingest request (413 beyond).",
+)
+@click.option(
+    "--auth",
+    is_flag=True,
+    help="Require a token or user name and password on every /api/v1 request "
+    "(see 'tracklog users' and 'tracklog tokens').",
+)
 def server(
     backend_store_uri: str,
     artifacts_destination: str,
@@ -40,6 +60,9 @@ def server(
     port: int,
     workers: int,
     max_body_bytes: int,
+    max_batch_points: int,
+    max_records_per_request: int,
+    auth: bool,
 ) -> None:
     """Serve a store over HTTP (native API under /api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
@@ -51,11 +74,14 @@ def server(
         backend_store_uri=backend_store_uri,
         artifacts_destination=artifacts_destination,
         max_body_bytes=max_body_bytes,
+        max_batch_points=max_batch_points,
+        max_records=max_records_per_request,
+        auth=auth,
     )
-    if not _is_loopback(host):
+    if not auth and not _is_loopback(host):
         click.secho(
             f"WARNING: tracklog server listens on {host} without authentication: anyone who "
-            "can reach this port can read and change every run.",
+            "can reach this port can read and change every run. Add --auth (docs/server.md).",
             fg="red",
             bold=True,
             err=True,

@@ -7,10 +7,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from fastapi import APIRouter
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 
 from tracklog.store.wire import SERIES_MEDIA_TYPE, encode_series
 
@@ -28,6 +32,21 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     return value
+
+
+class WireRoute(APIRoute):
+    """A route whose return value goes to :class:`WireJSON` untouched: FastAPI would otherwise
+    pass it through a response model first, which turns NaN and infinities into null."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if isinstance(kwargs.get("response_model"), DefaultPlaceholder):
+            kwargs["response_model"] = None
+        super().__init__(path, endpoint, **kwargs)
+
+
+def wire_router(**kwargs: Any) -> APIRouter:
+    """An APIRouter whose routes answer with :class:`WireJSON`."""
+    return APIRouter(default_response_class=WireJSON, route_class=WireRoute, **kwargs)
 
 
 class WireJSON(JSONResponse):

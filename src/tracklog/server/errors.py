@@ -6,20 +6,30 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from tracklog.errors import (
     AlreadyExistsError,
+    AuthenticationError,
     InvalidTypeError,
     InvalidValueError,
     NotFoundError,
+    PermissionDeniedError,
+    RequestTooLargeError,
     RunDeletedError,
     RunFinishedError,
     TracklogError,
 )
 
+# Sent with every 401: the schemes the server accepts (a browser then asks for a password).
+CHALLENGE = 'Basic realm="tracklog", charset="UTF-8", Bearer realm="tracklog"'
+
 _STATUS: list[tuple[type[Exception], int, str]] = [
     (NotFoundError, 404, "NOT_FOUND"),
     (AlreadyExistsError, 409, "ALREADY_EXISTS"),
+    (RequestTooLargeError, 413, "REQUEST_TOO_LARGE"),
+    (AuthenticationError, 401, "UNAUTHENTICATED"),
+    (PermissionDeniedError, 403, "PERMISSION_DENIED"),
     (InvalidValueError, 400, "INVALID_VALUE"),
     (InvalidTypeError, 400, "INVALID_VALUE"),
     (RunFinishedError, 409, "INVALID_STATE"),
@@ -29,7 +39,8 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     """The JSON error body every failure uses."""
-    return JSONResponse({"error": code, "message": message}, status_code=status)
+    headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -41,6 +52,17 @@ def install(app: FastAPI) -> None:
             if isinstance(exc, kind):
                 return error_response(status, code, str(exc))
         return error_response(503, "STORE_UNAVAILABLE", str(exc))
+
+    # Safety nets: input that passed validation but that the database cannot hold (a number
+    # beyond its integer range, a text longer than a column) is still the client's error.
+    @app.exception_handler(DataError)
+    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else "bad value"
+        return error_response(400, "INVALID_VALUE", f"the store cannot hold a value: {reason}")
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_request: Request, exc: OverflowError) -> JSONResponse:
+        return error_response(400, "INVALID_VALUE", f"a number is out of range: {exc}")
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

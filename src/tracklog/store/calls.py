@@ -6,11 +6,15 @@ remembers and every other write is idempotent, so replaying a record twice chang
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from tracklog.errors import InvalidValueError, NotFoundError
+from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import Record
 
@@ -42,6 +46,8 @@ def apply(store: Store, record: Record, files: Callable[[str], Path] | None = No
     if record.op not in OPS:
         raise InvalidValueError(f"unknown operation {record.op!r} in a recorded call")
     args = dict(record.args)
+    if record.op != "log_artifact":
+        check_args(getattr(type(store), record.op), record.op, args)
     try:
         if record.op == "create_run":
             _create_or_resume(store, args)
@@ -72,3 +78,56 @@ def _create_or_resume(store: Store, args: dict[str, Any]) -> None:
         )
     else:
         store.create_run(**args)
+
+
+def check_args(method: Callable[..., Any], op: str, args: Mapping[str, Any]) -> None:
+    """Check recorded arguments against the store method's type hints (JSON from a journal
+    or a request can hold anything), so a wrong type is refused naming the argument instead
+    of reaching the database."""
+    hints = _hints(method)
+    for name, value in args.items():
+        hint = hints.get(name)
+        if hint is not None and not _fits(value, hint):
+            raise InvalidValueError(
+                f"{op}: argument {name!r} must be {_describe(hint)}, got {type(value).__name__}"
+            )
+
+
+@functools.lru_cache(maxsize=64)
+def _hints(method: Callable[..., Any]) -> dict[str, Any]:
+    return typing.get_type_hints(method)
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    origin, params = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, p) for p in params)
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    if hint is int:  # bool is an int to Python, not to the database; so are huge ints
+        return isinstance(value, int) and not isinstance(value, bool) and value in _INT64
+    if hint in (str, SeriesPoints):
+        return isinstance(value, hint)
+    if origin is not None and issubclass(origin, Mapping):
+        return isinstance(value, dict) and all(isinstance(k, str) for k in value)
+    if origin is not None and issubclass(origin, Sequence | Iterable):
+        return isinstance(value, list) and all(_fits(v, params[0]) for v in value)
+    return True  # a hint this checker does not know: the store's own validation decides
+
+
+def _describe(hint: Any) -> str:
+    params = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return " or ".join(_describe(p) for p in params)
+    origin = typing.get_origin(hint)
+    if origin is not None and issubclass(origin, Mapping):
+        return "an object"
+    if origin is not None:
+        return f"a list ({_describe(params[0])} each)"
+    names = {str: "a string", int: "a 64-bit integer", type(None): "null", SeriesPoints: "a series"}
+    return names.get(hint, getattr(hint, "__name__", str(hint)))

@@ -172,3 +172,41 @@ applied_batches = Table(
     Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("batch_id", String(64), primary_key=True),
 )
+
+# Auth (``tracklog server --auth``): see tracklog.store.auth. Secrets are never stored: a
+# password as its argon2 hash, a token as the SHA-256 of its random secret.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("password_hash", Text),  # NULL: the user signs in with tokens only
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(256)),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used_at", BigInteger),
+    Column("revoked_at", BigInteger),
+)
+
+project_permissions = Table(
+    "project_permissions",
+    metadata,
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("permission", String(16), nullable=False),  # READ, EDIT or MANAGE
+    Index("ix_project_permissions_user", "user_id"),
+)

@@ -17,9 +17,12 @@ MAX_NAME = 256
 MAX_KEY = 250
 MAX_TAG_VALUE = 8000
 MAX_PARAM_VALUE = 65_536
+MAX_BATCH_ID = 64
 STEP_MIN, STEP_MAX = -(2**63), 2**63 - 1
 RUN_STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
 SUMMARY_MODES = ("last", "first", "min", "max", "mean")
+PERMISSIONS = ("READ", "EDIT", "MANAGE")  # each includes the ones before it
+MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 
@@ -38,6 +41,17 @@ def _text(value: Any, what: str, limit: int) -> str:
         raise InvalidValueError(
             f"{what} {value!r} contains the control character {bad.group()!r}, "
             "which the store cannot hold"
+        )
+    return value
+
+
+def bounded(value: Any, what: str, limit: int = MAX_NAME) -> str:
+    """Free text (a user, a host name, a batch id) of at most ``limit`` characters."""
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"{what} must be a string, got {type(value).__name__}: {value!r}")
+    if len(value) > limit:
+        raise InvalidValueError(
+            f"{what} is {len(value)} characters long, the limit is {limit}: {value[:40]!r}..."
         )
     return value
 
@@ -74,6 +88,36 @@ def tag_value(value: Any, tag: str) -> str:
     if "\x00" in value:
         raise InvalidValueError(f"tag {tag!r}: value contains a NUL character")
     return value
+
+
+def user_name(value: Any) -> str:
+    """A user name: a name without ':' (HTTP basic auth splits ``user:password`` at the first
+    ':') and without leading or trailing white space."""
+    _text(value, "user name", MAX_NAME)
+    if ":" in value or value != value.strip():
+        raise InvalidValueError(
+            f"user name {value!r} must not contain ':' or leading or trailing white space"
+        )
+    return value
+
+
+def password(value: Any) -> str:
+    """A password: 8 to 1024 characters. The message never repeats the password."""
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"password must be a string, got {type(value).__name__}")
+    if not MIN_PASSWORD <= len(value) <= MAX_PASSWORD:
+        raise InvalidValueError(
+            f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters long, got {len(value)}"
+        )
+    return value
+
+
+def permission(value: Any) -> str:
+    """A project permission, READ, EDIT or MANAGE (any case); returned upper-case."""
+    cleaned = value.upper() if isinstance(value, str) else value
+    if cleaned not in PERMISSIONS:
+        raise InvalidValueError(f"permission must be one of {', '.join(PERMISSIONS)}: {value!r}")
+    return cleaned
 
 
 def status(value: Any) -> str:

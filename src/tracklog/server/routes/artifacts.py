@@ -6,25 +6,26 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
-from tracklog.server.encoding import WireJSON
+from tracklog.server.auth import CAN_EDIT, CAN_READ
+from tracklog.server.encoding import wire_router
 from tracklog.server.state import StoreDep
 from tracklog.store.artifacts import safe_relpath
 
-router = APIRouter(prefix="/api/v1", tags=["artifacts"], default_response_class=WireJSON)
+router = wire_router(prefix="/api/v1", tags=["artifacts"])
 _CHUNK = 1 << 20
 
 
-@router.get("/runs/{run_id}/artifacts")
+@router.get("/runs/{run_id}/artifacts", dependencies=[CAN_READ])
 def list_files(run_id: str, store: StoreDep) -> Any:
     """The run's files with their sizes."""
     return {"files": store.list_files(run_id)}
 
 
-@router.put("/runs/{run_id}/artifacts/{path:path}", status_code=201)
+@router.put("/runs/{run_id}/artifacts/{path:path}", status_code=201, dependencies=[CAN_EDIT])
 async def upload(run_id: str, path: str, request: Request) -> Any:
     """Store the request body as file ``path`` of the run."""
     safe_relpath(path)
@@ -38,7 +39,7 @@ async def upload(run_id: str, path: str, request: Request) -> Any:
         return await run_in_threadpool(store.write_file, run_id, path, iter(_chunks(spool)))
 
 
-@router.get("/runs/{run_id}/artifacts/{path:path}")
+@router.get("/runs/{run_id}/artifacts/{path:path}", dependencies=[CAN_READ])
 async def download(run_id: str, path: str, request: Request) -> StreamingResponse:
     """Stream file ``path`` of the run."""
     safe_relpath(path)

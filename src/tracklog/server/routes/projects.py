@@ -1,24 +1,17 @@
-"""``/api/v1/projects`` and ``/health``."""
+"""``/api/v1/projects``: the projects the caller may read."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
-from tracklog.server.encoding import WireJSON
+from tracklog.server.auth import GuardDep
+from tracklog.server.encoding import wire_router
 from tracklog.server.state import StoreDep
 
-router = APIRouter(tags=["projects"], default_response_class=WireJSON)
-
-
-@router.get("/health")
-def health() -> Any:
-    """The server answers."""
-    return {"status": "ok"}
+router = wire_router(tags=["projects"])
 
 
 @router.get("/api/v1/projects")
-def list_projects(store: StoreDep) -> Any:
-    """Every project with its run count and last activity."""
-    return {"projects": store.projects()}
+def list_projects(store: StoreDep, guard: GuardDep) -> Any:
+    """Every readable project with its run count and last activity."""
+    return {"projects": guard.visible(store.projects())}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import status
 from pydantic import BaseModel, Field
 
-from tracklog.server.encoding import WireJSON
+from tracklog.server.auth import CAN_EDIT, CAN_MANAGE, CAN_READ, GuardDep
+from tracklog.server.encoding import wire_router
 from tracklog.server.state import StoreDep
 
-router = APIRouter(prefix="/api/v1", tags=["runs"], default_response_class=WireJSON)
+router = wire_router(prefix="/api/v1", tags=["runs"])
 
 
 class RunCreate(BaseModel):
@@ -79,110 +80,127 @@ class Search(BaseModel):
 
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED)
-def create_run(body: RunCreate, store: StoreDep) -> Any:
-    """Create a RUNNING run (409 if ``run_id`` exists)."""
+def create_run(body: RunCreate, store: StoreDep, guard: GuardDep) -> Any:
+    """Create a RUNNING run (409 if ``run_id`` exists); a new project is created with its
+    creator as manager."""
+    guard.claim_project(body.project)
     return store.create_run(**body.model_dump())
 
 
-@router.get("/runs/{run_id}")
+@router.get("/runs/{run_id}", dependencies=[CAN_READ])
 def get_run(run_id: str, store: StoreDep) -> Any:
     """One run with its config, tags, labels and summary."""
     return store.get_run(run_id)
 
 
 @router.post("/runs/search")
-def search_runs(body: Search, store: StoreDep) -> Any:
-    """Runs matching MLflow's filter grammar, ordered by ``order_by``."""
-    found = store.search_runs(body.projects, body.filter, body.order_by, body.limit, body.lifecycle)
+def search_runs(body: Search, store: StoreDep, guard: GuardDep) -> Any:
+    """Runs matching MLflow's filter grammar, ordered by ``order_by``, in readable projects."""
+    projects = guard.searchable(body.projects)
+    found = store.search_runs(projects, body.filter, body.order_by, body.limit, body.lifecycle)
     return {"runs": found}
 
 
-@router.patch("/runs/{run_id}")
+@router.patch("/runs/{run_id}", dependencies=[CAN_EDIT])
 def update_run(run_id: str, body: RunUpdate, store: StoreDep) -> Any:
     """Rename a run or replace its notes."""
     store.update_run(run_id, name=body.name, notes=body.notes)
     return store.get_run(run_id)
 
 
-@router.post("/runs/{run_id}/finish")
+@router.post("/runs/{run_id}/finish", dependencies=[CAN_EDIT])
 def finish_run(run_id: str, body: RunFinish, store: StoreDep) -> Any:
     """End a run with a final status."""
     store.finish_run(run_id, **body.model_dump())
     return store.get_run(run_id)
 
 
-@router.post("/runs/{run_id}/resume")
+@router.post("/runs/{run_id}/resume", dependencies=[CAN_EDIT])
 def resume_run(run_id: str, body: RunResume, store: StoreDep) -> Any:
     """Mark a run RUNNING again for a new owner process."""
     store.resume_run(run_id, **body.model_dump())
     return store.get_run(run_id)
 
 
-@router.post("/runs/{run_id}/heartbeat", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/runs/{run_id}/heartbeat", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CAN_EDIT]
+)
 def heartbeat(run_id: str, store: StoreDep) -> None:
     """Record that the run's process is alive."""
     store.heartbeat(run_id)
 
 
-@router.delete("/runs/{run_id}")
+@router.delete("/runs/{run_id}", dependencies=[CAN_MANAGE])
 def delete_run(run_id: str, store: StoreDep) -> Any:
     """Move a run to the trash."""
     store.delete_run(run_id)
     return store.get_run(run_id)
 
 
-@router.post("/runs/{run_id}/restore")
+@router.post("/runs/{run_id}/restore", dependencies=[CAN_MANAGE])
 def restore_run(run_id: str, store: StoreDep) -> Any:
     """Bring a run back from the trash."""
     store.restore_run(run_id)
     return store.get_run(run_id)
 
 
-@router.post("/runs/{run_id}/config")
+@router.post("/runs/{run_id}/config", dependencies=[CAN_EDIT])
 def set_config(run_id: str, body: ConfigUpdate, store: StoreDep) -> Any:
     """Deep-merge config keys; answer the (key, old, new) changes."""
     changes = store.set_config(run_id, body.updates)
     return {"changes": [{"key": k, "old": old, "new": new} for k, old, new in changes]}
 
 
-@router.get("/runs/{run_id}/config/history")
+@router.get("/runs/{run_id}/config/history", dependencies=[CAN_READ])
 def config_history(run_id: str, store: StoreDep) -> Any:
     """Every change of an existing config key."""
     store.get_run(run_id)
     return {"changes": store.config_history(run_id)}
 
 
-@router.post("/runs/{run_id}/tags", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/runs/{run_id}/tags", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CAN_EDIT])
 def set_tags(run_id: str, body: Tags, store: StoreDep) -> None:
     """Set key → value tags."""
     store.set_tags(run_id, body.tags)
 
 
-@router.delete("/runs/{run_id}/tags/{key:path}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/runs/{run_id}/tags/{key:path}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[CAN_EDIT],
+)
 def delete_tag(run_id: str, key: str, store: StoreDep) -> None:
     """Remove one tag."""
     store.delete_tag(run_id, key)
 
 
-@router.post("/runs/{run_id}/labels", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/runs/{run_id}/labels", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CAN_EDIT]
+)
 def add_labels(run_id: str, body: Labels, store: StoreDep) -> None:
     """Add labels."""
     store.add_labels(run_id, body.labels)
 
 
-@router.post("/runs/{run_id}/labels/remove", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/runs/{run_id}/labels/remove", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CAN_EDIT]
+)
 def remove_labels(run_id: str, body: Labels, store: StoreDep) -> None:
     """Remove labels."""
     store.remove_labels(run_id, body.labels)
 
 
-@router.post("/runs/{run_id}/summary", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/runs/{run_id}/summary", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CAN_EDIT]
+)
 def set_summary(run_id: str, body: SummaryValues, store: StoreDep) -> None:
     """Set summary values by hand."""
     store.set_summary(run_id, body.values)
 
 
-@router.post("/runs/{run_id}/metric-defs", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/runs/{run_id}/metric-defs", status_code=status.HTTP_204_NO_CONTENT, dependencies=[CAN_EDIT]
+)
 def set_metric_defs(run_id: str, body: MetricDefs, store: StoreDep) -> None:
     """Store ``define_metric`` declarations."""
     store.set_metric_defs(run_id, body.defs)

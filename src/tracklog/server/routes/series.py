@@ -5,24 +5,25 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import Header, Query
 
 from tracklog.errors import InvalidValueError
-from tracklog.server.encoding import WireJSON, series_response
+from tracklog.server.auth import CAN_READ
+from tracklog.server.encoding import series_response, wire_router
 from tracklog.server.state import StoreDep
 from tracklog.store.downsample import minmax_indices
 from tracklog.store.wire import SERIES_MEDIA_TYPE
 
-router = APIRouter(prefix="/api/v1", tags=["metrics"], default_response_class=WireJSON)
+router = wire_router(prefix="/api/v1", tags=["metrics"])
 
 
-@router.get("/runs/{run_id}/series")
+@router.get("/runs/{run_id}/series", dependencies=[CAN_READ])
 def list_series(run_id: str, store: StoreDep) -> Any:
     """Statistics of every series of a run."""
     return {"series": store.series_stats(run_id)}
 
 
-@router.get("/runs/{run_id}/series/{key:path}")
+@router.get("/runs/{run_id}/series/{key:path}", dependencies=[CAN_READ])
 def read_series(
     run_id: str,
     key: str,
@@ -38,7 +39,7 @@ def read_series(
     ``Accept: application/x-tracklog-series`` for raw arrays instead of JSON."""
     try:
         ctx = json.loads(context) if context else None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise InvalidValueError(f"context must be a JSON object: {exc}") from exc
     steps, values, times = store.read_series(run_id, key, ctx)
     if min_step is not None or max_step is not None:
