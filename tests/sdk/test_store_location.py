@@ -29,7 +29,7 @@ def test_default_is_a_tracklog_folder_in_the_working_directory(
         ("sqlite://relative.db", "sqlite:///"),
         ("mysql://x", "unsupported scheme 'mysql'"),
         ("store.db", "sqlite:///"),
-        ("http://server:5000", "not available yet"),
+        ("http://server:5000", "names a tracklog server"),
         ("   ", "non-empty"),
     ],
 )

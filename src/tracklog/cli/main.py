@@ -18,6 +18,8 @@ from tracklog.cli.runs import runs
 from tracklog.cli.server import server
 from tracklog.cli.state import CliState
 from tracklog.cli.sync import sync
+from tracklog.cli.tokens import tokens
+from tracklog.cli.users import users
 from tracklog.errors import TracklogError
 
 # Raised for a group called without a command (click 8.2+); its message is the whole help.
@@ -67,7 +69,7 @@ class TracklogGroup(click.Group):
 @click.option(
     "--uri",
     metavar="URI",
-    help="Store: a folder, sqlite:///FILE or postgresql://... "
+    help="Store: a folder, sqlite:///FILE, postgresql://... or a server's http(s)://HOST:PORT "
     "[default: $TRACKLOG_URI, else ./tracklog]",
 )
 @click.version_option(__version__, prog_name="tracklog")
@@ -79,7 +81,7 @@ def cli(ctx: click.Context, uri: str | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for command in (runs, projects, sync, db, demo, server):
+for command in (runs, projects, sync, db, demo, server, users, tokens):
     cli.add_command(command)
 
 

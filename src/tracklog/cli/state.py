@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from tracklog.client.remote import RemoteStore
     from tracklog.sdk.api import Api
     from tracklog.store.tracking import Store
 
@@ -38,12 +39,12 @@ class CliState:
         return self._api
 
     @property
-    def store(self) -> Store:
-        """The store itself, for writes and per-run details."""
+    def store(self) -> Store | RemoteStore:
+        """The store itself (or the server standing for it), for writes and per-run details."""
         return self.api.store
 
     def close(self) -> None:
-        """Release the database connections, if a store was opened."""
+        """Release the database (or server) connections, if a store was opened."""
         if self._api is not None:
             self._api.store.close()
 

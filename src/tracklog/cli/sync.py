@@ -1,4 +1,4 @@
-"""``tracklog sync``: apply offline journals to the store."""
+"""``tracklog sync``: apply offline journals to the store, or send them to a server."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tracklog.cli.state import CliState, pass_state
 from tracklog.errors import TracklogError
 
 if TYPE_CHECKING:
+    from tracklog.client.remote import RemoteStore
     from tracklog.sdk.sync import SyncResult
     from tracklog.store.tracking import Store
 
@@ -28,16 +29,24 @@ def default_journal_root() -> Path:
 
 @click.command("sync")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--uri",
+    metavar="URI",
+    help="Where to apply them (as 'tracklog --uri'): a store or a server's http(s)://HOST:PORT.",
+)
 @pass_state
-def sync(state: CliState, paths: tuple[Path, ...]) -> None:
+def sync(state: CliState, paths: tuple[Path, ...], uri: str | None) -> None:
     """Apply the journals of offline runs to the store.
 
-    --uri picks the store. Each PATH is a run's journal folder or a folder holding several
-    (default: the offline/ folder of the default store). Syncing again applies only what is
-    new.
+    --uri picks the store, or a tracklog server (http://HOST:PORT). Each PATH is a run's
+    journal folder or a folder holding several (default: the offline/ folder of the default
+    store; runs logged to a server keep their journals there too). Syncing again applies only
+    what is new.
     """
     from tracklog.sdk.sync import find_journals, sync_folder
 
+    if uri is not None:
+        state.uri_option = uri
     roots = list(paths) or [default_journal_root()]
     folders = [f for root in roots if root.is_dir() for f in find_journals(root)]
     if not folders:
@@ -57,7 +66,7 @@ def sync(state: CliState, paths: tuple[Path, ...]) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _describe(store: Store, result: SyncResult) -> str:
+def _describe(store: Store | RemoteStore, result: SyncResult) -> str:
     """One line: the run, what was applied now, and what the store holds of it."""
     if not result.applied:
         return f"{result.folder}: already up to date"

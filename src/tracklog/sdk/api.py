@@ -1,4 +1,4 @@
-"""``tracklog.Api``: query projects, runs, metric series and files of a store."""
+"""``tracklog.Api``: query projects, runs, metric series and files of a store or a server."""
 
 from __future__ import annotations
 
@@ -12,11 +12,14 @@ import numpy as np
 
 from tracklog.store import params as params_view
 from tracklog.store.downsample import minmax_indices
+from tracklog.store.location import is_server_uri
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
 from tracklog.store.tracking import Store
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from tracklog.client.remote import RemoteStore
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ class Series:
 class ApiRun:
     """A stored run, read through :class:`Api`."""
 
-    def __init__(self, store: Store, record: RunRecord) -> None:
+    def __init__(self, store: Store | RemoteStore, record: RunRecord) -> None:
         self._store = store
         self._record = record
 
@@ -137,13 +140,24 @@ class Runs(list):  # type: ignore[type-arg]
 
 
 class Api:
-    """Read access to a store: ``Api()`` uses ``set_tracking_uri``/``$TRACKLOG_URI``/./tracklog."""
+    """Read access to a store: ``Api()`` uses ``set_tracking_uri``/``$TRACKLOG_URI``/./tracklog.
+
+    A server's ``http(s)://`` URL is queried over HTTP with the same results as the store it
+    serves (``$TRACKLOG_TOKEN`` is sent as the bearer token).
+    """
 
     def __init__(self, uri: str | None = None) -> None:
         from tracklog.sdk.fluent import get_tracking_uri
 
-        self.store = Store(uri if uri is not None else get_tracking_uri())
-        self.store.mark_crashed_runs()
+        target = uri if uri is not None else get_tracking_uri()
+        self.store: Store | RemoteStore
+        if is_server_uri(target):
+            from tracklog.client.remote import RemoteStore
+
+            self.store = RemoteStore(target)  # the server marks crashed runs itself
+        else:
+            self.store = Store(target)
+            self.store.mark_crashed_runs()
 
     def projects(self) -> list[ProjectInfo]:
         """Every project with its run count and last activity."""

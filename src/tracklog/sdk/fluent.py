@@ -22,9 +22,11 @@ from tracklog.sdk.run import Run
 from tracklog.store import validation
 from tracklog.store.clock import now_ms
 from tracklog.store.liveness import process_started
-from tracklog.store.location import DEFAULT_DIR, ENV_URI
+from tracklog.store.location import DEFAULT_DIR, ENV_URI, is_server_uri
 
 if TYPE_CHECKING:
+    from tracklog.client.remote import RemoteStore
+    from tracklog.client.settings import ClientSettings
     from tracklog.store.location import StoreLocation
     from tracklog.store.tracking import Store
 
@@ -36,15 +38,17 @@ _state = threading.local()
 _runs: list[Run] = []
 _tracking_uri: str | None = None
 _stores: dict[StoreLocation, Store] = {}
+_servers: dict[tuple[str, ClientSettings], RemoteStore] = {}
 _hooks_installed = False
 _uncaught: BaseException | None = None
 
 
 def set_tracking_uri(uri: str | None) -> None:
-    """Use ``uri`` (a folder, ``sqlite:///FILE`` or ``postgresql://...``) for new runs and
-    ``Api()``; ``None`` goes back to ``$TRACKLOG_URI`` or the default ``./tracklog``."""
+    """Use ``uri`` (a folder, ``sqlite:///FILE``, ``postgresql://...`` or a server's
+    ``http(s)://`` URL) for new runs and ``Api()``; ``None`` goes back to ``$TRACKLOG_URI`` or
+    the default ``./tracklog``."""
     global _tracking_uri
-    if uri is not None:
+    if uri is not None and not is_server_uri(uri):
         from tracklog.store.location import resolve
 
         resolve(uri)  # reject a bad URI now, not at the first init()
@@ -90,7 +94,8 @@ def init(
     """Start a run (W&B's ``wandb.init``) and make it the current one.
 
     ``mode`` is "online" (write to the store, the default), "offline" (write only a local
-    journal that ``tracklog sync`` applies later) or "disabled" (log nothing).
+    journal that ``tracklog sync`` applies later) or "disabled" (log nothing). Online with a
+    server URI, writes are journaled locally and sent to the server in the background.
     ``resume`` is "allow" (continue run ``id`` if it exists), "must" (it has to exist) or
     "never" (it must not exist). Use it as a context manager to finish it automatically.
     """
@@ -120,14 +125,20 @@ def init(
         backend = DisabledBackend()  # type: ignore[assignment]
     elif mode == "offline":
         backend = JournalBackend(offline_dir(uri, root) / run_id)
+    elif is_server_uri(uri):
+        backend = _server_backend(uri, offline_dir(uri, root) / run_id, run_id)
     else:
         backend = _store(uri)
     exists = backend.has_run(run_id)
+    # Offline, or with a server that did not answer, resume="must" is checked at sync time.
+    deferred = mode == "offline" or getattr(backend, "deferred", False)
     if exists and resume in (None, False, "never"):
+        _abandon(backend)
         raise AlreadyExistsError(
             f"a run with id {run_id!r} exists already; pass resume='allow' to continue it"
         )
-    if not exists and resume == "must" and mode == "online":
+    if not exists and resume == "must" and not deferred:
+        _abandon(backend)
         raise NotFoundError(f"resume='must' but there is no run with id {run_id!r}")
     run = Run(backend, run_id, project, name, offline_dir(uri, root), mode)
     if exists:
@@ -153,7 +164,7 @@ def init(
             host=socket.gethostname(),
             config=first_config,
             labels=list(dict.fromkeys(tags)),
-            **({"resume": resume} if mode == "offline" and resume else {}),
+            **({"resume": resume} if deferred and resume else {}),
         )
         run.config.load(first_config)
         run._labels = tuple(dict.fromkeys(tags))
@@ -173,6 +184,26 @@ def _store(uri: str) -> Store:
         _stores[location] = Store(location)
         _stores[location].mark_crashed_runs()
     return _stores[location]
+
+
+def _server_backend(uri: str, folder: Path, run_id: str) -> Backend:
+    """The journal-then-send backend of a run logged to a server (one client per URL)."""
+    from tracklog.client.remote import RemoteStore
+    from tracklog.client.settings import ClientSettings
+    from tracklog.sdk.server_backend import ServerBackend
+
+    # Keyed by the settings too: a token or timeout set in the environment later takes effect.
+    key = (uri.strip().rstrip("/"), ClientSettings.from_env())
+    if key not in _servers:
+        _servers[key] = RemoteStore(key[0], settings=key[1])
+    return ServerBackend(_servers[key], folder, run_id)
+
+
+def _abandon(backend: Backend) -> None:
+    """Release what a backend holds for a run refused before it started."""
+    abandon = getattr(backend, "abandon", None)
+    if abandon is not None:
+        abandon()
 
 
 def offline_dir(uri: str, root: Path) -> Path:

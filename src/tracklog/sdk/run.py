@@ -278,10 +278,15 @@ class Run:
             raise StoreError(
                 f"run.summary: writing the buffered points failed: {error_reason(exc)}"
             ) from exc
+        # The last value of each metric and what was set here: the summary when the store is
+        # out of reach (offline, or a server that does not answer).
+        local = {**self._writer.last_values, **self._explicit_summary}
+        read_summary = getattr(self._backend, "read_summary", None)
+        if self.mode == "online" and read_summary is not None:  # a server's backend decides
+            return read_summary(self.id, local)
         if self.mode == "online":
             return dict(self._backend.get_run(self.id).summary)  # type: ignore[attr-defined]
-        # Offline the store is out of reach: the last value of each metric and what was set.
-        return {**self._writer.last_values, **self._explicit_summary}
+        return local
 
     def _write_summary(self, values: dict[str, Any]) -> None:
         self._backend.set_summary(self.id, values)

@@ -1,17 +1,21 @@
-"""``tracklog sync``: replay offline journals into a store, exactly once."""
+"""``tracklog sync``: replay offline journals into a store or a server, exactly once."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracklog.errors import NotFoundError
 from tracklog.sdk.journal import JOURNAL_FILE, read_records
 from tracklog.store import calls
 from tracklog.store.tracking import Store
 
+if TYPE_CHECKING:
+    from tracklog.client.remote import RemoteStore
+
 OFFLINE_DIR = "offline"
-_DONE = "synced-offset"
+MARKER_FILE = "synced-offset"  # the journal offset applied so far
 
 
 @dataclass(frozen=True)
@@ -31,13 +35,18 @@ def find_journals(root: Path) -> list[Path]:
     return sorted(p.parent for p in base.glob(f"*/{JOURNAL_FILE}"))
 
 
-def sync_folder(store: Store, folder: Path) -> SyncResult:
+def sync_folder(store: Store | RemoteStore, folder: Path) -> SyncResult:
     """Apply the records of ``folder``'s journal not applied before; return what was done.
 
     Metric batches carry ids the store remembers and every other write is idempotent, so an
-    interrupted sync can simply be run again.
+    interrupted sync can simply be run again. A server gets many records per request.
     """
-    marker = folder / _DONE
+    if not isinstance(store, Store):
+        from tracklog.client.sender import JournalFiles, send_journal
+
+        files = JournalFiles(folder, folder / JOURNAL_FILE, folder / MARKER_FILE)
+        return SyncResult(folder, *send_journal(store, files))
+    marker = folder / MARKER_FILE
     start = int(marker.read_text()) if marker.exists() else 0
     run_id, applied = None, 0
     for record in read_records(folder / JOURNAL_FILE, start):

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from tracklog import __version__
 from tracklog.server import errors
+from tracklog.server.auth import current_user
+from tracklog.server.gzip_requests import GzipRequests
 from tracklog.server.limits import BodyLimit
-from tracklog.server.routes import artifacts, ingest, projects, runs, series
+from tracklog.server.liveness import start_sweeper, stop_sweeper
+from tracklog.server.routes import artifacts, health, ingest, permissions, projects, runs, series
 from tracklog.server.settings import Settings
+from tracklog.store.auth import AuthStore
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.tracking import Store
 
@@ -22,8 +26,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = Store(_location(settings))
+        app.state.auth = AuthStore(app.state.store) if settings.auth else None
         app.state.settings = settings
+        sweeper = start_sweeper(app.state.store)
         yield
+        await stop_sweeper(sweeper)
         app.state.store.close()
 
     app = FastAPI(
@@ -35,9 +42,12 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
-    for module in (projects, runs, series, ingest, artifacts):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
+    for module in (projects, permissions, runs, series, ingest, artifacts):
+        app.include_router(module.router, dependencies=[Depends(current_user)])
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(GzipRequests, max_bytes=settings.max_body_bytes)  # outermost: decodes first
     return app
 
 

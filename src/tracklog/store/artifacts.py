@@ -12,6 +12,9 @@ from typing import Any, BinaryIO
 from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.store.records import FileInfo
 
+# The width of run_files.path, and what common file systems allow for one name.
+MAX_PATH, MAX_PATH_PART = 1024, 255
+
 
 def safe_relpath(path: str) -> str:
     """Validate a path inside a run's artifacts; return it normalised.
@@ -23,6 +26,12 @@ def safe_relpath(path: str) -> str:
         raise InvalidValueError(f"artifact path must be a non-empty string, got {path!r}")
     if "\x00" in path or "\\" in path:
         raise InvalidValueError(f"artifact path {path!r} contains a NUL or backslash")
+    longest = max(len(part.encode()) for part in path.split("/"))
+    if len(path) > MAX_PATH or longest > MAX_PATH_PART:
+        raise InvalidValueError(
+            f"artifact path {path[:40]!r}... is too long: the limits are {MAX_PATH} characters "
+            f"and {MAX_PATH_PART} bytes per name"
+        )
     if path.startswith("/") or (len(path) > 1 and path[1] == ":"):
         raise InvalidValueError(f"artifact path {path!r} must be relative to the run's root")
     parts = path.split("/")
@@ -32,6 +41,24 @@ def safe_relpath(path: str) -> str:
     if norm in (".", ""):
         raise InvalidValueError(f"artifact path {path!r} names no file")
     return norm
+
+
+def upload_plan(source: Path, dest: str) -> list[tuple[Path, str]]:
+    """The (local file, path in the run) pairs that uploading ``source`` as ``dest`` stores:
+    the file itself, or every file of the folder. Symbolic links in a folder are followed only
+    if they stay inside that folder."""
+    if not source.exists():
+        raise NotFoundError(f"artifact source {str(source)!r} does not exist")
+    dest = safe_relpath(dest)
+    if source.is_file():
+        return [(source, dest)]
+    top = source.resolve()
+    files = []
+    for item in sorted(source.rglob("*")):
+        if item.is_dir() or (item.is_symlink() and not item.resolve().is_relative_to(top)):
+            continue
+        files.append((item, f"{dest}/{item.relative_to(source).as_posix()}"))
+    return files
 
 
 class ArtifactRepository:
@@ -70,24 +97,10 @@ class ArtifactRepository:
         return full
 
     def upload(self, run_root: str, source: Path, dest: str) -> list[FileInfo]:
-        """Copy a local file or folder to ``dest`` inside the run; return what was stored.
-
-        Symbolic links in a folder are followed only if they stay inside that folder.
-        """
-        if not source.exists():
-            raise NotFoundError(f"artifact source {str(source)!r} does not exist")
-        dest = safe_relpath(dest)
-        if source.is_file():
-            files = [(source, dest)]
-        else:
-            top = source.resolve()
-            files = []
-            for item in sorted(source.rglob("*")):
-                if item.is_dir() or (item.is_symlink() and not item.resolve().is_relative_to(top)):
-                    continue
-                files.append((item, f"{dest}/{item.relative_to(source).as_posix()}"))
+        """Copy a local file or folder to ``dest`` inside the run (see :func:`upload_plan`);
+        return what was stored."""
         stored = []
-        for src, rel in files:
+        for src, rel in upload_plan(source, dest):
             target = self._full(run_root, rel)
             self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
             with open(src, "rb") as fin, self.fs.open(target, "wb") as fout:

@@ -32,20 +32,27 @@ class StoreLocation:
         return Path(self.db_url[len(prefix) :]) if self.db_url.startswith(prefix) else None
 
 
+def is_server_uri(uri: object) -> bool:
+    """Whether ``uri`` names a tracklog server (``http://`` or ``https://``) rather than a
+    database; the SDK, ``Api`` and the CLI talk to those through :mod:`tracklog.client`."""
+    return isinstance(uri, str) and uri.strip().lower().startswith(("http://", "https://"))
+
+
 def resolve(uri: str | None = None) -> StoreLocation:
     """Resolve ``uri`` (or ``$TRACKLOG_URI``, or the default folder) to a :class:`StoreLocation`.
 
     Accepted forms: a folder path, ``sqlite:///path/to/file.db``, ``postgresql://...``
     (``postgresql+psycopg://...`` too). ``$TRACKLOG_ARTIFACTS`` overrides the artifact root.
+    Server URLs are refused: check :func:`is_server_uri` first.
     """
     raw = uri if uri is not None else os.environ.get(ENV_URI) or DEFAULT_DIR
     if not isinstance(raw, str) or not raw.strip():
         raise InvalidValueError(f"store URI must be a non-empty string, got {raw!r}")
     raw = raw.strip()
     artifacts = os.environ.get(ENV_ARTIFACTS)
-    if raw.startswith(("http://", "https://")):
+    if is_server_uri(raw):
         raise InvalidValueError(
-            f"store URI {raw!r}: logging to a tracklog server over HTTP is not available yet; "
+            f"store URI {raw!r} names a tracklog server, and this needs a database: "
             "use a folder, sqlite:///FILE or postgresql://..."
         )
     if raw.startswith("sqlite:"):

@@ -64,19 +64,26 @@ class Store:
 
     def _project_id(self, conn: Connection, name: str) -> int:
         """Inside a write transaction: the id of project ``name``, created if missing."""
+        return self.ensure_project(conn, name)[0]
+
+    def ensure_project(self, conn: Connection, name: str) -> tuple[int, bool]:
+        """Inside a write transaction: the id of project ``name`` (a valid name), created if
+        missing, and whether this call created it (of two racing creators, exactly one did)."""
         pid = conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar()
-        if pid is None:
-            t = now_ms()
-            row = {
-                "name": name,
-                "artifact_location": self.location.artifact_root,
-                "lifecycle_stage": "active",
-                "created_at": t,
-                "updated_at": t,
-            }
-            upsert(conn, _E, [row], ("name",), ())
-            pid = conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar_one()
-        return pid
+        if pid is not None:
+            return pid, False
+        t = now_ms()
+        row = {
+            "name": name,
+            "artifact_location": self.location.artifact_root,
+            "lifecycle_stage": "active",
+            "created_at": t,
+            "updated_at": t,
+        }
+        inserted = insert_missing(conn, _E, [row], ("name",))
+        if inserted:
+            return inserted[0].id, True
+        return conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar_one(), False
 
     def projects(self) -> list[ProjectInfo]:
         """Every project with its number of active runs and last activity."""
@@ -138,6 +145,11 @@ class Store:
         for label, value in (("group", group), ("job_type", job_type)):
             if value is not None:
                 validation.name(value, label)
+        for label, value in (("user", user), ("host", host)):
+            if value is not None:
+                validation.bounded(value, label)
+        if parent_run_id is not None:
+            validation.run_id(parent_run_id)
         project = validation.name(project, "project name")
         t = start_time or now_ms()
         with writing(self.engine) as conn:
@@ -197,6 +209,8 @@ class Store:
         pid_started: int | None = None,
     ) -> None:
         """Mark an existing run RUNNING again, owned by process ``pid`` (default: this one)."""
+        if host is not None:
+            validation.bounded(host, "host")
         self._update_run(
             run_id,
             status="RUNNING",
@@ -410,7 +424,9 @@ class Store:
         """Store the run's ``define_metric`` declarations (glob ``name``, ``summary``, ...)."""
         clean = []
         for d in defs:
-            item = {"name": validation.key(d["name"], "metric name")}
+            if not isinstance(d, Mapping):
+                raise InvalidValueError(f"a metric definition must be a dict, got {d!r}")
+            item = {"name": validation.key(d.get("name"), "metric name")}
             if d.get("summary") is not None:
                 item["summary"] = validation.summary_mode(d["summary"])
             for opt in ("goal", "step_metric"):
@@ -438,6 +454,8 @@ class Store:
         """
         for points in batch:
             validation.series_points(points)
+        if batch_id is not None:
+            validation.bounded(batch_id, "batch id", validation.MAX_BATCH_ID)
         with writing(self.engine) as conn:
             found = conn.execute(
                 update(_R)

@@ -1,0 +1,165 @@
+"""One keep-alive connection pool to a tracklog server: timeouts, gzip, errors as exceptions.
+
+Request bodies of :data:`GZIP_MIN_BYTES` or more travel gzip-compressed. Error answers become
+the exceptions a local store raises, so callers cannot tell the two apart: 404 →
+``NotFoundError``, 409 → ``AlreadyExistsError`` (or ``RunDeletedError``/``RunFinishedError``),
+400 → ``InvalidValueError``, 413 → ``RequestTooLargeError``, 401/403 →
+``AuthenticationError``/``PermissionDeniedError``; an unreachable server, a timeout, 408, 429
+and 5xx → ``StoreError``, which writers retry.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from tracklog import __version__
+from tracklog.client.settings import ClientSettings
+from tracklog.errors import (
+    AlreadyExistsError,
+    AuthenticationError,
+    InvalidTypeError,
+    InvalidValueError,
+    NotFoundError,
+    PermissionDeniedError,
+    RequestTooLargeError,
+    RunDeletedError,
+    RunFinishedError,
+    StoreError,
+    TracklogError,
+)
+
+GZIP_MIN_BYTES = 1024
+JSON_TYPE = "application/json"
+
+
+class HttpSession:
+    """Requests to the server at ``url``; thread-safe (httpx pools the connections)."""
+
+    def __init__(self, url: str, settings: ClientSettings) -> None:
+        self.url = url.strip().rstrip("/")
+        headers = {"user-agent": f"tracklog/{__version__}"}
+        if settings.token:
+            headers["authorization"] = f"Bearer {settings.token}"
+        self.client = httpx.Client(
+            base_url=self.url,
+            headers=headers,
+            timeout=httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout),
+        )
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.client.close()
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Send ``body`` (if any) as JSON; return the decoded JSON answer (None when empty)."""
+        content = None if body is None else encode_json(body)
+        headers = {"content-type": JSON_TYPE} if content is not None else {}
+        resp = self.send(method, path, content, headers=headers, params=params, timeout=timeout)
+        return resp.json() if resp.content else None
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        content: bytes | Iterable[bytes] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """One request; bytes bodies of 1 KiB or more are gzipped. Raises as described above."""
+        headers = dict(headers or {})
+        if isinstance(content, bytes) and len(content) >= GZIP_MIN_BYTES:
+            # Level 1: most of the size win at a fraction of the CPU the training process shares.
+            content = zlib.compress(content, 1, wbits=31)
+            headers["content-encoding"] = "gzip"
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        try:
+            resp = self.client.request(
+                method, path, content=content, headers=headers, params=params, **extra
+            )
+        except httpx.TransportError as exc:
+            raise unreachable(self.url, exc) from exc
+        if resp.status_code >= 400:
+            raise error_for(resp, self.url)
+        return resp
+
+    @contextmanager
+    def stream(self, path: str) -> Iterator[httpx.Response]:
+        """A GET whose body is read in pieces (``iter_bytes``) inside the ``with`` block."""
+        try:
+            with self.client.stream("GET", path) as resp:
+                if resp.status_code >= 400:
+                    resp.read()
+                    raise error_for(resp, self.url)
+                yield resp
+        except httpx.TransportError as exc:
+            raise unreachable(self.url, exc) from exc
+
+
+def encode_json(value: Any) -> bytes:
+    """JSON bytes; NaN and infinities are written as such (the server's parser reads them) and
+    numpy values as plain numbers and lists."""
+    try:
+        return json.dumps(value, allow_nan=True, separators=(",", ":"), default=_plain).encode()
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError(str(exc)) from exc
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
+        return value.tolist()
+    raise TypeError(f"a value of type {type(value).__name__} cannot be sent as JSON")
+
+
+def unreachable(url: str, exc: Exception) -> StoreError:
+    """The error for a server that could not be reached or did not answer in time."""
+    reason = str(exc) or type(exc).__name__
+    return StoreError(f"cannot reach the tracklog server at {url}: {reason}")
+
+
+def error_for(resp: httpx.Response, url: str) -> TracklogError:
+    """The exception a store would raise for the server's error answer ``resp``."""
+    code, message = _error_body(resp)
+    status = resp.status_code
+    if status == 404:
+        return NotFoundError(message)
+    if status == 409:
+        if code == "ALREADY_EXISTS":
+            return AlreadyExistsError(message)
+        # Both share the code INVALID_STATE; only a run in the trash says so.
+        return RunDeletedError(message) if "trash" in message else RunFinishedError(message)
+    if status == 401:
+        return AuthenticationError(f"the tracklog server at {url} refused the request: {message}")
+    if status == 403:
+        return PermissionDeniedError(message)
+    if status == 413:
+        return RequestTooLargeError(message)
+    if status in (408, 429) or status >= 500:
+        return StoreError(f"the tracklog server at {url} failed ({status}): {message}")
+    return InvalidValueError(message)
+
+
+def _error_body(resp: httpx.Response) -> tuple[str | None, str]:
+    try:
+        body = resp.json()
+    except ValueError:
+        return None, resp.text.strip()[:500] or resp.reason_phrase
+    if not isinstance(body, dict):
+        return None, str(body)[:500]
+    message = body.get("message") or body.get("detail") or resp.reason_phrase
+    return body.get("error"), str(message)

@@ -1,0 +1,336 @@
+"""``RemoteStore``: a tracklog server used through the methods of a local ``Store``.
+
+The SDK, ``Api``, ``tracklog sync`` and the CLI call these exactly as they call
+:class:`~tracklog.store.tracking.Store`; they get the same record types back and the same
+exceptions (see :mod:`tracklog.client.http`). Metric batches travel as framed records to
+``POST /api/v1/ingest`` with their batch ids, so a retried batch is applied once; series come
+back as raw arrays, so NaN and infinities survive bit for bit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+
+from tracklog.client import decode
+from tracklog.client.http import HttpSession
+from tracklog.client.settings import ClientSettings
+from tracklog.errors import NotFoundError, StoreError
+from tracklog.store import validation
+from tracklog.store.artifacts import safe_relpath, upload_plan
+from tracklog.store.liveness import process_started
+from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
+from tracklog.store.series import SeriesPoints, SeriesStats
+from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
+
+_CHUNK = 1 << 20
+
+
+class RemoteStore:
+    """The store behind a tracklog server at ``url`` (``http://`` or ``https://``).
+
+    ``token`` (default ``$TRACKLOG_TOKEN``) is sent as ``Authorization: Bearer``.
+    Thread-safe; one connection pool per instance.
+    """
+
+    def __init__(
+        self, url: str, token: str | None = None, settings: ClientSettings | None = None
+    ) -> None:
+        settings = settings or ClientSettings.from_env()
+        if token is not None:
+            settings = dataclasses.replace(settings, token=token)
+        self.settings = settings
+        self.http = HttpSession(url, settings)
+        self.url = self.http.url
+
+    def __repr__(self) -> str:
+        return f"RemoteStore({self.url!r})"
+
+    def close(self) -> None:
+        """Close the connections to the server."""
+        self.http.close()
+
+    # -- projects -------------------------------------------------------------------------
+
+    def projects(self) -> list[ProjectInfo]:
+        """Every project (the caller may read) with its run count and last activity."""
+        answer = self.http.call("GET", "/api/v1/projects")
+        return [decode.project_info(p) for p in answer["projects"]]
+
+    def project_id(self, name: str) -> int:
+        """The id of an existing project; raises :class:`NotFoundError` naming it."""
+        for project in self.projects():
+            if project.name == name:
+                return project.id
+        raise NotFoundError(f"no project named {name!r}")
+
+    # -- runs -----------------------------------------------------------------------------
+
+    def create_run(
+        self,
+        project: str,
+        *,
+        run_id: str | None = None,
+        name: str | None = None,
+        user: str | None = None,
+        group: str | None = None,
+        job_type: str | None = None,
+        notes: str | None = None,
+        parent_run_id: str | None = None,
+        start_time: int | None = None,
+        pid: int | None = None,
+        pid_started: int | None = None,
+        host: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        labels: Sequence[str] | None = None,
+    ) -> RunRecord:
+        """Create a RUNNING run; like the local store, owned by this process by default."""
+        body = {
+            "project": project,
+            "run_id": run_id,
+            "name": name,
+            "user": user,
+            "group": group,
+            "job_type": job_type,
+            "notes": notes,
+            "parent_run_id": parent_run_id,
+            "start_time": start_time,
+            "config": None if config is None else dict(config),
+            "labels": None if labels is None else list(labels),
+            **_owner(pid, host, pid_started),
+        }
+        return decode.run_record(self.http.call("POST", "/api/v1/runs", body))
+
+    def has_run(self, run_id: str, timeout: float | None = None) -> bool:
+        """Whether a run with this id exists (in any lifecycle stage)."""
+        try:
+            self.http.call("GET", _run(run_id), timeout=timeout)
+        except NotFoundError:
+            return False
+        return True
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run with this id; raises :class:`NotFoundError` naming the id."""
+        return decode.run_record(self.http.call("GET", _run(run_id)))
+
+    def resume_run(
+        self,
+        run_id: str,
+        pid: int | None = None,
+        host: str | None = None,
+        pid_started: int | None = None,
+    ) -> None:
+        """Mark a run RUNNING again, owned by process ``pid`` (default: this one)."""
+        self.http.call("POST", _run(run_id, "resume"), _owner(pid, host, pid_started))
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: str,
+        *,
+        exit_code: int | None = None,
+        error: str | None = None,
+        end_time: int | None = None,
+    ) -> None:
+        """End a run with ``status`` (FINISHED, FAILED or KILLED)."""
+        body = {"status": status, "exit_code": exit_code, "error": error, "end_time": end_time}
+        self.http.call("POST", _run(run_id, "finish"), body)
+
+    def update_run(self, run_id: str, *, name: str | None = None, notes: str | None = None) -> None:
+        """Rename a run or replace its notes."""
+        self.http.call("PATCH", _run(run_id), {"name": name, "notes": notes})
+
+    def heartbeat(self, run_id: str) -> None:
+        """Record that the run's process is alive."""
+        self.http.call("POST", _run(run_id, "heartbeat"))
+
+    def delete_run(self, run_id: str) -> None:
+        """Move a run to the trash."""
+        self.http.call("DELETE", _run(run_id))
+
+    def restore_run(self, run_id: str) -> None:
+        """Bring a run back from the trash."""
+        self.http.call("POST", _run(run_id, "restore"))
+
+    def mark_crashed_runs(self) -> list[str]:
+        """Nothing to do here: the server marks runs whose process is gone (or whose heartbeat
+        stopped) itself, at start and every minute; see ``tracklog.server.liveness``."""
+        return []
+
+    # -- config, tags, labels, summary ----------------------------------------------------
+
+    def set_config(self, run_id: str, updates: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+        """Deep-merge ``updates`` into the run's config; return the (key, old, new) changes."""
+        answer = self.http.call("POST", _run(run_id, "config"), {"updates": dict(updates)})
+        return [(c["key"], c["old"], c["new"]) for c in answer["changes"]]
+
+    def config_history(self, run_id: str) -> list[dict[str, Any]]:
+        """Every change of an existing config key, oldest first."""
+        return self.http.call("GET", _run(run_id, "config/history"))["changes"]
+
+    def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
+        """Set key → value tags; existing keys are overwritten."""
+        self.http.call("POST", _run(run_id, "tags"), {"tags": dict(tags)})
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        """Remove one tag; raises :class:`NotFoundError` if the run has no such tag."""
+        self.http.call("DELETE", _run(run_id, "tags/" + quote(key, safe="")))
+
+    def add_labels(self, run_id: str, labels: Iterable[str]) -> None:
+        """Add plain labels to a run."""
+        self.http.call("POST", _run(run_id, "labels"), {"labels": list(labels)})
+
+    def remove_labels(self, run_id: str, labels: Iterable[str]) -> None:
+        """Remove plain labels from a run (missing ones are ignored)."""
+        self.http.call("POST", _run(run_id, "labels/remove"), {"labels": list(labels)})
+
+    def set_summary(self, run_id: str, values: Mapping[str, Any]) -> None:
+        """Set summary values by hand; they win over the values derived from metrics."""
+        self.http.call("POST", _run(run_id, "summary"), {"values": dict(values)})
+
+    def set_metric_defs(self, run_id: str, defs: Sequence[Mapping[str, Any]]) -> None:
+        """Store the run's ``define_metric`` declarations."""
+        self.http.call("POST", _run(run_id, "metric-defs"), {"defs": [dict(d) for d in defs]})
+
+    # -- metrics --------------------------------------------------------------------------
+
+    def append_metrics(
+        self, run_id: str, batch: Sequence[SeriesPoints], batch_id: str | None = None
+    ) -> None:
+        """Append points to the run's series; a batch with an id the server has seen is
+        skipped there, so sending it again is harmless."""
+        for points in batch:
+            validation.series_points(points)
+        args = {"run_id": run_id, "batch": list(batch), "batch_id": batch_id}
+        self.ingest(encode_record("append_metrics", args))
+
+    def ingest(self, records: bytes) -> dict[str, Any]:
+        """Send framed records (a journal's bytes) to be applied in order; the server answers
+        ``{"applied": n, "consumed_bytes": k}``."""
+        resp = self.http.send(
+            "POST", "/api/v1/ingest", records, headers={"content-type": MEDIA_TYPE}
+        )
+        answer = resp.json()
+        if answer.get("consumed_bytes") != len(records):
+            # Whole records were sent: a server that read fewer did not get them (a proxy
+            # mangled the body, say); retrying keeps them rather than counting them as sent.
+            raise StoreError(
+                f"the tracklog server at {self.url} read {answer.get('consumed_bytes')} of "
+                f"{len(records)} bytes of records"
+            )
+        return answer
+
+    def read_series(
+        self, run_id: str, key: str, context: Mapping[str, Any] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every point of a series as (steps, values, timestamps) numpy arrays, by step."""
+        ctx = validation.context(context)
+        resp = self.http.send(
+            "GET",
+            _run(run_id, "series/" + quote(key, safe="/")),
+            headers={"accept": SERIES_MEDIA_TYPE},
+            params={"context": ctx} if ctx else None,
+        )
+        return decode_series(resp.content)
+
+    def series_stats(self, run_id: str) -> list[SeriesStats]:
+        """The statistics of every series of a run."""
+        answer = self.http.call("GET", _run(run_id, "series"))
+        return [decode.series_stats(s) for s in answer["series"]]
+
+    # -- search ---------------------------------------------------------------------------
+
+    def search_runs(
+        self,
+        projects: Sequence[str] | None = None,
+        filter: str | None = None,
+        order_by: Sequence[str] | None = None,
+        limit: int | None = None,
+        lifecycle: str = "active",
+    ) -> list[RunRecord]:
+        """Runs matching MLflow's filter grammar, ordered by ``order_by``."""
+        body = {
+            "projects": None if projects is None else list(projects),
+            "filter": filter,
+            "order_by": None if order_by is None else list(order_by),
+            "limit": limit,
+            "lifecycle": lifecycle,
+        }
+        answer = self.http.call("POST", "/api/v1/runs/search", body)
+        return [decode.run_record(r) for r in answer["runs"]]
+
+    # -- files ----------------------------------------------------------------------------
+
+    def log_artifact(self, run_id: str, source: Path, dest: str) -> list[FileInfo]:
+        """Upload a local file or folder as ``dest`` in the run's files, one PUT per file."""
+        stored = []
+        for path, rel in upload_plan(Path(source), dest):
+            size = path.stat().st_size
+            # Streamed as they are: files are often large and already compressed.
+            stored.append(self._put(run_id, rel, _read_file(path), size))
+        return stored
+
+    def write_file(self, run_id: str, path: str, chunks: Iterable[bytes]) -> FileInfo:
+        """Store a stream of bytes as file ``path`` of the run."""
+        return self._put(run_id, safe_relpath(path), iter(chunks), None)
+
+    def _put(self, run_id: str, rel: str, chunks: Iterator[bytes], size: int | None) -> FileInfo:
+        headers = {"content-type": "application/octet-stream"}
+        if size is not None:  # lets the server refuse an oversize file before it is sent
+            headers["content-length"] = str(size)
+        resp = self.http.send(
+            "PUT", _run(run_id, "artifacts/" + quote(rel, safe="/")), chunks, headers=headers
+        )
+        return decode.file_info(resp.json())
+
+    def list_files(self, run_id: str) -> list[FileInfo]:
+        """The files of a run, by path."""
+        answer = self.http.call("GET", _run(run_id, "artifacts"))
+        return [decode.file_info(f) for f in answer["files"]]
+
+    def download_file(self, run_id: str, path: str, dest: Path) -> Path:
+        """Copy a run's file (or every file of a folder) to ``dest``."""
+        path, dest = safe_relpath(path), Path(dest)
+        try:
+            self._download(run_id, path, dest)
+        except NotFoundError:
+            inside = [f.path for f in self.list_files(run_id) if f.path.startswith(path + "/")]
+            if not inside:
+                raise
+            for rel in inside:
+                self._download(run_id, rel, dest / rel[len(path) + 1 :])
+        return dest
+
+    def _download(self, run_id: str, path: str, dest: Path) -> None:
+        with self.http.stream(_run(run_id, "artifacts/" + quote(path, safe="/"))) as resp:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            partial = dest.with_name(dest.name + ".part")
+            with open(partial, "wb") as out:
+                for chunk in resp.iter_bytes(_CHUNK):
+                    out.write(chunk)
+            partial.replace(dest)  # a broken download never leaves a file that looks whole
+
+
+def _run(run_id: str, tail: str = "") -> str:
+    path = f"/api/v1/runs/{quote(run_id, safe='')}"
+    return f"{path}/{tail}" if tail else path
+
+
+def _owner(pid: int | None, host: str | None, pid_started: int | None) -> dict[str, Any]:
+    """The owning process of a run: this one unless given (the server's own would be wrong)."""
+    if pid is None:
+        pid, pid_started = os.getpid(), process_started(os.getpid())
+    return {"pid": pid, "host": host or socket.gethostname(), "pid_started": pid_started}
+
+
+def _read_file(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            yield chunk
