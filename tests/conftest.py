@@ -134,3 +134,10 @@ def local_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
     yield str(folder)
     for run in list(fluent._runs):
         run.finish()
+
+
+@pytest.fixture(autouse=True)
+def _no_run_capture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run-context capture (git, packages, console tee, system sampler) is off unless a test
+    turns it on: most tests are about something else, and it would slow every init()."""
+    monkeypatch.setenv("TRACKLOG_CAPTURE", "0")

@@ -143,9 +143,16 @@ class RemoteStore:
         body = {"status": status, "exit_code": exit_code, "error": error, "end_time": end_time}
         self.http.call("POST", _run(run_id, "finish"), body)
 
-    def update_run(self, run_id: str, *, name: str | None = None, notes: str | None = None) -> None:
-        """Rename a run or replace its notes."""
-        self.http.call("PATCH", _run(run_id), {"name": name, "notes": notes})
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        name: str | None = None,
+        notes: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Rename a run, replace its notes, or merge keys into its metadata."""
+        self.http.call("PATCH", _run(run_id), {"name": name, "notes": notes, "metadata": metadata})
 
     def heartbeat(self, run_id: str) -> None:
         """Record that the run's process is alive."""

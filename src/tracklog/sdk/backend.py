@@ -42,7 +42,12 @@ class Backend(Protocol):
     ) -> Any: ...
     def heartbeat(self, run_id: str) -> None: ...
     def update_run(
-        self, run_id: str, *, name: str | None = None, notes: str | None = None
+        self,
+        run_id: str,
+        *,
+        name: str | None = None,
+        notes: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None: ...
     def finish_run(self, run_id: str, status: str, **kwargs: Any) -> None: ...
     def log_artifact(self, run_id: str, source: Path, dest: str) -> list[FileInfo]: ...
@@ -95,8 +100,15 @@ class JournalBackend:
     def heartbeat(self, run_id: str) -> None:
         """Nothing to record: a journal has no liveness."""
 
-    def update_run(self, run_id: str, *, name: str | None = None, notes: str | None = None) -> None:
-        self._record("update_run", run_id=run_id, name=name, notes=notes)
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        name: str | None = None,
+        notes: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._record("update_run", run_id=run_id, name=name, notes=notes, metadata=metadata)
 
     def finish_run(self, run_id: str, status: str, **kwargs: Any) -> None:
         self._record("finish_run", run_id=run_id, status=status, **kwargs)

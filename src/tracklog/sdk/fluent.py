@@ -90,6 +90,7 @@ def init(
     resume: str | bool | None = None,
     mode: str | None = None,
     dir: str | os.PathLike[str] | None = None,
+    settings: Mapping[str, Any] | None = None,
 ) -> Run:
     """Start a run (W&B's ``wandb.init``) and make it the current one.
 
@@ -98,6 +99,7 @@ def init(
     server URI, writes are journaled locally and sent to the server in the background.
     ``resume`` is "allow" (continue run ``id`` if it exists), "must" (it has to exist) or
     "never" (it must not exist). Use it as a context manager to finish it automatically.
+    ``settings`` switches run-context capture on and off (see docs/capture.md).
     """
     mode = mode or os.environ.get("TRACKLOG_MODE", "online")
     if mode not in MODES:
@@ -119,6 +121,11 @@ def init(
     if config is not None and not isinstance(config, Mapping):
         raise InvalidValueError(f"config must be a dict, got {type(config).__name__}")
     root = Path(dir) if dir is not None else Path.cwd()
+    capture = None
+    if mode != "disabled":
+        from tracklog.sdk.capture import CaptureSettings
+
+        capture = CaptureSettings.resolve(settings)  # a bad setting fails before anything starts
     uri = get_tracking_uri(root)
     backend: Backend
     if mode == "disabled":
@@ -169,6 +176,10 @@ def init(
         run.config.load(first_config)
         run._labels = tuple(dict.fromkeys(tags))
         run._notes = notes
+    if capture is not None:
+        store_dir = Path(uri) if "://" not in uri else None
+        exclude = [p for p in (store_dir, offline_dir(uri, root)) if p is not None]
+        run._start_capture(capture, root, exclude, resumed=exists)
     _install_hooks()
     _runs.append(run)
     return run

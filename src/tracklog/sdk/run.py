@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from numbers import Real
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import InvalidTypeError, InvalidValueError, RunFinishedError, StoreError
 from tracklog.sdk.backend import Backend, JournalBackend, error_reason
@@ -22,6 +22,10 @@ from tracklog.store import validation
 from tracklog.store.clock import now_ms
 from tracklog.store.records import RunRecord
 from tracklog.store.series import SeriesStats
+
+if TYPE_CHECKING:
+    from tracklog.sdk.capture import CaptureSettings
+    from tracklog.sdk.capture.session import CaptureSession
 
 _INT64 = 2**63
 
@@ -56,6 +60,7 @@ class Run:
         self._track_steps: dict[tuple[str, str], int] = {}
         self._finished = False
         self._disabled = mode == "disabled"
+        self._capture: CaptureSession | None = None
         self.config = Config(lambda updates: backend.set_config(run_id, updates))
         self.summary = Summary(self._read_summary, self._write_summary)
         if not self._disabled:
@@ -73,6 +78,18 @@ class Run:
         self._labels = tuple(record.labels)
         self._notes = record.notes
         self._metric_defs = list(record.metric_defs)
+
+    def _start_capture(
+        self, settings: CaptureSettings, workdir: Path, exclude: list[Path], resumed: bool
+    ) -> None:
+        """Capture the run's context (docs/capture.md); never fails the run."""
+        from tracklog.sdk.capture.session import CaptureSession
+
+        scratch = self._rescue_dir / f"{self.id}-capture"
+        self._capture = CaptureSession(
+            settings, self._backend, self.id, scratch, self._writer.rows.append
+        )
+        self._capture.start(workdir, exclude, resumed)
 
     # -- logging --------------------------------------------------------------------------
 
@@ -302,6 +319,8 @@ class Run:
         if self._finished:
             return
         self._finished = True
+        if self._capture is not None:
+            self._capture.stop()
         if self._pending:
             self._commit_pending()
         self._writer.stop()

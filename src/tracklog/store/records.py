@@ -42,6 +42,7 @@ class RunRecord:
     labels: list[str] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     metric_defs: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
     def duration_ms(self) -> int | None:

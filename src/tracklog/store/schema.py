@@ -66,6 +66,7 @@ runs = Table(
     Column("notes", Text),
     Column("config", Text, nullable=False, default="{}"),
     Column("metric_defs", Text, nullable=False, default="[]"),
+    Column("run_metadata", Text, nullable=False, default="{}", server_default="{}"),
     Column("exit_code", Integer),
     Column("error", Text),
     Column("lifecycle_stage", String(16), nullable=False, default="active"),

@@ -172,6 +172,7 @@ class Store:
                 "notes": notes,
                 "config": "{}",
                 "metric_defs": "[]",
+                "run_metadata": "{}",
                 "exit_code": None,
                 "error": None,
                 "lifecycle_stage": "active",
@@ -241,8 +242,15 @@ class Store:
         )
         checkpoint(self.engine)
 
-    def update_run(self, run_id: str, *, name: str | None = None, notes: str | None = None) -> None:
-        """Rename a run or replace its notes."""
+    def update_run(
+        self,
+        run_id: str,
+        *,
+        name: str | None = None,
+        notes: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """Rename a run, replace its notes, or merge keys into its captured metadata."""
         values: dict[str, Any] = {}
         if name is not None:
             values["name"] = validation.name(name, "run name")
@@ -250,6 +258,9 @@ class Store:
             if not isinstance(notes, str):
                 raise InvalidValueError(f"notes must be a string, got {type(notes).__name__}")
             values["notes"] = notes
+        if metadata is not None:
+            merged = {**self.get_run(run_id).metadata, **metadata}
+            values["run_metadata"] = validation.dumps(validation.json_value(merged, "metadata"))
         if values:
             self._update_run(run_id, **values)
 
@@ -652,6 +663,7 @@ def _record(
         labels=labels,
         summary=summary,
         metric_defs=json.loads(r.metric_defs),
+        metadata=json.loads(r.run_metadata),
     )
 
 

@@ -49,6 +49,7 @@ class RunResume(BaseModel):
 class RunUpdate(BaseModel):
     name: str | None = None
     notes: str | None = None
+    metadata: dict[str, Any] | None = None
 
 
 class ConfigUpdate(BaseModel):
@@ -104,7 +105,7 @@ def search_runs(body: Search, store: StoreDep, guard: GuardDep) -> Any:
 @router.patch("/runs/{run_id}", dependencies=[CAN_EDIT])
 def update_run(run_id: str, body: RunUpdate, store: StoreDep) -> Any:
     """Rename a run or replace its notes."""
-    store.update_run(run_id, name=body.name, notes=body.notes)
+    store.update_run(run_id, name=body.name, notes=body.notes, metadata=body.metadata)
     return store.get_run(run_id)
 
 

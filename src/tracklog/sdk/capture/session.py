@@ -1,0 +1,92 @@
+"""The capture of one run: one-shot facts at ``init``, console and system metrics while it runs."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from tracklog.sdk.capture import (
+    CONSOLE_ARTIFACT,
+    CaptureSettings,
+    ConsoleCapture,
+    SystemSampler,
+    capture_all,
+)
+from tracklog.store.clock import now_ms
+
+
+class CaptureSession:
+    """Runs the captures ``settings`` switch on for run ``run_id`` and files what they find.
+
+    ``append_row`` takes ``(step, time_ms, {key: value})`` rows like ``run.log`` buffers them;
+    system samples use their own step counter so they never move the user's steps.
+    """
+
+    def __init__(
+        self,
+        settings: CaptureSettings,
+        backend: Any,
+        run_id: str,
+        scratch: Path,
+        append_row: Callable[[tuple[int, int, dict[str, float]]], None],
+    ) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.run_id = run_id
+        self.scratch = scratch
+        self._append_row = append_row
+        self._step = 0
+        self._console: ConsoleCapture | None = None
+        self._sampler: SystemSampler | None = None
+        self._captured: Any = None
+
+    def start(
+        self, workdir: Path, exclude: Iterable[str | os.PathLike[str]], resumed: bool
+    ) -> None:
+        """Capture the one-shot facts (not again for a resumed run), then start the console
+        tee and the system sampler."""
+        if not self.settings.enabled:
+            return
+        if not resumed:
+            self._captured = capture_all(self.settings, workdir, exclude=exclude)
+            self.backend.update_run(self.run_id, metadata=self._captured.metadata)
+            for path, name in self._captured.write_texts(self.scratch) + self._captured.files:
+                self._upload(path, name)
+        if self.settings.console:
+            self._console = ConsoleCapture(self.scratch / CONSOLE_ARTIFACT).start()
+        if self.settings.system_metrics:
+            self._sampler = SystemSampler(
+                self._sample, self.settings.system_interval_s, disk_path=workdir
+            ).start()
+
+    def stop(self) -> None:
+        """Stop the tee and the sampler; file the console log and late captures."""
+        notes: list[str] = []
+        if self._sampler is not None:
+            self._sampler.stop()
+            notes += self._sampler.notes
+        if self._console is not None:
+            self._console.stop()
+            if self._console.path.exists():
+                self._upload(self._console.path, CONSOLE_ARTIFACT)
+        late = self._captured.late(timeout_s=5) if self._captured is not None else None
+        if late is not None:
+            for path, name in late.write_texts(self.scratch) + late.files:
+                self._upload(path, name)
+            notes += late.notes
+        if notes:
+            self.backend.update_run(self.run_id, metadata={"capture_notes_at_end": notes})
+
+    def _sample(self, sample: dict[str, float]) -> None:
+        # Called from the sampler thread; deque.append is atomic.
+        self._append_row((self._step, now_ms(), sample))
+        self._step += 1
+
+    def _upload(self, path: Path, name: str) -> None:
+        try:
+            self.backend.log_artifact(self.run_id, Path(path), name)
+        except Exception as exc:  # capture must never break a run
+            warnings.warn(f"tracklog: could not save {name}: {exc}", stacklevel=2)
