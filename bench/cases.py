@@ -9,15 +9,38 @@ FULL = {
     "w1_mlflow_steps": 1_000,
     "w2_runs": 1_000,
     "w2_mlflow_runs": 100,
+    "w2_bulk_runs": 100_000,
     "w3_n": 10,
+    "w4_mlflow_metrics_steps": 200,
+    "w4_mlflow_batch_steps": 2_500,
+    "w5_steps": 10_000,
+    "w6_points": 1_000_000,
+    "w6_small_points": 50_000,
 }
-QUICK = {"w1_steps": 2_000, "w1_mlflow_steps": 200, "w2_runs": 50, "w2_mlflow_runs": 10, "w3_n": 3}
+QUICK = {
+    "w1_steps": 2_000,
+    "w1_mlflow_steps": 200,
+    "w2_runs": 50,
+    "w2_mlflow_runs": 10,
+    "w2_bulk_runs": 5_000,
+    "w3_n": 3,
+    "w4_mlflow_metrics_steps": 20,
+    "w4_mlflow_batch_steps": 200,
+    "w5_steps": 1_000,
+    "w6_points": 100_000,
+    "w6_small_points": 5_000,
+}
 
 WORKLOADS = {
     "W1": "log-scalars",
     "W2": "many-runs",
     "W3": "import time",
+    "W4": "server ingest",
+    "W5": "server concurrency",
+    "W6": "server read",
 }
+# Extra --only tokens that name single cases (matched against Case.alias).
+ALIASES = {"W2-100k"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +54,9 @@ class Case:
     args: tuple[str, ...] = ()
     note: str = ""
     env: dict[str, str] = field(default_factory=dict, hash=False)
+    alias: str = ""  # an extra --only token for this case
+    max_repeats: int | None = None  # cap on --repeats for slow cases
+    timeout_s: int = 3600  # the whole repeat (servers included) is killed after this
 
     @property
     def key(self) -> str:
@@ -51,6 +77,19 @@ def all_cases(quick: bool) -> list[Case]:
         "and `lr < 0.01` is applied in Python to the returned rows (included in the time)."
     )
     w3 = ("--n", str(s["w3_n"]))
+    return [*base_cases(s, w1, w1_ml, w2, w2_ml, w3, mlflow_query), *server_cases(s, w1)]
+
+
+def base_cases(
+    s: dict[str, int],
+    w1: tuple[str, ...],
+    w1_ml: tuple[str, ...],
+    w2: tuple[str, ...],
+    w2_ml: tuple[str, ...],
+    w3: tuple[str, ...],
+    mlflow_query: str,
+) -> list[Case]:
+    """W1-W3 on tracklog and its peers."""
     return [
         Case("W1", "tracklog", "tracklog", "tracklog_w1.py", w1),
         Case(
@@ -93,7 +132,16 @@ def all_cases(quick: bool) -> list[Case]:
             "SQLite store; `MlflowClient().log_batch` with rows buffered client-side and sent "
             "1,000 metrics per call (MLflow's per-call maximum), full scale.",
         ),
-        Case("W2", "tracklog", "tracklog", "tracklog_w2.py", w2),
+        Case(
+            "W2",
+            "tracklog",
+            "tracklog",
+            "tracklog_w2.py",
+            w2,
+            "Run-context capture (git, packages, console, system sampler; ~10 ms per run after "
+            "the first) is switched off with `TRACKLOG_CAPTURE=0`: W2 measures the store.",
+            env={"TRACKLOG_CAPTURE": "0"},
+        ),
         Case(
             "W2",
             "mlflow",
@@ -115,6 +163,22 @@ def all_cases(quick: bool) -> list[Case]:
             "the 20 params and all 500 metric points (MLflow's fast path; it needs the whole "
             "history up front, unlike per-step logging). " + mlflow_query,
         ),
+        Case(
+            "W2",
+            "tracklog",
+            f"tracklog {s['w2_bulk_runs'] // 1000}k runs (query only)",
+            "tracklog_w2_bulk.py",
+            ("--runs", str(s["w2_bulk_runs"]), "--run-steps", "100", "--queries", "6"),
+            "query only: the store is filled in bulk in an untimed setup step (SQLAlchemy Core "
+            "inserts into the schema `Store(uri)` created, 10,000 runs per transaction: `runs`, "
+            "20 `params` per run made by the store's `param_row`, 5 `run_labels`, the 5 metrics' "
+            "last values as derived `run_summary` rows; no metric points), with W2's parameter "
+            "distributions drawn in bulk; then the W2 query in a fresh process, cold and median "
+            "of 5, and the same query with `limit=100`. Target: ≤ 500 ms at 100,000 runs.",
+            alias="W2-100k",
+            max_repeats=1,
+            timeout_s=900,
+        ),
         Case("W3", "tracklog", "tracklog", "w3_import.py", (*w3, "--module", "tracklog")),
         Case("W3", "trackio", "trackio", "w3_import.py", (*w3, "--module", "trackio")),
         Case("W3", "wandb", "wandb", "w3_import.py", (*w3, "--module", "wandb")),
@@ -122,23 +186,141 @@ def all_cases(quick: bool) -> list[Case]:
     ]
 
 
+def server_cases(s: dict[str, int], w1: tuple[str, ...]) -> list[Case]:
+    """W4-W6 on a local tracklog server, and W4/W6 on a local MLflow server."""
+    w5 = ("--clients", "16", "--workers", "4", "--steps", str(s["w5_steps"]), "--keys", "10")
+    w6 = ("--points", str(s["w6_points"]), "--small-points", str(s["w6_small_points"]))
+    mlflow_server = (
+        "`mlflow server --backend-store-uri sqlite:///…` on a free loopback port with its "
+        "default settings (4 uvicorn workers plus its job runner and huey consumer processes; "
+        "server memory is summed over that whole process tree)"
+    )
+    return [
+        Case(
+            "W4",
+            "tracklog",
+            "tracklog server",
+            "tracklog_w4.py",
+            (*w1, "--workers", "1"),
+            "`tracklog server --workers 1` (SQLite) started by the workload; the run logs with "
+            "`TRACKLOG_URI=http://127.0.0.1:PORT`; after `finish()` the series counts are "
+            "polled until every point is stored. Local-mode W1 runs first in the same repeat "
+            "for the ratio rows.",
+            timeout_s=600,
+        ),
+        Case(
+            "W4",
+            "mlflow",
+            "mlflow server log_metrics",
+            "peer_mlflow_server.py",
+            (
+                "--steps",
+                str(s["w4_mlflow_metrics_steps"]),
+                "--keys",
+                "20",
+                "--mode",
+                "w4_log_metrics",
+            ),
+            f"{mlflow_server}; `mlflow.log_metrics(d, step=i)` per step, **scaled down to 20 "
+            f"keys × {s['w4_mlflow_metrics_steps']:,} steps** (each call is an HTTP request "
+            "that waits for the SQLite write).",
+            max_repeats=1,
+            timeout_s=600,
+        ),
+        Case(
+            "W4",
+            "mlflow",
+            "mlflow server log_batch",
+            "peer_mlflow_server.py",
+            ("--steps", str(s["w4_mlflow_batch_steps"]), "--keys", "20", "--mode", "w4_log_batch"),
+            f"{mlflow_server}; `MlflowClient().log_batch` with rows buffered client-side into "
+            f"calls of 1,000 metrics, **scaled down to 20 keys × "
+            f"{s['w4_mlflow_batch_steps']:,} steps**.",
+            max_repeats=1,
+            timeout_s=600,
+        ),
+        Case(
+            "W5",
+            "tracklog",
+            "tracklog server, SDK clients",
+            "tracklog_w5.py",
+            (*w5, "--mode", "sdk"),
+            "16 processes each run `tracklog.init` → `log()` of 10 floats × "
+            f"{s['w5_steps']:,} steps → `finish()` against one `tracklog server --workers 4`; "
+            "released together after all are ready. The SDK does not expose its request "
+            "timings, so there is no latency here (see the replay column).",
+            timeout_s=600,
+        ),
+        Case(
+            "W5",
+            "tracklog",
+            "tracklog server, ingest replay",
+            "tracklog_w5.py",
+            (*w5, "--mode", "replay", "--batch-steps", "1000"),
+            "16 load-generator processes, each creating a run (`POST /api/v1/runs`) and posting "
+            "pre-encoded journal-format `append_metrics` records of 1,000 steps × 10 series "
+            "(10,000 points, 240 kB) to `POST /api/v1/ingest` with httpx, one request at a "
+            "time, timing each request on the client (send → response read); "
+            "`tracklog server --workers 4`.",
+            timeout_s=600,
+        ),
+        Case(
+            "W5",
+            "tracklog",
+            "tracklog server, ingest replay, small requests",
+            "tracklog_w5.py",
+            (*w5, "--mode", "replay", "--batch-steps", "100"),
+            "as the replay column, with records of 100 steps × 10 series (1,000 points, 24 kB) "
+            "per request: ten times the requests, as from slowly logging clients.",
+            timeout_s=600,
+        ),
+        Case(
+            "W6",
+            "tracklog",
+            "tracklog server",
+            "tracklog_w6.py",
+            (*w6, "--batch-steps", "100000", "--requests", "20"),
+            "`tracklog server --workers 1` (SQLite); the series are written with "
+            "`POST /api/v1/ingest` (100,000 points per request) before the reads; reads from "
+            "one keep-alive httpx client.",
+            timeout_s=600,
+        ),
+        Case(
+            "W6",
+            "mlflow",
+            "mlflow server",
+            "peer_mlflow_server.py",
+            ("--mode", "w6", "--points", str(s["w6_small_points"]), "--requests", "20"),
+            f"{mlflow_server}; one series of **{s['w6_small_points']:,} points** (writing 1M "
+            "points at ≈2,000–3,000 points/s would take 6–8 min) written with `log_batch` "
+            "(1,000 per call); sampled read = the UI's `GET /ajax-api/2.0/mlflow/metrics/"
+            "get-history-bulk-interval?max_results=1000`; full read = `MlflowClient()."
+            "get_metric_history` and plain `GET /api/2.0/mlflow/metrics/get-history`.",
+            max_repeats=1,
+            timeout_s=600,
+        ),
+    ]
+
+
 def select(cases: list[Case], only: str | None, peers: list[str]) -> list[Case]:
-    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W3.
+    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W6
+    and the case aliases in :data:`ALIASES` (``W2-100k``).
 
     Tracker tokens and workload tokens are combined with AND (``peers,W1`` = peers on W1).
     """
     if not only:
         return cases
     tokens = {t.strip() for t in only.split(",") if t.strip()}
-    unknown = tokens - {"tracklog", "peers", *peers, *WORKLOADS}
+    unknown = tokens - {"tracklog", "peers", *peers, *WORKLOADS, *ALIASES}
     if unknown:
         raise SystemExit(f"--only: unknown token(s) {sorted(unknown)}")
-    trackers = {t for t in tokens if t not in WORKLOADS}
+    trackers = {t for t in tokens if t not in WORKLOADS and t not in ALIASES}
     if "peers" in trackers:
         trackers |= set(peers)
-    workloads = tokens & set(WORKLOADS)
+    workloads = tokens & (set(WORKLOADS) | ALIASES)
     return [
         c
         for c in cases
-        if (not trackers or c.tracker in trackers) and (not workloads or c.workload in workloads)
+        if (not trackers or c.tracker in trackers)
+        and (not workloads or c.workload in workloads or c.alias in workloads)
     ]

@@ -22,6 +22,7 @@ class Metric:
     scale: float = 1.0  # display value = raw value * scale
     extensive: bool = False  # grows with the workload's size: no ratio across scales
     ratio: bool = True  # show in the peer / tracklog table
+    same: str = ""  # result field whose equality makes an extensive metric comparable
 
 
 METRICS: dict[str, list[Metric]] = {
@@ -44,6 +45,8 @@ METRICS: dict[str, list[Metric]] = {
         Metric("create_s", "create all runs, s", extensive=True),
         Metric("query_s", "query time, s (median of repeats)", extensive=True),
         Metric("query_first_s", "first (cold) query in a fresh process, s", extensive=True),
+        Metric("query_limit100_s", "same query with `limit=100`, s (median)", extensive=True),
+        Metric("fill_s", "store filled in bulk (untimed setup, not the SDK), s", ratio=False),
         Metric("matches", "matches", ratio=False),
         Metric("expected_matches", "expected matches", ratio=False),
         Metric("rss_peak_mb", "peak RSS while creating, MB", extensive=True),
@@ -55,6 +58,80 @@ METRICS: dict[str, list[Metric]] = {
         Metric("pass_s", "`python -c pass` wall time, ms", 1e3, ratio=False),
     ],
 }
+
+SERVER_MEMORY = [
+    Metric("server_rss_mb", "server RSS at the end, MB (sum over its processes)"),
+    Metric("server_pss_mb", "server PSS at the end, MB (shared pages counted once)"),
+    Metric("server_peak_mb", "server peak RSS, MB (sum of the processes' peaks)"),
+    Metric("server_procs", "server processes", ratio=False),
+    Metric("server_startup_s", "server start until `/health` answers, s"),
+]
+METRICS["W4"] = [
+    Metric("us_per_log", "µs per `log()` call (loop minus dict-only loop)"),
+    Metric("local_us_per_log", "same, local-mode W1 in the same repeat", ratio=False),
+    Metric("log_ratio", "`log()` cost: server ÷ local (target ≤ 2)", ratio=False),
+    Metric("points_per_s", "points/s until all stored (points / (loop + finish + wait))"),
+    Metric("local_points_per_s", "points/s, local-mode W1 in the same repeat", ratio=False),
+    Metric("pps_ratio", "points/s: local ÷ server", ratio=False),
+    Metric("finish_s", "`finish()` after last log, s", extensive=True),
+    Metric("drain_s", "wait after `finish()` until every point is stored, s", extensive=True),
+    Metric("init_s", "`init()`, s"),
+    Metric("rss_peak_mb", "peak RSS of the training process, MB", extensive=True),
+    Metric("rss_growth_mb", "RSS growth from before `init()`, MB", extensive=True),
+    *SERVER_MEMORY,
+    Metric("disk_mb", "server store size on disk, MB", extensive=True),
+]
+METRICS["W5"] = [
+    Metric("points_per_s", "total points/s (release → every point stored; target ≥ 300,000)"),
+    Metric("total_s", "release → every point stored, s", extensive=True),
+    Metric("errors", "errors (target 0)", ratio=False),
+    Metric("missing_points", "points not stored", ratio=False),
+    Metric("failed_requests", "failed ingest requests", ratio=False),
+    Metric("server_error_lines", "error lines in the server log", ratio=False),
+    Metric("lat_p50_ms", "ingest request latency p50, ms (client side)"),
+    Metric("lat_p99_ms", "ingest request latency p99, ms (client side)"),
+    Metric("lat_max_ms", "ingest request latency max, ms"),
+    Metric("requests", "ingest requests timed", ratio=False),
+    Metric("points_per_request", "points per request", ratio=False),
+    Metric("client_s_median", "one client's time, release → finished, median s"),
+    *SERVER_MEMORY,
+]
+METRICS["W6"] = [
+    Metric("sampled_p50_ms", "`?samples=1000`: p50 latency, ms (target ≤ 50)", extensive=True),
+    Metric("sampled_p90_ms", "`?samples=1000`: p90 latency, ms", extensive=True),
+    Metric("sampled_cold_ms", "`?samples=1000`: first request, ms", extensive=True),
+    Metric("full_raw_s", "full resolution, raw arrays, s (median; target ≤ 1)", extensive=True),
+    Metric("full_raw_cold_s", "full resolution, raw arrays, first request, s", extensive=True),
+    Metric("full_json_s", "full resolution, JSON, s (median)", extensive=True),
+    Metric("full_api_s", "full resolution, `Api(url).run(id).series(k)`, s", extensive=True),
+    Metric("small_points", "peer-scale series: points", ratio=False),
+    Metric(
+        "small_sampled_p50_ms",
+        "peer-scale series sampled to 1,000 points: p50, ms",
+        extensive=True,
+        same="small_points",
+    ),
+    Metric(
+        "small_full_s",
+        "peer-scale series, full, client library call, s",
+        extensive=True,
+        same="small_points",
+    ),
+    Metric(
+        "small_full_json_s",
+        "peer-scale series, full, plain JSON GET, s",
+        extensive=True,
+        same="small_points",
+    ),
+    Metric(
+        "small_full_raw_s",
+        "peer-scale series, full, raw arrays, s",
+        extensive=True,
+        same="small_points",
+    ),
+    Metric("write_points_per_s", "setup: series written at, points/s"),
+    *SERVER_MEMORY,
+]
 
 COMMON_METRICS = [
     Metric("load1", "1-min load average when the repeat started", ratio=False),
@@ -68,6 +145,20 @@ INTRO = {
     "(`acc` in [0, 1]) each (full scale: 1,000 runs); then "
     '`runs(filter="params.lr < 0.01 and metrics.acc > 0.5", order_by=["metrics.acc DESC"])`.',
     "W3": "Wall time of `python -c 'import X'` minus `python -c pass`, medians of 10 each.",
+    "W4": "W1 (20 keys, one `log()` of 20 floats per step; full scale 50,000 steps = 1M points) "
+    "logged to a local tracking server on a free loopback port, started by the workload with a "
+    "SQLite store in the work dir. Points/s count until every point is stored on the server. "
+    "Target: ≥ 300,000 points/s and `log()` within 2× of local mode.",
+    "W5": "16 client processes, each logging 100,000 points (10 keys × 10,000 steps), to one "
+    "`tracklog server --workers 4` (SQLite) on this machine's cores, started together once all "
+    "are ready. Targets: 0 errors and ≥ 300,000 points/s in total.",
+    "W6": "A run with one 1,000,000-point series, read through the server: downsampled to "
+    "1,000 points (min/max buckets) and at full resolution. Targets: downsampled ≤ 50 ms "
+    "(p50), full ≤ 1 s. The *peer-scale* rows read a smaller series of the same run at the "
+    "scale the MLflow column used, for the side-by-side: the sampled read is tracklog's "
+    "`?samples=1000` vs MLflow's `get-history-bulk-interval?max_results=1000` (what its UI "
+    "charts use); the *client library call* is `tracklog.Api(url).run(id).series(k)` vs "
+    "`MlflowClient().get_metric_history`.",
 }
 
 
@@ -149,6 +240,12 @@ def scale_of(case: dict[str, Any]) -> str:
         return f"{r['steps']:,} steps × {r['keys']} keys = {r['points']:,} pts"
     if "runs" in r:
         return f"{r['runs']:,} runs"
+    if "clients" in r:
+        return f"{r['clients']} clients × {r['points_per_client']:,} pts = {r['points']:,} pts"
+    if "points" in r:
+        return f"{r['points']:,}-pt series (+ {r['small_points']:,}-pt peer-scale series)"
+    if "small_points" in r:
+        return f"{r['small_points']:,}-pt series"
     return ""
 
 
@@ -161,10 +258,36 @@ def read_check(case: dict[str, Any]) -> str:
     return f"{r['read_one_points']:,} / {r['read_all_points']:,}{flag}"
 
 
+def stored_check(case: dict[str, Any]) -> str:
+    """W4/W5: points stored on the server / points logged (first successful repeat)."""
+    r = case["ok"][0] if case["ok"] else {}
+    if "stored_points" not in r:
+        return "n/a"
+    flag = "" if r["stored_points"] == r["points"] else " **incomplete**"
+    return f"{r['stored_points']:,} / {r['points']:,}{flag}"
+
+
+def w6_check(case: dict[str, Any]) -> str:
+    """W6: whether every read returned the expected number of points."""
+    r = case["ok"][0] if case["ok"] else {}
+    if "read_ok" not in r:
+        return "n/a"
+    return "yes" if r["read_ok"] else "**no**"
+
+
 def table(rows: list[list[str]]) -> list[str]:
     """A Markdown table; the first row is the header."""
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     return lines + ["| " + " | ".join(r) + " |" for r in rows[1:]]
+
+
+def same_scale(base: dict[str, Any], case: dict[str, Any], m: Metric) -> bool:
+    """Whether an extensive metric of two cases was measured at the same scale."""
+    if not m.same:
+        return scale_of(base) == scale_of(case)
+    b = base["ok"][0].get(m.same) if base["ok"] else None
+    c = case["ok"][0].get(m.same) if case["ok"] else None
+    return b is not None and b == c
 
 
 def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
@@ -183,6 +306,10 @@ def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
             rows.append([m.title, *cells])
     if wl == "W1":
         rows.append(["read-back points: 1 series / all", *[read_check(c) for c in cases]])
+    if wl in ("W4", "W5"):
+        rows.append(["points stored / logged", *[stored_check(c) for c in cases]])
+    if wl == "W6":
+        rows.append(["every read returned all points", *[w6_check(c) for c in cases]])
     out += table(rows)
     base = next((c for c in cases if c["tracker"] == "tracklog" and c["ok"]), None)
     peers = [c for c in cases if c["tracker"] != "tracklog"]
@@ -201,7 +328,7 @@ def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
             rr = []
             for c in peers:
                 s = stats(c, m.key, 1.0)
-                if m.extensive and scale_of(c) != scale_of(base):
+                if m.extensive and not same_scale(base, c, m):
                     rr.append("n/c")
                 elif s is None or b is None or b[0] == 0:
                     rr.append("n/a")

@@ -15,12 +15,14 @@ selected by ``--only`` keep their stored results, so the report always shows the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -58,7 +60,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--only",
         default=None,
-        help="comma-separated: tracklog | peers | trackio | wandb | mlflow | W1 | W2 | W3",
+        help="comma-separated: tracklog | peers | trackio | wandb | mlflow | W1 … W6 | W2-100k",
     )
     p.add_argument("--quick", action="store_true", help="scaled-down smoke run")
     p.add_argument("--out", type=Path, default=None, help="report path (docs/benchmarks.md)")
@@ -116,22 +118,45 @@ def run_once(case: cases_mod.Case, rep: int, keep: bool) -> dict[str, Any]:
     if case.workload == "W3" and case.tracker != "tracklog":
         env.pop("PYTHONPATH", None)
     t0 = time.perf_counter()
+    timeout = min(case.timeout_s, TIMEOUT_S)
+    # A session of its own, so that whatever the case started (servers, clients) can be killed
+    # with it, also when it crashes or times out.
+    proc = subprocess.Popen(
+        cmd,
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        proc = subprocess.run(
-            cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=TIMEOUT_S
-        )
-        res = parse_result(proc.stdout)
+        out, err = proc.communicate(timeout=timeout)
+        res = parse_result(out)
         if proc.returncode != 0 or res is None:
-            tail = (proc.stderr or proc.stdout)[-4000:]
+            tail = (err or out)[-4000:]
             res = {"error": f"exit code {proc.returncode}", "stderr": tail}
     except subprocess.TimeoutExpired:
-        res = {"error": f"timed out after {TIMEOUT_S} s", "stderr": ""}
+        kill_session(proc.pid, signal.SIGTERM)  # lets the workload stop its server
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            out, err = "", ""
+        res = {"error": f"timed out after {timeout} s", "stderr": (err or "")[-4000:]}
     finally:
+        kill_session(proc.pid, signal.SIGKILL)  # anything the case left running
+        proc.wait()
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
     res["wall_s"] = time.perf_counter() - t0
     res["load1"] = load1
     return res
+
+
+def kill_session(pid: int, sig: int) -> None:
+    """Send ``sig`` to every process of the session (process group) that ``pid`` leads."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
 
 
 def tracker_version(tracker: str) -> str:
@@ -185,10 +210,13 @@ def main() -> None:
     runs: dict[str, list[dict[str, Any]]] = {c.key: [] for c in selected}
     for rep in range(args.repeats):  # interleave cases so slow drift hits all of them
         for c in selected:
+            if c.max_repeats is not None and rep >= c.max_repeats:
+                continue
             if c.tracker in broken:
                 res = {"error": "venv setup failed", "stderr": broken[c.tracker]}
             else:
-                log(f"{c.key} repeat {rep + 1}/{args.repeats}")
+                n = min(args.repeats, c.max_repeats or args.repeats)
+                log(f"{c.key} repeat {rep + 1}/{n}")
                 res = run_once(c, rep, args.keep)
             if "error" in res:
                 log(f"  FAILED: {res['error']}: {res['stderr'].strip().splitlines()[-1:]}")

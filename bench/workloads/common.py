@@ -42,6 +42,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--run-steps", type=int, default=100, help="W2: steps per run")
     p.add_argument("--queries", type=int, default=5, help="W2: query repetitions")
     p.add_argument("--mode", default="", help="tracker-specific variant")
+    p.add_argument("--no-read", action="store_true", help="W1: skip the read-back phase")
+    p.add_argument("--workers", type=int, default=1, help="W4-W6: server worker processes")
+    p.add_argument("--clients", type=int, default=16, help="W5: client processes")
+    p.add_argument("--points", type=int, default=1_000_000, help="W6: points in the series")
+    p.add_argument("--small-points", type=int, default=50_000, help="W6: peer-scale series")
+    p.add_argument("--batch-steps", type=int, default=1_000, help="W5/W6: steps per request")
+    p.add_argument("--requests", type=int, default=20, help="W6: timed requests per kind")
+    p.add_argument("--client", type=int, default=-1, help="internal: W5 client number")
     p.add_argument("--read", default="", help="internal: run the read/query phase for REF")
     args = p.parse_args(argv)
     args.store = args.workdir / "store"
@@ -253,7 +261,7 @@ def w1_main(
     if handle.close is not None:
         handle.close()
     result = w1_result(args, base_s, loop_s, finish_s, init_s, rss_before, helper_mb)
-    if read is not None:
+    if read is not None and not args.no_read:
         result.update(run_fresh(os.path.abspath(sys.argv[0]), args, handle.ref))
     emit(result)
 
