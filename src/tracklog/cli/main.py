@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tracklog import __version__
 from tracklog.cli.db import db
 from tracklog.cli.demo import demo
+from tracklog.cli.gc import gc
 from tracklog.cli.output import error_line, print_error
 from tracklog.cli.projects import projects
 from tracklog.cli.runs import runs
@@ -81,7 +82,7 @@ def cli(ctx: click.Context, uri: str | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for command in (runs, projects, sync, db, demo, server, users, tokens):
+for command in (runs, projects, sync, db, demo, server, users, tokens, gc):
     cli.add_command(command)
 
 

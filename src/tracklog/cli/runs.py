@@ -5,15 +5,19 @@ from __future__ import annotations
 import click
 
 from tracklog.cli.runs_compare import compare
+from tracklog.cli.runs_diff import diff
 from tracklog.cli.runs_ls import ls
 from tracklog.cli.runs_show import show
+from tracklog.cli.runs_transfer import export, import_
 from tracklog.cli.runs_trash import restore, rm
 
 
 @click.group("runs")
 def runs() -> None:
-    """List, inspect, compare, delete and restore runs."""
+    """List, inspect, compare, diff, delete and restore runs."""
 
 
-for command in (ls, show, compare, rm, restore):
+for command in (ls, show, compare, diff, rm, restore):
     runs.add_command(command)
+runs.add_command(export)
+runs.add_command(import_)

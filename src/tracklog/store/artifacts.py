@@ -138,6 +138,14 @@ class ArtifactRepository:
             self.fs.get(full, str(dest))
         return dest
 
+    def delete_run_files(self, run_root: str) -> None:
+        """Delete a run's artifact folder and everything in it (nothing if it is missing)."""
+        base = self._base(run_root).rstrip("/")
+        if not base or base == self._base(self.root).rstrip("/"):
+            raise InvalidValueError(f"refusing to delete {run_root!r}: it is not a run's folder")
+        if self.fs.exists(base):
+            self.fs.rm(base, recursive=True)
+
 
 def _protocols(fs: Any) -> tuple[str, ...]:
     proto = fs.protocol

@@ -11,12 +11,12 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
@@ -635,6 +635,49 @@ class Store:
             _record(r, names[r.experiment_id], tags[r.id], labels[r.id], summary[r.id])
             for r in rows
         ]
+
+    # -- housekeeping ---------------------------------------------------------------------
+
+    def purge_deleted_runs(
+        self,
+        older_than_ms: int | None = None,
+        dry_run: bool = False,
+        *,
+        run_ids: Collection[str] | None = None,
+    ) -> list[RunRecord]:
+        """Remove runs in the trash for good, with all their rows and their artifact folder.
+
+        ``older_than_ms`` keeps runs deleted less than that many milliseconds ago (and runs
+        whose deletion time is unknown); ``run_ids`` limits the purge to these ids. Each run
+        goes in its own transaction, which checks again that it is still in the trash; its
+        files are deleted once its row is gone. Returns the runs purged (with ``dry_run``,
+        those that would be, changing nothing). Runs not in the trash are never touched.
+        """
+        if older_than_ms is not None and (
+            not isinstance(older_than_ms, int)
+            or isinstance(older_than_ms, bool)
+            or older_than_ms < 0
+        ):
+            raise InvalidValueError(f"older_than_ms must be an integer >= 0, got {older_than_ms!r}")
+        cond = [_R.c.lifecycle_stage == "deleted"]
+        if older_than_ms is not None:
+            cond.append(_R.c.deleted_at <= now_ms() - older_than_ms)
+        stmt = select(_R).where(*cond).order_by(_R.c.deleted_at, _R.c.id)
+        with reading(self.engine) as conn:
+            candidates = self._records(conn, conn.execute(stmt))
+        if run_ids is not None:
+            wanted = set(run_ids)
+            candidates = [r for r in candidates if r.id in wanted]
+        if dry_run:
+            return candidates
+        purged = []
+        for run in candidates:
+            with writing(self.engine) as conn:
+                done = conn.execute(delete(_R).where(_R.c.id == run.id, *cond))
+            if done.rowcount == 1:  # 0: restored (or purged) by someone else meanwhile
+                self.artifacts.delete_run_files(run.artifact_uri)
+                purged.append(run)
+        return purged
 
 
 def _record(
