@@ -1,0 +1,509 @@
+"""Export runs to portable folders and import them into any store, losslessly.
+
+A run folder holds ``run.json`` (every attribute of the run), ``metrics.parquet`` (every metric
+point, in arrival order within each series) and ``files/`` (the run's files); see
+``docs/portability.md``. Exports are written to a temporary folder renamed at the end; imports
+check the whole folder before writing, then write the run in one database transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, TracklogError
+from tracklog.store import params as params_view
+from tracklog.store import schema, series, validation
+from tracklog.store.artifacts import safe_relpath
+from tracklog.store.codec import decode
+from tracklog.store.engine import reading, writing
+from tracklog.store.series import SeriesPoints
+
+if TYPE_CHECKING:
+    from tracklog.store.tracking import Store
+
+FORMAT = "tracklog-run"
+FORMAT_VERSION = 1
+RUN_JSON, METRICS, FILES = "run.json", "metrics.parquet", "files"
+COLUMNS = ("key", "context", "step", "value", "timestamp")
+_COPY = 1 << 20
+# runs columns exported as they are (store-specific ones, experiment_id and artifact_uri, not).
+_RUN_FIELDS = (
+    "name",
+    "status",
+    "start_time",
+    "end_time",
+    "heartbeat_at",
+    "user",
+    "host",
+    "pid",
+    "pid_started",
+    "group_name",
+    "job_type",
+    "parent_run_id",
+    "notes",
+    "exit_code",
+    "error",
+    "lifecycle_stage",
+    "deleted_at",
+)
+_INT_FIELDS = {"start_time", "end_time", "heartbeat_at", "pid", "pid_started", "exit_code"}
+_INT_FIELDS |= {"deleted_at"}
+
+
+class ImportFolderError(InvalidValueError):
+    """A run folder is missing, corrupt or partial; the message names the file."""
+
+
+# -- export -------------------------------------------------------------------------------
+
+
+def export_runs(store: Store, run_ids: list[str], out: Path) -> list[Path]:
+    """Export each run to ``out/<run_id>/``; return the folders written.
+
+    Every target folder must be new. A run's folder appears only once it is complete.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    run_ids = list(dict.fromkeys(run_ids))  # a run named twice is exported once
+    for rid in run_ids:
+        if (out / rid).exists():
+            raise AlreadyExistsError(f"{out / rid} exists already; export into another folder")
+    return [export_run(store, rid, out) for rid in run_ids]
+
+
+def export_run(store: Store, run_id: str, out: Path) -> Path:
+    """Export one run to ``out/<run_id>/`` (written aside, then renamed into place)."""
+    final = Path(out) / run_id
+    tmp = Path(tempfile.mkdtemp(prefix=f".{run_id}.", suffix=".partial", dir=out))
+    try:
+        doc, points = _read_run(store, run_id)
+        _write_parquet(points, tmp / METRICS)
+        for f in doc["files"]:
+            store.download_file(run_id, f["path"], tmp / FILES / f["path"])
+        (tmp / FILES).mkdir(exist_ok=True)
+        (tmp / RUN_JSON).write_text(_dump_json(doc), encoding="utf-8")
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def _dump_json(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, indent=2, sort_keys=True, allow_nan=True, ensure_ascii=False) + "\n"
+
+
+def _read_run(store: Store, run_id: str) -> tuple[dict[str, Any], list[SeriesPoints]]:
+    """run.json's content and every series' points in arrival order, from one snapshot."""
+    r, cc, tg, lb, sm, fl = (
+        schema.runs,
+        schema.config_changes,
+        schema.run_tags,
+        schema.run_labels,
+        schema.run_summary,
+        schema.run_files,
+    )
+    ms, ch = schema.metric_series, schema.metric_chunks
+    with reading(store.engine) as conn:
+        row = conn.execute(select(r).where(r.c.id == run_id)).first()
+        if row is None:
+            raise NotFoundError(f"no run with id {run_id!r}")
+        project = conn.execute(
+            select(schema.experiments.c.name).where(schema.experiments.c.id == row.experiment_id)
+        ).scalar_one()
+        history = conn.execute(select(cc).where(cc.c.run_id == run_id).order_by(cc.c.id)).all()
+        tags = conn.execute(select(tg).where(tg.c.run_id == run_id).order_by(tg.c.key)).all()
+        labels = conn.execute(select(lb).where(lb.c.run_id == run_id).order_by(lb.c.label)).all()
+        summary = conn.execute(select(sm).where(sm.c.run_id == run_id).order_by(sm.c.key)).all()
+        files = conn.execute(select(fl).where(fl.c.run_id == run_id).order_by(fl.c.path)).all()
+        points = []
+        for s in conn.execute(
+            select(ms.c.id, ms.c.key, ms.c.context)
+            .where(ms.c.run_id == run_id)
+            .order_by(ms.c.key, ms.c.context)
+        ).all():
+            blobs = conn.execute(
+                select(ch.c.data).where(ch.c.series_id == s.id).order_by(ch.c.seq)
+            ).all()
+            parts = [decode(b) for (b,) in blobs]
+            if not parts:
+                continue
+            cols = [np.concatenate([p[i] for p in parts]) for i in range(3)]
+            points.append(SeriesPoints(s.key, s.context, *cols))
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "id": row.id,
+        "project": project,
+        **{f: getattr(row, f) for f in _RUN_FIELDS},
+        "config": json.loads(row.config),
+        "config_history": [
+            {
+                "key": h.key,
+                "old": json.loads(h.old_value),
+                "new": json.loads(h.new_value),
+                "changed_at": h.changed_at,
+            }
+            for h in history
+        ],
+        "tags": {t.key: t.value for t in tags},
+        "labels": [x.label for x in labels],
+        "summary": [
+            {"key": s.key, "value": json.loads(s.value_json), "explicit": bool(s.explicit)}
+            for s in summary
+        ],
+        "metric_defs": json.loads(row.metric_defs),
+        "metadata": json.loads(row.run_metadata),
+        "metrics": [{"key": p.key, "context": p.context, "count": len(p.steps)} for p in points],
+        "files": [{"path": f.path, "size": f.size, "created_at": f.created_at} for f in files],
+    }
+    return doc, points
+
+
+def _write_parquet(points: list[SeriesPoints], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    counts = [len(p.steps) for p in points]
+    table = pa.table(
+        {
+            "key": pa.array(
+                np.repeat(np.array([p.key for p in points], object), counts), pa.string()
+            ),
+            "context": pa.array(
+                np.repeat(np.array([p.context for p in points], object), counts), pa.string()
+            ),
+            "step": pa.array(_cat([p.steps for p in points], np.int64), pa.int64()),
+            "value": pa.array(_cat([p.values for p in points], np.float64), pa.float64()),
+            "timestamp": pa.array(_cat([p.timestamps for p in points], np.int64), pa.int64()),
+        }
+    )
+    pq.write_table(table, path)
+
+
+def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype)
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+@dataclass
+class RunFolder:
+    """A run folder read and checked in full, ready to be written."""
+
+    path: Path
+    doc: dict[str, Any]
+    points: list[SeriesPoints]
+
+
+def run_folders(folder: Path) -> list[Path]:
+    """The run folders in ``folder``: itself if it holds ``run.json``, else its subfolders
+    (hidden ones, such as an unfinished export, are skipped)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NotFoundError(f"{folder} is not a folder")
+    if (folder / RUN_JSON).exists():
+        return [folder]
+    subs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not subs:
+        raise ImportFolderError(f"{folder / RUN_JSON}: missing (and no run folders inside)")
+    return subs
+
+
+def read_folder(path: Path) -> RunFolder:
+    """Read and check a whole run folder; raises :class:`ImportFolderError` naming the file."""
+    path = Path(path)
+    rj = path / RUN_JSON
+    try:
+        text = rj.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ImportFolderError(f"{rj}: missing") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportFolderError(f"{rj}: cannot be read: {exc}") from None
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise ImportFolderError(f"{rj}: not valid JSON: {exc}") from None
+    try:
+        _check_doc(doc)
+    except TracklogError as exc:
+        raise ImportFolderError(f"{rj}: {exc}") from None
+    points = _read_parquet(path / METRICS, doc["metrics"])
+    for f in doc["files"]:
+        local = path / FILES / f["path"]
+        if not local.is_file():
+            raise ImportFolderError(f"{local}: missing (listed in {rj})")
+        if local.stat().st_size != f["size"]:
+            raise ImportFolderError(f"{local}: {local.stat().st_size} bytes, {rj} says {f['size']}")
+    return RunFolder(path, doc, points)
+
+
+def _need(doc: dict[str, Any], name: str, kinds: tuple[type, ...], optional: bool = False) -> Any:
+    if name not in doc:
+        raise InvalidValueError(f"field {name!r} is missing")
+    value = doc[name]
+    if value is None and optional:
+        return value
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        want = " or ".join(k.__name__ for k in kinds)
+        raise InvalidValueError(f"field {name!r} must be {want}, got {value!r}")
+    return value
+
+
+def _check_doc(doc: Any) -> None:
+    """Check run.json's content: format, version, field types and the store's naming rules."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise InvalidValueError(f'not a tracklog run export (no "format": "{FORMAT}")')
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise InvalidValueError(
+            f"format_version {doc.get('format_version')!r} is not supported "
+            f"(this tracklog reads version {FORMAT_VERSION})"
+        )
+    validation.run_id(_need(doc, "id", (str,)))
+    validation.name(_need(doc, "project", (str,)), "project name")
+    validation.name(_need(doc, "name", (str,)), "run name")
+    validation.status(_need(doc, "status", (str,)))
+    if _need(doc, "lifecycle_stage", (str,)) not in ("active", "deleted"):
+        raise InvalidValueError(
+            f"lifecycle_stage must be active or deleted: {doc['lifecycle_stage']!r}"
+        )
+    for f in _RUN_FIELDS:
+        if f in _INT_FIELDS:
+            _need(doc, f, (int,), optional=f != "start_time")
+        elif f not in ("name", "status", "lifecycle_stage"):
+            _need(doc, f, (str,), optional=True)
+    if doc["parent_run_id"] is not None:
+        validation.run_id(doc["parent_run_id"])
+    validation.json_value(_need(doc, "config", (dict,)), "config")
+    for h in _need(doc, "config_history", (list,)):
+        if not isinstance(h, dict) or set(h) != {"key", "old", "new", "changed_at"}:
+            raise InvalidValueError(f"config_history entry {h!r} needs key, old, new, changed_at")
+        validation.key(h["key"], "config key")
+        _need(h, "changed_at", (int,))
+    for k, v in _need(doc, "tags", (dict,)).items():
+        validation.key(k, "tag key")
+        validation.tag_value(v, k)
+    for label in _need(doc, "labels", (list,)):
+        validation.key(label, "label")
+    for s in _need(doc, "summary", (list,)):
+        if not isinstance(s, dict) or set(s) != {"key", "value", "explicit"}:
+            raise InvalidValueError(f"summary entry {s!r} needs key, value, explicit")
+        validation.key(s["key"], "summary key")
+        validation.json_value(s["value"], f"summary {s['key']!r}")
+        _need(s, "explicit", (bool,))
+    for d in _need(doc, "metric_defs", (list,)):
+        if not isinstance(d, dict):
+            raise InvalidValueError(f"metric definition {d!r} must be an object")
+        validation.key(d.get("name"), "metric name")
+        if d.get("summary") is not None:
+            validation.summary_mode(d["summary"])
+    validation.json_value(_need(doc, "metadata", (dict,)), "metadata")
+    for m in _need(doc, "metrics", (list,)):
+        if not isinstance(m, dict) or set(m) != {"key", "context", "count"}:
+            raise InvalidValueError(f"metrics entry {m!r} needs key, context, count")
+        validation.key(m["key"], "metric key")
+        _need(m, "context", (str,))
+        _need(m, "count", (int,))
+    for f in _need(doc, "files", (list,)):
+        if not isinstance(f, dict) or set(f) != {"path", "size", "created_at"}:
+            raise InvalidValueError(f"files entry {f!r} needs path, size, created_at")
+        if safe_relpath(f["path"]) != f["path"]:
+            raise InvalidValueError(f"file path {f['path']!r} is not normalised")
+        _need(f, "size", (int,))
+        _need(f, "created_at", (int,))
+
+
+def _read_parquet(path: Path, listed: list[dict[str, Any]]) -> list[SeriesPoints]:
+    """The series of ``metrics.parquet``, checked against run.json's ``metrics`` list."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        raise ImportFolderError(f"{path}: missing") from None
+    except (OSError, pa.ArrowException) as exc:
+        raise ImportFolderError(f"{path}: cannot be read as Parquet: {exc}") from None
+    types = {
+        "key": pa.types.is_string,
+        "context": pa.types.is_string,
+        "step": lambda t: t == pa.int64(),
+        "value": lambda t: t == pa.float64(),
+        "timestamp": lambda t: t == pa.int64(),
+    }
+    got = {f.name: f.type for f in table.schema}
+    if sorted(got) != sorted(COLUMNS) or not all(types[n](got[n]) for n in COLUMNS):
+        shown = ", ".join(f"{n} {t}" for n, t in got.items())
+        raise ImportFolderError(
+            f"{path}: columns must be key string, context string, step int64, value float64, "
+            f"timestamp int64; found {shown}"
+        )
+    if any(table.column(n).null_count for n in COLUMNS):
+        raise ImportFolderError(f"{path}: a column holds nulls")
+    keys = table.column("key").to_pylist()
+    contexts = table.column("context").to_pylist()
+    steps = table.column("step").to_numpy()
+    values = table.column("value").to_numpy()
+    times = table.column("timestamp").to_numpy()
+    rows: dict[tuple[str, str], list[int]] = {}
+    for i, kc in enumerate(zip(keys, contexts, strict=True)):
+        rows.setdefault(kc, []).append(i)
+    want = {(m["key"], m["context"]): m["count"] for m in listed}
+    found = {kc: len(ix) for kc, ix in rows.items()}
+    if found != want or len(want) != len(listed):
+        raise ImportFolderError(
+            f"{path}: its series and point counts do not match the metrics listed in run.json"
+        )
+    out = []
+    for (k, c), ix in rows.items():
+        idx = np.asarray(ix, np.int64)
+        p = SeriesPoints(k, c, steps[idx].copy(), values[idx].copy(), times[idx].copy())
+        try:
+            validation.series_points(p)
+        except TracklogError as exc:
+            raise ImportFolderError(f"{path}: {exc}") from None
+        out.append(p)
+    return out
+
+
+def import_runs(store: Store, folder: Path, new_id: bool = False) -> list[str]:
+    """Import every run folder in ``folder`` (see :func:`run_folders`); return the new ids.
+
+    Every folder is read and checked, and every id checked against the store, before the
+    first run is written. Without ``new_id`` an id that exists in the store is refused.
+    """
+    runs = [read_folder(p) for p in run_folders(folder)]
+    ids = [r.doc["id"] for r in runs]
+    if len(set(ids)) != len(ids) and not new_id:
+        raise AlreadyExistsError(f"{folder} holds the same run id twice; import with --new-id")
+    if not new_id:
+        for r in runs:
+            if store.has_run(r.doc["id"]):
+                raise AlreadyExistsError(
+                    f"a run with id {r.doc['id']!r} exists already in the store "
+                    f"(from {r.path}); import with --new-id to add it under a fresh id"
+                )
+    return [write_run(store, r, uuid.uuid4().hex if new_id else None) for r in runs]
+
+
+def write_run(store: Store, run: RunFolder, run_id: str | None = None) -> str:
+    """Write a checked run folder into the store in one transaction, with its files; return
+    the run's id (``run_id`` if given, else the exported one)."""
+    doc = run.doc
+    run_id = run_id or doc["id"]
+    written: str | None = None
+    try:
+        with writing(store.engine) as conn:
+            exp, _ = store.ensure_project(conn, doc["project"])
+            artifact_uri = store.artifacts.run_root(exp, run_id)
+            row = {f: doc[f] for f in _RUN_FIELDS}
+            row.update(
+                id=run_id,
+                experiment_id=exp,
+                config=validation.dumps(doc["config"]),
+                metric_defs=validation.dumps(doc["metric_defs"]),
+                run_metadata=validation.dumps(doc["metadata"]),
+                artifact_uri=artifact_uri,
+            )
+            try:
+                conn.execute(insert(schema.runs).values(**row))
+            except IntegrityError:
+                raise AlreadyExistsError(f"a run with id {run_id!r} exists already") from None
+            _insert(
+                conn,
+                schema.params,
+                [
+                    params_view.param_row(run_id, k, v)
+                    for k, v in params_view.flatten(doc["config"]).items()
+                ],
+            )
+            _insert(
+                conn,
+                schema.config_changes,
+                [
+                    {
+                        "run_id": run_id,
+                        "key": h["key"],
+                        "old_value": validation.dumps(h["old"]),
+                        "new_value": validation.dumps(h["new"]),
+                        "changed_at": h["changed_at"],
+                    }
+                    for h in doc["config_history"]
+                ],
+            )
+            tags = [{"run_id": run_id, "key": k, "value": v} for k, v in doc["tags"].items()]
+            _insert(conn, schema.run_tags, tags)
+            labels = [{"run_id": run_id, "label": x} for x in sorted(set(doc["labels"]))]
+            _insert(conn, schema.run_labels, labels)
+            series.append(conn, run_id, run.points)
+            _insert(conn, schema.run_summary, [_summary_row(run_id, s) for s in doc["summary"]])
+            files = [
+                {
+                    "run_id": run_id,
+                    "path": f["path"],
+                    "size": f["size"],
+                    "created_at": f["created_at"],
+                }
+                for f in doc["files"]
+            ]
+            _insert(conn, schema.run_files, files)
+            if doc["files"] and not _exists(artifact_uri):
+                written = artifact_uri  # created here: removed again if the import fails
+            for f in doc["files"]:
+                with open(run.path / FILES / f["path"], "rb") as src:
+                    store.artifacts.write(
+                        artifact_uri, f["path"], iter(lambda s=src: s.read(_COPY), b"")
+                    )
+    except BaseException:
+        if written is not None:
+            _remove_tree(store, written)
+        raise
+    return run_id
+
+
+def _insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(table), rows)
+
+
+def _summary_row(run_id: str, s: dict[str, Any]) -> dict[str, Any]:
+    v = s["value"]
+    number = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+    return {
+        "run_id": run_id,
+        "key": s["key"],
+        "value_num": None if number is None or number != number else number,
+        "value_json": validation.dumps(v),
+        "explicit": s["explicit"],
+    }
+
+
+def _exists(run_root: str) -> bool:
+    import fsspec
+
+    fs, base = fsspec.core.url_to_fs(run_root)
+    return bool(fs.exists(base))
+
+
+def _remove_tree(store: Store, run_root: str) -> None:
+    """Best effort: remove the files copied for a run whose import failed."""
+    import fsspec
+
+    fs, base = fsspec.core.url_to_fs(run_root)
+    try:
+        if fs.exists(base):
+            fs.rm(base, recursive=True)
+    except OSError:
+        pass
