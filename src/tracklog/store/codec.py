@@ -3,7 +3,8 @@
 A chunk holds up to :data:`CHUNK_POINTS` points of one series in arrival order. Steps and
 timestamps are delta-encoded int64 (mostly 1s and small numbers, which compress to almost
 nothing); values are float64 split into byte planes (sign/exponent bytes of neighbouring values
-are alike and compress, mantissa bytes mostly do not). Everything is then zlib-compressed.
+are alike and compress, mantissa bytes mostly do not). Each of these sections is
+zlib-compressed when that pays and stored raw otherwise.
 NaN and +/-inf are ordinary float64 bit patterns here, so they round-trip exactly.
 """
 
@@ -17,22 +18,34 @@ import numpy as np
 from tracklog.errors import StoreError
 
 CHUNK_POINTS = 4096
-_MAGIC = b"TL1"
+_MAGIC = b"TL2"
 _HEADER = struct.Struct("<3sI")
+_SECTION = struct.Struct("<BI")  # stored raw (0) or zlib (1), then the byte length
+_RAW, _ZLIB = 0, 1
 _LEVEL = 1  # zlib level 1 is ~4x faster than the default and barely larger on this data
+_WORTH_IT = 0.9  # keep a section compressed only if that saves at least 10%
 
 
 def encode(steps: np.ndarray, values: np.ndarray, timestamps: np.ndarray) -> bytes:
-    """Encode three equal-length arrays (int64 steps, float64 values, int64 ms) as one chunk."""
+    """Encode three equal-length arrays (int64 steps, float64 values, int64 ms) as one chunk.
+
+    Each of the ten sections (steps, timestamps, eight value byte planes) is compressed on its
+    own and kept raw when that does not pay: mantissa planes of noisy values are random bytes,
+    and copying them back is far cheaper than inflating them.
+    """
     n = len(steps)
-    body = b"".join(
-        (
-            np.diff(steps.astype("<i8"), prepend=np.int64(0)).tobytes(),
-            np.diff(timestamps.astype("<i8"), prepend=np.int64(0)).tobytes(),
-            values.astype("<f8").view(np.uint8).reshape(n, 8).T.tobytes(),
-        )
-    )
-    return _HEADER.pack(_MAGIC, n) + zlib.compress(body, _LEVEL)
+    planes = values.astype("<f8").view(np.uint8).reshape(n, 8).T
+    sections = [
+        np.diff(steps.astype("<i8"), prepend=np.int64(0)).tobytes(),
+        np.diff(timestamps.astype("<i8"), prepend=np.int64(0)).tobytes(),
+        *(plane.tobytes() for plane in planes),
+    ]
+    parts = [_HEADER.pack(_MAGIC, n)]
+    for raw in sections:
+        packed = zlib.compress(raw, _LEVEL)
+        kind, body = (_ZLIB, packed) if len(packed) < _WORTH_IT * len(raw) else (_RAW, raw)
+        parts += [_SECTION.pack(kind, len(body)), body]
+    return b"".join(parts)
 
 
 def decode(blob: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -40,11 +53,21 @@ def decode(blob: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     magic, n = _HEADER.unpack_from(blob)
     if magic != _MAGIC:
         raise StoreError(f"metric chunk has an unknown format tag {magic!r}")
-    body = zlib.decompress(memoryview(blob)[_HEADER.size :])
-    if len(body) != 24 * n:
-        raise StoreError(f"metric chunk is damaged: {len(body)} bytes for {n} points")
-    steps = np.cumsum(np.frombuffer(body, "<i8", n, 0))
-    timestamps = np.cumsum(np.frombuffer(body, "<i8", n, 8 * n))
-    planes = np.frombuffer(body, np.uint8, 8 * n, 16 * n).reshape(8, n)
-    values = np.ascontiguousarray(planes.T).view("<f8").reshape(n)
+    view = memoryview(blob)
+    pos = _HEADER.size
+    sections = []
+    for _ in range(10):
+        kind, length = _SECTION.unpack_from(blob, pos)
+        body = view[pos + _SECTION.size : pos + _SECTION.size + length]
+        sections.append(zlib.decompress(body) if kind == _ZLIB else body)
+        pos += _SECTION.size + length
+    sizes = [len(sec) for sec in sections]
+    if sizes != [8 * n, 8 * n] + [n] * 8:
+        raise StoreError(f"metric chunk is damaged: sections of {sizes} bytes for {n} points")
+    steps = np.cumsum(np.frombuffer(sections[0], "<i8"))
+    timestamps = np.cumsum(np.frombuffer(sections[1], "<i8"))
+    planes = np.empty((n, 8), np.uint8)
+    for i, plane in enumerate(sections[2:]):
+        planes[:, i] = np.frombuffer(plane, np.uint8)
+    values = planes.view("<f8").reshape(n)
     return steps.astype(np.int64), values.astype(np.float64), timestamps.astype(np.int64)
