@@ -70,4 +70,9 @@ def decode(blob: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for i, plane in enumerate(sections[2:]):
         planes[:, i] = np.frombuffer(plane, np.uint8)
     values = planes.view("<f8").reshape(n)
-    return steps.astype(np.int64), values.astype(np.float64), timestamps.astype(np.int64)
+    # Native-endian views without copies (a no-op on little-endian machines).
+    return (
+        steps.astype(np.int64, copy=False),
+        values.astype(np.float64, copy=False),
+        timestamps.astype(np.int64, copy=False),
+    )

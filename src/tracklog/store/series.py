@@ -201,7 +201,7 @@ def read(
         empty_i = np.empty(0, np.int64)
         return empty_i, np.empty(0, np.float64), empty_i.copy()
     steps, values, times = (np.concatenate([p[i] for p in parts]) for i in range(3))
-    if len(steps) > 1 and not (np.diff(steps) >= 0).all():
+    if len(steps) > 1 and not (steps[1:] >= steps[:-1]).all():
         order = np.argsort(steps, kind="stable")
         steps, values, times = steps[order], values[order], times[order]
     return steps, values, times
