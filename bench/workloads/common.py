@@ -114,15 +114,9 @@ def helpers_peak_rss_mb() -> float:
     Short-lived forks (``uname``, ``git``) are gone by then and do not count; RUSAGE_CHILDREN
     would count them with the parent's inherited RSS.
     """
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
+    from servers import children_by_parent
+
+    children = children_by_parent()
     total_kib, todo = 0, list(children.get(os.getpid(), []))
     while todo:
         pid = todo.pop()

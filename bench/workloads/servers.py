@@ -40,7 +40,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _children() -> dict[int, list[int]]:
+def children_by_parent() -> dict[int, list[int]]:
     """Parent pid → child pids of every live process."""
     out: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -56,7 +56,7 @@ def _children() -> dict[int, list[int]]:
 
 def process_tree(pid: int) -> list[int]:
     """``pid`` and all its live descendants."""
-    children = _children()
+    children = children_by_parent()
     out, todo = [], [pid]
     while todo:
         p = todo.pop()
