@@ -113,3 +113,14 @@ def test_one_series_twice_in_a_batch_is_joined_in_order(store: Store) -> None:
     steps, values, _ = store.read_series(run.id, "x")
     assert steps.tolist() == [0, 1, 1] and values.tolist() == [1.0, 2.0, 3.0]
     assert store.get_run(run.id).summary == {"x": 3.0}
+
+
+def test_cached_reads_see_every_append_and_cannot_be_changed(store: Store) -> None:
+    run = store.create_run("p")
+    store.append_metrics(run.id, [points("c", [0, 1], [1.0, 2.0])])
+    first = store.read_series(run.id, "c")
+    assert store.read_series(run.id, "c")[1] is first[1]  # the second read is served from memory
+    store.append_metrics(run.id, [points("c", [2], [3.0])])
+    assert store.read_series(run.id, "c")[1].tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(ValueError, match="read-only"):
+        first[1][0] = 99.0

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 from tracklog.store import schema
 from tracklog.store.codec import CHUNK_POINTS, decode, encode
 from tracklog.store.engine import insert_missing
+from tracklog.store.series_cache import SeriesCache
 
 _S = schema.metric_series
 _C = schema.metric_chunks
@@ -188,22 +189,30 @@ def _nan_to_none(stats: dict[str, float | int | None]) -> dict[str, float | int 
 
 
 def read(
-    conn: Connection, run_id: str, key: str, context: str = ""
+    conn: Connection, run_id: str, key: str, context: str = "", cache: SeriesCache | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Every point of a series ordered by step then arrival, or None if there is no such series."""
+    """Every point of a series ordered by step then arrival, as read-only arrays, or None if
+    there is no such series. ``cache`` keeps decoded series between calls."""
     where = (_S.c.run_id == run_id) & (_S.c.key == key) & (_S.c.context == context)
-    sid = conn.execute(select(_S.c.id).where(where)).scalar()
-    if sid is None:
+    row = conn.execute(select(_S.c.id, _S.c.count, _S.c.chunk_count).where(where)).first()
+    if row is None:
         return None
-    blobs = conn.execute(select(_C.c.data).where(_C.c.series_id == sid).order_by(_C.c.seq))
+    version = (row.id, row.count, row.chunk_count)
+    if cache is not None and (hit := cache.get(version)) is not None:
+        return hit
+    blobs = conn.execute(select(_C.c.data).where(_C.c.series_id == row.id).order_by(_C.c.seq))
     parts = [decode(b) for (b,) in blobs]
-    if not parts:
-        empty_i = np.empty(0, np.int64)
-        return empty_i, np.empty(0, np.float64), empty_i.copy()
-    steps, values, times = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    if parts:
+        steps, values, times = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    else:
+        steps, values, times = np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.int64)
     if len(steps) > 1 and not (steps[1:] >= steps[:-1]).all():
         order = np.argsort(steps, kind="stable")
         steps, values, times = steps[order], values[order], times[order]
+    for array in (steps, values, times):
+        array.flags.writeable = False  # shared with the cache and other readers
+    if cache is not None:
+        cache.put(version, (steps, values, times))
     return steps, values, times
 
 

@@ -30,6 +30,7 @@ from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
 from tracklog.store.series import SeriesPoints, SeriesStats
+from tracklog.store.series_cache import SeriesCache
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,6 +50,7 @@ class Store:
         self.engine = open_engine(self.location)
         ensure_schema(self.engine, self.location)
         self.artifacts = ArtifactRepository(self.location.artifact_root)
+        self._series_cache = SeriesCache.from_env()
 
     def close(self) -> None:
         """Release the database connections."""
@@ -526,11 +528,12 @@ class Store:
     def read_series(
         self, run_id: str, key: str, context: Mapping[str, Any] | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every point of a series as (steps, values, timestamps) numpy arrays, by step."""
+        """Every point of a series as read-only (steps, values, timestamps) numpy arrays, by
+        step (then arrival); decoded series are cached in memory (``$TRACKLOG_SERIES_CACHE_MB``)."""
         ctx = validation.context(context)
         with reading(self.engine) as conn:
             self._require_run(conn, run_id)
-            found = series.read(conn, run_id, key, ctx)
+            found = series.read(conn, run_id, key, ctx, self._series_cache)
         if found is None:
             where = f" with context {ctx}" if ctx else ""
             raise NotFoundError(f"run {run_id!r} has no metric {key!r}{where}")
