@@ -78,3 +78,19 @@ def test_history_keeps_repeated_steps(local_store: str) -> None:
     hist = tracklog.Api().run(run.id).history()
     assert hist["step"].tolist() == [0, 0]
     assert hist["a"].tolist() == [1.0, 2.0]
+
+
+def test_runs_load_lazily_in_pages_and_keep_their_order(
+    local_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracklog.sdk.api import Runs
+
+    ids = _make_runs()
+    monkeypatch.setattr(Runs, "PAGE", 3)
+    runs = tracklog.Api().runs("sa", order_by=["metrics.val_acc DESC"])
+    assert len(runs) == 4 and repr(runs) == "<Runs: 4 runs>"
+    expected = [ids[3], ids[0], ids[1], ids[2]]
+    assert [r.id for r in runs] == expected
+    assert runs[-1].id == ids[2] and [r.id for r in runs[1:3]] == expected[1:3]
+    assert runs == list(runs)
+    assert tracklog.Api().runs("sa", filter="metrics.val_acc > 5") == []

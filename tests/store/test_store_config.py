@@ -36,3 +36,15 @@ def test_non_json_config_rejected_and_earlier_config_kept(store: Store) -> None:
     with pytest.raises(InvalidTypeError, match=r"config\.when"):
         store.set_config(run.id, {"when": datetime.date(2026, 1, 1)})
     assert store.get_run(run.id).config == {"lr": 0.1}
+
+
+def test_search_ids_match_search_order_and_get_runs_keeps_it(store: Store) -> None:
+    ids = []
+    for lr in (0.3, 0.1, 0.2):
+        run = store.create_run("p", config={"lr": lr})
+        ids.append(run.id)
+    order = ["params.lr ASC"]
+    by_ids = store.search_run_ids(["p"], "params.lr < 1", order)
+    assert by_ids == [r.id for r in store.search_runs(["p"], "params.lr < 1", order)]
+    assert by_ids == [ids[1], ids[2], ids[0]]
+    assert [r.id for r in store.get_runs([ids[2], "missing", ids[0]])] == [ids[2], ids[0]]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -111,8 +111,44 @@ class ApiRun:
         return self._store.download_file(self.id, path, target)
 
 
-class Runs(list):  # type: ignore[type-arg]
-    """A list of :class:`ApiRun` with :meth:`to_pandas`."""
+class Runs(Sequence[ApiRun]):
+    """The runs a query matched, in order; W&B-style, they are loaded in pages as they are
+    used, so ``len()`` of a query over 100,000 runs does not build 100,000 records."""
+
+    PAGE = 1000
+
+    def __init__(self, store: Any, ids: list[str], loaded: Sequence[RunRecord] = ()) -> None:
+        self._store = store
+        self._ids = ids
+        self._runs: dict[str, ApiRun] = {r.id: ApiRun(store, r) for r in loaded}
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @overload
+    def __getitem__(self, index: int) -> ApiRun: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[ApiRun]: ...
+    def __getitem__(self, index: int | slice) -> ApiRun | list[ApiRun]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        run_id = self._ids[index]
+        if run_id not in self._runs:
+            start = (index % len(self)) // self.PAGE * self.PAGE
+            page = self._ids[start : start + self.PAGE]
+            self._runs.update((r.id, ApiRun(self._store, r)) for r in self._store.get_runs(page))
+        return self._runs[run_id]
+
+    def __iter__(self) -> Iterator[ApiRun]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"<Runs: {len(self)} runs>"
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per run: attributes, then ``params.*``, ``metrics.*`` and ``tags.*`` columns
@@ -176,10 +212,11 @@ class Api:
         projects = [project] if isinstance(project, str) else project
         if isinstance(order_by, str):
             order_by = [order_by]
-        found = self.store.search_runs(
-            projects, filter, order_by, limit, "all" if include_deleted else "active"
-        )
-        return Runs(ApiRun(self.store, r) for r in found)
+        query = (projects, filter, order_by, limit, "all" if include_deleted else "active")
+        if isinstance(self.store, Store):
+            return Runs(self.store, self.store.search_run_ids(*query))
+        found = self.store.search_runs(*query)  # a server answers with whole records
+        return Runs(self.store, [r.id for r in found], found)
 
     def run(self, run_id: str) -> ApiRun:
         """The run with this id (raises :class:`~tracklog.errors.NotFoundError`)."""

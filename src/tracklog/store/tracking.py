@@ -556,18 +556,49 @@ class Store:
         lifecycle: str = "active",
     ) -> list[RunRecord]:
         """Runs matching MLflow's filter grammar, ordered by ``order_by``."""
+        stmt = self._search_statement(projects, filter, order_by, limit, lifecycle)
+        with reading(self.engine) as conn:
+            return self._records(conn, conn.execute(stmt))
+
+    def search_run_ids(
+        self,
+        projects: Sequence[str] | None = None,
+        filter: str | None = None,
+        order_by: Sequence[str] | None = None,
+        limit: int | None = None,
+        lifecycle: str = "active",
+    ) -> list[str]:
+        """The ids :meth:`search_runs` would return, in the same order, without loading the
+        runs (cheap for tens of thousands of matches; load them with :meth:`get_runs`)."""
+        stmt = self._search_statement(projects, filter, order_by, limit, lifecycle)
+        with reading(self.engine) as conn:
+            return list(conn.execute(stmt.with_only_columns(_R.c.id)).scalars())
+
+    def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]:
+        """The runs with these ids, in the order given (ids that do not exist are skipped)."""
+        with reading(self.engine) as conn:
+            found = {
+                r.id: r
+                for part in _batches(list(run_ids), 500)
+                for r in self._records(conn, conn.execute(select(_R).where(_R.c.id.in_(part))))
+            }
+        return [found[i] for i in run_ids if i in found]
+
+    def _search_statement(
+        self,
+        projects: Sequence[str] | None,
+        filter: str | None,
+        order_by: Sequence[str] | None,
+        limit: int | None,
+        lifecycle: str,
+    ) -> Any:
         from tracklog.store.search import runs_query
 
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise InvalidValueError(f"limit must be a positive integer, got {limit!r}")
-        exp_ids = None
-        if projects is not None:
-            exp_ids = [self.project_id(p) for p in projects]
+        exp_ids = None if projects is None else [self.project_id(p) for p in projects]
         stmt = runs_query(filter, order_by, exp_ids, lifecycle)
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        with reading(self.engine) as conn:
-            return self._records(conn, conn.execute(stmt))
+        return stmt if limit is None else stmt.limit(limit)
 
     # -- files ----------------------------------------------------------------------------
 
