@@ -78,3 +78,18 @@ def test_prefix_with_underscore_is_literal(invoke: Invoke, make_run: MakeRun) ->
     result = invoke("runs", "show", "ab_d", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["name"] == "one"
+
+
+def test_show_prints_the_captured_context(invoke: Invoke, make_run: MakeRun, cli_uri: str) -> None:
+    from tracklog.store.tracking import Store
+
+    run_id = make_run(name="captured")
+    Store(cli_uri).update_run(
+        run_id, metadata={"git": {"commit": "0123abcd", "dirty": True}, "host": "gpu-7"}
+    )
+    result = invoke("runs", "show", run_id)
+    assert result.exit_code == 0, result.output
+    assert "captured" in result.output
+    assert "commit: 0123abcd" in result.output and "host: gpu-7" in result.output
+    shown = json.loads(invoke("runs", "show", run_id, "--json").output)
+    assert shown["metadata"]["git"]["dirty"] is True

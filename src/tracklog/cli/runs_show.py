@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
 @pass_state
 def show(state: CliState, run_id: str, as_json: bool) -> None:
-    """Show a run: attributes, config, summary, metric series and files.
+    """Show a run: attributes, config, captured context, summary, metric series and files.
 
     RUN_ID is the full id or a unique prefix of at least 4 characters.
     """
@@ -40,6 +40,7 @@ def show(state: CliState, run_id: str, as_json: bool) -> None:
         return
     _print_attributes(run)
     _print_config(run.config, history)
+    _print_metadata(run.metadata)
     _print_summary(run.summary)
     _print_series(stats)
     _print_files(files)
@@ -89,6 +90,14 @@ def _print_config(config: Mapping[str, Any], history: list[dict[str, Any]]) -> N
                 )
             )
         output.section("config history", t)
+
+
+def _print_metadata(metadata: Mapping[str, Any]) -> None:
+    """What the run captured about itself at init (environment, git, packages, ...)."""
+    if metadata:
+        tree = Tree("captured", hide_root=True)
+        _add_branches(tree, metadata)
+        output.section("captured", tree)
 
 
 def _add_branches(tree: Tree, config: Mapping[str, Any]) -> None:
