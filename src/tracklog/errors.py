@@ -63,3 +63,18 @@ class AuthenticationError(TracklogError):
 
 class PermissionDeniedError(TracklogError, PermissionError):
     """The user lacks the permission an action needs; the message names project and level."""
+
+
+# How each error travels over HTTP: (exception, status, code). The server answers with the
+# first entry whose exception matches; the client turns a code back into its exception.
+WIRE_ERRORS: tuple[tuple[type[TracklogError], int, str], ...] = (
+    (NotFoundError, 404, "NOT_FOUND"),
+    (AlreadyExistsError, 409, "ALREADY_EXISTS"),
+    (RequestTooLargeError, 413, "REQUEST_TOO_LARGE"),
+    (AuthenticationError, 401, "UNAUTHENTICATED"),
+    (PermissionDeniedError, 403, "PERMISSION_DENIED"),
+    (InvalidValueError, 400, "INVALID_VALUE"),
+    (InvalidTypeError, 400, "INVALID_VALUE"),
+    (RunFinishedError, 409, "INVALID_STATE"),
+    (RunDeletedError, 409, "RUN_DELETED"),
+)

@@ -66,7 +66,8 @@ def test_bad_input_is_a_4xx_with_a_reason(server: ServerProcess) -> None:
     trashed = api.post("/runs", json={"project": "p"}).json()["id"]
     api.delete(f"/runs/{trashed}")
     deleted_run = api.post("/ingest", content=_batch(trashed, "b", [1.0]), headers=RECORDS)
-    assert deleted_run.status_code == 409 and "trash" in deleted_run.json()["message"]
+    assert deleted_run.status_code == 409 and deleted_run.json()["error"] == "RUN_DELETED"
+    assert "trash" in deleted_run.json()["message"]
 
 
 def test_artifacts_stream_and_refuse_escapes(server: ServerProcess) -> None:

@@ -1,11 +1,9 @@
 """One keep-alive connection pool to a tracklog server: timeouts, gzip, errors as exceptions.
 
 Request bodies of :data:`GZIP_MIN_BYTES` or more travel gzip-compressed. Error answers become
-the exceptions a local store raises, so callers cannot tell the two apart: 404 →
-``NotFoundError``, 409 → ``AlreadyExistsError`` (or ``RunDeletedError``/``RunFinishedError``),
-400 → ``InvalidValueError``, 413 → ``RequestTooLargeError``, 401/403 →
-``AuthenticationError``/``PermissionDeniedError``; an unreachable server, a timeout, 408, 429
-and 5xx → ``StoreError``, which writers retry.
+the exceptions a local store raises (by their code in ``tracklog.errors.WIRE_ERRORS``), so
+callers cannot tell the two apart; an unreachable server, a timeout, 408, 429 and 5xx →
+``StoreError``, which writers retry.
 """
 
 from __future__ import annotations
@@ -21,15 +19,10 @@ import httpx
 from tracklog import __version__
 from tracklog.client.settings import ClientSettings
 from tracklog.errors import (
-    AlreadyExistsError,
+    WIRE_ERRORS,
     AuthenticationError,
     InvalidTypeError,
     InvalidValueError,
-    NotFoundError,
-    PermissionDeniedError,
-    RequestTooLargeError,
-    RunDeletedError,
-    RunFinishedError,
     StoreError,
     TracklogError,
 )
@@ -136,22 +129,13 @@ def error_for(resp: httpx.Response, url: str) -> TracklogError:
     """The exception a store would raise for the server's error answer ``resp``."""
     code, message = _error_body(resp)
     status = resp.status_code
-    if status == 404:
-        return NotFoundError(message)
-    if status == 409:
-        if code == "ALREADY_EXISTS":
-            return AlreadyExistsError(message)
-        # Both share the code INVALID_STATE; only a run in the trash says so.
-        return RunDeletedError(message) if "trash" in message else RunFinishedError(message)
-    if status == 401:
-        return AuthenticationError(f"the tracklog server at {url} refused the request: {message}")
-    if status == 403:
-        return PermissionDeniedError(message)
-    if status == 413:
-        return RequestTooLargeError(message)
     if status in (408, 429) or status >= 500:
         return StoreError(f"the tracklog server at {url} failed ({status}): {message}")
-    return InvalidValueError(message)
+    if status == 401:
+        return AuthenticationError(f"the tracklog server at {url} refused the request: {message}")
+    kind = next((k for k, _, c in WIRE_ERRORS if c == code), None)
+    kind = kind or next((k for k, s, _ in WIRE_ERRORS if s == status), InvalidValueError)
+    return kind(message)
 
 
 def _error_body(resp: httpx.Response) -> tuple[str | None, str]:

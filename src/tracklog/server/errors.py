@@ -8,33 +8,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 
-from tracklog.errors import (
-    AlreadyExistsError,
-    AuthenticationError,
-    InvalidTypeError,
-    InvalidValueError,
-    NotFoundError,
-    PermissionDeniedError,
-    RequestTooLargeError,
-    RunDeletedError,
-    RunFinishedError,
-    TracklogError,
-)
+from tracklog.errors import WIRE_ERRORS, TracklogError
 
 # Sent with every 401: the schemes the server accepts (a browser then asks for a password).
 CHALLENGE = 'Basic realm="tracklog", charset="UTF-8", Bearer realm="tracklog"'
-
-_STATUS: list[tuple[type[Exception], int, str]] = [
-    (NotFoundError, 404, "NOT_FOUND"),
-    (AlreadyExistsError, 409, "ALREADY_EXISTS"),
-    (RequestTooLargeError, 413, "REQUEST_TOO_LARGE"),
-    (AuthenticationError, 401, "UNAUTHENTICATED"),
-    (PermissionDeniedError, 403, "PERMISSION_DENIED"),
-    (InvalidValueError, 400, "INVALID_VALUE"),
-    (InvalidTypeError, 400, "INVALID_VALUE"),
-    (RunFinishedError, 409, "INVALID_STATE"),
-    (RunDeletedError, 409, "INVALID_STATE"),
-]
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
@@ -48,7 +25,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(TracklogError)
     async def _tracklog_error(_request: Request, exc: TracklogError) -> JSONResponse:
-        for kind, status, code in _STATUS:
+        for kind, status, code in WIRE_ERRORS:
             if isinstance(exc, kind):
                 return error_response(status, code, str(exc))
         return error_response(503, "STORE_UNAVAILABLE", str(exc))
