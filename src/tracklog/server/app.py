@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from tracklog import __version__
-from tracklog.server import errors
+from tracklog.server import errors, mlflow_api
 from tracklog.server.auth import current_user
 from tracklog.server.gzip_requests import GzipRequests
 from tracklog.server.limits import BodyLimit
@@ -46,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
     # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
     for module in (projects, permissions, runs, series, ingest, artifacts):
         app.include_router(module.router, dependencies=[Depends(current_user)])
+    mlflow_api.install(app, dependencies=[Depends(current_user)])
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(GzipRequests, max_bytes=settings.max_body_bytes)  # outermost: decodes first
     return app

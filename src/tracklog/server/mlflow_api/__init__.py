@@ -1,0 +1,31 @@
+"""MLflow's REST API on the tracklog server, so the unmodified ``mlflow`` client logs to it.
+
+Routes follow MLflow's protos (``service.proto``, ``model_registry.proto``,
+``mlflow_artifacts.proto``) and answer errors in MLflow's shape (see ``errors``). Each module
+here builds one ``MlflowRouter``; ``install`` mounts them under MLflow's prefixes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+from fastapi.params import Depends
+
+# MLflow's UI calls the same handlers under /ajax-api; clients use /api.
+API_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
+ARTIFACTS_PREFIXES = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts")
+
+
+def install(app: FastAPI, dependencies: Sequence[Depends] = ()) -> None:
+    """Mount every MLflow router on ``app``, each route with ``dependencies`` (auth)."""
+    # Route modules add themselves to this tuple as they land; imported here, not at module
+    # level, so the native server does not pay for MLflow's routes until they are mounted.
+    from tracklog.server.mlflow_api import routers
+
+    for router in routers.API_ROUTERS:
+        for prefix in API_PREFIXES:
+            app.include_router(router, prefix=prefix, dependencies=list(dependencies))
+    for router in routers.ARTIFACT_ROUTERS:
+        for prefix in ARTIFACTS_PREFIXES:
+            app.include_router(router, prefix=prefix, dependencies=list(dependencies))
