@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import functools
 import getpass
 import os
 import socket
@@ -136,7 +137,9 @@ def init(
         backend = _server_backend(uri, offline_dir(uri, root) / run_id, run_id)
     else:
         backend = _store(uri)
-    exists = backend.has_run(run_id)
+    # A fresh uuid cannot name an existing run, so locally only a chosen id needs a lookup;
+    # a server's lookup also tells the user at once whether the server answers.
+    exists = (id is not None or is_server_uri(uri)) and backend.has_run(run_id)
     # Offline, or with a server that did not answer, resume="must" is checked at sync time.
     deferred = mode == "offline" or getattr(backend, "deferred", False)
     if exists and resume in (None, False, "never"):
@@ -167,7 +170,7 @@ def init(
             notes=notes,
             start_time=now_ms(),
             pid=os.getpid(),
-            pid_started=process_started(os.getpid()),
+            pid_started=_process_started(os.getpid()),
             host=socket.gethostname(),
             config=first_config,
             labels=list(dict.fromkeys(tags)),
@@ -221,6 +224,12 @@ def offline_dir(uri: str, root: Path) -> Path:
     """Where journals go: ``offline/`` inside the store folder, or under ``dir`` otherwise."""
     base = Path(uri) if "://" not in uri else root / DEFAULT_DIR
     return base / "offline"
+
+
+@functools.cache
+def _process_started(pid: int) -> int | None:
+    """This process's start time (keyed by pid, so a forked child reads its own)."""
+    return process_started(pid)
 
 
 def _user() -> str | None:

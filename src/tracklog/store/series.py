@@ -21,6 +21,18 @@ from tracklog.store.series_cache import SeriesCache
 
 _S = schema.metric_series
 _C = schema.metric_chunks
+# The append path's statements, built once (see tracking._INSERT_RUN for why).
+_SERIES_OF_RUN = select(_S).where(
+    (_S.c.run_id == bindparam("_run_id")) & _S.c.key.in_(bindparam("_keys", expanding=True))
+)
+_TAIL_CHUNKS = select(_C.c.series_id, _C.c.seq, _C.c.data).where(
+    _C.c.series_id.in_(bindparam("_ids", expanding=True)) & (_C.c.n < CHUNK_POINTS)
+)
+_DELETE_CHUNK = _C.delete().where(
+    (_C.c.series_id == bindparam("_sid")) & (_C.c.seq == bindparam("_seq"))
+)
+_INSERT_CHUNK = insert(_C)
+_UPDATE_SERIES = update(_S).where(_S.c.id == bindparam("_id"))
 
 
 @dataclass
@@ -68,9 +80,7 @@ def _stats_from_row(row: Any) -> SeriesStats:
 def _series_rows(conn: Connection, run_id: str, keys: list[tuple[str, str]]) -> dict[Any, Any]:
     """The ``metric_series`` rows of a run's (key, context) pairs that exist, by pair."""
     wanted = set(keys)
-    rows = conn.execute(
-        select(_S).where((_S.c.run_id == run_id) & _S.c.key.in_({k for k, _ in keys}))
-    )
+    rows = conn.execute(_SERIES_OF_RUN, {"_run_id": run_id, "_keys": list({k for k, _ in keys})})
     return {(r.key, r.context): r._mapping for r in rows if (r.key, r.context) in wanted}
 
 
@@ -114,11 +124,7 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
     ids = [rows[k]["id"] for k in keys if rows[k]["chunk_count"]]
     tails = {}
     if ids:
-        found = conn.execute(
-            select(_C.c.series_id, _C.c.seq, _C.c.data).where(
-                _C.c.series_id.in_(ids) & (_C.c.n < CHUNK_POINTS)
-            )
-        )
+        found = conn.execute(_TAIL_CHUNKS, {"_ids": ids})
         tails = {t.series_id: (t.seq, decode(t.data)) for t in found}
     chunks, updates, stats = [], [], []
     for k in keys:
@@ -147,14 +153,9 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
         updates.append({"_id": row["id"], "chunk_count": seq, **_nan_to_none(new)})
         stats.append(SeriesStats(key=points.key, context=points.context, **new))
     if tails:
-        conn.execute(
-            _C.delete().where(
-                (_C.c.series_id == bindparam("_sid")) & (_C.c.seq == bindparam("_seq"))
-            ),
-            [{"_sid": sid, "_seq": seq} for sid, (seq, _) in tails.items()],
-        )
-    conn.execute(insert(_C), chunks)
-    conn.execute(update(_S).where(_S.c.id == bindparam("_id")), updates)
+        conn.execute(_DELETE_CHUNK, [{"_sid": sid, "_seq": seq} for sid, (seq, _) in tails.items()])
+    conn.execute(_INSERT_CHUNK, chunks)
+    conn.execute(_UPDATE_SERIES, updates)
     return stats
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
@@ -39,6 +39,15 @@ _R = schema.runs
 # Derived summary values never overwrite ones set by hand (one object: upserts are cached by it).
 _DERIVED_ONLY = schema.run_summary.c.explicit.is_(False)
 _E = schema.experiments
+# Hot statements built once: SET columns and rows come with each execution's parameters, so
+# SQLAlchemy compiles each shape once instead of rebuilding the statement per call.
+_INSERT_RUN = insert(_R)
+_INSERT_PARAM = insert(schema.params)
+_INSERT_LABEL = insert(schema.run_labels)
+_UPDATE_RUN = update(_R).where(_R.c.id == bindparam("_run_id"))
+_TOUCH_RUN = _UPDATE_RUN.values(heartbeat_at=bindparam("heartbeat_at")).returning(
+    _R.c.metric_defs, _R.c.lifecycle_stage
+)
 HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TRACKLOG_HEARTBEAT_TIMEOUT", "300")) * 1000
 
 
@@ -153,6 +162,16 @@ class Store:
         if parent_run_id is not None:
             validation.run_id(parent_run_id)
         project = validation.name(project, "project name")
+        # A new run's first config needs no merge: its JSON and params rows are known up front.
+        first_config = validation.json_value(dict(config or {}), "config")
+        param_rows = [
+            params_view.param_row(run_id, k, v)
+            for k, v in params_view.flatten(first_config).items()
+        ]
+        label_rows = [
+            {"run_id": run_id, "label": validation.key(label, "tag")}
+            for label in dict.fromkeys(labels or ())
+        ]
         t = start_time or now_ms()
         with writing(self.engine) as conn:
             exp = self._project_id(conn, project)
@@ -172,7 +191,7 @@ class Store:
                 "job_type": job_type,
                 "parent_run_id": parent_run_id,
                 "notes": notes,
-                "config": "{}",
+                "config": validation.dumps(first_config),
                 "metric_defs": "[]",
                 "run_metadata": "{}",
                 "exit_code": None,
@@ -181,14 +200,13 @@ class Store:
                 "artifact_uri": self.artifacts.run_root(exp, run_id),
             }
             try:
-                conn.execute(insert(_R).values(**values))
+                conn.execute(_INSERT_RUN, values)
             except IntegrityError:  # the id is taken; the transaction is rolled back
                 raise AlreadyExistsError(f"a run with id {run_id!r} exists already") from None
-            if config:
-                self._set_config(conn, run_id, config, current="{}")
-                values["config"] = validation.dumps(validation.json_value(dict(config), "config"))
-            if labels:
-                self._add_labels(conn, run_id, labels)
+            if param_rows:
+                conn.execute(_INSERT_PARAM, param_rows)
+            if label_rows:
+                conn.execute(_INSERT_LABEL, label_rows)
         return _record(SimpleNamespace(**values), project, {}, sorted(set(labels or ())), {})
 
     def has_run(self, run_id: str) -> bool:
@@ -280,7 +298,7 @@ class Store:
 
     def _update_run(self, run_id: str, **values: Any) -> None:
         with writing(self.engine) as conn:
-            done = conn.execute(update(_R).where(_R.c.id == run_id).values(**values))
+            done = conn.execute(_UPDATE_RUN, {"_run_id": run_id, **values})
         if done.rowcount == 0:
             raise NotFoundError(f"no run with id {run_id!r}")
 
@@ -329,17 +347,15 @@ class Store:
             return self._set_config(conn, run_id, updates)
 
     def _set_config(
-        self, conn: Connection, run_id: str, updates: Mapping[str, Any], current: str | None = None
+        self, conn: Connection, run_id: str, updates: Mapping[str, Any]
     ) -> list[tuple[str, Any, Any]]:
-        """``set_config`` inside a transaction; ``current`` is the stored config if known."""
+        """``set_config`` inside a transaction."""
         updates = validation.json_value(dict(updates), "config")
-        if current is None:
-            found = conn.execute(
-                select(_R.c.config, _R.c.lifecycle_stage).where(_R.c.id == run_id)
-            ).first()
-            _check_writable(run_id, found and found.lifecycle_stage)
-            current = found.config
-        old_config = json.loads(current)
+        found = conn.execute(
+            select(_R.c.config, _R.c.lifecycle_stage).where(_R.c.id == run_id)
+        ).first()
+        _check_writable(run_id, found and found.lifecycle_stage)
+        old_config = json.loads(found.config)
         new_config = params_view.merge(old_config, updates)
         old_flat = params_view.flatten(old_config)
         new_flat = params_view.flatten(new_config)
@@ -470,12 +486,7 @@ class Store:
         if batch_id is not None:
             validation.bounded(batch_id, "batch id", validation.MAX_BATCH_ID)
         with writing(self.engine) as conn:
-            found = conn.execute(
-                update(_R)
-                .where(_R.c.id == run_id)
-                .values(heartbeat_at=now_ms())
-                .returning(_R.c.metric_defs, _R.c.lifecycle_stage)
-            ).first()
+            found = conn.execute(_TOUCH_RUN, {"_run_id": run_id, "heartbeat_at": now_ms()}).first()
             _check_writable(run_id, found and found.lifecycle_stage)
             defs = found.metric_defs
             if batch_id is not None and not self._claim_batch(conn, run_id, batch_id):
