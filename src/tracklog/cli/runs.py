@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from tracklog.cli.reproduce import reproduce
 from tracklog.cli.runs_compare import compare
 from tracklog.cli.runs_diff import diff
 from tracklog.cli.runs_ls import ls
@@ -17,7 +18,7 @@ def runs() -> None:
     """List, inspect, compare, diff, delete and restore runs."""
 
 
-for command in (ls, show, compare, diff, rm, restore):
+for command in (ls, show, compare, diff, rm, restore, reproduce):
     runs.add_command(command)
 runs.add_command(export)
 runs.add_command(import_)

@@ -16,6 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from tracklog.sdk import reproduce
 from tracklog.sdk.backend import Backend, DisabledBackend, JournalBackend
 from tracklog.sdk.config import Config
 from tracklog.sdk.run import Run
@@ -108,9 +109,11 @@ def init(
         resume = "allow"
     if resume not in (None, False, *RESUME):
         raise InvalidValueError(f"resume must be one of {', '.join(RESUME)}: {resume!r}")
-    project = validation.name(
-        project or os.environ.get("TRACKLOG_PROJECT") or DEFAULT_PROJECT, "project"
-    )
+    # The project is settled once the backend is open: a reproduction defaults to its source's.
+    project = project or os.environ.get("TRACKLOG_PROJECT") or None
+    if project is not None:
+        project = validation.name(project, "project")
+    reproduce_id = reproduce.requested_id(mode)
     run_id = validation.run_id(id) if id is not None else uuid.uuid4().hex
     if resume == "must" and id is None:
         raise InvalidValueError("resume='must' needs the id of the run to resume")
@@ -136,6 +139,15 @@ def init(
         backend = _server_backend(uri, offline_dir(uri, root) / run_id, run_id)
     else:
         backend = _store(uri)
+    source = None
+    if reproduce_id is not None:
+        try:
+            source = reproduce.source_run(backend, reproduce_id)
+        except Exception:
+            _abandon(backend)
+            raise
+    if project is None:
+        project = source.project if source is not None else DEFAULT_PROJECT
     exists = backend.has_run(run_id)
     # Offline, or with a server that did not answer, resume="must" is checked at sync time.
     deferred = mode == "offline" or getattr(backend, "deferred", False)
@@ -157,6 +169,8 @@ def init(
             run.tags = tuple(tags)
     else:
         first_config = Config.clean(config or {})
+        if source is not None:
+            first_config = reproduce.reproduced_config(first_config, source.config)
         backend.create_run(
             project,
             run_id=run_id,
@@ -173,6 +187,8 @@ def init(
             labels=list(dict.fromkeys(tags)),
             **({"resume": resume} if deferred and resume else {}),
         )
+        if source is not None:
+            backend.set_tags(run_id, {reproduce.REPRODUCED_FROM_TAG: source.id})
         run.config.load(first_config)
         run._labels = tuple(dict.fromkeys(tags))
         run._notes = notes
