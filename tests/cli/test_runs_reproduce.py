@@ -15,6 +15,8 @@ from cli_helpers import Invoke, MakeRun
 
 import tracklog
 from server.server_process import ServerProcess
+from tracklog.errors import InvalidValueError
+from tracklog.sdk.reproduce_checkout import child_environment
 from tracklog.store.tracking import Store
 
 COMMITTED = """\
@@ -173,7 +175,8 @@ def test_exec_runs_the_recorded_command_as_a_tagged_run(
 ) -> None:
     # The working directory (tmp_path) is outside any repository: the recorded one is used.
     folder = tmp_path / "elsewhere" / "again"
-    result = invoke("runs", "reproduce", recorded.run_id, "--dir", str(folder), "--exec")
+    given = str(tmp_path / "elsewhere" / ".." / "elsewhere" / "again")
+    result = invoke("runs", "reproduce", recorded.run_id, "--dir", given, "--exec")
     assert result.exit_code == 0, result.output
     assert str(folder) in worktrees(recorded.repo)
     (new,) = store.search_runs(filter=f"tags.reproduced_from = '{recorded.run_id}'")
@@ -310,3 +313,25 @@ def test_reproduce_through_a_server(
         assert losses(server.url, new.id) == losses(server.url, run_id)
     finally:
         server.stop()
+
+
+def test_the_rerun_gets_absolute_store_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TRACKLOG_ARTIFACTS", raising=False)
+    assert child_environment("store", "r1") == {
+        "TRACKLOG_URI": str(tmp_path / "store"),
+        "TRACKLOG_REPRODUCE_FROM": "r1",
+    }
+    assert child_environment("sqlite:///rel.db", "r1")["TRACKLOG_URI"] == (
+        f"sqlite:///{tmp_path / 'rel.db'}"
+    )
+    # A PostgreSQL store's artifact root does not follow from its URI: it travels too.
+    assert child_environment("postgresql://u@db.lab/runs", "r1") == {
+        "TRACKLOG_URI": "postgresql://u@db.lab/runs",
+        "TRACKLOG_ARTIFACTS": str(tmp_path / "tracklog" / "artifacts"),
+        "TRACKLOG_REPRODUCE_FROM": "r1",
+    }
+    with pytest.raises(InvalidValueError, match="unsupported scheme 'ftp'"):
+        child_environment("ftp://host/x", "r1")

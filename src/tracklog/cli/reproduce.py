@@ -65,7 +65,7 @@ def reproduce(state: CliState, run_id: str, folder: Path | None, execute: bool) 
     run = resolve_run(state.store, run_id)
     recipe = read_recipe(state.store, run)
     repo = find_repository(Path.cwd(), recipe)
-    target = (folder or default_folder(repo, run)).expanduser().absolute()
+    target = Path(os.path.abspath((folder or default_folder(repo, run)).expanduser()))
     env = child_environment(state.uri, run.id)  # a bad store URI fails before anything is made
     check(repo, recipe, target)
     checkout = make_checkout(repo, recipe, target)

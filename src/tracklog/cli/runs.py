@@ -15,7 +15,7 @@ from tracklog.cli.runs_trash import restore, rm
 
 @click.group("runs")
 def runs() -> None:
-    """List, inspect, compare, diff, delete and restore runs."""
+    """List, inspect, compare, diff, reproduce, delete and restore runs."""
 
 
 for command in (ls, show, compare, diff, rm, restore, reproduce):
