@@ -335,3 +335,40 @@ def test_the_rerun_gets_absolute_store_paths(
     }
     with pytest.raises(InvalidValueError, match="unsupported scheme 'ftp'"):
         child_environment("ftp://host/x", "r1")
+
+
+_COMMAND = {"environment": {"command": ["/usr/bin/python3", "train.py"]}}
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (
+            {"git": {"root": "/src/new", "commit": None}, **_COMMAND},
+            "recorded no git commit: its repository had no commits yet",
+        ),
+        (
+            {"git": {"commit": "a" * 40}, "environment": {"command": ["/usr/bin/python3"]}},
+            "was started from an interactive Python or a notebook (/usr/bin/python3): there is "
+            "no command to re-run",
+        ),
+        (
+            {
+                "git": {"commit": "a" * 40, "root": "/gone/repo", "remote_url": "https://h/r.git"},
+                **_COMMAND,
+            },
+            "is not inside a git repository, and the run's repository (recorded at /gone/repo) "
+            "is not on this machine: run this inside a clone of https://h/r.git",
+        ),
+    ],
+    ids=["no-commits-yet", "interactive", "no-repository"],
+)
+def test_what_the_run_recorded_is_not_enough(
+    invoke: Invoke, store: Store, tmp_path: Path, metadata: dict[str, object], message: str
+) -> None:
+    run = store.create_run("repro")
+    store.update_run(run.id, metadata=metadata)
+    result = invoke("runs", "reproduce", run.id)  # in tmp_path: no repository around
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert not [name for name in os.listdir(tmp_path) if "reproduce" in name]
