@@ -101,6 +101,8 @@ def init(
     ``resume`` is "allow" (continue run ``id`` if it exists), "must" (it has to exist) or
     "never" (it must not exist). Use it as a context manager to finish it automatically.
     ``settings`` switches run-context capture on and off (see docs/capture.md).
+    ``$TRACKLOG_REPRODUCE_FROM=RUN_ID`` starts a new run as a reproduction of that stored run:
+    its recorded config over ``config``, its project by default, tag ``reproduced_from``.
     """
     mode = mode or os.environ.get("TRACKLOG_MODE", "online")
     if mode not in MODES:

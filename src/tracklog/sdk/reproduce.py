@@ -6,25 +6,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.store import params, validation
 from tracklog.store.records import RunRecord
+
+if TYPE_CHECKING:
+    from tracklog.sdk.backend import Backend
 
 ENV_REPRODUCE_FROM = "TRACKLOG_REPRODUCE_FROM"
 #: The key → value tag a reproduction carries; its value is the id of the run it reproduces.
 REPRODUCED_FROM_TAG = "reproduced_from"
 
 
-def requested_id(mode: str, environ: Mapping[str, str] | None = None) -> str | None:
+def requested_id(mode: str) -> str | None:
     """The run id in ``$TRACKLOG_REPRODUCE_FROM``; None when it is unset or empty, or in
     disabled mode (nothing is logged, so there is nothing to tag).
 
     Raises InvalidValueError for a malformed id, and in offline mode (a journal cannot read the
     recorded run from the store).
     """
-    raw = (os.environ if environ is None else environ).get(ENV_REPRODUCE_FROM, "").strip()
+    raw = os.environ.get(ENV_REPRODUCE_FROM, "").strip()
     if not raw or mode == "disabled":
         return None
     try:
@@ -39,11 +42,11 @@ def requested_id(mode: str, environ: Mapping[str, str] | None = None) -> str | N
     return run_id
 
 
-def source_run(backend: Any, run_id: str) -> RunRecord:
+def source_run(backend: Backend, run_id: str) -> RunRecord:
     """The run being reproduced, read through the new run's ``backend`` (so from the store
     the new run logs to); NotFoundError naming the variable when that store lacks it."""
     try:
-        return backend.get_run(run_id)  # type: ignore[no-any-return]
+        return backend.get_run(run_id)
     except NotFoundError:
         raise NotFoundError(
             f"{ENV_REPRODUCE_FROM}={run_id}: the store this run logs to has no run with that id "
