@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from tracklog.cli.reproduce import reproduce
 from tracklog.cli.runs_compare import compare
 from tracklog.cli.runs_diff import diff
 from tracklog.cli.runs_ls import ls
@@ -14,10 +15,10 @@ from tracklog.cli.runs_trash import restore, rm
 
 @click.group("runs")
 def runs() -> None:
-    """List, inspect, compare, diff, delete and restore runs."""
+    """List, inspect, compare, diff, reproduce, delete and restore runs."""
 
 
-for command in (ls, show, compare, diff, rm, restore):
+for command in (ls, show, compare, diff, rm, restore, reproduce):
     runs.add_command(command)
 runs.add_command(export)
 runs.add_command(import_)

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from tracklog.sdk import reproduce
 from tracklog.sdk.backend import Backend, DisabledBackend, JournalBackend
 from tracklog.sdk.config import Config
 from tracklog.sdk.run import Run
@@ -101,6 +102,8 @@ def init(
     ``resume`` is "allow" (continue run ``id`` if it exists), "must" (it has to exist) or
     "never" (it must not exist). Use it as a context manager to finish it automatically.
     ``settings`` switches run-context capture on and off (see docs/capture.md).
+    ``$TRACKLOG_REPRODUCE_FROM=RUN_ID`` starts a new run as a reproduction of that stored run:
+    its recorded config over ``config``, its project by default, tag ``reproduced_from``.
     """
     mode = mode or os.environ.get("TRACKLOG_MODE", "online")
     if mode not in MODES:
@@ -109,9 +112,11 @@ def init(
         resume = "allow"
     if resume not in (None, False, *RESUME):
         raise InvalidValueError(f"resume must be one of {', '.join(RESUME)}: {resume!r}")
-    project = validation.name(
-        project or os.environ.get("TRACKLOG_PROJECT") or DEFAULT_PROJECT, "project"
-    )
+    # The project is settled once the backend is open: a reproduction defaults to its source's.
+    project = project or os.environ.get("TRACKLOG_PROJECT") or None
+    if project is not None:
+        project = validation.name(project, "project")
+    reproduce_id = reproduce.requested_id(mode)
     run_id = validation.run_id(id) if id is not None else uuid.uuid4().hex
     if resume == "must" and id is None:
         raise InvalidValueError("resume='must' needs the id of the run to resume")
@@ -137,6 +142,15 @@ def init(
         backend = _server_backend(uri, offline_dir(uri, root) / run_id, run_id)
     else:
         backend = _store(uri)
+    source = None
+    if reproduce_id is not None:
+        try:
+            source = reproduce.source_run(backend, reproduce_id)
+        except Exception:
+            _abandon(backend)
+            raise
+    if project is None:
+        project = source.project if source is not None else DEFAULT_PROJECT
     # A fresh uuid cannot name an existing run, so locally only a chosen id needs a lookup;
     # a server's lookup also tells the user at once whether the server answers.
     exists = (id is not None or is_server_uri(uri)) and backend.has_run(run_id)
@@ -160,6 +174,8 @@ def init(
             run.tags = tuple(tags)
     else:
         first_config = Config.clean(config or {})
+        if source is not None:
+            first_config = reproduce.reproduced_config(first_config, source.config)
         backend.create_run(
             project,
             run_id=run_id,
@@ -176,6 +192,8 @@ def init(
             labels=list(dict.fromkeys(tags)),
             **({"resume": resume} if deferred and resume else {}),
         )
+        if source is not None:
+            backend.set_tags(run_id, {reproduce.REPRODUCED_FROM_TAG: source.id})
         run.config.load(first_config)
         run._labels = tuple(dict.fromkeys(tags))
         run._notes = notes
