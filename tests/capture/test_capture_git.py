@@ -53,6 +53,18 @@ def test_clean_repository(repo: Path) -> None:
     assert info.notes == []
 
 
+def test_the_stores_own_files_are_not_changes(repo: Path) -> None:
+    """A store inside the repository (the default ./tracklog) is not part of the code."""
+    write(repo, {"tracklog/tracklog.db": "x", "tracklog/artifacts/1/a/diff.patch": "y"})
+    info = collect_git(repo, exclude=[repo / "tracklog"])
+    assert info.metadata["dirty"] is False and info.metadata["untracked_files"] == 0
+    assert info.diff == ""
+    write(repo, {"notes.txt": "mine\n"})
+    info = collect_git(repo, exclude=[repo / "tracklog", repo.parent / "elsewhere"])
+    assert info.metadata["untracked_files"] == 1
+    assert "notes.txt" in (info.diff or "") and "tracklog/" not in (info.diff or "")
+
+
 def test_detached_head_and_subdirectory(repo: Path) -> None:
     git(repo, "checkout", "-q", "--detach")
     info = collect_git(repo / "src")

@@ -91,7 +91,7 @@ def capture_all(
         # Start the git commands first: they run in their own processes while the Python work
         # below runs here (a thread would fight that work for the GIL).
         begin_git = time.perf_counter()
-        git = _guarded(cap, "git_start", lambda: _start_git(settings, workdir))
+        git = _guarded(cap, "git_start", lambda: _start_git(settings, workdir, exclude))
     if settings.environment:
         _guarded(cap, "environment", lambda: _environment(cap, workdir))
     if settings.packages:
@@ -129,10 +129,14 @@ def _guarded(cap: Captured, what: str, work: Callable[[], Any]) -> Any:
     return result
 
 
-def _start_git(settings: CaptureSettings, workdir: Path) -> Any:
+def _start_git(
+    settings: CaptureSettings, workdir: Path, exclude: Iterable[str | os.PathLike[str]]
+) -> Any:
     from tracklog.sdk.capture.git import GitCapture
 
-    return GitCapture(workdir, diff=settings.diff, max_bytes=settings.diff_max_bytes)
+    return GitCapture(
+        workdir, diff=settings.diff, max_bytes=settings.diff_max_bytes, exclude=exclude
+    )
 
 
 def _environment(cap: Captured, workdir: Path) -> None:

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,15 +79,20 @@ def collect_git(
     diff: bool = True,
     max_bytes: int = 1_000_000,
     timeout_s: float = GIT_TIMEOUT_S,
+    exclude: Iterable[str | os.PathLike[str]] = (),
 ) -> GitInfo:
     """Commit, branch, remote, dirty flag and (with ``diff``) the uncommitted changes.
 
     The diff holds staged and unstaged changes to tracked files (``git diff HEAD``) and untracked
     text files as new-file patches; binary files are left out (``git apply`` would refuse the
     patch) and named in ``notes``. It is cut at ``max_bytes`` at a file boundary, with a line
-    saying so at its top and a note.
+    saying so at its top and a note. Untracked files inside the ``exclude`` folders (the
+    store's own) neither make the tree dirty nor enter the diff.
     """
-    return GitCapture(workdir, diff=diff, max_bytes=max_bytes, timeout_s=timeout_s).result()
+    capture = GitCapture(
+        workdir, diff=diff, max_bytes=max_bytes, timeout_s=timeout_s, exclude=exclude
+    )
+    return capture.result()
 
 
 class GitCapture:
@@ -100,8 +106,10 @@ class GitCapture:
         diff: bool = True,
         max_bytes: int = 1_000_000,
         timeout_s: float = GIT_TIMEOUT_S,
+        exclude: Iterable[str | os.PathLike[str]] = (),
     ) -> None:
         self.cwd = cwd = Path(workdir)
+        self.exclude = [Path(p) for p in exclude]
         self.max_bytes = max_bytes
         self.timeout_s = timeout_s
         self._info: GitInfo | None = None
@@ -152,7 +160,8 @@ class GitCapture:
             meta["commit"] = None if oid in (None, "(initial)") else oid
             meta["branch"] = None if head in (None, "(detached)") else head
             meta["detached"] = head == "(detached)"
-            changed, untracked = entries["changed"], entries["untracked"]
+            changed = entries["changed"]
+            untracked = _outside(entries["untracked"], root, self.exclude)
             meta["dirty"] = bool(changed or untracked)
             meta["changed_files"] = len(changed)
             meta["untracked_files"] = len(untracked)
@@ -176,6 +185,20 @@ class GitCapture:
             diff_run = _DiffRun(tracked, cwd, timeout_s, max_bytes)
             info.diff = _build_diff(info, diff_run, root, changed, untracked)
         return info
+
+
+def _outside(paths: list[str], root: Path, folders: list[Path]) -> list[str]:
+    """The repository-relative ``paths`` that are not inside any of ``folders``."""
+    top = root.resolve()
+    prefixes = []
+    for folder in folders:
+        try:
+            prefixes.append(folder.resolve().relative_to(top).as_posix() + "/")
+        except ValueError:
+            continue  # a folder outside the repository holds none of its files
+    if not prefixes:
+        return paths
+    return [p for p in paths if not any(p.startswith(pre) for pre in prefixes)]
 
 
 @dataclass
