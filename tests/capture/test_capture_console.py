@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tracklog
 from tracklog.sdk.capture.console import ConsoleCapture, _LineLog
 
 
@@ -232,3 +233,27 @@ def test_collapse_ignores_how_writes_are_split(text: str, cuts: list[int]) -> No
         split = _collapse(chunks, Path(folder) / "b")
     assert whole == split
     assert "\r" not in whole
+
+
+def test_output_log_is_uploaded_while_the_run_runs(tmp_path: Path) -> None:
+    """The console log reaches the store before finish(), and the final upload is complete."""
+    run = tracklog.init(
+        project="console",
+        dir=tmp_path,
+        settings={"console_interval_s": 0.1, "system_metrics": False, "packages": False},
+    )
+    try:
+        print("first line while running", flush=True)
+        api = tracklog.Api(str(tmp_path / "tracklog"))
+        text = ""
+        deadline = time.monotonic() + 30
+        while "first line while running" not in text and time.monotonic() < deadline:
+            time.sleep(0.05)
+            if "output.log" in api.run(run.id).files():
+                text = api.run(run.id).download("output.log", tmp_path / "dl").read_text()
+        assert "first line while running" in text
+        print("last line", flush=True)
+    finally:
+        run.finish()
+    final = api.run(run.id).download("output.log", tmp_path / "final").read_text()
+    assert final.splitlines()[-2:] == ["first line while running", "last line"]

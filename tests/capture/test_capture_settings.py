@@ -69,6 +69,8 @@ def test_a_settings_object_passes_through() -> None:
         ({"git": "no"}, {}, "settings['git'] must be True or False"),
         ({"system_interval_s": 0}, {}, "settings['system_interval_s'] must be between"),
         ({"system_interval_s": "10"}, {}, "settings['system_interval_s'] must be a number"),
+        ({"console_interval_s": -1}, {}, "settings['console_interval_s'] must be between"),
+        (None, {"TRACKLOG_CAPTURE_CONSOLE_INTERVAL_S": "x"}, "must be a number of seconds"),
         ({"diff_max_bytes": -1}, {}, "settings['diff_max_bytes'] must be a whole number"),
         ({"diff_max_bytes": 1.5}, {}, "settings['diff_max_bytes'] must be a whole number"),
         ({"code_glob": "/etc/*"}, {}, "settings['code_glob']: '/etc/*' must be relative"),

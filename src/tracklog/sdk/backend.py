@@ -56,6 +56,10 @@ class Backend(Protocol):
 class JournalBackend:
     """Records every write in ``folder/journal.bin`` (offline mode); nothing reaches a store."""
 
+    copies_files = True
+    """``log_artifact`` keeps a copy of each file it is given: re-logging a growing file (a
+    console log while it runs) would pile up copies, so callers log such files once."""
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.journal = JournalWriter(folder)

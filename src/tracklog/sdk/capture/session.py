@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -16,6 +18,8 @@ from tracklog.sdk.capture import (
     capture_all,
 )
 from tracklog.store.clock import now_ms
+
+CONSOLE_UPLOAD_BYTES = 1 << 20
 
 
 class CaptureSession:
@@ -41,6 +45,8 @@ class CaptureSession:
         self._step = 0
         self._console: ConsoleCapture | None = None
         self._sampler: SystemSampler | None = None
+        self._streamer: threading.Thread | None = None
+        self._stopping = threading.Event()
         self._captured: Any = None
 
     def start(
@@ -57,6 +63,11 @@ class CaptureSession:
                 self._upload(path, name)
         if self.settings.console:
             self._console = ConsoleCapture(self.scratch / CONSOLE_ARTIFACT).start()
+        if self._console is not None and not getattr(self.backend, "copies_files", False):
+            self._streamer = threading.Thread(
+                target=self._stream_console, name="tracklog-console", daemon=True
+            )
+            self._streamer.start()
         if self.settings.system_metrics:
             self._sampler = SystemSampler(
                 self._sample, self.settings.system_interval_s, disk_path=workdir
@@ -68,6 +79,9 @@ class CaptureSession:
         if self._sampler is not None:
             self._sampler.stop()
             notes += self._sampler.notes
+        self._stopping.set()
+        if self._streamer is not None:
+            self._streamer.join()
         if self._console is not None:
             self._console.stop()
             if self._console.path.exists():
@@ -79,6 +93,22 @@ class CaptureSession:
             notes += late.notes
         if notes:
             self.backend.update_run(self.run_id, metadata={"capture_notes_at_end": notes})
+
+    def _stream_console(self) -> None:
+        """Upload ``output.log`` while the run runs, so its tail can be read before the end."""
+        assert self._console is not None
+        path, interval = self._console.path, self.settings.console_interval_s
+        uploaded, last = 0, time.monotonic()
+        while not self._stopping.wait(interval):
+            try:
+                size = path.stat().st_size
+            except OSError:
+                continue
+            # Each upload sends the whole file: a big log waits longer, bounding the traffic.
+            wait = interval * max(1.0, size / CONSOLE_UPLOAD_BYTES)
+            if size != uploaded and time.monotonic() - last >= wait:
+                self._upload(path, CONSOLE_ARTIFACT)
+                uploaded, last = size, time.monotonic()
 
     def _sample(self, sample: dict[str, float]) -> None:
         # Called from the sampler thread; deque.append is atomic.

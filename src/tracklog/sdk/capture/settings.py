@@ -19,6 +19,7 @@ from tracklog.errors import InvalidValueError
 ENV_PREFIX = "TRACKLOG_CAPTURE"
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
+_INTERVALS = ("system_interval_s", "console_interval_s")
 _SWITCHES = ("environment", "git", "diff", "packages", "code", "console", "system_metrics")
 
 
@@ -47,6 +48,9 @@ class CaptureSettings:
     """Sample CPU, memory, disk, network and GPU use as ``system/*`` series."""
     system_interval_s: float = 10.0
     """Seconds between two system samples."""
+    console_interval_s: float = 15.0
+    """Seconds between two uploads of ``output.log`` while the run is running (only when it
+    grew; a log over 1 MB waits proportionally longer, so uploads stay about 1 MB/interval)."""
     diff_max_bytes: int = 1_000_000
     """Largest ``diff.patch``; a longer diff is cut (whole files) and says so."""
 
@@ -106,7 +110,7 @@ def _parse_env(name: str, var: str, raw: str) -> Any:
         raise InvalidValueError(f"{var} must be one of {'/'.join(_TRUE + _FALSE)}, got {raw!r}")
     if name == "code_glob":
         return _check(name, var, [p.strip() for p in text.split(",") if p.strip()])
-    if name == "system_interval_s":
+    if name in _INTERVALS:
         try:
             number: float = float(text)
         except ValueError:
@@ -140,7 +144,7 @@ def _check(name: str, where: str, value: Any) -> Any:
                     f"{where}: {p!r} must be relative to the working directory, without '..'"
                 )
         return tuple(patterns)
-    if name == "system_interval_s":
+    if name in _INTERVALS:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InvalidValueError(f"{where} must be a number of seconds, got {value!r}")
         if not 0.1 <= value <= 86_400:
