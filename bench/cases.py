@@ -16,6 +16,7 @@ FULL = {
     "w5_steps": 10_000,
     "w6_points": 1_000_000,
     "w6_small_points": 50_000,
+    "c1_n": 7,
 }
 QUICK = {
     "w1_steps": 2_000,
@@ -29,6 +30,7 @@ QUICK = {
     "w5_steps": 1_000,
     "w6_points": 100_000,
     "w6_small_points": 5_000,
+    "c1_n": 2,
 }
 
 WORKLOADS = {
@@ -38,6 +40,7 @@ WORKLOADS = {
     "W4": "server ingest",
     "W5": "server concurrency",
     "W6": "server read",
+    "C1": "run-context capture",
 }
 # Extra --only tokens that name single cases (matched against Case.alias).
 ALIASES = {"W2-100k"}
@@ -77,7 +80,21 @@ def all_cases(quick: bool) -> list[Case]:
         "and `lr < 0.01` is applied in Python to the returned rows (included in the time)."
     )
     w3 = ("--n", str(s["w3_n"]))
-    return [*base_cases(s, w1, w1_ml, w2, w2_ml, w3, mlflow_query), *server_cases(s, w1)]
+    return [
+        *base_cases(s, w1, w1_ml, w2, w2_ml, w3, mlflow_query),
+        *server_cases(s, w1),
+        Case(
+            "C1",
+            "tracklog",
+            "tracklog",
+            "tracklog_capture.py",
+            ("--n", str(s["c1_n"])),
+            "A repository of 1,000 files (10 changed, 5 untracked) and 300 installed "
+            "distributions (the venv's plus empty ones); `init()` timed in fresh processes, "
+            "capture on (defaults) and off (`TRACKLOG_CAPTURE=0`) interleaved.",
+            timeout_s=900,
+        ),
+    ]
 
 
 def base_cases(

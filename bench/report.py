@@ -59,6 +59,16 @@ METRICS: dict[str, list[Metric]] = {
     ],
 }
 
+METRICS["C1"] = [
+    Metric("capture_added_s", "added to `init()` by capture, ms (median on − median off)", 1e3),
+    Metric("init_on_s", "`init()` with capture, ms (fresh process)", 1e3),
+    Metric("init_off_s", "`init()` with `TRACKLOG_CAPTURE=0`, ms (fresh process)", 1e3),
+    Metric("capture_all_s", "capture's own timer (`metadata.capture.ms.total`), ms", 1e3),
+    Metric("packages", "distributions seen", ratio=False),
+    Metric("sampler_ms_per_sample", "system sampler CPU per sample, ms"),
+    Metric("sampler_core_pct", "system sampler at the default 10 s, % of one core"),
+]
+
 SERVER_MEMORY = [
     Metric("server_rss_mb", "server RSS at the end, MB (sum over its processes)"),
     Metric("server_pss_mb", "server PSS at the end, MB (shared pages counted once)"),
@@ -152,6 +162,10 @@ INTRO = {
     "W5": "16 client processes, each logging 100,000 points (10 keys × 10,000 steps), to one "
     "`tracklog server --workers 4` (SQLite) on this machine's cores, started together once all "
     "are ready. Targets: 0 errors and ≥ 300,000 points/s in total.",
+    "C1": "What run-context capture (environment, git + diff, packages, console tee, system "
+    "sampler) adds to `init()` in a git repository of 1,000 files with 300 installed "
+    "distributions, and what the system sampler costs. Targets: ≤ 150 ms added to `init`, "
+    "sampler ≤ 1% of one core.",
     "W6": "A run with one 1,000,000-point series, read through the server: downsampled to "
     "1,000 points (min/max buckets) and at full resolution. Targets: downsampled ≤ 50 ms "
     "(p50), full ≤ 1 s. The *peer-scale* rows read a smaller series of the same run at the "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 from pathlib import Path
 
@@ -50,3 +51,19 @@ def make_site(folder: Path, count: int, *, prefix: str = "fakepkg") -> Path:
         (info / "RECORD").write_text(f"{name}/__init__.py,,\n{info.name}/METADATA,,\n")
         (info / "INSTALLER").write_text("pip\n")
     return folder
+
+
+def make_big_project(root: Path, packages: int = 300) -> tuple[Path, Path]:
+    """A repository of 1,000 files with 10 changed and 5 untracked, and a folder of empty
+    distributions that, on ``PYTHONPATH``, brings this interpreter's total to ``packages``
+    (capture's cost case: the tests and bench case C1 use it)."""
+    files = {
+        f"pkg{d:02d}/module{f:02d}.py": "".join(f"value_{i} = {i}\n" for i in range(40))
+        for d in range(40)
+        for f in range(25)
+    }
+    repo = make_repo(root / "repo", files)
+    write(repo, {f"pkg00/module{f:02d}.py": "changed = True\n" for f in range(10)})
+    write(repo, {f"scratch/note{i}.txt": f"note {i}\n" for i in range(5)})
+    have = sum(1 for _ in importlib.metadata.distributions())
+    return repo, make_site(root / "site", max(0, packages - have))
