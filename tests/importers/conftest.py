@@ -8,17 +8,16 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from importer_helpers import Import
 
 import tracklog
 from tracklog.cli.main import cli
 
 HERE = Path(__file__).parent
-Import = Callable[..., Result]
 
 
 def _write(script: str, out: Path, env: dict[str, str]) -> None:

@@ -7,7 +7,7 @@ import math
 import shutil
 from pathlib import Path
 
-from conftest import Import
+from importer_helpers import Import
 from sqlalchemy import select
 
 import tracklog

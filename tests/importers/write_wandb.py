@@ -1,7 +1,8 @@
 """Write W&B offline runs with the real wandb package: ``python write_wandb.py OUT``.
 
-Run with WANDB_MODE=offline and WANDB_DIR=OUT. Each run's logged rows and the wall-clock
-window around each ``log`` call (ms) are written to ``OUT/<run id>.json``.
+Run with WANDB_MODE=offline and WANDB_DIR=OUT (one run goes to OUT/odd/wandb). Each run's
+logged rows and the wall-clock window around each ``log`` call (ms) are written to
+``OUT/<run id>.json``.
 """
 
 from __future__ import annotations
@@ -44,3 +45,6 @@ if __name__ == "__main__":
         job_type="train",
     )
     write(out, "nlp", "small", [{"loss": 3.0}])
+    # A name longer than tracklog's 256 characters, in a wandb/ folder of its own.
+    (out / "odd").mkdir()
+    write(out, "nlp", "x" * 300, [{"loss": 1.0}], dir=str(out / "odd"))
