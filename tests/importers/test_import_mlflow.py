@@ -41,6 +41,7 @@ def test_mlruns_folder_is_imported_point_for_point(
     parent = api.run(ids["parent"])  # the MLflow run id is kept
     assert (parent.project, parent.name, parent.status) == ("vision", "parent", "FINISHED")
     assert parent.config == {"lr": "0.01", "layers": "3"}
+    assert [r.name for r in api.runs(filter="params.lr < 0.1")] == ["parent"]  # as a number
     assert parent.notes == "baseline note"
     assert parent.tags["team"] == "cv"
     assert "mlflow.note.content" not in parent.tags and "mlflow.runName" not in parent.tags
