@@ -12,7 +12,7 @@ from tracklog.cli.runs_transfer import local_store
 from tracklog.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
-    from tracklog.importers.imported_run import ImportedRun
+    from tracklog.importers.imported_run import SourceRun
     from tracklog.store.tracking import Store
 
 
@@ -62,25 +62,26 @@ def wandb(state: CliState, folder: Path, project: str | None) -> None:
     _import(local_store(state), read_runs(folder, project))
 
 
-def _import(store: Store, runs: Iterable[tuple[ImportedRun, str]]) -> None:
+def _import(store: Store, runs: Iterable[SourceRun]) -> None:
     """Write each run as soon as it is read, and say what became of it."""
     from tracklog.importers.imported_run import import_run
 
     written = points = files = skipped = 0
-    for run, source_id in runs:
-        outcome = import_run(store, run, source_id)
+    for source in runs:
+        outcome = import_run(store, source)
         for warning in outcome.warnings:
             click.echo(f"warning: {warning}", err=True)
-        if outcome.skipped:
+        what = f"{source.source_id} ({source.name})"
+        if outcome.run is None:
             skipped += 1
-            click.echo(f"skipped {source_id} ({run.name}): already imported as {outcome.run_id}")
+            click.echo(f"skipped {what}: already imported as {outcome.run_id}")
             continue
         written += 1
-        points += run.point_count
+        points += outcome.run.point_count
         files += outcome.files
         click.echo(
-            f"imported {source_id} ({run.name}) as {outcome.run_id} into {run.project!r}: "
-            f"{run.point_count} points, {outcome.files} files"
+            f"imported {what} as {outcome.run_id} into {outcome.run.project!r}: "
+            f"{outcome.run.point_count} points, {outcome.files} files"
         )
     click.echo(
         f"imported {written} {'run' if written == 1 else 'runs'} "

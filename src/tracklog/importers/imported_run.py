@@ -1,10 +1,12 @@
 """A run read from another tracker, checked in full and then written in one transaction.
 
-Each importer turns its source's runs into :class:`ImportedRun` objects. This module gives an
-imported run the shape of a tracklog run export and writes it with the code behind
-``tracklog runs import`` (:mod:`tracklog.store.transfer`): the same checks, the same
-single-transaction write, the same clean-up of copied files when the write fails. The origin
-is kept in the run's metadata (``imported_from``) so that a second import skips the run.
+Each importer lists its source's runs as :class:`SourceRun` objects, known by their
+:class:`Origin`; a run imported before is skipped before it is read, the others are read in
+full as :class:`ImportedRun` objects. This module gives an imported run the shape of a
+tracklog run export and writes it with the code behind ``tracklog runs import``
+(:mod:`tracklog.store.transfer`): the same checks, the same single-transaction write, the
+same clean-up of copied files when the write fails. The origin is kept in the run's metadata
+(``imported_from``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import importlib
 import math
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -44,20 +47,32 @@ def require(module: str, package: str, what: str) -> ModuleType:
         raise TracklogError(f"pip install {package} to import {what}") from None
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a run came from: ``fields`` are kept in the run's metadata (``imported_from``);
+    the values of ``keys`` among them tell two source runs apart."""
+
+    fields: dict[str, Any]
+    keys: tuple[str, ...]
+
+    @property
+    def identity(self) -> tuple[str, ...]:
+        """What makes a run the same run on a second import."""
+        return _identity(self.fields, self.keys)
+
+
 @dataclass
 class ImportedRun:
     """Everything about one run of another tracker, read in full before anything is written.
 
-    ``origin`` names where it came from (``source`` and ``run_id`` at least; the keys in
-    ``identity_keys`` tell two runs apart). ``folder`` is a folder whose ``files/`` subfolder
+    ``source`` names it in error messages. ``folder`` is a folder whose ``files/`` subfolder
     holds the run's files, or None. ``warnings`` name what the source held that was left
-    out. ``summary`` holds values set by hand; the values derived
-    from the metrics (each series' last point) are added when the run is written.
+    out. ``summary`` holds values set by hand; the values derived from the metrics (each
+    series' last point) are added when the run is written.
     """
 
     source: str
-    origin: dict[str, Any]
-    identity_keys: tuple[str, ...]
+    origin: Origin
     project: str
     name: str
     status: str
@@ -82,24 +97,31 @@ class ImportedRun:
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def identity(self) -> tuple[str, ...]:
-        """What makes this run the same run on a second import."""
-        return tuple(str(self.origin.get(k, "")) for k in self.identity_keys)
-
-    @property
     def point_count(self) -> int:
         """How many metric points the run carries."""
         return sum(len(p.steps) for p in self.points)
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What became of one imported run: written under ``run_id``, or ``skipped`` because a
-    run with the same origin is in the store already. ``warnings`` name what was left out."""
+class SourceRun:
+    """A run of the source, known by its origin, name and id there; ``read`` reads it in full
+    (only done when it is to be imported)."""
 
-    run: ImportedRun
+    origin: Origin
+    source_id: str
+    name: str
+    read: Callable[[], ImportedRun]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one source run: written under ``run_id`` as ``run``, or skipped (``run``
+    is None) because the store holds it from an earlier import. ``warnings`` name what was
+    left out."""
+
+    source: SourceRun
     run_id: str
-    skipped: bool
+    run: ImportedRun | None
     files: int = 0
     warnings: tuple[str, ...] = ()
 
@@ -109,15 +131,17 @@ def stable_id(*parts: str) -> str:
     return uuid.uuid5(_ID_SPACE, "\x1f".join(parts)).hex
 
 
-def import_run(store: Store, run: ImportedRun, preferred_id: str | None) -> Outcome:
-    """Write ``run`` unless it was imported before, in one transaction (all or nothing).
+def import_run(store: Store, source: SourceRun) -> Outcome:
+    """Read and write ``source`` unless it was imported before, in one transaction (all or
+    nothing).
 
-    The run keeps ``preferred_id`` (its id in the source) when that is a valid tracklog id
-    not taken by another run; otherwise it gets an id derived from its origin.
+    The run keeps its source id when that is a valid tracklog id not taken by another run;
+    otherwise it gets an id derived from its origin.
     """
-    run_id, existing = _choose_id(store, run, preferred_id)
+    run_id, existing = _choose_id(store, source)
     if existing:
-        return Outcome(run, run_id, skipped=True)
+        return Outcome(source, run_id, None)
+    run = source.read()
     files, warnings = _list_files(run)
     doc = _doc(run, run_id, files)
     try:
@@ -128,27 +152,29 @@ def import_run(store: Store, run: ImportedRun, preferred_id: str | None) -> Outc
         raise ImportSourceError(f"{run.source}: {exc}") from None
     # transfer.write_run reads the files from <folder>/files/, the run-folder layout.
     write_run(store, RunFolder(run.folder or Path(), doc, run.points), run_id)
-    return Outcome(run, run_id, False, len(files), (*run.warnings, *warnings))
+    return Outcome(source, run_id, run, len(files), (*run.warnings, *warnings))
 
 
-def _choose_id(store: Store, run: ImportedRun, preferred: str | None) -> tuple[str, bool]:
+def _choose_id(store: Store, source: SourceRun) -> tuple[str, bool]:
     """The id to write the run under, and whether the store holds it from an earlier import."""
-    candidates = [stable_id(*run.identity)]
-    if preferred is not None and _valid_id(preferred):
-        candidates.insert(0, preferred)
+    identity = source.origin.identity
+    candidates = [stable_id(*identity)]
+    if _valid_id(source.source_id):
+        candidates.insert(0, source.source_id)
     for rid in candidates:
         if not store.has_run(rid):
             return rid, False
-        origin = store.get_run(rid).metadata.get(ORIGIN)
-        if isinstance(origin, dict) and _identity(origin, run.identity_keys) == run.identity:
+        stored = store.get_run(rid).metadata.get(ORIGIN)
+        if isinstance(stored, dict) and _identity(stored, source.origin.keys) == identity:
             return rid, True
     raise AlreadyExistsError(
-        f"{run.source}: the run ids {', '.join(candidates)} are taken by other runs"
+        f"{source.origin.fields['source']} run {source.source_id}: the run ids "
+        f"{', '.join(candidates)} are taken by other runs"
     )
 
 
-def _identity(origin: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(str(origin.get(k, "")) for k in keys)
+def _identity(fields: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(str(fields.get(k, "")) for k in keys)
 
 
 def _valid_id(value: str) -> bool:
@@ -213,7 +239,7 @@ def _doc(run: ImportedRun, run_id: str, files: list[dict[str, Any]]) -> dict[str
         "labels": sorted(set(run.labels)),
         "summary": _summary(run),
         "metric_defs": [],
-        "metadata": {**run.metadata, ORIGIN: run.origin},
+        "metadata": {**run.metadata, ORIGIN: run.origin.fields},
         "metrics": [
             {"key": p.key, "context": p.context, "count": len(p.steps)} for p in run.points
         ],

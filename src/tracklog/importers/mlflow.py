@@ -11,13 +11,21 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from tracklog.errors import NotFoundError
-from tracklog.importers.imported_run import ImportedRun, ImportSourceError, require
+from tracklog.importers.imported_run import (
+    ImportedRun,
+    ImportSourceError,
+    Origin,
+    SourceRun,
+    require,
+)
 from tracklog.store.clock import now_ms
 from tracklog.store.series import SeriesPoints
 from tracklog.store.transfer import FILES
@@ -64,10 +72,10 @@ def read_runs(
     source: str,
     experiments: Sequence[str] = (),
     project: str | None = None,
-) -> Iterator[tuple[ImportedRun, str]]:
-    """Each run of the chosen experiments (default: every active one) with its MLflow run
-    id, read in full when the iterator reaches it; artifacts are downloaded to a temporary
-    folder per run, removed when the next run is read. The source is checked at once."""
+) -> Iterator[SourceRun]:
+    """Each run of the chosen experiments (default: every active one), read in full when its
+    ``read`` is called; artifacts are downloaded to a temporary folder per run, removed when
+    the iterator moves on. The source is checked at once."""
     mlflow = require("mlflow", "mlflow", "MLflow runs")
     uri = tracking_uri(source)
     if uri.startswith("file://"):
@@ -80,24 +88,44 @@ def read_runs(
 
 def _read(
     mlflow: Any, uri: str, experiments: Sequence[str], project: str | None
-) -> Iterator[tuple[ImportedRun, str]]:
+) -> Iterator[SourceRun]:
     from mlflow.entities import ViewType
+
+    with _named(uri):
+        client = mlflow.MlflowClient(tracking_uri=uri)
+        chosen = _experiments(client, ViewType, uri, experiments)
+    for exp in chosen:
+        with _named(uri):
+            runs = list(_runs(client, ViewType, exp.experiment_id))
+        for run in runs:
+            origin = Origin(
+                {
+                    "source": "mlflow",
+                    "tracking_uri": uri,
+                    "run_id": run.info.run_id,
+                    "experiment_id": exp.experiment_id,
+                    "experiment": exp.name,
+                },
+                ("source", "run_id"),
+            )
+            name = run.data.tags.get(_RUN_NAME) or run.info.run_name or run.info.run_id
+            folder = Path(tempfile.mkdtemp(prefix="tracklog-mlflow-"))
+            try:
+                read = partial(_read_run, client, run, origin, name, project or exp.name, folder)
+                yield SourceRun(origin, run.info.run_id, name, read)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _named(where: str) -> Iterator[None]:
+    """mlflow's errors as :class:`ImportSourceError` naming ``where`` (the tracking URI)."""
     from mlflow.exceptions import MlflowException
 
     try:
-        client = mlflow.MlflowClient(tracking_uri=uri)
-        for exp in _experiments(client, ViewType, uri, experiments):
-            for info in _runs(client, ViewType, exp.experiment_id):
-                folder = Path(tempfile.mkdtemp(prefix="tracklog-mlflow-"))
-                try:
-                    yield (
-                        _read_run(client, uri, exp, info, project or exp.name, folder),
-                        (info.info.run_id),
-                    )
-                finally:
-                    shutil.rmtree(folder, ignore_errors=True)
+        yield
     except MlflowException as exc:
-        raise ImportSourceError(f"{uri}: {exc.message}") from None
+        raise ImportSourceError(f"{where}: {exc.message}") from None
 
 
 def _experiments(client: Any, view: Any, uri: str, wanted: Sequence[str]) -> list[Any]:
@@ -138,30 +166,27 @@ def _runs(client: Any, view: Any, experiment_id: str) -> Iterator[Any]:
             return
 
 
-def _read_run(client: Any, uri: str, exp: Any, run: Any, project: str, folder: Path) -> ImportedRun:
+def _read_run(
+    client: Any, run: Any, origin: Origin, name: str, project: str, folder: Path
+) -> ImportedRun:
     info, data = run.info, run.data
+    uri = origin.fields["tracking_uri"]
     where = f"{uri} run {info.run_id}"
     tags = dict(data.tags)
-    name = tags.pop(_RUN_NAME, None) or info.run_name or info.run_id
+    tags.pop(_RUN_NAME, None)  # the run's name
     user = tags.pop(_USER, None) or info.user_id or None
     git = {field: tags.pop(tag) for tag, field in _GIT.items() if tag in tags}
-    points = [_history(client, info.run_id, key) for key in sorted(data.metrics)]
-    if client.list_artifacts(info.run_id):
-        try:
-            client.download_artifacts(info.run_id, "", str(folder / FILES))
-        except OSError as exc:
-            raise ImportSourceError(f"{where}: an artifact cannot be read: {exc}") from None
+    with _named(where):
+        points = [_history(client, info.run_id, key) for key in sorted(data.metrics)]
+        if client.list_artifacts(info.run_id):
+            try:
+                client.download_artifacts(info.run_id, "", str(folder / FILES))
+            except OSError as exc:
+                raise ImportSourceError(f"{where}: an artifact cannot be read: {exc}") from None
     start = info.start_time or min((int(p.timestamps.min()) for p in points), default=now_ms())
     return ImportedRun(
         source=where,
-        origin={
-            "source": "mlflow",
-            "tracking_uri": uri,
-            "run_id": info.run_id,
-            "experiment_id": exp.experiment_id,
-            "experiment": exp.name,
-        },
-        identity_keys=("source", "run_id"),
+        origin=origin,
         project=project,
         name=name,
         status=_STATUS.get(info.status, "FAILED"),

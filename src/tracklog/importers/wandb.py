@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 
 from tracklog.errors import NotFoundError
-from tracklog.importers.imported_run import ImportedRun, ImportSourceError, require
+from tracklog.importers.imported_run import (
+    ImportedRun,
+    ImportSourceError,
+    Origin,
+    SourceRun,
+    require,
+)
 from tracklog.importers.wandb_log import read_records
 from tracklog.store.series import SeriesPoints
 
@@ -45,12 +51,16 @@ def run_folders(folder: Path) -> list[Path]:
     return sorted(found.values())
 
 
-def read_runs(folder: Path, project: str | None = None) -> Iterator[tuple[ImportedRun, str]]:
-    """Each run in ``folder`` (see :func:`run_folders`, checked at once) with its W&B run id,
-    read in full when the iterator reaches it (see :func:`read_run`)."""
+def read_runs(folder: Path, project: str | None = None) -> Iterator[SourceRun]:
+    """Each run in ``folder`` (see :func:`run_folders`, checked at once), read in full when
+    the iterator reaches it (see :func:`read_run`): its project, part of its identity, is
+    known only from its log."""
     require("wandb.proto.wandb_internal_pb2", "wandb", "W&B runs")
-    folders = run_folders(folder)
-    return ((run, run.origin["run_id"]) for run in (read_run(f, project) for f in folders))
+    return (_listed(read_run(f, project)) for f in run_folders(folder))
+
+
+def _listed(run: ImportedRun) -> SourceRun:
+    return SourceRun(run.origin, run.origin.fields["run_id"], run.name, lambda: run)
 
 
 def read_run(folder: Path, project: str | None = None) -> ImportedRun:
@@ -148,14 +158,16 @@ class _State:
             warnings.append(f"{log}: history values that are not numbers left out: {keys}")
         return ImportedRun(
             source=str(log),
-            origin={
-                "source": "wandb",
-                "run_id": run.run_id,
-                "entity": run.entity,
-                "project": proj,
-                "path": str(folder.resolve()),
-            },
-            identity_keys=("source", "project", "run_id"),
+            origin=Origin(
+                {
+                    "source": "wandb",
+                    "run_id": run.run_id,
+                    "entity": run.entity,
+                    "project": proj,
+                    "path": str(folder.resolve()),
+                },
+                ("source", "project", "run_id"),
+            ),
             project=project or proj,
             name=run.display_name or run.run_id,
             status=status,
