@@ -13,6 +13,7 @@ from tracklog import __version__
 from tracklog.cli.db import db
 from tracklog.cli.demo import demo
 from tracklog.cli.gc import gc
+from tracklog.cli.importers import import_group
 from tracklog.cli.output import error_line, print_error
 from tracklog.cli.projects import projects
 from tracklog.cli.runs import runs
@@ -82,7 +83,7 @@ def cli(ctx: click.Context, uri: str | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for command in (runs, projects, sync, db, demo, server, users, tokens, gc):
+for command in (runs, projects, sync, db, demo, server, users, tokens, gc, import_group):
     cli.add_command(command)
 
 

@@ -14,13 +14,15 @@ if TYPE_CHECKING:
     from tracklog.store.tracking import Store
 
 
-def _local_store(state: CliState) -> Store:
+def local_store(state: CliState) -> Store:
+    """The store itself; commands that write whole runs cannot go through a server."""
     from tracklog.store.tracking import Store
 
     store = state.store
     if not isinstance(store, Store):
+        command = click.get_current_context().command_path
         raise click.ClickException(
-            "runs export/import need direct access to the store (a folder, SQLite or "
+            f"'{command}' needs direct access to the store (a folder, SQLite or "
             "PostgreSQL URI), not a tracklog server"
         )
     return store
@@ -43,7 +45,7 @@ def export(state: CliState, run_ids: tuple[str, ...], out: Path) -> None:
     """
     from tracklog.store.transfer import export_runs
 
-    store = _local_store(state)
+    store = local_store(state)
     runs = list({r.id: r for r in resolve_runs(store, run_ids)}.values())
     for run, folder in zip(runs, export_runs(store, [r.id for r in runs], out), strict=True):
         click.echo(f"exported {run.id} ({run.name}) to {folder}")
@@ -61,6 +63,6 @@ def import_(state: CliState, folder: Path, new_id: bool) -> None:
     """
     from tracklog.store.transfer import import_runs
 
-    store = _local_store(state)
+    store = local_store(state)
     for rid in import_runs(store, folder, new_id=new_id):
         click.echo(f"imported {rid}")

@@ -237,7 +237,7 @@ def read_folder(path: Path) -> RunFolder:
     except ValueError as exc:
         raise ImportFolderError(f"{rj}: not valid JSON: {exc}") from None
     try:
-        _check_doc(doc)
+        check_doc(doc)
     except TracklogError as exc:
         raise ImportFolderError(f"{rj}: {exc}") from None
     points = _read_parquet(path / METRICS, doc["metrics"])
@@ -262,7 +262,7 @@ def _need(doc: dict[str, Any], name: str, kinds: tuple[type, ...], optional: boo
     return value
 
 
-def _check_doc(doc: Any) -> None:
+def check_doc(doc: Any) -> None:
     """Check run.json's content: format, version, field types and the store's naming rules."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InvalidValueError(f'not a tracklog run export (no "format": "{FORMAT}")')

@@ -1,0 +1,89 @@
+"""``tracklog import mlflow`` and ``tracklog import wandb``: bring other trackers' runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from tracklog.cli.runs_transfer import local_store
+from tracklog.cli.state import CliState, pass_state
+
+if TYPE_CHECKING:
+    from tracklog.importers.imported_run import SourceRun
+    from tracklog.store.tracking import Store
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import runs from MLflow or W&B (see docs/migrate.md)."""
+
+
+@import_group.command("mlflow")
+@click.argument("source", metavar="PATH_OR_URI")
+@click.option("--project", metavar="NAME", help="Put every run into this project.")
+@click.option(
+    "--experiment",
+    "experiments",
+    multiple=True,
+    metavar="NAME_OR_ID",
+    help="Import only this experiment (repeatable) [default: every active one].",
+)
+@pass_state
+def mlflow(state: CliState, source: str, project: str | None, experiments: tuple[str, ...]) -> None:
+    """Import MLflow runs from an mlruns folder or a tracking URI.
+
+    PATH_OR_URI is an mlruns folder, sqlite:///mlflow.db, http://host:5000 or any MLflow
+    tracking URI. Each experiment becomes a project of the same name (unless --project), each
+    run a run with its params, tags, every metric point and its artifacts. Runs imported
+    before are skipped. Needs the mlflow package.
+    """
+    from tracklog.importers.mlflow import read_runs
+
+    _import(local_store(state), read_runs(source, experiments, project))
+
+
+@import_group.command("wandb")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--project", metavar="NAME", help="Put every run into this project.")
+@pass_state
+def wandb(state: CliState, folder: Path, project: str | None) -> None:
+    """Import W&B offline runs from their folders.
+
+    FOLDER is one run folder (wandb/offline-run-*) or a wandb/ folder holding several. Each
+    run keeps its project (unless --project), name, id, config, summary, history, tags,
+    notes, group, job type and the files in its files/ folder. Runs imported before are
+    skipped. Needs the wandb package.
+    """
+    from tracklog.importers.wandb import read_runs
+
+    _import(local_store(state), read_runs(folder, project))
+
+
+def _import(store: Store, runs: Iterable[SourceRun]) -> None:
+    """Write each run as soon as it is read, and say what became of it."""
+    from tracklog.importers.imported_run import import_run
+
+    written = points = files = skipped = 0
+    for source in runs:
+        outcome = import_run(store, source)
+        for warning in outcome.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        what = f"{source.source_id} ({source.name})"
+        if outcome.run is None:
+            skipped += 1
+            click.echo(f"skipped {what}: already imported as {outcome.run_id}")
+            continue
+        written += 1
+        points += outcome.run.point_count
+        files += outcome.files
+        click.echo(
+            f"imported {what} as {outcome.run_id} into {outcome.run.project!r}: "
+            f"{outcome.run.point_count} points, {outcome.files} files"
+        )
+    click.echo(
+        f"imported {written} {'run' if written == 1 else 'runs'} "
+        f"({points} points, {files} files); skipped {skipped} already imported"
+    )
