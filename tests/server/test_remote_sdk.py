@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from remote_helpers import sdk_session
-from server_process import ServerProcess
 
 import tracklog
+from server_process import ServerProcess
 from tracklog.cli.main import cli
 
 
@@ -171,3 +171,30 @@ def test_the_server_marks_runs_of_killed_clients_as_crashed(
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert run.status == "FAILED" and run.error.startswith("crashed:")
+
+
+@SQLITE_ONLY
+def test_output_log_reaches_the_server_while_the_run_runs(
+    server: ServerProcess, remote_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Snapshots of the console log go straight to the server; the journal carries the last."""
+    monkeypatch.setenv("TRACKLOG_URI", server.url)
+    only_console = {"enabled": True, "console": True, "console_interval_s": 0.1}
+    off = ("environment", "git", "packages", "system_metrics")
+    run = tracklog.init(project="console", settings={**only_console, **dict.fromkeys(off, False)})
+    api = tracklog.Api(server.url)
+    try:
+        print("streamed line", flush=True)
+        seen = ""
+        deadline = time.monotonic() + 30
+        while "streamed line" not in seen and time.monotonic() < deadline:
+            time.sleep(0.1)
+            if "output.log" in api.run(run.id).files():
+                seen = api.run(run.id).download("output.log", remote_env / "dl").read_text()
+        assert "streamed line" in seen
+        print("final line", flush=True)
+    finally:
+        run.finish()
+    assert run._backend.sender.wait_drained(30)
+    final = api.run(run.id).download("output.log", remote_env / "final").read_text()
+    assert final.splitlines()[-2:] == ["streamed line", "final line"]

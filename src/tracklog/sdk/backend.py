@@ -56,10 +56,6 @@ class Backend(Protocol):
 class JournalBackend:
     """Records every write in ``folder/journal.bin`` (offline mode); nothing reaches a store."""
 
-    copies_files = True
-    """``log_artifact`` keeps a copy of each file it is given: re-logging a growing file (a
-    console log while it runs) would pile up copies, so callers log such files once."""
-
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.journal = JournalWriter(folder)
@@ -135,6 +131,11 @@ class JournalBackend:
             "log_artifact", run_id=run_id, source=str(copy.relative_to(self.folder)), dest=dest
         )
         return []
+
+    def stream_file(self, run_id: str, source: Path, dest: str) -> None:
+        """A snapshot of a file that is still growing (the console log): nothing offline, where
+        nobody can read it before ``tracklog sync``, and copying each snapshot into the journal
+        would pile them up. The final version comes through :meth:`log_artifact`."""
 
 
 class DisabledBackend:

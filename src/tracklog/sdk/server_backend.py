@@ -82,6 +82,12 @@ class ServerBackend(JournalBackend):
             pid_started=process_started(pid),
         )
 
+    def stream_file(self, run_id: str, source: Path, dest: str) -> None:
+        """Upload a snapshot of a growing file straight to the server, past the journal (best
+        effort: the final version is journaled by :meth:`log_artifact` and always arrives)."""
+        with contextlib.suppress(TracklogError, OSError):
+            self.remote.log_artifact(run_id, source, dest)
+
     def heartbeat(self, run_id: str) -> None:
         self.sender.request_heartbeat()
 

@@ -63,7 +63,7 @@ class CaptureSession:
                 self._upload(path, name)
         if self.settings.console:
             self._console = ConsoleCapture(self.scratch / CONSOLE_ARTIFACT).start()
-        if self._console is not None and not getattr(self.backend, "copies_files", False):
+        if self._console is not None:
             self._streamer = threading.Thread(
                 target=self._stream_console, name="tracklog-console", daemon=True
             )
@@ -107,7 +107,7 @@ class CaptureSession:
             # Each upload sends the whole file: a big log waits longer, bounding the traffic.
             wait = interval * max(1.0, size / CONSOLE_UPLOAD_BYTES)
             if size != uploaded and time.monotonic() - last >= wait:
-                self._upload(path, CONSOLE_ARTIFACT)
+                self._upload(path, CONSOLE_ARTIFACT, snapshot=True)
                 uploaded, last = size, time.monotonic()
 
     def _sample(self, sample: dict[str, float]) -> None:
@@ -115,8 +115,13 @@ class CaptureSession:
         self._append_row((self._step, now_ms(), sample))
         self._step += 1
 
-    def _upload(self, path: Path, name: str) -> None:
+    def _upload(self, path: Path, name: str, *, snapshot: bool = False) -> None:
+        send = self.backend.log_artifact
+        if snapshot:
+            # Journaled backends (server, offline) decide how to send a snapshot of a growing
+            # file; to a store it is an ordinary upload that the next one replaces.
+            send = getattr(self.backend, "stream_file", send)
         try:
-            self.backend.log_artifact(self.run_id, Path(path), name)
+            send(self.run_id, Path(path), name)
         except Exception as exc:  # capture must never break a run
             warnings.warn(f"tracklog: could not save {name}: {exc}", stacklevel=2)
