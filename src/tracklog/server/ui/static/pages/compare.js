@@ -1,0 +1,88 @@
+// Compare runs: config and summary side by side (differing keys marked), and a
+// parallel-coordinates plot of numeric config keys against a metric over the project's runs.
+
+import { api } from "../api.js";
+import { runColors } from "../colors.js";
+import { fill, flatten, fmtValue, h, notice } from "../dom.js";
+import { link, setParams } from "../state.js";
+import { chartColors } from "../theme.js";
+import { chosenRuns } from "./charts.js";
+
+const PARCOORDS_RUNS = 1000;
+
+function diffTable(runs, showAll) {
+  const flat = runs.map((r) => ({
+    ...Object.fromEntries(Object.entries(flatten(r.config)).map(([k, v]) => [`config.${k}`, v])),
+    ...Object.fromEntries(Object.entries(r.summary).map(([k, v]) => [`summary.${k}`, v])),
+  }));
+  const keys = [...new Set(flat.flatMap(Object.keys))].sort();
+  const colors = runColors(runs.map((r) => r.id));
+  const rows = keys.map((key) => {
+    const cells = flat.map((f) => fmtValue(f[key]));
+    return { key, cells, differs: new Set(cells).size > 1 };
+  }).filter((r) => showAll || r.differs);
+  return h("table", { class: "compare" },
+    h("thead", {}, h("tr", {}, h("th", {}, "key"), runs.map((r) => h("th", {},
+      h("span", { class: "swatch", style: `background:${colors.get(r.id)}` }),
+      h("a", { href: link(`/runs/${encodeURIComponent(r.id)}`) }, r.name))))),
+    h("tbody", {}, rows.length ? rows.map((r) => h("tr", { class: r.differs ? "differs" : null,
+      dataset: { key: r.key } }, h("th", {}, r.key), r.cells.map((c) => h("td", {}, c))))
+      : h("tr", {}, h("td", { colspan: runs.length + 1, class: "muted" },
+        "The runs have the same config and summary."))));
+}
+
+function parcoords(el, runs, metric) {
+  const numericKeys = [...new Set(runs.flatMap((r) => Object.entries(flatten(r.config))
+    .filter(([, v]) => typeof v === "number").map(([k]) => k)))].sort();
+  const withMetric = runs.filter((r) => typeof r.summary[metric] === "number");
+  if (!withMetric.length) {
+    fill(el, notice("empty", "Nothing to plot", `No run has a numeric summary "${metric}".`));
+    return;
+  }
+  const colors = chartColors();
+  const values = withMetric.map((r) => r.summary[metric]);
+  const dims = numericKeys.map((k) => ({ label: k,
+    values: withMetric.map((r) => flatten(r.config)[k] ?? NaN) }));
+  dims.push({ label: metric, values });
+  window.Plotly.react(el, [{ type: "parcoords", dimensions: dims,
+    line: { color: values, colorscale: "Viridis", showscale: true } }],
+  { height: 360, margin: { l: 60, r: 60, t: 40, b: 20 }, paper_bgcolor: colors.bg,
+    font: { color: colors.fg } }, { displaylogo: false, responsive: true });
+}
+
+export async function render(main, params) {
+  const project = params.get("project");
+  const runs = await chosenRuns(params);
+  const title = h("h1", {}, project
+    ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`) }, project)
+    : h("a", { href: "#/" }, "Projects"), " / compare");
+  if (runs.length < 2) {
+    fill(main, title, notice("empty", "Choose at least two runs",
+      "Select runs in the runs table, then press Compare."));
+    return;
+  }
+  const showAll = h("input", { id: "show-all-keys", type: "checkbox",
+    checked: params.get("all") === "1" });
+  const diff = h("div");
+  const drawDiff = () => fill(diff, diffTable(runs, showAll.checked));
+  showAll.addEventListener("change", () => { setParams({ all: showAll.checked ? "1" : "" }); drawDiff(); });
+
+  const population = project
+    ? (await api.page({ projects: [project], limit: PARCOORDS_RUNS })).runs : runs;
+  const metrics = [...new Set(population.flatMap((r) => Object.keys(r.summary)))].sort();
+  const plot = h("div", { id: "parcoords", class: "chart" });
+  const metricPick = h("select", { id: "parcoords-metric", "aria-label": "metric" },
+    metrics.map((m) => h("option", { value: m, selected: m === params.get("metric") }, m)));
+  metricPick.addEventListener("change", () => {
+    setParams({ metric: metricPick.value });
+    parcoords(plot, population, metricPick.value);
+  });
+  fill(main, title,
+    h("section", { class: "card" }, h("h2", {}, "Config and summary"),
+      h("label", {}, showAll, " show keys that are the same"), diff),
+    h("section", { class: "card" }, h("h2", {}, `Config → metric over ${population.length} runs`),
+      h("label", {}, "metric ", metricPick), plot));
+  drawDiff();
+  if (metrics.length) parcoords(plot, population, metricPick.value);
+  else fill(plot, notice("empty", "No metrics yet", "Runs with summary metrics show here."));
+}

@@ -1,0 +1,224 @@
+// Metric charts: one plotly panel per metric, one WebGL line per run in its stable colour.
+// Series are downsampled on the server to about the panel's width (min/max kept, so spikes
+// show); zooming fetches the visible range in detail; running runs are polled and redrawn.
+
+import { api } from "./api.js";
+import { runColors } from "./colors.js";
+import { h, fill, notice } from "./dom.js";
+import { ema, xValues, X_AXES } from "./series.js";
+import { chartColors } from "./theme.js";
+
+const POLL_MS = 2000;
+const NO_CONTEXT = "{}";
+
+/** A panel's identity: the metric key and its context (train/val...), as the API names them. */
+const panelId = (key, context) => `${key}\u0000${context ?? NO_CONTEXT}`;
+
+export class MetricCharts {
+  /** `runs`: run records; `options`: {x, smooth, log, metrics (keys to show, all if empty)}. */
+  constructor(container, runs, options) {
+    this.container = container;
+    this.runs = runs;
+    this.colors = runColors(runs.map((r) => r.id));
+    this.options = options;
+    this.panels = new Map(); // panelId -> {key, context, el, data: Map(runId -> series), range}
+    this.timer = null;
+    this.onTheme = () => this.redrawAll();
+    window.addEventListener("themechange", this.onTheme);
+  }
+
+  /** Fetch every run's series list, then each panel's points, and draw. */
+  async load() {
+    fill(this.container, h("p", { class: "muted" }, "Loading metrics…"));
+    const lists = await Promise.all(this.runs.map((r) => api.seriesList(r.id)));
+    const found = new Map();
+    lists.forEach((list) => list.series.forEach((s) => {
+      found.set(panelId(s.key, s.context), { key: s.key, context: s.context });
+    }));
+    const wanted = this.options.metrics?.length ? new Set(this.options.metrics) : null;
+    const keys = [...found.values()]
+      .filter((p) => !wanted || wanted.has(p.key))
+      .sort((a, b) => a.key.localeCompare(b.key) || a.context.localeCompare(b.context));
+    fill(this.container);
+    if (!keys.length) {
+      this.container.append(notice("empty", "No metrics logged yet",
+        "Metrics appear here once a run calls run.log({\"loss\": 0.1}, step=1)."));
+      return;
+    }
+    for (const { key, context } of keys) this.addPanel(key, context);
+    await Promise.all([...this.panels.values()].map((p) => this.fetchPanel(p)));
+    this.redrawAll();
+    this.startPolling();
+  }
+
+  addPanel(key, context) {
+    const el = h("div", { class: "chart", dataset: { metric: key } });
+    const title = context && context !== NO_CONTEXT ? `${key} ${context}` : key;
+    this.container.append(h("section", { class: "panel" }, h("h3", {}, title), el));
+    const panel = { key, context, el, data: new Map(), range: null, drawn: false };
+    this.panels.set(panelId(key, context), panel);
+    return panel;
+  }
+
+  /** Points of every run for `panel` (only `runs` if given), within its zoomed range if any. */
+  async fetchPanel(panel, runs = this.runs) {
+    const samples = Math.min(2000, Math.max(200, Math.round(panel.el.clientWidth || 800)));
+    const bounds = panel.range ? { minStep: panel.range[0], maxStep: panel.range[1] } : {};
+    await Promise.all(runs.map(async (run) => {
+      try {
+        panel.data.set(run.id, await api.series(run.id, panel.key, panel.context,
+          { samples, ...bounds }));
+      } catch (err) {
+        if (err.status !== 404) throw err; // a run without this metric has no line
+      }
+    }));
+  }
+
+  setOptions(changes) {
+    const axisChanged = changes.x !== undefined && changes.x !== this.options.x;
+    Object.assign(this.options, changes);
+    if (axisChanged) this.panels.forEach((p) => { p.drawn = false; }); // reset zoom
+    this.redrawAll();
+  }
+
+  redrawAll() {
+    this.panels.forEach((panel) => this.draw(panel));
+  }
+
+  draw(panel) {
+    const { x, smooth, log } = this.options;
+    const colors = chartColors();
+    const traces = [];
+    for (const run of this.runs) {
+      const series = panel.data.get(run.id);
+      if (!series) continue;
+      const xs = xValues(series, x, run.start_time);
+      const common = { type: "scattergl", mode: "lines", x: xs, legendgroup: run.id,
+        line: { color: this.colors.get(run.id), width: 1.5 } };
+      if (smooth > 0) {
+        traces.push({ ...common, y: series.values, opacity: 0.25, showlegend: false,
+          hoverinfo: "skip", name: `${run.name} (raw)` });
+      }
+      traces.push({ ...common, y: ema(series.values, smooth), name: run.name,
+        meta: run.id });
+    }
+    const layout = {
+      margin: { l: 50, r: 10, t: 10, b: 40 },
+      height: 280,
+      paper_bgcolor: colors.bg,
+      plot_bgcolor: colors.bg,
+      font: { color: colors.fg, size: 11 },
+      hovermode: "x unified",
+      showlegend: this.runs.length > 1,
+      legend: { orientation: "h", y: -0.25 },
+      // Same uirevision: a live redraw keeps the user's zoom; a new x-axis resets it.
+      uirevision: x,
+      xaxis: { title: { text: X_AXES[x].title }, gridcolor: colors.grid,
+        type: x === "wall" ? "date" : "linear" },
+      yaxis: { type: log ? "log" : "linear", gridcolor: colors.grid },
+    };
+    window.Plotly.react(panel.el, traces, layout, { responsive: true, displaylogo: false });
+    if (!panel.drawn) {
+      panel.drawn = true;
+      panel.el.on("plotly_relayout", (ev) => this.onRelayout(panel, ev));
+    }
+  }
+
+  /** Zoom: fetch the visible range in detail; a reset zoom goes back to the whole series. */
+  async onRelayout(panel, ev) {
+    // Plotly names the new range either way, depending on how the zoom was made.
+    const [lo, hi] = ev["xaxis.range"] ?? [ev["xaxis.range[0]"], ev["xaxis.range[1]"]];
+    let range = null;
+    if (lo !== undefined && hi !== undefined) range = this.stepRange(panel, lo, hi);
+    else if (!ev["xaxis.autorange"]) return;
+    if (JSON.stringify(range) === JSON.stringify(panel.range)) return;
+    panel.range = range;
+    await this.fetchPanel(panel);
+    this.draw(panel);
+    panel.el.dataset.detail = range ? `${range[0]}-${range[1]}` : "";
+  }
+
+  /** The steps shown between x coordinates lo and hi, on whichever x-axis is in use. */
+  stepRange(panel, lo, hi) {
+    if (this.options.x === "step") return [lo, hi];
+    let min = Infinity;
+    let max = -Infinity;
+    for (const run of this.runs) {
+      const series = panel.data.get(run.id);
+      if (!series) continue;
+      const xs = xValues(series, this.options.x, run.start_time);
+      const [a, b] = this.options.x === "wall" ? [new Date(lo), new Date(hi)] : [lo, hi];
+      xs.forEach((v, i) => {
+        if (v >= a && v <= b) {
+          min = Math.min(min, series.steps[i]);
+          max = Math.max(max, series.steps[i]);
+        }
+      });
+    }
+    return Number.isFinite(min) ? [min, max] : null;
+  }
+
+  /** Poll while any run is RUNNING: refresh those runs and their lines. */
+  startPolling() {
+    if (this.timer || !this.runs.some((r) => r.status === "RUNNING")) return;
+    this.timer = setInterval(() => this.poll().catch((err) => this.showError(err)), POLL_MS);
+  }
+
+  async poll() {
+    const running = this.runs.filter((r) => r.status === "RUNNING");
+    if (!running.length) {
+      this.stop();
+      return;
+    }
+    const fresh = await Promise.all(running.map((r) => api.run(r.id)));
+    fresh.forEach((f) => Object.assign(this.runs.find((r) => r.id === f.id), f));
+    const lists = await Promise.all(running.map((r) => api.seriesList(r.id)));
+    lists.forEach((list) => list.series.forEach((s) => {
+      const wanted = this.options.metrics?.length ? this.options.metrics : null;
+      if (!this.panels.has(panelId(s.key, s.context)) && (!wanted || wanted.includes(s.key))) {
+        this.addPanel(s.key, s.context);
+      }
+    }));
+    for (const panel of this.panels.values()) {
+      await this.fetchPanel(panel, running);
+      this.draw(panel);
+    }
+  }
+
+  showError(err) {
+    this.stop();
+    this.container.prepend(notice("error", "Live update stopped", err.message));
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  destroy() {
+    this.stop();
+    window.removeEventListener("themechange", this.onTheme);
+    this.panels.forEach((p) => window.Plotly.purge(p.el));
+  }
+}
+
+/** The x-axis select, smoothing slider and log-scale box; `onChange` gets the changed option. */
+export function chartControls(options, onChange) {
+  const axis = h("select", { id: "x-axis", "aria-label": "x-axis",
+    onchange: (e) => onChange({ x: e.target.value }) },
+  Object.entries(X_AXES).map(([value, { label }]) =>
+    h("option", { value, selected: value === options.x }, label)));
+  const shown = h("output", { id: "smooth-value" }, options.smooth.toFixed(2));
+  const slider = h("input", { id: "smoothing", type: "range", min: 0, max: 0.99, step: 0.01,
+    value: options.smooth, "aria-label": "smoothing",
+    oninput: (e) => {
+      shown.textContent = Number(e.target.value).toFixed(2);
+      onChange({ smooth: Number(e.target.value) });
+    } });
+  const log = h("input", { id: "log-scale", type: "checkbox", checked: options.log,
+    onchange: (e) => onChange({ log: e.target.checked }) });
+  return h("div", { class: "toolbar" },
+    h("label", {}, "x-axis ", axis),
+    h("label", {}, "smoothing ", slider, shown),
+    h("label", {}, log, " log scale"));
+}
