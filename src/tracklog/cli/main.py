@@ -20,6 +20,7 @@ from tracklog.cli.server import server
 from tracklog.cli.state import CliState
 from tracklog.cli.sync import sync
 from tracklog.cli.tokens import tokens
+from tracklog.cli.ui import ui
 from tracklog.cli.users import users
 from tracklog.errors import TracklogError
 
@@ -82,7 +83,7 @@ def cli(ctx: click.Context, uri: str | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for command in (runs, projects, sync, db, demo, server, users, tokens, gc):
+for command in (runs, projects, sync, db, demo, server, ui, users, tokens, gc):
     cli.add_command(command)
 
 
