@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
+from playwright.sync_api import expect
 from server_process import ServerProcess
 from ui_support import CHROMIUM_ARGS, CLIENT, SHOTS, SWEEP_RUNS, PageErrors, client_env
 
@@ -84,6 +85,7 @@ def page(browser: Browser, ui_server: ServerProcess, page_errors: PageErrors) ->
     page.on("console", page_errors.on_console)
     page.on("pageerror", page_errors.on_page_error)
     page.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)  # plotly.js takes seconds to compile on a busy machine
     yield page
     context.close()
     assert not page_errors.errors, "\n".join(page_errors.errors)

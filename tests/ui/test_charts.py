@@ -89,6 +89,8 @@ def test_compare_highlights_differences_and_draws_parallel_coordinates(
     expect(page.locator("tr[data-key='config.model']")).to_have_class("differs")
     page.select_option("#parcoords-metric", "acc")
     expect(page.locator("#parcoords .parcoords")).to_have_count(1)
+    labels = page.eval_on_selector("#parcoords", "el => el.data[0].dimensions.map(d => d.label)")
+    assert labels == ["lr", "model", "optimizer.name", "acc"]
     shot("compare")
 
 

@@ -50,5 +50,4 @@ async function render() {
 applyTheme();
 document.getElementById("theme-toggle").addEventListener("click", toggleTheme);
 window.addEventListener("hashchange", render);
-// plotly.js is a classic deferred script: start once it has run.
-window.addEventListener("DOMContentLoaded", render);
+render();

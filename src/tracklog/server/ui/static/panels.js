@@ -6,9 +6,14 @@ import { api } from "./api.js";
 import { runColors } from "./colors.js";
 import { h, fill, notice } from "./dom.js";
 import { ema, xValues, X_AXES } from "./series.js";
+import { loadPlotly } from "./plotly.js";
 import { chartColors } from "./theme.js";
 
 const POLL_MS = 2000;
+// Lines are downsampled to about the panel's width, so most panels draw a few thousand points,
+// which SVG draws faster than WebGL (much faster where WebGL is emulated in software); past
+// this many points in a panel, WebGL wins.
+const WEBGL_POINTS = 20000;
 const NO_CONTEXT = "{}";
 
 /** A panel's identity: the metric key and its context (train/val...), as the API names them. */
@@ -43,15 +48,15 @@ export class MetricCharts {
     if (!keys.length) {
       this.container.append(notice("empty", "No metrics logged yet",
         "Metrics appear here once a run calls run.log({\"loss\": 0.1}, step=1)."));
-      return;
     }
     for (const { key, context } of keys) this.addPanel(key, context);
-    await Promise.all([...this.panels.values()].map((p) => this.fetchPanel(p)));
+    await Promise.all([loadPlotly(), ...[...this.panels.values()].map((p) => this.fetchPanel(p))]);
     this.redrawAll();
     this.startPolling();
   }
 
   addPanel(key, context) {
+    this.container.querySelector(".notice-empty")?.remove(); // a running run's first metric
     const el = h("div", { class: "chart", dataset: { metric: key } });
     const title = context && context !== NO_CONTEXT ? `${key} ${context}` : key;
     this.container.append(h("section", { class: "panel" }, h("h3", {}, title), el));
@@ -82,6 +87,7 @@ export class MetricCharts {
   }
 
   redrawAll() {
+    if (!window.Plotly) return; // still loading: load() draws once it is there
     this.panels.forEach((panel) => this.draw(panel));
   }
 
@@ -89,11 +95,14 @@ export class MetricCharts {
     const { x, smooth, log } = this.options;
     const colors = chartColors();
     const traces = [];
+    let points = 0;
+    panel.data.forEach((series) => { points += series.steps.length; });
+    const type = points > WEBGL_POINTS ? "scattergl" : "scatter";
     for (const run of this.runs) {
       const series = panel.data.get(run.id);
       if (!series) continue;
       const xs = xValues(series, x, run.start_time);
-      const common = { type: "scattergl", mode: "lines", x: xs, legendgroup: run.id,
+      const common = { type, mode: "lines", x: xs, legendgroup: run.id,
         line: { color: this.colors.get(run.id), width: 1.5 } };
       if (smooth > 0) {
         traces.push({ ...common, y: series.values, opacity: 0.25, showlegend: false,
@@ -198,7 +207,7 @@ export class MetricCharts {
   destroy() {
     this.stop();
     window.removeEventListener("themechange", this.onTheme);
-    this.panels.forEach((p) => window.Plotly.purge(p.el));
+    if (window.Plotly) this.panels.forEach((p) => window.Plotly.purge(p.el));
   }
 }
 

@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { runColors } from "../colors.js";
 import { fill, h, notice } from "../dom.js";
 import { chartControls, MetricCharts } from "../panels.js";
+import { loadPlotly } from "../plotly.js";
 import { link, listParam, setParams } from "../state.js";
 
 const MAX_RUNS = 20;
@@ -46,6 +47,7 @@ export async function mountCharts(container, runs, options) {
 }
 
 export async function render(main, params) {
+  loadPlotly().catch(() => {}); // fetch it while the runs load; a failure shows when awaited
   const project = params.get("project");
   const runs = await chosenRuns(params);
   const back = project ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`) },

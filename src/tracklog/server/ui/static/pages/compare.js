@@ -3,8 +3,9 @@
 
 import { api } from "../api.js";
 import { runColors } from "../colors.js";
-import { fill, flatten, fmtValue, h, notice } from "../dom.js";
+import { errorNotice, fill, flatten, fmtValue, h, notice } from "../dom.js";
 import { link, setParams } from "../state.js";
+import { loadPlotly } from "../plotly.js";
 import { chartColors } from "../theme.js";
 import { chosenRuns } from "./charts.js";
 
@@ -31,26 +32,47 @@ function diffTable(runs, showAll) {
         "The runs have the same config and summary."))));
 }
 
-function parcoords(el, runs, metric) {
-  const numericKeys = [...new Set(runs.flatMap((r) => Object.entries(flatten(r.config))
-    .filter(([, v]) => typeof v === "number").map(([k]) => k)))].sort();
+const MAX_CATEGORIES = 12;
+
+/** Parallel-coordinates axes of the config keys: numbers as they are, text keys with a few
+ * distinct values as categories; keys every run shares one value of tell nothing and are
+ * left out. */
+function configDimensions(runs) {
+  const flat = runs.map((r) => flatten(r.config));
+  const keys = [...new Set(flat.flatMap(Object.keys))].sort();
+  return keys.flatMap((key) => {
+    const column = flat.map((f) => f[key]);
+    const distinct = [...new Set(column.filter((v) => v !== undefined))];
+    if (distinct.length < 2) return [];
+    if (distinct.every((v) => typeof v === "number")) {
+      return [{ label: key, values: column.map((v) => v ?? NaN) }];
+    }
+    if (distinct.length > MAX_CATEGORIES) return [];
+    const names = distinct.map(String).sort();
+    const index = (v) => (v === undefined ? NaN : names.indexOf(String(v)));
+    return [{ label: key, values: column.map(index), tickvals: names.map((_, i) => i),
+      ticktext: names }];
+  });
+}
+
+async function parcoords(el, runs, metric) {
   const withMetric = runs.filter((r) => typeof r.summary[metric] === "number");
   if (!withMetric.length) {
     fill(el, notice("empty", "Nothing to plot", `No run has a numeric summary "${metric}".`));
     return;
   }
+  const Plotly = await loadPlotly();
   const colors = chartColors();
   const values = withMetric.map((r) => r.summary[metric]);
-  const dims = numericKeys.map((k) => ({ label: k,
-    values: withMetric.map((r) => flatten(r.config)[k] ?? NaN) }));
-  dims.push({ label: metric, values });
-  window.Plotly.react(el, [{ type: "parcoords", dimensions: dims,
+  const dims = [...configDimensions(withMetric), { label: metric, values }];
+  Plotly.react(el, [{ type: "parcoords", dimensions: dims,
     line: { color: values, colorscale: "Viridis", showscale: true } }],
   { height: 360, margin: { l: 60, r: 60, t: 40, b: 20 }, paper_bgcolor: colors.bg,
     font: { color: colors.fg } }, { displaylogo: false, responsive: true });
 }
 
 export async function render(main, params) {
+  loadPlotly().catch(() => {}); // fetch it while the runs load; a failure shows when awaited
   const project = params.get("project");
   const runs = await chosenRuns(params);
   const title = h("h1", {}, project
@@ -75,7 +97,7 @@ export async function render(main, params) {
     metrics.map((m) => h("option", { value: m, selected: m === params.get("metric") }, m)));
   metricPick.addEventListener("change", () => {
     setParams({ metric: metricPick.value });
-    parcoords(plot, population, metricPick.value);
+    parcoords(plot, population, metricPick.value).catch((err) => fill(plot, errorNotice(err)));
   });
   fill(main, title,
     h("section", { class: "card" }, h("h2", {}, "Config and summary"),
@@ -83,6 +105,6 @@ export async function render(main, params) {
     h("section", { class: "card" }, h("h2", {}, `Config → metric over ${population.length} runs`),
       h("label", {}, "metric ", metricPick), plot));
   drawDiff();
-  if (metrics.length) parcoords(plot, population, metricPick.value);
+  if (metrics.length) await parcoords(plot, population, metricPick.value);
   else fill(plot, notice("empty", "No metrics yet", "Runs with summary metrics show here."));
 }

@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { filesBrowser } from "../artifacts.js";
 import { dig, errorNotice, fill, fmtDuration, fmtTime, h, statusBadge } from "../dom.js";
+import { loadPlotly } from "../plotly.js";
 import { link } from "../state.js";
 import { searchableTree } from "../tree.js";
 import { chartOptions, mountCharts } from "./charts.js";
@@ -71,7 +72,9 @@ function consoleLog(run) {
   const read = async () => {
     pre.textContent = (await api.fileText(run.id, "output.log")) || "(no output yet)";
     pre.scrollTop = pre.scrollHeight;
-    if (run.status === "RUNNING") timer = setTimeout(() => read().catch(() => {}), LOG_POLL_MS);
+    if (run.status === "RUNNING") {
+      timer = setTimeout(() => read().catch((err) => fill(pre, errorNotice(err))), LOG_POLL_MS);
+    }
   };
   read().catch((err) => fill(pre, errorNotice(err)));
   return { el: pre, stop: () => clearTimeout(timer) };
@@ -80,6 +83,7 @@ function consoleLog(run) {
 const section = (title, ...body) => h("section", { class: "card" }, h("h2", {}, title), ...body);
 
 export async function render(main, params, runId) {
+  loadPlotly().catch(() => {}); // fetch it while the run loads; a failure shows when awaited
   const [run, { files }] = await Promise.all([api.run(runId), api.files(runId)]);
   const head = h("div");
   const drawHead = (r) => fill(head,

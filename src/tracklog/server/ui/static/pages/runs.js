@@ -195,7 +195,9 @@ export async function render(main, params, project) {
     empty.textContent = answer.runs.length ? "" : (filter ? "No run matches this filter."
       : "No runs here yet (or all of them are in the trash).");
     if (answer.runs.some((r) => r.status === "RUNNING")) {
-      timer = setTimeout(() => load().catch(() => {}), POLL_MS); // live status and duration
+      timer = setTimeout(() => load().catch((err) => { // live status and duration
+        status.textContent = `Live update stopped: ${err.message}`;
+      }), POLL_MS);
     }
   }
 
