@@ -16,6 +16,9 @@ FULL = {
     "w5_steps": 10_000,
     "w6_points": 1_000_000,
     "w6_small_points": 50_000,
+    "w7_runs": 10_000,
+    "w7_steps": 100_000,
+    "w7_points": 1_000_000,
 }
 QUICK = {
     "w1_steps": 2_000,
@@ -29,6 +32,9 @@ QUICK = {
     "w5_steps": 1_000,
     "w6_points": 100_000,
     "w6_small_points": 5_000,
+    "w7_runs": 1_000,
+    "w7_steps": 10_000,
+    "w7_points": 100_000,
 }
 
 WORKLOADS = {
@@ -38,6 +44,7 @@ WORKLOADS = {
     "W4": "server ingest",
     "W5": "server concurrency",
     "W6": "server read",
+    "W7": "web UI",
 }
 # Extra --only tokens that name single cases (matched against Case.alias).
 ALIASES = {"W2-100k"}
@@ -77,7 +84,11 @@ def all_cases(quick: bool) -> list[Case]:
         "and `lr < 0.01` is applied in Python to the returned rows (included in the time)."
     )
     w3 = ("--n", str(s["w3_n"]))
-    return [*base_cases(s, w1, w1_ml, w2, w2_ml, w3, mlflow_query), *server_cases(s, w1)]
+    return [
+        *base_cases(s, w1, w1_ml, w2, w2_ml, w3, mlflow_query),
+        *server_cases(s, w1),
+        ui_case(s),
+    ]
 
 
 def base_cases(
@@ -302,8 +313,23 @@ def server_cases(s: dict[str, int], w1: tuple[str, ...]) -> list[Case]:
     ]
 
 
+def ui_case(s: dict[str, int]) -> Case:
+    """W7: the web UI's pages timed in headless chromium."""
+    args = ("--runs", str(s["w7_runs"]), "--steps", str(s["w7_steps"]))
+    return Case(
+        "W7",
+        "tracklog",
+        "tracklog server + chromium",
+        "tracklog_ui.py",
+        (*args, "--points", str(s["w7_points"]), "--requests", "12"),
+        "`tracklog server --workers 1` (SQLite) and Debian's chromium driven by Playwright "
+        "(`--headless --disable-gpu`: WebGL is emulated in software), 1280×900 window.",
+        timeout_s=900,
+    )
+
+
 def select(cases: list[Case], only: str | None, peers: list[str]) -> list[Case]:
-    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W6
+    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W7
     and the case aliases in :data:`ALIASES` (``W2-100k``).
 
     Tracker tokens and workload tokens are combined with AND (``peers,W1`` = peers on W1).
