@@ -87,10 +87,17 @@ def test_compare_highlights_differences_and_draws_parallel_coordinates(
     expect(page.locator("tr[data-key='config.optimizer.name']")).to_have_class("differs")
     # Every run has the tag owner=ada, but tags are not compared; model differs.
     expect(page.locator("tr[data-key='config.model']")).to_have_class("differs")
-    page.select_option("#parcoords-metric", "acc")
+    page.select_option("#plot-metric", "acc")
     expect(page.locator("#parcoords .parcoords")).to_have_count(1)
     labels = page.eval_on_selector("#parcoords", "el => el.data[0].dimensions.map(d => d.label)")
     assert labels == ["lr", "model", "optimizer.name", "acc"]
+    page.select_option("#scatter-key", "model")
+    page.wait_for_function(
+        "document.querySelector('#scatter').layout?.xaxis.title.text === 'model'"
+    )
+    assert page.eval_on_selector("#scatter", "el => el.data[0].x.length") == 3
+    assert "metric=acc" in page.url and "key=model" in page.url
+    expect(page.locator(".chart[data-metric=loss]")).to_be_visible()  # overlaid metric charts
     shot("compare")
 
 

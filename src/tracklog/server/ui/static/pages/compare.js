@@ -7,7 +7,7 @@ import { errorNotice, fill, flatten, fmtValue, h, notice } from "../dom.js";
 import { link, setParams } from "../state.js";
 import { loadPlotly } from "../plotly.js";
 import { chartColors } from "../theme.js";
-import { chosenRuns } from "./charts.js";
+import { chartOptions, chosenRuns, mountCharts } from "./charts.js";
 
 const PARCOORDS_RUNS = 1000;
 
@@ -71,6 +71,40 @@ async function parcoords(el, runs, metric) {
     font: { color: colors.fg } }, { displaylogo: false, responsive: true });
 }
 
+/** Any varying config key (x) against the metric (y), every run a dot; the compared runs
+ * are drawn larger in their own colours. */
+async function scatter(el, runs, key, metric, compared) {
+  const withMetric = runs.filter((r) => typeof r.summary[metric] === "number");
+  const dim = configDimensions(withMetric).find((d) => d.label === key);
+  if (!dim) {
+    fill(el, notice("empty", "Nothing to plot", `No runs with "${key}" and "${metric}".`));
+    return;
+  }
+  const Plotly = await loadPlotly();
+  const colors = chartColors();
+  const runColor = runColors(compared.map((r) => r.id));
+  Plotly.react(el, [{
+    type: "scatter", mode: "markers", x: dim.values, y: withMetric.map((r) => r.summary[metric]),
+    text: withMetric.map((r) => r.name), hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>",
+    marker: { size: withMetric.map((r) => (runColor.has(r.id) ? 12 : 6)),
+      color: withMetric.map((r) => runColor.get(r.id) ?? colors.grid) },
+  }], {
+    height: 360, margin: { l: 60, r: 20, t: 20, b: 50 }, paper_bgcolor: colors.bg,
+    plot_bgcolor: colors.bg, font: { color: colors.fg },
+    xaxis: { title: { text: key }, gridcolor: colors.grid,
+      ...(dim.ticktext ? { tickvals: dim.tickvals, ticktext: dim.ticktext } : {}) },
+    yaxis: { title: { text: metric }, gridcolor: colors.grid },
+  }, { displaylogo: false, responsive: true });
+}
+
+/** A select of `options`, the URL parameter `param` choosing the initial one. */
+function picker(id, label, options, params, param, onChange) {
+  const select = h("select", { id, "aria-label": label },
+    options.map((o) => h("option", { value: o, selected: o === params.get(param) }, o)));
+  select.addEventListener("change", () => { setParams({ [param]: select.value }); onChange(); });
+  return h("label", {}, `${label} `, select);
+}
+
 export async function render(main, params) {
   loadPlotly().catch(() => {}); // fetch it while the runs load; a failure shows when awaited
   const project = params.get("project");
@@ -81,30 +115,45 @@ export async function render(main, params) {
   if (runs.length < 2) {
     fill(main, title, notice("empty", "Choose at least two runs",
       "Select runs in the runs table, then press Compare."));
-    return;
+    return undefined;
   }
   const showAll = h("input", { id: "show-all-keys", type: "checkbox",
     checked: params.get("all") === "1" });
   const diff = h("div");
   const drawDiff = () => fill(diff, diffTable(runs, showAll.checked));
-  showAll.addEventListener("change", () => { setParams({ all: showAll.checked ? "1" : "" }); drawDiff(); });
+  showAll.addEventListener("change", () => {
+    setParams({ all: showAll.checked ? "1" : "" });
+    drawDiff();
+  });
 
   const population = project
     ? (await api.page({ projects: [project], limit: PARCOORDS_RUNS })).runs : runs;
   const metrics = [...new Set(population.flatMap((r) => Object.keys(r.summary)))].sort();
-  const plot = h("div", { id: "parcoords", class: "chart" });
-  const metricPick = h("select", { id: "parcoords-metric", "aria-label": "metric" },
-    metrics.map((m) => h("option", { value: m, selected: m === params.get("metric") }, m)));
-  metricPick.addEventListener("change", () => {
-    setParams({ metric: metricPick.value });
-    parcoords(plot, population, metricPick.value).catch((err) => fill(plot, errorNotice(err)));
-  });
+  const keys = configDimensions(population).map((d) => d.label);
+  const parallel = h("div", { id: "parcoords", class: "chart" });
+  const dots = h("div", { id: "scatter", class: "chart" });
+  const draw = () => {
+    const metric = main.querySelector("#plot-metric")?.value;
+    const key = main.querySelector("#scatter-key")?.value;
+    if (!metric) {
+      fill(parallel, notice("empty", "No metrics yet", "Runs with summary metrics show here."));
+      return Promise.resolve();
+    }
+    return Promise.all([parcoords(parallel, population, metric),
+      key && scatter(dots, population, key, metric, runs)])
+      .catch((err) => fill(parallel, errorNotice(err)));
+  };
+  const charts = h("div");
   fill(main, title,
     h("section", { class: "card" }, h("h2", {}, "Config and summary"),
       h("label", {}, showAll, " show keys that are the same"), diff),
     h("section", { class: "card" }, h("h2", {}, `Config → metric over ${population.length} runs`),
-      h("label", {}, "metric ", metricPick), plot));
+      h("div", { class: "toolbar" }, picker("plot-metric", "metric", metrics, params, "metric", draw),
+        picker("scatter-key", "scatter x", keys, params, "key", draw)),
+      h("div", { class: "two-col" }, parallel, dots)),
+    h("section", { class: "card" }, h("h2", {}, "Metrics"), charts));
   drawDiff();
-  if (metrics.length) await parcoords(plot, population, metricPick.value);
-  else fill(plot, notice("empty", "No metrics yet", "Runs with summary metrics show here."));
+  await draw();
+  const panels = await mountCharts(charts, runs, chartOptions(params));
+  return () => panels.destroy();
 }
