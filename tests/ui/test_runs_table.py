@@ -59,7 +59,15 @@ def test_runs_table_pages_sorts_and_keeps_state_in_url(
 
 def test_filter_and_quick_search(page: Page, page_errors: PageErrors) -> None:
     page.goto("/#/projects/sweep")
-    page.fill("#filter", "metrics.score > 5 AND params.width >= 52")
+    expect(page.locator("table.runs tbody tr")).to_have_count(50)
+    page.locator("#filter").press_sequentially("metrics.sc")
+    expect(page.locator("#filter-suggestions li").first).to_have_text("metrics.score")
+    page.press("#filter", "Tab")  # completes the key
+    expect(page.locator("#filter")).to_have_value("metrics.score ")
+    page.locator("#filter").press_sequentially("> 5 AND params.wi")
+    page.locator("#filter-suggestions li", has_text="params.width").click()
+    page.locator("#filter").press_sequentially(">= 52")
+    expect(page.locator("#filter")).to_have_value("metrics.score > 5 AND params.width >= 52")
     page.press("#filter", "Enter")
     expect(page.locator("#page-info")).to_have_text("1–3 of 3")
     assert sorted(first_names(page, 5)) == ["sweep-52", "sweep-53", "sweep-54"]

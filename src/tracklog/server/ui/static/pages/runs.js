@@ -2,6 +2,7 @@
 // selection and bulk actions, server-side paging; all of it kept in the URL.
 
 import { api } from "../api.js";
+import { ATTRIBUTE_KEYS, attachAutocomplete } from "../autocomplete.js";
 import { dig, fill, flatten, fmtDuration, fmtTime, fmtValue, h, statusBadge } from "../dom.js";
 import { link, listParam, setParams } from "../state.js";
 import { RunTable } from "../table.js";
@@ -62,6 +63,7 @@ export async function render(main, params, project) {
   };
   let total = 0;
   let timer = null;
+  const knownKeys = new Set(ATTRIBUTE_KEYS); // for completion in the filter box
 
   const filterError = h("pre", { id: "filter-error", class: "filter-error", hidden: true });
   const status = h("div", { class: "muted", id: "table-status", role: "status" });
@@ -126,7 +128,9 @@ export async function render(main, params, project) {
     rows.forEach((r) => {
       Object.keys(flatten(r.config)).forEach((k) => keys.add(`params.${k}`));
       Object.keys(r.summary).forEach((k) => keys.add(`metrics.${k}`));
+      Object.keys(r.tags).forEach((k) => knownKeys.add(`tags.${k}`));
     });
+    keys.forEach((k) => knownKeys.add(k));
     fill(columnPicker, h("option", { value: "" }, "+ column"),
       [...keys].filter((k) => !state.cols.includes(k)).sort()
         .map((k) => h("option", { value: k }, k)));
@@ -214,7 +218,8 @@ export async function render(main, params, project) {
 
   fill(main,
     h("h1", {}, h("a", { href: "#/" }, "Projects"), " / ", project),
-    h("div", { class: "toolbar" }, quick, filterInput,
+    h("div", { class: "toolbar" }, quick,
+      attachAutocomplete(filterInput, () => [...knownKeys].sort()),
       h("button", { type: "button", id: "apply-filter", onclick: applyFilter }, "Filter"),
       h("label", {}, trash, " show trash"), columnPicker),
     filterError, selectionBar, status,
