@@ -63,6 +63,20 @@ def test_charts_of_selected_runs(page: Page, shot: Callable[[str], Path]) -> Non
     assert "log=1" in page.url and "smooth=0.8" in page.url
 
 
+def test_group_by_a_config_key_draws_mean_and_band(page: Page, shot: Callable[[str], Path]) -> None:
+    open_charts_of_vision(page)
+    page.select_option("#group-by", "model")
+    page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}').data.length === 6")
+    names = page.eval_on_selector(
+        PANEL.format("loss"), "el => el.data.filter(t => t.showlegend !== false).map(t => t.name)"
+    )
+    assert names == ["model=resnet (2)", "model=vit (1)"]
+    fills = page.eval_on_selector(PANEL.format("loss"), "el => el.data.map(t => t.fill ?? '')")
+    assert fills.count("tonexty") == 2
+    assert "group=model" in page.url
+    shot("charts-grouped")
+
+
 def test_zoom_fetches_detail_of_the_visible_range(page: Page) -> None:
     open_charts_of_vision(page)
     page.eval_on_selector(

@@ -4,7 +4,8 @@
 
 import { api } from "./api.js";
 import { runColors } from "./colors.js";
-import { h, fill, notice } from "./dom.js";
+import { flatten, h, fill, notice } from "./dom.js";
+import { groupBands } from "./grouping.js";
 import { ema, xValues, X_AXES } from "./series.js";
 import { loadPlotly } from "./plotly.js";
 import { chartColors } from "./theme.js";
@@ -92,25 +93,9 @@ export class MetricCharts {
   }
 
   draw(panel) {
-    const { x, smooth, log } = this.options;
+    const { x, log, group } = this.options;
     const colors = chartColors();
-    const traces = [];
-    let points = 0;
-    panel.data.forEach((series) => { points += series.steps.length; });
-    const type = points > WEBGL_POINTS ? "scattergl" : "scatter";
-    for (const run of this.runs) {
-      const series = panel.data.get(run.id);
-      if (!series) continue;
-      const xs = xValues(series, x, run.start_time);
-      const common = { type, mode: "lines", x: xs, legendgroup: run.id,
-        line: { color: this.colors.get(run.id), width: 1.5 } };
-      if (smooth > 0) {
-        traces.push({ ...common, y: series.values, opacity: 0.25, showlegend: false,
-          hoverinfo: "skip", name: `${run.name} (raw)` });
-      }
-      traces.push({ ...common, y: ema(series.values, smooth), name: run.name,
-        meta: run.id });
-    }
+    const traces = group ? this.groupTraces(panel) : this.runTraces(panel);
     const layout = {
       margin: { l: 50, r: 10, t: 10, b: 40 },
       height: 280,
@@ -131,6 +116,54 @@ export class MetricCharts {
       panel.drawn = true;
       panel.el.on("plotly_relayout", (ev) => this.onRelayout(panel, ev));
     }
+  }
+
+  /** One line per run (and its faint raw line when smoothing). */
+  runTraces(panel) {
+    const { x, smooth } = this.options;
+    const traces = [];
+    let points = 0;
+    panel.data.forEach((series) => { points += series.steps.length; });
+    const type = points > WEBGL_POINTS ? "scattergl" : "scatter";
+    for (const run of this.runs) {
+      const series = panel.data.get(run.id);
+      if (!series) continue;
+      const xs = xValues(series, x, run.start_time);
+      const common = { type, mode: "lines", x: xs, legendgroup: run.id,
+        line: { color: this.colors.get(run.id), width: 1.5 } };
+      if (smooth > 0) {
+        traces.push({ ...common, y: series.values, opacity: 0.25, showlegend: false,
+          hoverinfo: "skip", name: `${run.name} (raw)` });
+      }
+      traces.push({ ...common, y: ema(series.values, smooth), name: run.name, meta: run.id });
+    }
+    return traces;
+  }
+
+  /** Per group of runs: the mean line over a band from the minimum to the maximum. */
+  groupTraces(panel) {
+    const { x, smooth, group } = this.options;
+    const lines = this.runs.filter((run) => panel.data.has(run.id)).map((run) => {
+      const series = panel.data.get(run.id);
+      const xs = x === "wall" ? series.times : xValues(series, x, run.start_time);
+      return { run, x: Array.from(xs), y: ema(series.values, smooth) };
+    });
+    const bands = groupBands(lines, group);
+    const colors = runColors(bands.map((b) => b.label));
+    const toX = (xs) => (x === "wall" ? xs.map((t) => new Date(t)) : xs);
+    return bands.flatMap((band) => {
+      const color = colors.get(band.label);
+      const name = `${group}=${band.label} (${band.count})`;
+      const edge = { type: "scatter", mode: "lines", x: toX(band.x), legendgroup: name,
+        line: { width: 0, color }, showlegend: false, hoverinfo: "skip" };
+      return [
+        { ...edge, y: band.max, name: `${name} max` },
+        { ...edge, y: band.min, name: `${name} min`, fill: "tonexty",
+          fillcolor: color.startsWith("#") ? `${color}33` : color },
+        { type: "scatter", mode: "lines", x: toX(band.x), y: band.mean, name, legendgroup: name,
+          line: { color, width: 2 } },
+      ];
+    });
   }
 
   /** Zoom: fetch the visible range in detail; a reset zoom goes back to the whole series. */
@@ -211,8 +244,16 @@ export class MetricCharts {
   }
 }
 
-/** The x-axis select, smoothing slider and log-scale box; `onChange` gets the changed option. */
-export function chartControls(options, onChange) {
+/** Config keys worth grouping `runs` by: those with more than one value among them. */
+export function groupKeys(runs) {
+  const flat = runs.map((r) => flatten(r.config));
+  const keys = [...new Set(flat.flatMap(Object.keys))].sort();
+  return keys.filter((k) => new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1);
+}
+
+/** The x-axis select, smoothing slider, log-scale box and (with `keys`) the group-by select;
+ * `onChange` gets the changed option. */
+export function chartControls(options, onChange, keys = []) {
   const axis = h("select", { id: "x-axis", "aria-label": "x-axis",
     onchange: (e) => onChange({ x: e.target.value }) },
   Object.entries(X_AXES).map(([value, { label }]) =>
@@ -226,8 +267,12 @@ export function chartControls(options, onChange) {
     } });
   const log = h("input", { id: "log-scale", type: "checkbox", checked: options.log,
     onchange: (e) => onChange({ log: e.target.checked }) });
+  const group = keys.length ? h("label", {}, "group by ", h("select", { id: "group-by",
+    "aria-label": "group by", onchange: (e) => onChange({ group: e.target.value }) },
+  h("option", { value: "" }, "(each run)"),
+  keys.map((k) => h("option", { value: k, selected: k === options.group }, k)))) : null;
   return h("div", { class: "toolbar" },
     h("label", {}, "x-axis ", axis),
     h("label", {}, "smoothing ", slider, shown),
-    h("label", {}, log, " log scale"));
+    h("label", {}, log, " log scale"), group);
 }

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { runColors } from "../colors.js";
 import { fill, h, notice } from "../dom.js";
-import { chartControls, MetricCharts } from "../panels.js";
+import { chartControls, groupKeys, MetricCharts } from "../panels.js";
 import { loadPlotly } from "../plotly.js";
 import { link, listParam, setParams } from "../state.js";
 
@@ -20,13 +20,14 @@ export async function chosenRuns(params) {
   return answer.runs;
 }
 
-/** Chart options from the URL: x-axis, smoothing, log scale, metrics shown. */
+/** Chart options from the URL: x-axis, smoothing, log scale, metrics shown, grouping. */
 export function chartOptions(params) {
   return {
     x: params.get("x") ?? "step",
     smooth: Number(params.get("smooth") ?? 0),
     log: params.get("log") === "1",
     metrics: listParam(params, "metrics"),
+    group: params.get("group") ?? "",
   };
 }
 
@@ -40,7 +41,7 @@ export async function mountCharts(container, runs, options) {
     if ("smooth" in change) url.smooth = change.smooth || "";
     setParams(url);
     charts.setOptions(change);
-  });
+  }, groupKeys(runs));
   fill(container, controls, panels);
   await charts.load();
   return charts;
