@@ -56,6 +56,14 @@ def test_charts_of_selected_runs(page: Page, shot: Callable[[str], Path]) -> Non
     )
     assert raw != smoothed
 
+    page.select_option("#x-axis", "metric:acc")  # another metric as the x-axis
+    page.wait_for_function(
+        f"document.querySelector('{PANEL.format('loss')}').layout.xaxis.title.text === 'acc'"
+    )
+    xs = page.eval_on_selector(PANEL.format("loss"), "el => Array.from(el.data[1].x)")
+    assert len(xs) == 200 and all(0.4 < x <= 1 for x in xs)
+    assert "x=metric%3Aacc" in page.url
+
     page.check("#log-scale")
     page.wait_for_function(
         f"document.querySelector('{PANEL.format('loss')}').layout.yaxis.type === 'log'"

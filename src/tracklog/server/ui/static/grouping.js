@@ -2,22 +2,9 @@
 // minimum to the maximum, computed on a common grid of x values.
 
 import { dig } from "./dom.js";
+import { interpolate } from "./series.js";
 
 const GRID = 400;
-
-/** Linear interpolation of (xs, ys) at `at` (NaN outside xs' range). */
-function interpolate(xs, ys, at) {
-  const out = new Float64Array(at.length).fill(NaN);
-  let j = 0;
-  at.forEach((x, i) => {
-    if (x < xs[0] || x > xs[xs.length - 1]) return;
-    while (j < xs.length - 2 && xs[j + 1] < x) j += 1;
-    const [x0, x1] = [xs[j], xs[Math.min(j + 1, xs.length - 1)]];
-    const t = x1 === x0 ? 0 : (x - x0) / (x1 - x0);
-    out[i] = ys[j] + t * (ys[Math.min(j + 1, ys.length - 1)] - ys[j]);
-  });
-  return out;
-}
 
 /** The group label of `run` for config key `key`. */
 export function groupOf(run, key) {

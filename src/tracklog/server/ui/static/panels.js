@@ -6,7 +6,7 @@ import { api } from "./api.js";
 import { runColors } from "./colors.js";
 import { flatten, h, fill, notice } from "./dom.js";
 import { groupBands } from "./grouping.js";
-import { ema, xValues, X_AXES } from "./series.js";
+import { axisTitle, ema, METRIC_AXIS, xValues, X_AXES } from "./series.js";
 import { loadPlotly } from "./plotly.js";
 import { chartColors } from "./theme.js";
 
@@ -28,6 +28,7 @@ export class MetricCharts {
     this.colors = runColors(runs.map((r) => r.id));
     this.options = options;
     this.panels = new Map(); // panelId -> {key, context, el, data: Map(runId -> series), range}
+    this.xSeries = new Map(); // runId -> series of the metric on the x-axis, if one is
     this.timer = null;
     this.onTheme = () => this.redrawAll();
     window.addEventListener("themechange", this.onTheme);
@@ -51,7 +52,8 @@ export class MetricCharts {
         "Metrics appear here once a run calls run.log({\"loss\": 0.1}, step=1)."));
     }
     for (const { key, context } of keys) this.addPanel(key, context);
-    await Promise.all([loadPlotly(), ...[...this.panels.values()].map((p) => this.fetchPanel(p))]);
+    await Promise.all([loadPlotly(), this.fetchXSeries(),
+      ...[...this.panels.values()].map((p) => this.fetchPanel(p))]);
     this.redrawAll();
     this.startPolling();
   }
@@ -80,10 +82,33 @@ export class MetricCharts {
     }));
   }
 
-  setOptions(changes) {
+  /** For an x-axis of another metric: that metric's points of every run (`runs` only). */
+  async fetchXSeries(runs = this.runs) {
+    const { x } = this.options;
+    if (!x.startsWith(METRIC_AXIS)) return;
+    const key = x.slice(METRIC_AXIS.length);
+    await Promise.all(runs.map(async (run) => {
+      try {
+        this.xSeries.set(run.id, await api.series(run.id, key, "", { samples: 2000 }));
+      } catch (err) {
+        if (err.status !== 404) throw err; // a run without that metric has no x values
+      }
+    }));
+  }
+
+  /** Metric keys (without context) that can serve as the x-axis. */
+  axisChoices() {
+    return [...new Set([...this.panels.values()].filter((p) => !p.context || p.context === "{}")
+      .map((p) => p.key))].sort();
+  }
+
+  async setOptions(changes) {
     const axisChanged = changes.x !== undefined && changes.x !== this.options.x;
     Object.assign(this.options, changes);
-    if (axisChanged) this.panels.forEach((p) => { p.drawn = false; }); // reset zoom
+    if (axisChanged) {
+      this.xSeries.clear();
+      await this.fetchXSeries();
+    }
     this.redrawAll();
   }
 
@@ -107,7 +132,7 @@ export class MetricCharts {
       legend: { orientation: "h", y: -0.25 },
       // Same uirevision: a live redraw keeps the user's zoom; a new x-axis resets it.
       uirevision: x,
-      xaxis: { title: { text: X_AXES[x].title }, gridcolor: colors.grid,
+      xaxis: { title: { text: axisTitle(x) }, gridcolor: colors.grid,
         type: x === "wall" ? "date" : "linear" },
       yaxis: { type: log ? "log" : "linear", gridcolor: colors.grid },
     };
@@ -128,7 +153,7 @@ export class MetricCharts {
     for (const run of this.runs) {
       const series = panel.data.get(run.id);
       if (!series) continue;
-      const xs = xValues(series, x, run.start_time);
+      const xs = xValues(series, x, run.start_time, this.xSeries.get(run.id));
       const common = { type, mode: "lines", x: xs, legendgroup: run.id,
         line: { color: this.colors.get(run.id), width: 1.5 } };
       if (smooth > 0) {
@@ -145,7 +170,8 @@ export class MetricCharts {
     const { x, smooth, group } = this.options;
     const lines = this.runs.filter((run) => panel.data.has(run.id)).map((run) => {
       const series = panel.data.get(run.id);
-      const xs = x === "wall" ? series.times : xValues(series, x, run.start_time);
+      const xs = x === "wall" ? series.times
+        : xValues(series, x, run.start_time, this.xSeries.get(run.id));
       return { run, x: Array.from(xs), y: ema(series.values, smooth) };
     });
     const bands = groupBands(lines, group);
@@ -188,7 +214,7 @@ export class MetricCharts {
     for (const run of this.runs) {
       const series = panel.data.get(run.id);
       if (!series) continue;
-      const xs = xValues(series, this.options.x, run.start_time);
+      const xs = xValues(series, this.options.x, run.start_time, this.xSeries.get(run.id));
       const [a, b] = this.options.x === "wall" ? [new Date(lo), new Date(hi)] : [lo, hi];
       xs.forEach((v, i) => {
         if (v >= a && v <= b) {
@@ -221,6 +247,7 @@ export class MetricCharts {
         this.addPanel(s.key, s.context);
       }
     }));
+    await this.fetchXSeries(running);
     for (const panel of this.panels.values()) {
       await this.fetchPanel(panel, running);
       this.draw(panel);

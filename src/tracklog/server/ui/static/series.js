@@ -30,15 +30,41 @@ export function ema(values, alpha) {
   return out;
 }
 
+/** Linear interpolation of (xs, ys), xs ascending, at the ascending points `at` (NaN
+ * outside xs' range). */
+export function interpolate(xs, ys, at) {
+  const out = new Float64Array(at.length).fill(NaN);
+  let j = 0;
+  at.forEach((x, i) => {
+    if (!xs.length || x < xs[0] || x > xs[xs.length - 1]) return;
+    while (j < xs.length - 2 && xs[j + 1] < x) j += 1;
+    const k = Math.min(j + 1, xs.length - 1);
+    const t = xs[k] === xs[j] ? 0 : (x - xs[j]) / (xs[k] - xs[j]);
+    out[i] = ys[j] + t * (ys[k] - ys[j]);
+  });
+  return out;
+}
+
 export const X_AXES = {
   step: { label: "step", title: "step" },
   relative: { label: "relative time", title: "seconds since start" },
   wall: { label: "wall time", title: "time" },
 };
+/** An x-axis "metric:KEY" plots against another metric of the same run (epoch, tokens...). */
+export const METRIC_AXIS = "metric:";
 
-/** The x coordinates of `series` for x-axis `axis` (a key of X_AXES). */
-export function xValues(series, axis, startTime) {
+export function axisTitle(axis) {
+  return axis.startsWith(METRIC_AXIS) ? axis.slice(METRIC_AXIS.length) : X_AXES[axis].title;
+}
+
+/** The x coordinates of `series` for x-axis `axis`; for a metric axis, `xSeries` is that
+ * metric's series of the same run, read at the same steps. */
+export function xValues(series, axis, startTime, xSeries) {
   if (axis === "relative") return Array.from(series.times, (t) => (t - startTime) / 1000);
   if (axis === "wall") return Array.from(series.times, (t) => new Date(t));
+  if (axis.startsWith(METRIC_AXIS)) {
+    return xSeries ? interpolate(xSeries.steps, xSeries.values, series.steps)
+      : new Float64Array(series.steps.length).fill(NaN);
+  }
   return series.steps;
 }

@@ -5,6 +5,7 @@ import { runColors } from "../colors.js";
 import { fill, h, notice } from "../dom.js";
 import { chartControls, groupKeys, MetricCharts } from "../panels.js";
 import { loadPlotly } from "../plotly.js";
+import { METRIC_AXIS } from "../series.js";
 import { link, listParam, setParams } from "../state.js";
 
 const MAX_RUNS = 20;
@@ -40,10 +41,14 @@ export async function mountCharts(container, runs, options) {
     if ("log" in change) url.log = change.log ? "1" : "";
     if ("smooth" in change) url.smooth = change.smooth || "";
     setParams(url);
-    charts.setOptions(change);
+    charts.setOptions(change).catch((err) => charts.showError(err));
   }, groupKeys(runs));
   fill(container, controls, panels);
   await charts.load();
+  // Once the metrics are known, any of them can be the x-axis too (epoch, tokens seen...).
+  const axis = controls.querySelector("#x-axis");
+  charts.axisChoices().forEach((key) => axis.append(h("option",
+    { value: `${METRIC_AXIS}${key}`, selected: options.x === `${METRIC_AXIS}${key}` }, key)));
   return charts;
 }
 
