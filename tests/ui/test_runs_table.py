@@ -127,3 +127,20 @@ def test_keyboard_moves_selects_and_opens(page: Page) -> None:
     expect(page.locator("table.runs tbody tr.selected")).to_have_count(1)
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"#/runs/\w+"))
+
+
+def test_group_rows_by_a_config_key(page: Page) -> None:
+    page.goto("/#/projects/vision")
+    expect(page.locator("table.runs tbody tr[data-id]")).to_have_count(3)
+    page.select_option("#group-rows", "model")
+    groups = page.locator("table.runs tr.group-row")
+    expect(groups).to_have_count(2)
+    expect(groups.nth(0)).to_have_text("model = resnet (2 on this page)")
+    expect(groups.nth(1)).to_have_text("model = vit (1 on this page)")
+    # The group key sorts first: resnet's two runs, then vit's heading and run.
+    expect(page.locator("table.runs tbody tr").nth(3)).to_have_class("group-row")
+    assert "group=model" in page.url
+    boxes = page.locator("table.runs tbody tr[data-id] input[type=checkbox]")
+    boxes.nth(0).click()
+    boxes.nth(2).click(modifiers=["Shift"])
+    expect(page.locator("#selected-count")).to_have_text("3 selected")

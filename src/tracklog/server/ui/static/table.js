@@ -17,20 +17,27 @@ export class RunTable {
     this.el = h("table", { class: "runs", tabindex: 0, onkeydown: (e) => this.onKey(e) });
   }
 
-  /** Draw `rows` with `sort` ({key, desc}) marked in the header. */
-  render(rows, sort) {
+  /** Draw `rows` with `sort` ({key, desc}) marked in the header; with `groupOf(run)`, a
+   * heading row starts each run of equal group labels. */
+  render(rows, sort, groupOf = null) {
     this.rows = rows;
     const all = rows.length > 0 && rows.every((r) => this.selected.has(r.id));
     const head = h("tr", {},
       h("th", { class: "check" }, h("input", { type: "checkbox", "aria-label": "select all",
         checked: all, onchange: (e) => this.selectAll(e.target.checked) })),
       this.columns.map((c) => this.header(c, sort)));
-    const body = rows.map((run, i) => h("tr", {
+    const body = rows.flatMap((run, i) => [
+      groupOf && (i === 0 || groupOf(rows[i - 1]) !== groupOf(run))
+        ? h("tr", { class: "group-row" }, h("td", { colspan: this.columns.length + 1 },
+          groupOf(run), h("span", { class: "muted" },
+            ` (${rows.filter((r) => groupOf(r) === groupOf(run)).length} on this page)`)))
+        : null,
+      h("tr", {
       dataset: { id: run.id }, class: this.selected.has(run.id) ? "selected" : null,
       ondblclick: () => this.handlers.onOpen(run) },
     h("td", { class: "check" }, h("input", { type: "checkbox", "aria-label": `select ${run.name}`,
       checked: this.selected.has(run.id), onclick: (e) => this.onCheck(e, i) })),
-    this.columns.map((c) => h("td", { dataset: { col: c.id } }, c.cell(run)))));
+    this.columns.map((c) => h("td", { dataset: { col: c.id } }, c.cell(run))))]);
     fill(this.el, h("thead", {}, head), h("tbody", {}, body));
   }
 
@@ -65,7 +72,7 @@ export class RunTable {
   }
 
   changed() {
-    this.el.querySelectorAll("tbody tr").forEach((tr, i) => {
+    this.el.querySelectorAll("tbody tr[data-id]").forEach((tr, i) => {
       const on = this.selected.has(this.rows[i].id);
       tr.classList.toggle("selected", on);
       tr.querySelector("input").checked = on;
@@ -74,7 +81,7 @@ export class RunTable {
   }
 
   onKey(event) {
-    const trs = [...this.el.querySelectorAll("tbody tr")];
+    const trs = [...this.el.querySelectorAll("tbody tr[data-id]")];
     if (!trs.length) return;
     let at = trs.findIndex((tr) => tr.classList.contains("cursor"));
     if (event.key === "ArrowDown" || event.key === "j") at = Math.min(trs.length - 1, at + 1);

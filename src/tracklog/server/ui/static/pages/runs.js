@@ -60,6 +60,7 @@ export async function render(main, params, project) {
     cols: listParam(params, "cols"),
     page: Number(params.get("page") ?? 0),
     trash: params.get("trash") === "1",
+    group: params.get("group") ?? "",
   };
   let total = 0;
   let timer = null;
@@ -71,6 +72,7 @@ export async function render(main, params, project) {
   const pager = h("div", { class: "pager" });
   const selectionBar = h("div", { class: "toolbar selection" });
   const columnPicker = h("select", { id: "add-column", "aria-label": "add a column" });
+  const groupPicker = h("select", { id: "group-rows", "aria-label": "group rows by" });
   const table = new RunTable([], {
     onSort: (key) => {
       const now = parseSort(state.sort);
@@ -100,6 +102,9 @@ export async function render(main, params, project) {
   trash.addEventListener("change", () => {
     state.trash = trash.checked; state.page = 0; save(); load();
   });
+  groupPicker.addEventListener("change", () => {
+    state.group = groupPicker.value; state.page = 0; save(); load();
+  });
   columnPicker.addEventListener("change", () => {
     if (columnPicker.value) state.cols.push(columnPicker.value);
     save();
@@ -109,7 +114,7 @@ export async function render(main, params, project) {
   function save() {
     setParams({ q: state.q, filter: state.filter, page: state.page || "",
       sort: state.sort === DEFAULT_SORT ? "" : state.sort, cols: state.cols.join(","),
-      trash: state.trash ? "1" : "", sel: [...table.selected].join(",") });
+      trash: state.trash ? "1" : "", sel: [...table.selected].join(","), group: state.group });
   }
 
   function columns() {
@@ -123,7 +128,9 @@ export async function render(main, params, project) {
 
   function drawRows(rows) {
     table.columns = columns();
-    table.render(rows, parseSort(state.sort));
+    table.render(rows, parseSort(state.sort),
+      state.group ? (r) => `${state.group} = ${fmtValue(dig(r.config, state.group)) || "(none)"}`
+        : null);
     const keys = new Set();
     rows.forEach((r) => {
       Object.keys(flatten(r.config)).forEach((k) => keys.add(`params.${k}`));
@@ -134,6 +141,11 @@ export async function render(main, params, project) {
     fill(columnPicker, h("option", { value: "" }, "+ column"),
       [...keys].filter((k) => !state.cols.includes(k)).sort()
         .map((k) => h("option", { value: k }, k)));
+    const configKeys = [...keys].filter((k) => k.startsWith("params.")).map((k) => k.slice(7));
+    if (state.group && !configKeys.includes(state.group)) configKeys.push(state.group);
+    fill(groupPicker, h("option", { value: "" }, "no grouping"),
+      configKeys.sort().map((k) => h("option", { value: k, selected: k === state.group },
+        `group by ${k}`)));
   }
 
   function drawSelection() {
@@ -179,7 +191,8 @@ export async function render(main, params, project) {
     let answer;
     try {
       answer = await api.page({ projects: [project], filter: filter || null,
-        order_by: [state.sort], offset: state.page * PAGE_SIZE, limit: PAGE_SIZE,
+        // Grouped, the group key sorts first so each group's rows sit together.
+        order_by: state.group ? [`params.\`${state.group}\``, state.sort] : [state.sort], offset: state.page * PAGE_SIZE, limit: PAGE_SIZE,
         lifecycle: state.trash ? "all" : "active" });
     } catch (err) {
       if (err.code !== "INVALID_VALUE") throw err;
@@ -221,7 +234,7 @@ export async function render(main, params, project) {
     h("div", { class: "toolbar" }, quick,
       attachAutocomplete(filterInput, () => [...knownKeys].sort()),
       h("button", { type: "button", id: "apply-filter", onclick: applyFilter }, "Filter"),
-      h("label", {}, trash, " show trash"), columnPicker),
+      h("label", {}, trash, " show trash"), columnPicker, groupPicker),
     filterError, selectionBar, status,
     h("div", { class: "table-wrap" }, table.el), empty, pager);
   drawSelection();
