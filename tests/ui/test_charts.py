@@ -120,6 +120,17 @@ def test_compare_highlights_differences_and_draws_parallel_coordinates(
     assert page.eval_on_selector("#scatter", "el => el.data[0].x.length") == 3
     assert "metric=acc" in page.url and "key=model" in page.url
     expect(page.locator(".chart[data-metric=loss]")).to_be_visible()  # overlaid metric charts
+
+    # Brushing the lr axis (as a drag would) offers those runs in the table.
+    page.eval_on_selector(
+        "#parcoords",
+        "el => Plotly.restyle(el, {'dimensions[0].constraintrange': [[0.005, 0.2]]})",
+    )
+    link = page.locator("#brushed a")
+    expect(link).to_contain_text("params.`lr` >= 0.005 AND params.`lr` <= 0.2")
+    link.click()
+    expect(page.locator("#page-info")).to_have_text("1–2 of 2")
+    assert sorted(page.locator("td[data-col=name]").all_inner_texts()) == ["resnet-a", "resnet-b"]
     shot("compare")
 
 

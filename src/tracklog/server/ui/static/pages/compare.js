@@ -55,7 +55,30 @@ function configDimensions(runs) {
   });
 }
 
-async function parcoords(el, runs, metric) {
+/** A number as the filter grammar takes it (plotly's brush ends carry float noise). */
+const num = (v) => String(Number(v.toPrecision(6)));
+
+/** The filter matching the brushed ranges of the parallel-coordinates plot `el`. */
+function brushFilter(el, metric) {
+  const terms = [];
+  el.data[0].dimensions.forEach((dim) => {
+    if (!dim.constraintrange?.length) return;
+    const ranges = Array.isArray(dim.constraintrange[0]) ? dim.constraintrange
+      : [dim.constraintrange];
+    const lo = Math.min(...ranges.map((r) => r[0]));
+    const hi = Math.max(...ranges.map((r) => r[1]));
+    const key = dim.label === metric ? `metrics.\`${metric}\`` : `params.\`${dim.label}\``;
+    if (dim.ticktext) {
+      const names = dim.ticktext.filter((_, i) => ranges.some((r) => i >= r[0] && i <= r[1]));
+      terms.push(`${key} IN (${names.map((n) => `'${n}'`).join(", ")})`);
+    } else {
+      terms.push(`${key} >= ${num(lo)}`, `${key} <= ${num(hi)}`);
+    }
+  });
+  return terms.join(" AND ");
+}
+
+async function parcoords(el, runs, metric, onBrush) {
   const withMetric = runs.filter((r) => typeof r.summary[metric] === "number");
   if (!withMetric.length) {
     fill(el, notice("empty", "Nothing to plot", `No run has a numeric summary "${metric}".`));
@@ -69,6 +92,8 @@ async function parcoords(el, runs, metric) {
     line: { color: values, colorscale: "Viridis", showscale: true } }],
   { height: 360, margin: { l: 60, r: 60, t: 40, b: 20 }, paper_bgcolor: colors.bg,
     font: { color: colors.fg } }, { displaylogo: false, responsive: true });
+  el.removeAllListeners?.("plotly_restyle");
+  el.on("plotly_restyle", () => onBrush(brushFilter(el, metric)));
 }
 
 /** Any varying config key (x) against the metric (y), every run a dot; the compared runs
@@ -139,10 +164,17 @@ export async function render(main, params) {
       fill(parallel, notice("empty", "No metrics yet", "Runs with summary metrics show here."));
       return Promise.resolve();
     }
-    return Promise.all([parcoords(parallel, population, metric),
+    return Promise.all([parcoords(parallel, population, metric, showBrush),
       key && scatter(dots, population, key, metric, runs)])
       .catch((err) => fill(parallel, errorNotice(err)));
   };
+  // Brushing axes of the parallel-coordinates plot offers the runs table with that filter.
+  const brushed = h("p", { id: "brushed", class: "muted" },
+    "Drag along an axis to select a range of runs.");
+  const showBrush = (filter) => fill(brushed, filter && project
+    ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`, { filter }) },
+      `Open the runs matching ${filter} in the table`)
+    : "Drag along an axis to select a range of runs.");
   const charts = h("div");
   fill(main, title,
     h("section", { class: "card" }, h("h2", {}, "Config and summary"),
@@ -150,7 +182,7 @@ export async function render(main, params) {
     h("section", { class: "card" }, h("h2", {}, `Config → metric over ${population.length} runs`),
       h("div", { class: "toolbar" }, picker("plot-metric", "metric", metrics, params, "metric", draw),
         picker("scatter-key", "scatter x", keys, params, "key", draw)),
-      h("div", { class: "two-col" }, parallel, dots)),
+      h("div", { class: "two-col" }, parallel, dots), brushed),
     h("section", { class: "card" }, h("h2", {}, "Metrics"), charts));
   drawDiff();
   await draw();
