@@ -47,6 +47,11 @@ def test_run_page_shows_edits_and_previews(page: Page, shot: Callable[[str], Pat
     page.click("button[data-path='preds.csv']")
     expect(page.locator("#preview table.csv td", has_text="dog, big")).to_be_visible()
     expect(page.locator("#preview table.csv th").first).to_have_text("label")
+    page.click("button[data-path='NOTES.md']")
+    expect(page.locator("#preview .markdown h1")).to_have_text("Findings")
+    expect(page.locator("#preview .markdown strong")).to_have_text("lr")
+    expect(page.locator("#preview .markdown li")).to_have_count(2)
+    expect(page.locator("#preview .markdown a")).to_have_count(0)  # no javascript: link
     download = page.locator("a[download='preds.csv']")
     assert download.get_attribute("href").endswith("/artifacts/preds.csv")
 
@@ -84,3 +89,16 @@ def test_dark_theme_is_remembered(page: Page, shot: Callable[[str], Path]) -> No
     page.goto("/#/charts?project=vision")
     expect(page.locator(".chart")).to_have_count(2)
     shot("charts-dark")
+
+
+def test_pages_fit_an_800_pixel_window(page: Page, shot: Callable[[str], Path]) -> None:
+    page.set_viewport_size({"width": 800, "height": 900})
+    open_run(page, "vision", "resnet-a")
+    expect(page.locator(".chart[data-metric=loss]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    for path in ("/#/", "/#/projects/sweep?cols=metrics.score", "/#/charts?project=vision"):
+        page.goto(path)
+        page.wait_for_selector("main table, main .chart")
+        # Wide tables scroll inside their own box; the page itself never scrolls sideways.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800, path
+    shot("charts-800px")

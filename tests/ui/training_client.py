@@ -51,8 +51,11 @@ def seed(workdir: Path) -> None:
             if i == 0:
                 (workdir / "sample.png").write_bytes(png(48, 32))
                 (workdir / "preds.csv").write_text('label,score\ncat,0.9\n"dog, big",0.7\n')
-                run.log_artifact(workdir / "sample.png")
-                run.log_artifact(workdir / "preds.csv")
+                (workdir / "NOTES.md").write_text(
+                    "# Findings\n\nThe **lr** sweep [log](javascript:alert(1)).\n\n- one\n- two\n"
+                )
+                for name in ("sample.png", "preds.csv", "NOTES.md"):
+                    run.log_artifact(workdir / name)
     with tracklog.init(project="nlp", name="bert", config={"lr": 2e-5}, settings=QUIET) as run:
         run.log({"loss": 1.0}, step=0)
 

@@ -1,8 +1,9 @@
 // A run's files: a list with sizes and downloads, and a preview of the chosen file (images,
-// text, JSON, YAML, Markdown, CSV as a table).
+// text, YAML, JSON pretty-printed, Markdown rendered, CSV as a table).
 
 import { api } from "./api.js";
 import { errorNotice, fill, fmtBytes, h } from "./dom.js";
+import { renderMarkdown } from "./markdown.js";
 
 const IMAGE_TYPES = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", gif: "image/gif",
   webp: "image/webp", svg: "image/svg+xml", bmp: "image/bmp" };
@@ -59,6 +60,7 @@ async function preview(runId, file) {
   }
   const text = await api.fileText(runId, file.path);
   if (ext === "csv" || ext === "tsv") return csvTable(text, ext === "tsv" ? "\t" : ",");
+  if (ext === "md" || ext === "markdown") return renderMarkdown(text);
   if (ext === "json") {
     try { return h("pre", { class: "preview-text" }, JSON.stringify(JSON.parse(text), null, 2)); }
     catch { /* not valid JSON: show it as it is */ }
