@@ -17,6 +17,9 @@ FULL = {
     "w6_points": 1_000_000,
     "w6_small_points": 50_000,
     "c1_n": 7,
+    "w7_runs": 10_000,
+    "w7_steps": 100_000,
+    "w7_points": 1_000_000,
 }
 QUICK = {
     "w1_steps": 2_000,
@@ -31,6 +34,9 @@ QUICK = {
     "w6_points": 100_000,
     "w6_small_points": 5_000,
     "c1_n": 2,
+    "w7_runs": 1_000,
+    "w7_steps": 10_000,
+    "w7_points": 100_000,
 }
 
 WORKLOADS = {
@@ -41,6 +47,7 @@ WORKLOADS = {
     "W5": "server concurrency",
     "W6": "server read",
     "C1": "run-context capture",
+    "W8": "web UI",
 }
 # Extra --only tokens that name single cases (matched against Case.alias).
 ALIASES = {"W2-100k"}
@@ -94,6 +101,7 @@ def all_cases(quick: bool) -> list[Case]:
             "capture on (defaults) and off (`TRACKLOG_CAPTURE=0`) interleaved.",
             timeout_s=900,
         ),
+        ui_case(s),
     ]
 
 
@@ -319,8 +327,23 @@ def server_cases(s: dict[str, int], w1: tuple[str, ...]) -> list[Case]:
     ]
 
 
+def ui_case(s: dict[str, int]) -> Case:
+    """W8: the web UI's pages timed in headless chromium."""
+    args = ("--runs", str(s["w7_runs"]), "--steps", str(s["w7_steps"]))
+    return Case(
+        "W8",
+        "tracklog",
+        "tracklog server + chromium",
+        "tracklog_ui.py",
+        (*args, "--points", str(s["w7_points"]), "--requests", "12"),
+        "`tracklog server --workers 1` (SQLite) and Debian's chromium driven by Playwright "
+        "(`--headless --disable-gpu`: WebGL is emulated in software), 1280×900 window.",
+        timeout_s=900,
+    )
+
+
 def select(cases: list[Case], only: str | None, peers: list[str]) -> list[Case]:
-    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W6
+    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W8
     and the case aliases in :data:`ALIASES` (``W2-100k``).
 
     Tracker tokens and workload tokens are combined with AND (``peers,W1`` = peers on W1).

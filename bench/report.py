@@ -143,6 +143,20 @@ METRICS["W6"] = [
     *SERVER_MEMORY,
 ]
 
+METRICS["W8"] = [
+    Metric("runs", "runs in the project", ratio=False),
+    Metric("table_first_rows_s", "runs table: navigation → first rows drawn, s (target ≤ 1.5)"),
+    Metric("table_sort_s", "runs table: sort by a metric column, s (target ≤ 0.5)"),
+    Metric("charts_cold_s", "charts, 20 runs × 4 metrics: drawn, first visit, s"),
+    Metric("charts_warm_s", "charts: drawn, second visit (plotly.js cached), s (target ≤ 2)"),
+    Metric("charts_payload_bytes", "charts: API payload, MB (target ≤ 2)", scale=1 / MB),
+    Metric("charts_points_drawn", "charts: points drawn (all lines)", ratio=False),
+    Metric("big_cold_s", "1M-point series: drawn, first visit, s"),
+    Metric("big_warm_s", "1M-point series: drawn, second visit, s (target ≤ 1)"),
+    Metric("big_spike_visible", "1M-point series: injected spike drawn (1 = yes)", ratio=False),
+    *SERVER_MEMORY,
+]
+
 COMMON_METRICS = [
     Metric("load1", "1-min load average when the repeat started", ratio=False),
     Metric("wall_s", "wall time of one repeat (incl. process start), s", ratio=False),
@@ -173,6 +187,11 @@ INTRO = {
     "`?samples=1000` vs MLflow's `get-history-bulk-interval?max_results=1000` (what its UI "
     "charts use); the *client library call* is `tracklog.Api(url).run(id).series(k)` vs "
     "`MlflowClient().get_metric_history`.",
+    "W8": "The web UI in headless chromium against `tracklog server` (full scale: a project of "
+    "10,000 runs; 20 runs × 4 metrics × 100,000 steps; one run with a 1,000,000-point series "
+    "and one injected spike). A *first visit* starts from an empty browser profile, so it "
+    "includes downloading and compiling plotly.js (4.8 MB); a *second visit* finds it in the "
+    "browser's cache, as every visit after the first does.",
 }
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run the tracklog test suite in the *current* Python environment (activate a venv first):
-#   0. Debian's postgresql and git, if missing (needs root)
-#   1. pip install -e ".[test]"   2. ruff check + ruff format --check   3. pytest "$@"
+#   0. Debian's postgresql, git and chromium, if missing (needs root)
+#   1. pip install -e ".[test]"   2. ruff check + ruff format --check
+#   3. eslint on the web UI's JavaScript, if npm is installed   4. pytest "$@"
 # Works from any directory. Extra arguments are passed to pytest, e.g.
 #   bash scripts/test.sh tests/test_pg_fixture.py -x
 # The exit status is that of the first failing phase (pytest's own code for test failures;
@@ -40,13 +41,15 @@ _summary() {
 }
 trap _summary EXIT
 
-# The PostgreSQL tests start their own server from Debian's postgresql binaries.
+# The PostgreSQL tests start their own server from Debian's postgresql binaries; the web UI's
+# tests drive Debian's chromium.
 debian_packages() {
     local missing=()
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
     command -v git >/dev/null || missing+=(git)
+    command -v chromium >/dev/null || missing+=(chromium)
     if ((${#missing[@]} == 0)); then
-        echo "nothing to install (postgresql and git present)"
+        echo "nothing to install (postgresql, git and chromium present)"
         return 0
     fi
     if ((EUID != 0)); then
@@ -61,4 +64,13 @@ phase apt debian_packages
 phase install python3 -m pip install -q -e ".[test]"
 phase lint python3 -m ruff check .
 phase format python3 -m ruff format --check .
+# eslint is a dev tool from npm (package.json): linted where npm is installed, skipped elsewhere.
+js_lint() {
+    if ! command -v npm >/dev/null; then
+        echo "skipped: npm not installed"
+        return 0
+    fi
+    npm ci --no-audit --no-fund --loglevel=error && npm run --silent lint
+}
+phase eslint js_lint
 phase pytest python3 -m pytest -q "$@"

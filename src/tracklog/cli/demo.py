@@ -23,26 +23,54 @@ _CONFIGS = [  # cycled through, so consecutive runs differ visibly
 _COLUMNS = "params.lr,params.optimizer.name,metrics.loss,metrics.acc"
 
 
+DEMO_LABEL = "demo"
+
+
 @click.command("demo")
 @click.option("--runs", "n_runs", type=click.IntRange(1, 100), default=3, show_default=True)
 @click.option("--project", default="demo", show_default=True, help="Project to log into.")
+@click.option("--remove", is_flag=True, help="Move the project's demo runs to the trash instead.")
 @pass_state
-def demo(state: CliState, n_runs: int, project: str) -> None:
-    """Log a few demo runs and list them.
+def demo(state: CliState, n_runs: int, project: str, remove: bool) -> None:
+    """Log a few demo runs and list them (or, with --remove, move them to the trash).
 
-    Each is a fake training loop with a config, loss and accuracy curves and a tag.
+    Each is a fake training loop with a config, loss and accuracy curves and the label "demo".
     """
+    if remove:
+        removed = remove_demo_runs(state, project)
+        click.echo(
+            f"moved {removed} demo run{'' if removed == 1 else 's'} of {project!r} to the trash"
+        )
+        return
+    ids = log_demo_runs(state.uri, n_runs, project)
+    print_runs([state.store.get_run(i) for i in ids], parse_columns([_COLUMNS]))
+
+
+def log_demo_runs(uri: str, n_runs: int, project: str) -> list[str]:
+    """Log ``n_runs`` demo runs (labelled "demo") into ``project`` of store ``uri``."""
     import tracklog
     from tracklog.sdk.fluent import using_tracking_uri
 
     ids = []
-    with using_tracking_uri(state.uri):
+    with using_tracking_uri(uri):
         for i in range(n_runs):
             config = {**_CONFIGS[i % len(_CONFIGS)], "batch_size": 32 * (i + 1), "seed": i}
-            with tracklog.init(project=project, config=config, tags=["demo"], mode="online") as run:
+            with tracklog.init(
+                project=project, config=config, tags=[DEMO_LABEL], mode="online"
+            ) as run:
                 _train(run, config["lr"], random.Random(i))
             ids.append(run.id)
-    print_runs([state.store.get_run(i) for i in ids], parse_columns([_COLUMNS]))
+    return ids
+
+
+def remove_demo_runs(state: CliState, project: str) -> int:
+    """Move the runs labelled "demo" of ``project`` to the trash; answer how many."""
+    if project not in {p.name for p in state.store.projects()}:
+        return 0
+    found = [r for r in state.store.search_runs([project]) if DEMO_LABEL in r.labels]
+    for run in found:
+        state.store.delete_run(run.id)
+    return len(found)
 
 
 def _train(run: Run, lr: float, rng: random.Random) -> None:

@@ -21,6 +21,7 @@ from tracklog.cli.server import server
 from tracklog.cli.state import CliState
 from tracklog.cli.sync import sync
 from tracklog.cli.tokens import tokens
+from tracklog.cli.ui import ui
 from tracklog.cli.users import users
 from tracklog.errors import TracklogError
 
@@ -83,7 +84,7 @@ def cli(ctx: click.Context, uri: str | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for command in (runs, projects, sync, db, demo, server, users, tokens, gc, import_group):
+for command in (runs, projects, sync, db, demo, server, ui, users, tokens, gc, import_group):
     cli.add_command(command)
 
 

@@ -13,8 +13,18 @@ from tracklog.server.auth import current_user
 from tracklog.server.gzip_requests import GzipRequests
 from tracklog.server.limits import BodyLimit
 from tracklog.server.liveness import start_sweeper, stop_sweeper
-from tracklog.server.routes import artifacts, health, ingest, permissions, projects, runs, series
+from tracklog.server.routes import (
+    artifacts,
+    health,
+    ingest,
+    permissions,
+    projects,
+    run_pages,
+    runs,
+    series,
+)
 from tracklog.server.settings import Settings
+from tracklog.server.ui.routes import mount_ui
 from tracklog.store.auth import AuthStore
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.tracking import Store
@@ -44,9 +54,10 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
-    for module in (projects, permissions, runs, series, ingest, artifacts):
+    for module in (projects, permissions, runs, run_pages, series, ingest, artifacts):
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])
+    mount_ui(app)  # the web UI at /, reading only the API above
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(GzipRequests, max_bytes=settings.max_body_bytes)  # outermost: decodes first
     return app

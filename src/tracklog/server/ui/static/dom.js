@@ -1,0 +1,118 @@
+// Building DOM nodes and formatting values for display; shared by every page.
+
+/** An element: h("a", {href: "#/", class: "x", onclick: fn}, "text", childNode, [more]). */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, value);
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(el, child);
+    else el.append(child instanceof Node ? child : String(child));
+  }
+}
+
+/** Replace everything inside `el` with `children`. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** A message box for empty and error states. */
+export function notice(kind, title, ...body) {
+  return h("div", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : "status" },
+    h("strong", {}, title), ...body.map((b) => h("div", {}, b)));
+}
+
+/** Milliseconds since the epoch as local "YYYY-MM-DD HH:MM:SS". */
+export function fmtTime(ms) {
+  if (ms === null || ms === undefined) return "";
+  const d = new Date(ms);
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** A span of milliseconds as "1h 02m", "3m 04s" or "5.2s". */
+export function fmtDuration(ms) {
+  if (ms === null || ms === undefined || Number.isNaN(ms)) return "";
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(Math.floor(s % 60)).padStart(2, "0")}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
+}
+
+/** A config or metric value, short: numbers to 4 significant digits, objects as JSON. */
+export function fmtValue(value) {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") {
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+  }
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+/** A byte count as "12 B", "3.4 KiB", "5.6 MiB". */
+export function fmtBytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+}
+
+/** The value at a dotted path of a nested object ("optimizer.lr"), or undefined. */
+export function dig(obj, dotted) {
+  if (dotted in (obj ?? {})) return obj[dotted];
+  let cur = obj;
+  for (const part of dotted.split(".")) {
+    if (cur === null || typeof cur !== "object" || !(part in cur)) return undefined;
+    cur = cur[part];
+  }
+  return cur;
+}
+
+/** A nested object flattened to {"a.b": leaf}. */
+export function flatten(obj, prefix = "", out = {}) {
+  for (const [key, value] of Object.entries(obj ?? {})) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      flatten(value, path, out);
+    } else {
+      out[path] = value;
+    }
+  }
+  return out;
+}
+
+const ERROR_TITLES = {
+  SERVER_DOWN: "Server down",
+  NOT_FOUND: "Not found",
+  UNAUTHENTICATED: "Sign-in needed",
+  PERMISSION_DENIED: "No permission",
+  INVALID_VALUE: "Bad request",
+};
+
+/** The error state for a failed API call (or any other error). */
+export function errorNotice(err) {
+  return notice("error", ERROR_TITLES[err.code] ?? "Something went wrong", err.message);
+}
+
+/** A run's status, with a pulsing marker while it runs and a note when it is in the trash. */
+export function statusBadge(run) {
+  const status = run.status.toLowerCase();
+  return h("span", { class: `status status-${status}`, title: run.status },
+    h("span", { class: "dot", "aria-hidden": "true" }), status,
+    run.lifecycle_stage === "deleted" ? " (in trash)" : null);
+}

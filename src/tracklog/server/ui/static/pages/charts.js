@@ -1,0 +1,75 @@
+// Charts of the selected runs (or the first runs matching a filter): a panel per metric.
+
+import { api } from "../api.js";
+import { runColors } from "../colors.js";
+import { fill, h, notice } from "../dom.js";
+import { chartControls, groupKeys, MetricCharts } from "../panels.js";
+import { loadPlotly } from "../plotly.js";
+import { METRIC_AXIS } from "../series.js";
+import { link, listParam, setParams } from "../state.js";
+
+const MAX_RUNS = 20;
+
+/** The runs a charts or compare page is about: `runs=ID,...`, else the first matches of
+ * `filter` in `project`. */
+export async function chosenRuns(params) {
+  const ids = listParam(params, "runs");
+  if (ids.length) return Promise.all(ids.map((id) => api.run(id)));
+  const project = params.get("project");
+  const answer = await api.page({ projects: project ? [project] : null,
+    filter: params.get("filter") || null, limit: MAX_RUNS });
+  return answer.runs;
+}
+
+/** Chart options from the URL: x-axis, smoothing, log scale, metrics shown, grouping. */
+export function chartOptions(params) {
+  return {
+    x: params.get("x") ?? "step",
+    smooth: Number(params.get("smooth") ?? 0),
+    log: params.get("log") === "1",
+    metrics: listParam(params, "metrics"),
+    group: params.get("group") ?? "",
+  };
+}
+
+/** Controls and panels for `runs` in `container`; answers the MetricCharts (to destroy). */
+export async function mountCharts(container, runs, options) {
+  const panels = h("div", { class: "panels" });
+  const charts = new MetricCharts(panels, runs, options);
+  const controls = chartControls(options, (change) => {
+    const url = { ...change };
+    if ("log" in change) url.log = change.log ? "1" : "";
+    if ("smooth" in change) url.smooth = change.smooth || "";
+    setParams(url);
+    charts.setOptions(change).catch((err) => charts.showError(err));
+  }, groupKeys(runs));
+  fill(container, controls, panels);
+  await charts.load();
+  // Once the metrics are known, any of them can be the x-axis too (epoch, tokens seen...).
+  const axis = controls.querySelector("#x-axis");
+  charts.axisChoices().forEach((key) => axis.append(h("option",
+    { value: `${METRIC_AXIS}${key}`, selected: options.x === `${METRIC_AXIS}${key}` }, key)));
+  return charts;
+}
+
+export async function render(main, params) {
+  loadPlotly().catch(() => {}); // fetch it while the runs load; a failure shows when awaited
+  const project = params.get("project");
+  const runs = await chosenRuns(params);
+  const back = project ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`) },
+    project) : h("a", { href: "#/" }, "Projects");
+  const title = h("h1", {}, back, " / charts");
+  if (!runs.length) {
+    fill(main, title, notice("empty", "No runs to chart",
+      "Select runs in the runs table, or loosen its filter."));
+    return undefined;
+  }
+  const colors = runColors(runs.map((r) => r.id));
+  const legend = h("div", { class: "run-legend" }, runs.map((r) =>
+    h("a", { class: "chip", href: link(`/runs/${encodeURIComponent(r.id)}`) },
+      h("span", { class: "swatch", style: `background:${colors.get(r.id)}` }), r.name)));
+  const body = h("div");
+  fill(main, title, legend, body);
+  const charts = await mountCharts(body, runs, chartOptions(params));
+  return () => charts.destroy();
+}

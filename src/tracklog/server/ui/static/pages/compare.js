@@ -1,0 +1,191 @@
+// Compare runs: config and summary side by side (differing keys marked), and a
+// parallel-coordinates plot of numeric config keys against a metric over the project's runs.
+
+import { api } from "../api.js";
+import { runColors } from "../colors.js";
+import { errorNotice, fill, flatten, fmtValue, h, notice } from "../dom.js";
+import { link, setParams } from "../state.js";
+import { loadPlotly } from "../plotly.js";
+import { chartColors } from "../theme.js";
+import { chartOptions, chosenRuns, mountCharts } from "./charts.js";
+
+const PARCOORDS_RUNS = 1000;
+
+function diffTable(runs, showAll) {
+  const flat = runs.map((r) => ({
+    ...Object.fromEntries(Object.entries(flatten(r.config)).map(([k, v]) => [`config.${k}`, v])),
+    ...Object.fromEntries(Object.entries(r.summary).map(([k, v]) => [`summary.${k}`, v])),
+  }));
+  const keys = [...new Set(flat.flatMap(Object.keys))].sort();
+  const colors = runColors(runs.map((r) => r.id));
+  const rows = keys.map((key) => {
+    const cells = flat.map((f) => fmtValue(f[key]));
+    return { key, cells, differs: new Set(cells).size > 1 };
+  }).filter((r) => showAll || r.differs);
+  return h("table", { class: "compare" },
+    h("thead", {}, h("tr", {}, h("th", {}, "key"), runs.map((r) => h("th", {},
+      h("span", { class: "swatch", style: `background:${colors.get(r.id)}` }),
+      h("a", { href: link(`/runs/${encodeURIComponent(r.id)}`) }, r.name))))),
+    h("tbody", {}, rows.length ? rows.map((r) => h("tr", { class: r.differs ? "differs" : null,
+      dataset: { key: r.key } }, h("th", {}, r.key), r.cells.map((c) => h("td", {}, c))))
+      : h("tr", {}, h("td", { colspan: runs.length + 1, class: "muted" },
+        "The runs have the same config and summary."))));
+}
+
+const MAX_CATEGORIES = 12;
+
+/** Parallel-coordinates axes of the config keys: numbers as they are, text keys with a few
+ * distinct values as categories; keys every run shares one value of tell nothing and are
+ * left out. */
+function configDimensions(runs) {
+  const flat = runs.map((r) => flatten(r.config));
+  const keys = [...new Set(flat.flatMap(Object.keys))].sort();
+  return keys.flatMap((key) => {
+    const column = flat.map((f) => f[key]);
+    const distinct = [...new Set(column.filter((v) => v !== undefined))];
+    if (distinct.length < 2) return [];
+    if (distinct.every((v) => typeof v === "number")) {
+      return [{ label: key, values: column.map((v) => v ?? NaN) }];
+    }
+    if (distinct.length > MAX_CATEGORIES) return [];
+    const names = distinct.map(String).sort();
+    const index = (v) => (v === undefined ? NaN : names.indexOf(String(v)));
+    return [{ label: key, values: column.map(index), tickvals: names.map((_, i) => i),
+      ticktext: names }];
+  });
+}
+
+/** A number as the filter grammar takes it (plotly's brush ends carry float noise). */
+const num = (v) => String(Number(v.toPrecision(6)));
+
+/** The filter matching the brushed ranges of the parallel-coordinates plot `el`. */
+function brushFilter(el, metric) {
+  const terms = [];
+  el.data[0].dimensions.forEach((dim) => {
+    if (!dim.constraintrange?.length) return;
+    const ranges = Array.isArray(dim.constraintrange[0]) ? dim.constraintrange
+      : [dim.constraintrange];
+    const lo = Math.min(...ranges.map((r) => r[0]));
+    const hi = Math.max(...ranges.map((r) => r[1]));
+    const key = dim.label === metric ? `metrics.\`${metric}\`` : `params.\`${dim.label}\``;
+    if (dim.ticktext) {
+      const names = dim.ticktext.filter((_, i) => ranges.some((r) => i >= r[0] && i <= r[1]));
+      terms.push(`${key} IN (${names.map((n) => `'${n}'`).join(", ")})`);
+    } else {
+      terms.push(`${key} >= ${num(lo)}`, `${key} <= ${num(hi)}`);
+    }
+  });
+  return terms.join(" AND ");
+}
+
+async function parcoords(el, runs, metric, onBrush) {
+  const withMetric = runs.filter((r) => typeof r.summary[metric] === "number");
+  if (!withMetric.length) {
+    fill(el, notice("empty", "Nothing to plot", `No run has a numeric summary "${metric}".`));
+    return;
+  }
+  const Plotly = await loadPlotly();
+  const colors = chartColors();
+  const values = withMetric.map((r) => r.summary[metric]);
+  const dims = [...configDimensions(withMetric), { label: metric, values }];
+  Plotly.react(el, [{ type: "parcoords", dimensions: dims,
+    line: { color: values, colorscale: "Viridis", showscale: true } }],
+  { height: 360, margin: { l: 60, r: 60, t: 40, b: 20 }, paper_bgcolor: colors.bg,
+    font: { color: colors.fg } }, { displaylogo: false, responsive: true });
+  el.removeAllListeners?.("plotly_restyle");
+  el.on("plotly_restyle", () => onBrush(brushFilter(el, metric)));
+}
+
+/** Any varying config key (x) against the metric (y), every run a dot; the compared runs
+ * are drawn larger in their own colours. */
+async function scatter(el, runs, key, metric, compared) {
+  const withMetric = runs.filter((r) => typeof r.summary[metric] === "number");
+  const dim = configDimensions(withMetric).find((d) => d.label === key);
+  if (!dim) {
+    fill(el, notice("empty", "Nothing to plot", `No runs with "${key}" and "${metric}".`));
+    return;
+  }
+  const Plotly = await loadPlotly();
+  const colors = chartColors();
+  const runColor = runColors(compared.map((r) => r.id));
+  Plotly.react(el, [{
+    type: "scatter", mode: "markers", x: dim.values, y: withMetric.map((r) => r.summary[metric]),
+    text: withMetric.map((r) => r.name), hovertemplate: "%{text}<br>%{x}, %{y}<extra></extra>",
+    marker: { size: withMetric.map((r) => (runColor.has(r.id) ? 12 : 6)),
+      color: withMetric.map((r) => runColor.get(r.id) ?? colors.grid) },
+  }], {
+    height: 360, margin: { l: 60, r: 20, t: 20, b: 50 }, paper_bgcolor: colors.bg,
+    plot_bgcolor: colors.bg, font: { color: colors.fg },
+    xaxis: { title: { text: key }, gridcolor: colors.grid,
+      ...(dim.ticktext ? { tickvals: dim.tickvals, ticktext: dim.ticktext } : {}) },
+    yaxis: { title: { text: metric }, gridcolor: colors.grid },
+  }, { displaylogo: false, responsive: true });
+}
+
+/** A select of `options`, the URL parameter `param` choosing the initial one. */
+function picker(id, label, options, params, param, onChange) {
+  const select = h("select", { id, "aria-label": label },
+    options.map((o) => h("option", { value: o, selected: o === params.get(param) }, o)));
+  select.addEventListener("change", () => { setParams({ [param]: select.value }); onChange(); });
+  return h("label", {}, `${label} `, select);
+}
+
+export async function render(main, params) {
+  loadPlotly().catch(() => {}); // fetch it while the runs load; a failure shows when awaited
+  const project = params.get("project");
+  const runs = await chosenRuns(params);
+  const title = h("h1", {}, project
+    ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`) }, project)
+    : h("a", { href: "#/" }, "Projects"), " / compare");
+  if (runs.length < 2) {
+    fill(main, title, notice("empty", "Choose at least two runs",
+      "Select runs in the runs table, then press Compare."));
+    return undefined;
+  }
+  const showAll = h("input", { id: "show-all-keys", type: "checkbox",
+    checked: params.get("all") === "1" });
+  const diff = h("div");
+  const drawDiff = () => fill(diff, diffTable(runs, showAll.checked));
+  showAll.addEventListener("change", () => {
+    setParams({ all: showAll.checked ? "1" : "" });
+    drawDiff();
+  });
+
+  const population = project
+    ? (await api.page({ projects: [project], limit: PARCOORDS_RUNS })).runs : runs;
+  const metrics = [...new Set(population.flatMap((r) => Object.keys(r.summary)))].sort();
+  const keys = configDimensions(population).map((d) => d.label);
+  const parallel = h("div", { id: "parcoords", class: "chart" });
+  const dots = h("div", { id: "scatter", class: "chart" });
+  const draw = () => {
+    const metric = main.querySelector("#plot-metric")?.value;
+    const key = main.querySelector("#scatter-key")?.value;
+    if (!metric) {
+      fill(parallel, notice("empty", "No metrics yet", "Runs with summary metrics show here."));
+      return Promise.resolve();
+    }
+    return Promise.all([parcoords(parallel, population, metric, showBrush),
+      key && scatter(dots, population, key, metric, runs)])
+      .catch((err) => fill(parallel, errorNotice(err)));
+  };
+  // Brushing axes of the parallel-coordinates plot offers the runs table with that filter.
+  const brushed = h("p", { id: "brushed", class: "muted" },
+    "Drag along an axis to select a range of runs.");
+  const showBrush = (filter) => fill(brushed, filter && project
+    ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`, { filter }) },
+      `Open the runs matching ${filter} in the table`)
+    : "Drag along an axis to select a range of runs.");
+  const charts = h("div");
+  fill(main, title,
+    h("section", { class: "card" }, h("h2", {}, "Config and summary"),
+      h("label", {}, showAll, " show keys that are the same"), diff),
+    h("section", { class: "card" }, h("h2", {}, `Config → metric over ${population.length} runs`),
+      h("div", { class: "toolbar" }, picker("plot-metric", "metric", metrics, params, "metric", draw),
+        picker("scatter-key", "scatter x", keys, params, "key", draw)),
+      h("div", { class: "two-col" }, parallel, dots), brushed),
+    h("section", { class: "card" }, h("h2", {}, "Metrics"), charts));
+  drawDiff();
+  await draw();
+  const panels = await mountCharts(charts, runs, chartOptions(params));
+  return () => panels.destroy();
+}

@@ -1,0 +1,243 @@
+// Runs table of one project: sort, filter (the API's grammar), quick search, extra columns,
+// selection and bulk actions, server-side paging; all of it kept in the URL.
+
+import { api } from "../api.js";
+import { ATTRIBUTE_KEYS, attachAutocomplete } from "../autocomplete.js";
+import { dig, fill, flatten, fmtDuration, fmtTime, fmtValue, h, statusBadge } from "../dom.js";
+import { link, listParam, setParams } from "../state.js";
+import { RunTable } from "../table.js";
+
+const PAGE_SIZE = 50;
+const POLL_MS = 5000;
+const DEFAULT_SORT = "attributes.start_time DESC";
+
+const BASE_COLUMNS = [
+  { id: "name", label: "name", sortKey: "attributes.run_name",
+    cell: (r) => h("a", { href: link(`/runs/${encodeURIComponent(r.id)}`) }, r.name) },
+  { id: "status", label: "status", sortKey: "attributes.status", cell: statusBadge },
+  { id: "user", label: "user", sortKey: "attributes.user", cell: (r) => r.user ?? "" },
+  { id: "start", label: "start", sortKey: "attributes.start_time",
+    cell: (r) => fmtTime(r.start_time) },
+  { id: "duration", label: "duration",
+    cell: (r) => fmtDuration((r.end_time ?? Date.now()) - r.start_time) },
+  { id: "tags", label: "tags", cell: (r) => [
+    ...r.labels.map((l) => h("span", { class: "chip" }, l)),
+    ...Object.entries(r.tags).map(([k, v]) => h("span", { class: "chip" }, `${k}=${v}`))] },
+];
+
+/** "params.optimizer.lr" -> the column that shows and sorts by that config key. */
+function extraColumn(spec, onRemove) {
+  const [kind, ...rest] = spec.split(".");
+  const key = rest.join(".");
+  const value = kind === "metrics" ? (r) => r.summary[key] : (r) => dig(r.config, key);
+  return {
+    id: spec,
+    label: h("span", {}, spec, h("button", { type: "button", class: "remove",
+      title: `remove column ${spec}`, onclick: (e) => { e.stopPropagation(); onRemove(spec); } },
+    "×")),
+    sortKey: `${kind}.\`${key}\``,
+    cell: (r) => fmtValue(value(r)),
+  };
+}
+
+/** The filter sent to the server: the typed filter and the quick search, joined by AND. */
+function effectiveFilter(filter, quick) {
+  const name = quick.replace(/['"\\%_]/g, "");
+  const parts = [filter.trim(), name ? `attributes.run_name ILIKE '%${name}%'` : ""];
+  return parts.filter(Boolean).join(" AND ");
+}
+
+function parseSort(clause) {
+  const m = clause.match(/^(.*?)\s+(ASC|DESC)$/i);
+  return m ? { key: m[1], desc: m[2].toUpperCase() === "DESC" } : { key: clause, desc: false };
+}
+
+export async function render(main, params, project) {
+  const state = {
+    q: params.get("q") ?? "",
+    filter: params.get("filter") ?? "",
+    sort: params.get("sort") ?? DEFAULT_SORT,
+    cols: listParam(params, "cols"),
+    page: Number(params.get("page") ?? 0),
+    trash: params.get("trash") === "1",
+    group: params.get("group") ?? "",
+  };
+  let total = 0;
+  let timer = null;
+  const knownKeys = new Set(ATTRIBUTE_KEYS); // for completion in the filter box
+
+  const filterError = h("pre", { id: "filter-error", class: "filter-error", hidden: true });
+  const status = h("div", { class: "muted", id: "table-status", role: "status" });
+  const empty = h("p", { class: "muted", id: "empty-state" });
+  const pager = h("div", { class: "pager" });
+  const selectionBar = h("div", { class: "toolbar selection" });
+  const columnPicker = h("select", { id: "add-column", "aria-label": "add a column" });
+  const groupPicker = h("select", { id: "group-rows", "aria-label": "group rows by" });
+  const table = new RunTable([], {
+    onSort: (key) => {
+      const now = parseSort(state.sort);
+      state.sort = `${key} ${now.key === key && !now.desc ? "DESC" : "ASC"}`;
+      save();
+      load();
+    },
+    onSelect: () => drawSelection(),
+    onOpen: (r) => { location.hash = link(`/runs/${encodeURIComponent(r.id)}`); },
+  });
+  table.setSelection(listParam(params, "sel"));
+
+  const quick = h("input", { id: "quick-search", type: "search", placeholder: "Search by name",
+    value: state.q, "aria-label": "search runs by name" });
+  const filterInput = h("input", { id: "filter", class: "filter", value: state.filter,
+    placeholder: "Filter, e.g. metrics.acc > 0.9 AND params.lr < 1e-3",
+    "aria-label": "filter", spellcheck: "false" });
+  const trash = h("input", { id: "show-trash", type: "checkbox", checked: state.trash });
+
+  let debounce = null;
+  quick.addEventListener("input", () => {
+    clearTimeout(debounce);
+    debounce = setTimeout(() => { state.q = quick.value; state.page = 0; save(); load(); }, 250);
+  });
+  const applyFilter = () => { state.filter = filterInput.value; state.page = 0; save(); load(); };
+  filterInput.addEventListener("keydown", (e) => { if (e.key === "Enter") applyFilter(); });
+  trash.addEventListener("change", () => {
+    state.trash = trash.checked; state.page = 0; save(); load();
+  });
+  groupPicker.addEventListener("change", () => {
+    state.group = groupPicker.value; state.page = 0; save(); load();
+  });
+  columnPicker.addEventListener("change", () => {
+    if (columnPicker.value) state.cols.push(columnPicker.value);
+    save();
+    drawRows(table.rows);
+  });
+
+  function save() {
+    setParams({ q: state.q, filter: state.filter, page: state.page || "",
+      sort: state.sort === DEFAULT_SORT ? "" : state.sort, cols: state.cols.join(","),
+      trash: state.trash ? "1" : "", sel: [...table.selected].join(","), group: state.group });
+  }
+
+  function columns() {
+    const remove = (spec) => {
+      state.cols = state.cols.filter((c) => c !== spec);
+      save();
+      drawRows(table.rows);
+    };
+    return [...BASE_COLUMNS, ...state.cols.map((c) => extraColumn(c, remove))];
+  }
+
+  function drawRows(rows) {
+    table.columns = columns();
+    table.render(rows, parseSort(state.sort),
+      state.group ? (r) => `${state.group} = ${fmtValue(dig(r.config, state.group)) || "(none)"}`
+        : null);
+    const keys = new Set();
+    rows.forEach((r) => {
+      Object.keys(flatten(r.config)).forEach((k) => keys.add(`params.${k}`));
+      Object.keys(r.summary).forEach((k) => keys.add(`metrics.${k}`));
+      Object.keys(r.tags).forEach((k) => knownKeys.add(`tags.${k}`));
+    });
+    keys.forEach((k) => knownKeys.add(k));
+    fill(columnPicker, h("option", { value: "" }, "+ column"),
+      [...keys].filter((k) => !state.cols.includes(k)).sort()
+        .map((k) => h("option", { value: k }, k)));
+    const configKeys = [...keys].filter((k) => k.startsWith("params.")).map((k) => k.slice(7));
+    if (state.group && !configKeys.includes(state.group)) configKeys.push(state.group);
+    fill(groupPicker, h("option", { value: "" }, "no grouping"),
+      configKeys.sort().map((k) => h("option", { value: k, selected: k === state.group },
+        `group by ${k}`)));
+  }
+
+  function drawSelection() {
+    save();
+    const ids = [...table.selected];
+    const chartsHref = ids.length
+      ? link("/charts", { project, runs: ids.join(",") })
+      : link("/charts", { project, filter: effectiveFilter(state.filter, state.q) });
+    const tagInput = h("input", { id: "tag-input", placeholder: "key=value",
+      "aria-label": "tag to set on the selected runs" });
+    const none = ids.length === 0;
+    fill(selectionBar,
+      h("span", { id: "selected-count" }, `${ids.length} selected`),
+      h("a", { class: "button", id: "open-charts", href: chartsHref },
+        none ? "Charts (first 20)" : "Charts"),
+      h("a", { class: "button", id: "open-compare", href: none ? null :
+        link("/compare", { project, runs: ids.join(",") }), "aria-disabled": none }, "Compare"),
+      h("button", { type: "button", id: "bulk-delete", disabled: none,
+        onclick: () => bulk(ids, api.deleteRun, "moved to the trash") }, "Delete"),
+      h("button", { type: "button", id: "bulk-restore", disabled: none,
+        onclick: () => bulk(ids, api.restoreRun, "restored") }, "Restore"),
+      tagInput,
+      h("button", { type: "button", id: "bulk-tag", disabled: none, onclick: () => {
+        const [key, ...value] = tagInput.value.split("=");
+        if (!key.trim()) { status.textContent = "Type a tag as key=value first."; return; }
+        bulk(ids, (id) => api.setTags(id, { [key.trim()]: value.join("=").trim() }), "tagged");
+      } }, "Tag"));
+  }
+
+  async function bulk(ids, action, done) {
+    try {
+      for (const id of ids) await action(id); // one at a time: a failure names its run
+      status.textContent = `${ids.length} run${ids.length === 1 ? "" : "s"} ${done}.`;
+    } catch (err) {
+      status.textContent = `Stopped: ${err.message}`;
+    }
+    await load();
+  }
+
+  async function load() {
+    clearTimeout(timer);
+    const filter = effectiveFilter(state.filter, state.q);
+    let answer;
+    try {
+      answer = await api.page({ projects: [project], filter: filter || null,
+        // Grouped, the group key sorts first so each group's rows sit together.
+        order_by: state.group ? [`params.\`${state.group}\``, state.sort] : [state.sort], offset: state.page * PAGE_SIZE, limit: PAGE_SIZE,
+        lifecycle: state.trash ? "all" : "active" });
+    } catch (err) {
+      if (err.code !== "INVALID_VALUE") throw err;
+      filterError.textContent = err.message;
+      filterError.hidden = false;
+      filterInput.setAttribute("aria-invalid", "true");
+      drawRows([]);
+      empty.textContent = "";
+      fill(pager);
+      return;
+    }
+    filterError.hidden = true;
+    filterInput.removeAttribute("aria-invalid");
+    total = answer.total;
+    drawRows(answer.runs);
+    drawPager(answer.offset, answer.runs.length);
+    empty.textContent = answer.runs.length ? "" : (filter ? "No run matches this filter."
+      : "No runs here yet (or all of them are in the trash).");
+    if (answer.runs.some((r) => r.status === "RUNNING")) {
+      timer = setTimeout(() => load().catch((err) => { // live status and duration
+        status.textContent = `Live update stopped: ${err.message}`;
+      }), POLL_MS);
+    }
+  }
+
+  function drawPager(offset, count) {
+    const go = (page) => { state.page = page; save(); load(); };
+    fill(pager,
+      h("button", { type: "button", id: "prev-page", disabled: offset === 0,
+        onclick: () => go(state.page - 1) }, "‹ prev"),
+      h("span", { id: "page-info" },
+        count ? `${offset + 1}–${offset + count} of ${total.toLocaleString("en")}` : "0 runs"),
+      h("button", { type: "button", id: "next-page", disabled: offset + count >= total,
+        onclick: () => go(state.page + 1) }, "next ›"));
+  }
+
+  fill(main,
+    h("h1", {}, h("a", { href: "#/" }, "Projects"), " / ", project),
+    h("div", { class: "toolbar" }, quick,
+      attachAutocomplete(filterInput, () => [...knownKeys].sort()),
+      h("button", { type: "button", id: "apply-filter", onclick: applyFilter }, "Filter"),
+      h("label", {}, trash, " show trash"), columnPicker, groupPicker),
+    filterError, selectionBar, status,
+    h("div", { class: "table-wrap" }, table.el), empty, pager);
+  drawSelection();
+  await load();
+  return () => clearTimeout(timer);
+}

@@ -1,0 +1,305 @@
+// Metric charts: one plotly panel per metric, one WebGL line per run in its stable colour.
+// Series are downsampled on the server to about the panel's width (min/max kept, so spikes
+// show); zooming fetches the visible range in detail; running runs are polled and redrawn.
+
+import { api } from "./api.js";
+import { runColors } from "./colors.js";
+import { flatten, h, fill, notice } from "./dom.js";
+import { groupBands } from "./grouping.js";
+import { axisTitle, ema, METRIC_AXIS, xValues, X_AXES } from "./series.js";
+import { loadPlotly } from "./plotly.js";
+import { chartColors } from "./theme.js";
+
+const POLL_MS = 2000;
+// Lines are downsampled to about the panel's width, so most panels draw a few thousand points,
+// which SVG draws faster than WebGL (much faster where WebGL is emulated in software); past
+// this many points in a panel, WebGL wins.
+const WEBGL_POINTS = 20000;
+const NO_CONTEXT = "{}";
+
+/** A panel's identity: the metric key and its context (train/val...), as the API names them. */
+const panelId = (key, context) => `${key}\u0000${context ?? NO_CONTEXT}`;
+
+export class MetricCharts {
+  /** `runs`: run records; `options`: {x, smooth, log, metrics (keys to show, all if empty)}. */
+  constructor(container, runs, options) {
+    this.container = container;
+    this.runs = runs;
+    this.colors = runColors(runs.map((r) => r.id));
+    this.options = options;
+    this.panels = new Map(); // panelId -> {key, context, el, data: Map(runId -> series), range}
+    this.xSeries = new Map(); // runId -> series of the metric on the x-axis, if one is
+    this.timer = null;
+    this.onTheme = () => this.redrawAll();
+    window.addEventListener("themechange", this.onTheme);
+  }
+
+  /** Fetch every run's series list, then each panel's points, and draw. */
+  async load() {
+    fill(this.container, h("p", { class: "muted" }, "Loading metrics…"));
+    const lists = await Promise.all(this.runs.map((r) => api.seriesList(r.id)));
+    const found = new Map();
+    lists.forEach((list) => list.series.forEach((s) => {
+      found.set(panelId(s.key, s.context), { key: s.key, context: s.context });
+    }));
+    const wanted = this.options.metrics?.length ? new Set(this.options.metrics) : null;
+    const keys = [...found.values()]
+      .filter((p) => !wanted || wanted.has(p.key))
+      .sort((a, b) => a.key.localeCompare(b.key) || a.context.localeCompare(b.context));
+    fill(this.container);
+    if (!keys.length) {
+      this.container.append(notice("empty", "No metrics logged yet",
+        "Metrics appear here once a run calls run.log({\"loss\": 0.1}, step=1)."));
+    }
+    for (const { key, context } of keys) this.addPanel(key, context);
+    await Promise.all([loadPlotly(), this.fetchXSeries(),
+      ...[...this.panels.values()].map((p) => this.fetchPanel(p))]);
+    this.redrawAll();
+    this.startPolling();
+  }
+
+  addPanel(key, context) {
+    this.container.querySelector(".notice-empty")?.remove(); // a running run's first metric
+    const el = h("div", { class: "chart", dataset: { metric: key } });
+    const title = context && context !== NO_CONTEXT ? `${key} ${context}` : key;
+    this.container.append(h("section", { class: "panel" }, h("h3", {}, title), el));
+    const panel = { key, context, el, data: new Map(), range: null, drawn: false };
+    this.panels.set(panelId(key, context), panel);
+    return panel;
+  }
+
+  /** Points of every run for `panel` (only `runs` if given), within its zoomed range if any. */
+  async fetchPanel(panel, runs = this.runs) {
+    const samples = Math.min(2000, Math.max(200, Math.round(panel.el.clientWidth || 800)));
+    const bounds = panel.range ? { minStep: panel.range[0], maxStep: panel.range[1] } : {};
+    await Promise.all(runs.map(async (run) => {
+      try {
+        panel.data.set(run.id, await api.series(run.id, panel.key, panel.context,
+          { samples, ...bounds }));
+      } catch (err) {
+        if (err.status !== 404) throw err; // a run without this metric has no line
+      }
+    }));
+  }
+
+  /** For an x-axis of another metric: that metric's points of every run (`runs` only). */
+  async fetchXSeries(runs = this.runs) {
+    const { x } = this.options;
+    if (!x.startsWith(METRIC_AXIS)) return;
+    const key = x.slice(METRIC_AXIS.length);
+    await Promise.all(runs.map(async (run) => {
+      try {
+        this.xSeries.set(run.id, await api.series(run.id, key, "", { samples: 2000 }));
+      } catch (err) {
+        if (err.status !== 404) throw err; // a run without that metric has no x values
+      }
+    }));
+  }
+
+  /** Metric keys (without context) that can serve as the x-axis. */
+  axisChoices() {
+    return [...new Set([...this.panels.values()].filter((p) => !p.context || p.context === "{}")
+      .map((p) => p.key))].sort();
+  }
+
+  async setOptions(changes) {
+    const axisChanged = changes.x !== undefined && changes.x !== this.options.x;
+    Object.assign(this.options, changes);
+    if (axisChanged) {
+      this.xSeries.clear();
+      await this.fetchXSeries();
+    }
+    this.redrawAll();
+  }
+
+  redrawAll() {
+    if (!window.Plotly) return; // still loading: load() draws once it is there
+    this.panels.forEach((panel) => this.draw(panel));
+  }
+
+  draw(panel) {
+    const { x, log, group } = this.options;
+    const colors = chartColors();
+    const traces = group ? this.groupTraces(panel) : this.runTraces(panel);
+    const layout = {
+      margin: { l: 50, r: 10, t: 10, b: 40 },
+      height: 280,
+      paper_bgcolor: colors.bg,
+      plot_bgcolor: colors.bg,
+      font: { color: colors.fg, size: 11 },
+      hovermode: "x unified",
+      showlegend: this.runs.length > 1,
+      legend: { orientation: "h", y: -0.25 },
+      // Same uirevision: a live redraw keeps the user's zoom; a new x-axis resets it.
+      uirevision: x,
+      xaxis: { title: { text: axisTitle(x) }, gridcolor: colors.grid,
+        type: x === "wall" ? "date" : "linear" },
+      yaxis: { type: log ? "log" : "linear", gridcolor: colors.grid },
+    };
+    window.Plotly.react(panel.el, traces, layout, { responsive: true, displaylogo: false });
+    if (!panel.drawn) {
+      panel.drawn = true;
+      panel.el.on("plotly_relayout", (ev) => this.onRelayout(panel, ev));
+    }
+  }
+
+  /** One line per run (and its faint raw line when smoothing). */
+  runTraces(panel) {
+    const { x, smooth } = this.options;
+    const traces = [];
+    let points = 0;
+    panel.data.forEach((series) => { points += series.steps.length; });
+    const type = points > WEBGL_POINTS ? "scattergl" : "scatter";
+    for (const run of this.runs) {
+      const series = panel.data.get(run.id);
+      if (!series) continue;
+      const xs = xValues(series, x, run.start_time, this.xSeries.get(run.id));
+      const common = { type, mode: "lines", x: xs, legendgroup: run.id,
+        line: { color: this.colors.get(run.id), width: 1.5 } };
+      if (smooth > 0) {
+        traces.push({ ...common, y: series.values, opacity: 0.25, showlegend: false,
+          hoverinfo: "skip", name: `${run.name} (raw)` });
+      }
+      traces.push({ ...common, y: ema(series.values, smooth), name: run.name, meta: run.id });
+    }
+    return traces;
+  }
+
+  /** Per group of runs: the mean line over a band from the minimum to the maximum. */
+  groupTraces(panel) {
+    const { x, smooth, group } = this.options;
+    const lines = this.runs.filter((run) => panel.data.has(run.id)).map((run) => {
+      const series = panel.data.get(run.id);
+      const xs = x === "wall" ? series.times
+        : xValues(series, x, run.start_time, this.xSeries.get(run.id));
+      return { run, x: Array.from(xs), y: ema(series.values, smooth) };
+    });
+    const bands = groupBands(lines, group);
+    const colors = runColors(bands.map((b) => b.label));
+    const toX = (xs) => (x === "wall" ? xs.map((t) => new Date(t)) : xs);
+    return bands.flatMap((band) => {
+      const color = colors.get(band.label);
+      const name = `${group}=${band.label} (${band.count})`;
+      const edge = { type: "scatter", mode: "lines", x: toX(band.x), legendgroup: name,
+        line: { width: 0, color }, showlegend: false, hoverinfo: "skip" };
+      return [
+        { ...edge, y: band.max, name: `${name} max` },
+        { ...edge, y: band.min, name: `${name} min`, fill: "tonexty",
+          fillcolor: color.startsWith("#") ? `${color}33` : color },
+        { type: "scatter", mode: "lines", x: toX(band.x), y: band.mean, name, legendgroup: name,
+          line: { color, width: 2 } },
+      ];
+    });
+  }
+
+  /** Zoom: fetch the visible range in detail; a reset zoom goes back to the whole series. */
+  async onRelayout(panel, ev) {
+    // Plotly names the new range either way, depending on how the zoom was made.
+    const [lo, hi] = ev["xaxis.range"] ?? [ev["xaxis.range[0]"], ev["xaxis.range[1]"]];
+    let range = null;
+    if (lo !== undefined && hi !== undefined) range = this.stepRange(panel, lo, hi);
+    else if (!ev["xaxis.autorange"]) return;
+    if (JSON.stringify(range) === JSON.stringify(panel.range)) return;
+    panel.range = range;
+    await this.fetchPanel(panel);
+    this.draw(panel);
+    panel.el.dataset.detail = range ? `${range[0]}-${range[1]}` : "";
+  }
+
+  /** The steps shown between x coordinates lo and hi, on whichever x-axis is in use. */
+  stepRange(panel, lo, hi) {
+    if (this.options.x === "step") return [lo, hi];
+    let min = Infinity;
+    let max = -Infinity;
+    for (const run of this.runs) {
+      const series = panel.data.get(run.id);
+      if (!series) continue;
+      const xs = xValues(series, this.options.x, run.start_time, this.xSeries.get(run.id));
+      const [a, b] = this.options.x === "wall" ? [new Date(lo), new Date(hi)] : [lo, hi];
+      xs.forEach((v, i) => {
+        if (v >= a && v <= b) {
+          min = Math.min(min, series.steps[i]);
+          max = Math.max(max, series.steps[i]);
+        }
+      });
+    }
+    return Number.isFinite(min) ? [min, max] : null;
+  }
+
+  /** Poll while any run is RUNNING: refresh those runs and their lines. */
+  startPolling() {
+    if (this.timer || !this.runs.some((r) => r.status === "RUNNING")) return;
+    this.timer = setInterval(() => this.poll().catch((err) => this.showError(err)), POLL_MS);
+  }
+
+  async poll() {
+    const running = this.runs.filter((r) => r.status === "RUNNING");
+    if (!running.length) {
+      this.stop();
+      return;
+    }
+    const fresh = await Promise.all(running.map((r) => api.run(r.id)));
+    fresh.forEach((f) => Object.assign(this.runs.find((r) => r.id === f.id), f));
+    const lists = await Promise.all(running.map((r) => api.seriesList(r.id)));
+    lists.forEach((list) => list.series.forEach((s) => {
+      const wanted = this.options.metrics?.length ? this.options.metrics : null;
+      if (!this.panels.has(panelId(s.key, s.context)) && (!wanted || wanted.includes(s.key))) {
+        this.addPanel(s.key, s.context);
+      }
+    }));
+    await this.fetchXSeries(running);
+    for (const panel of this.panels.values()) {
+      await this.fetchPanel(panel, running);
+      this.draw(panel);
+    }
+  }
+
+  showError(err) {
+    this.stop();
+    this.container.prepend(notice("error", "Live update stopped", err.message));
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  destroy() {
+    this.stop();
+    window.removeEventListener("themechange", this.onTheme);
+    if (window.Plotly) this.panels.forEach((p) => window.Plotly.purge(p.el));
+  }
+}
+
+/** Config keys worth grouping `runs` by: those with more than one value among them. */
+export function groupKeys(runs) {
+  const flat = runs.map((r) => flatten(r.config));
+  const keys = [...new Set(flat.flatMap(Object.keys))].sort();
+  return keys.filter((k) => new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1);
+}
+
+/** The x-axis select, smoothing slider, log-scale box and (with `keys`) the group-by select;
+ * `onChange` gets the changed option. */
+export function chartControls(options, onChange, keys = []) {
+  const axis = h("select", { id: "x-axis", "aria-label": "x-axis",
+    onchange: (e) => onChange({ x: e.target.value }) },
+  Object.entries(X_AXES).map(([value, { label }]) =>
+    h("option", { value, selected: value === options.x }, label)));
+  const shown = h("output", { id: "smooth-value" }, options.smooth.toFixed(2));
+  const slider = h("input", { id: "smoothing", type: "range", min: 0, max: 0.99, step: 0.01,
+    value: options.smooth, "aria-label": "smoothing",
+    oninput: (e) => {
+      shown.textContent = Number(e.target.value).toFixed(2);
+      onChange({ smooth: Number(e.target.value) });
+    } });
+  const log = h("input", { id: "log-scale", type: "checkbox", checked: options.log,
+    onchange: (e) => onChange({ log: e.target.checked }) });
+  const group = keys.length ? h("label", {}, "group by ", h("select", { id: "group-by",
+    "aria-label": "group by", onchange: (e) => onChange({ group: e.target.value }) },
+  h("option", { value: "" }, "(each run)"),
+  keys.map((k) => h("option", { value: k, selected: k === options.group }, k)))) : null;
+  return h("div", { class: "toolbar" },
+    h("label", {}, "x-axis ", axis),
+    h("label", {}, "smoothing ", slider, shown),
+    h("label", {}, log, " log scale"), group);
+}

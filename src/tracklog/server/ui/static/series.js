@@ -1,0 +1,70 @@
+// Metric series as the browser holds them: decoding the raw wire format, smoothing, x-axes.
+
+/** {steps, values, times} from the raw little-endian body (int64 steps, float64, int64 ms). */
+export function decodeSeries(buffer) {
+  const n = buffer.byteLength / 24;
+  const steps = new BigInt64Array(buffer, 0, n);
+  const times = new BigInt64Array(buffer, 16 * n, n);
+  return {
+    steps: Float64Array.from(steps, Number),
+    values: new Float64Array(buffer, 8 * n, n),
+    times: Float64Array.from(times, Number),
+  };
+}
+
+/** Exponential moving average with weight `alpha` in [0, 1) (0: none), debiased like
+ * TensorBoard's so the first points are not pulled towards zero; NaN points are skipped. */
+export function ema(values, alpha) {
+  if (!alpha) return values;
+  const out = new Float64Array(values.length);
+  let acc = 0;
+  let weight = 0;
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i];
+    if (Number.isFinite(v)) {
+      acc = alpha * acc + (1 - alpha) * v;
+      weight = alpha * weight + (1 - alpha);
+    }
+    out[i] = weight ? acc / weight : v;
+  }
+  return out;
+}
+
+/** Linear interpolation of (xs, ys), xs ascending, at the ascending points `at` (NaN
+ * outside xs' range). */
+export function interpolate(xs, ys, at) {
+  const out = new Float64Array(at.length).fill(NaN);
+  let j = 0;
+  at.forEach((x, i) => {
+    if (!xs.length || x < xs[0] || x > xs[xs.length - 1]) return;
+    while (j < xs.length - 2 && xs[j + 1] < x) j += 1;
+    const k = Math.min(j + 1, xs.length - 1);
+    const t = xs[k] === xs[j] ? 0 : (x - xs[j]) / (xs[k] - xs[j]);
+    out[i] = ys[j] + t * (ys[k] - ys[j]);
+  });
+  return out;
+}
+
+export const X_AXES = {
+  step: { label: "step", title: "step" },
+  relative: { label: "relative time", title: "seconds since start" },
+  wall: { label: "wall time", title: "time" },
+};
+/** An x-axis "metric:KEY" plots against another metric of the same run (epoch, tokens...). */
+export const METRIC_AXIS = "metric:";
+
+export function axisTitle(axis) {
+  return axis.startsWith(METRIC_AXIS) ? axis.slice(METRIC_AXIS.length) : X_AXES[axis].title;
+}
+
+/** The x coordinates of `series` for x-axis `axis`; for a metric axis, `xSeries` is that
+ * metric's series of the same run, read at the same steps. */
+export function xValues(series, axis, startTime, xSeries) {
+  if (axis === "relative") return Array.from(series.times, (t) => (t - startTime) / 1000);
+  if (axis === "wall") return Array.from(series.times, (t) => new Date(t));
+  if (axis.startsWith(METRIC_AXIS)) {
+    return xSeries ? interpolate(xSeries.steps, xSeries.values, series.steps)
+      : new Float64Array(series.steps.length).fill(NaN);
+  }
+  return series.steps;
+}

@@ -1,0 +1,56 @@
+"""``POST /api/v1/runs/page`` and the web UI's static files, against a real server."""
+
+from __future__ import annotations
+
+import httpx
+
+from server_process import ServerProcess
+
+
+def test_pages_slice_the_search_and_count_every_match(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    for i in range(5):
+        run = api.post("/runs", json={"project": "p", "name": f"r{i}", "config": {"i": i}}).json()
+        api.post(f"/runs/{run['id']}/summary", json={"values": {"score": i}})
+    api.post("/runs", json={"project": "other"})
+    query = {"projects": ["p"], "order_by": ["metrics.score DESC"]}
+    every = [r["name"] for r in api.post("/runs/search", json=query).json()["runs"]]
+    assert every == ["r4", "r3", "r2", "r1", "r0"]
+    page = api.post("/runs/page", json={**query, "offset": 1, "limit": 2}).json()
+    assert [r["name"] for r in page["runs"]] == ["r3", "r2"]
+    assert (page["total"], page["offset"]) == (5, 1)
+    assert page["runs"][0]["config"] == {"i": 3} and page["runs"][0]["summary"] == {"score": 3}
+    past_end = api.post("/runs/page", json={**query, "offset": 9}).json()
+    assert (past_end["runs"], past_end["total"]) == ([], 5)
+    filtered = api.post("/runs/page", json={**query, "filter": "params.i < 2"}).json()
+    assert filtered["total"] == 2
+
+
+def test_bad_page_requests_are_refused_with_a_reason(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    api.post("/runs", json={"project": "p"})
+    for body, fragment in [
+        ({"limit": 0}, "limit"),
+        ({"limit": 1001}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"filter": "metrics.a >> 1"}, "unexpected"),
+        ({"order_by": ["metrics.a SIDEWAYS"]}, "expected ASC, DESC"),
+        ({"lifecycle": "gone"}, "lifecycle"),
+    ]:
+        answer = api.post("/runs/page", json=body)
+        assert answer.status_code == 400, body
+        assert fragment in answer.json()["message"], (body, answer.json())
+    assert api.post("/runs/page", json={"projects": ["nope"]}).status_code == 404
+
+
+def test_the_ui_is_served_with_plotly_from_the_python_package(server: ServerProcess) -> None:
+    web = httpx.Client(base_url=server.url)
+    index = web.get("/")
+    assert index.status_code == 200 and '<script type="module" src="/ui/app.js">' in index.text
+    app = web.get("/ui/app.js")
+    assert app.status_code == 200 and "javascript" in app.headers["content-type"]
+    bundle = web.get("/ui/plotly.min.js")
+    assert bundle.status_code == 200 and "javascript" in bundle.headers["content-type"]
+    assert len(bundle.content) > 1_000_000
+    assert web.get("/ui/%2e%2e/routes.py").status_code == 404
+    assert web.get("/ui/nothing.js").status_code == 404

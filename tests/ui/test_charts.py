@@ -1,0 +1,173 @@
+"""Charts and compare in the browser: panels per metric, x-axis, smoothing, log scale, zoom
+detail, parallel coordinates, and a running run's chart growing while it logs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+from ui_support import CLIENT, ROOT, client_env
+
+from server_process import ServerProcess
+
+PANEL = ".chart[data-metric={}]"
+
+
+def trace_lengths(page: Page, metric: str) -> list[int]:
+    """How many points each drawn line of the panel of ``metric`` has."""
+    return page.eval_on_selector(PANEL.format(metric), "el => el.data.map(t => t.x.length)")
+
+
+def open_charts_of_vision(page: Page) -> None:
+    page.goto("/#/projects/vision")
+    page.locator("table.runs thead input[type=checkbox]").click()
+    expect(page.locator("#selected-count")).to_have_text("3 selected")
+    page.click("#open-charts")
+    expect(page.locator(".chart")).to_have_count(2)  # acc and loss
+    page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}').data?.length === 3")
+
+
+def test_charts_of_selected_runs(page: Page, shot: Callable[[str], Path]) -> None:
+    open_charts_of_vision(page)
+    assert trace_lengths(page, "loss") == [200, 200, 200]
+    colors = page.eval_on_selector(PANEL.format("loss"), "el => el.data.map(t => t.line.color)")
+    assert len(set(colors)) == 3
+    charts_png = shot("charts")
+    if os.environ.get("TRACKLOG_UPDATE_DOCS_IMAGES"):  # the README's screenshot
+        shutil.copyfile(charts_png, ROOT / "docs" / "images" / "charts.png")
+
+    page.select_option("#x-axis", "relative")
+    page.wait_for_function(
+        f"document.querySelector('{PANEL.format('loss')}').layout.xaxis.title.text"
+        " === 'seconds since start'"
+    )
+    assert "x=relative" in page.url
+
+    page.locator("#smoothing").fill("0.8")
+    expect(page.locator("#smooth-value")).to_have_text("0.80")
+    # Each run now has its faint raw line and its smoothed line.
+    page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}').data.length === 6")
+    raw, smoothed = page.eval_on_selector(
+        PANEL.format("loss"), "el => [el.data[0].y[5], el.data[1].y[5]]"
+    )
+    assert raw != smoothed
+
+    page.select_option("#x-axis", "metric:acc")  # another metric as the x-axis
+    page.wait_for_function(
+        f"document.querySelector('{PANEL.format('loss')}').layout.xaxis.title.text === 'acc'"
+    )
+    xs = page.eval_on_selector(PANEL.format("loss"), "el => Array.from(el.data[1].x)")
+    assert len(xs) == 200 and all(0.4 < x <= 1 for x in xs)
+    assert "x=metric%3Aacc" in page.url
+
+    page.check("#log-scale")
+    page.wait_for_function(
+        f"document.querySelector('{PANEL.format('loss')}').layout.yaxis.type === 'log'"
+    )
+    assert "log=1" in page.url and "smooth=0.8" in page.url
+
+
+def test_group_by_a_config_key_draws_mean_and_band(page: Page, shot: Callable[[str], Path]) -> None:
+    open_charts_of_vision(page)
+    page.select_option("#group-by", "model")
+    page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}').data.length === 6")
+    names = page.eval_on_selector(
+        PANEL.format("loss"), "el => el.data.filter(t => t.showlegend !== false).map(t => t.name)"
+    )
+    assert names == ["model=resnet (2)", "model=vit (1)"]
+    fills = page.eval_on_selector(PANEL.format("loss"), "el => el.data.map(t => t.fill ?? '')")
+    assert fills.count("tonexty") == 2
+    assert "group=model" in page.url
+    shot("charts-grouped")
+
+
+def test_zoom_fetches_detail_of_the_visible_range(page: Page) -> None:
+    open_charts_of_vision(page)
+    page.eval_on_selector(
+        PANEL.format("loss"), "el => Plotly.relayout(el, {'xaxis.range': [50, 59]})"
+    )
+    expect(page.locator(PANEL.format("loss"))).to_have_attribute("data-detail", "50-59")
+    assert trace_lengths(page, "loss") == [10, 10, 10]
+    page.eval_on_selector(
+        PANEL.format("loss"), "el => Plotly.relayout(el, {'xaxis.autorange': true})"
+    )
+    expect(page.locator(PANEL.format("loss"))).to_have_attribute("data-detail", "")
+    assert trace_lengths(page, "loss") == [200, 200, 200]
+
+
+def test_compare_highlights_differences_and_draws_parallel_coordinates(
+    page: Page, shot: Callable[[str], Path]
+) -> None:
+    page.goto("/#/projects/vision")
+    page.locator("table.runs thead input[type=checkbox]").click()
+    page.click("#open-compare")
+    expect(page.locator("tr.differs[data-key='config.lr']")).to_be_visible()
+    expect(page.locator("tr[data-key='config.optimizer.name']")).to_have_class("differs")
+    # Every run has the tag owner=ada, but tags are not compared; model differs.
+    expect(page.locator("tr[data-key='config.model']")).to_have_class("differs")
+    page.select_option("#plot-metric", "acc")
+    expect(page.locator("#parcoords .parcoords")).to_have_count(1)
+    labels = page.eval_on_selector("#parcoords", "el => el.data[0].dimensions.map(d => d.label)")
+    assert labels == ["lr", "model", "optimizer.name", "acc"]
+    page.select_option("#scatter-key", "model")
+    page.wait_for_function(
+        "document.querySelector('#scatter').layout?.xaxis.title.text === 'model'"
+    )
+    assert page.eval_on_selector("#scatter", "el => el.data[0].x.length") == 3
+    assert "metric=acc" in page.url and "key=model" in page.url
+    expect(page.locator(".chart[data-metric=loss]")).to_be_visible()  # overlaid metric charts
+
+    # Brushing the lr axis (as a drag would) offers those runs in the table.
+    page.eval_on_selector(
+        "#parcoords",
+        "el => Plotly.restyle(el, {'dimensions[0].constraintrange': [[0.005, 0.2]]})",
+    )
+    link = page.locator("#brushed a")
+    expect(link).to_contain_text("params.`lr` >= 0.005 AND params.`lr` <= 0.2")
+    link.click()
+    expect(page.locator("#page-info")).to_have_text("1–2 of 2")
+    assert sorted(page.locator("td[data-col=name]").all_inner_texts()) == ["resnet-a", "resnet-b"]
+    shot("compare")
+
+
+@pytest.fixture
+def live_run(ui_server: ServerProcess, tmp_path: Path) -> Iterator[str]:
+    """A training process logging a step every 0.1 s; yields its run id."""
+    stop = tmp_path / "stop"
+    proc = subprocess.Popen(
+        [sys.executable, str(CLIENT), "live", "growing", str(stop)],
+        cwd=tmp_path,
+        env=client_env(ui_server.url),
+    )
+    api = httpx.Client(base_url=f"{ui_server.url}/api/v1")
+    try:
+        found: list[dict] = []
+        while not found:
+            assert proc.poll() is None, "the training process died"
+            found = (
+                api.post("/runs/search", json={"projects": ["live"]}).json()["runs"]
+                if any(p["name"] == "live" for p in api.get("/projects").json()["projects"])
+                else []
+            )
+        yield found[0]["id"]
+    finally:
+        stop.touch()
+        proc.wait(timeout=60)
+
+
+def test_running_run_chart_grows(page: Page, live_run: str, shot: Callable[[str], Path]) -> None:
+    page.goto(f"/#/runs/{live_run}")
+    expect(page.locator("h1 .status-running")).to_be_visible()
+    page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}')?.data?.length === 1")
+    before = trace_lengths(page, "loss")[0]
+    page.wait_for_function(
+        f"document.querySelector('{PANEL.format('loss')}').data[0].x.length > {before + 5}"
+    )
+    shot("run-live")

@@ -1,0 +1,146 @@
+"""Projects and the runs table in the browser: search, sort, filter, paging, selection, bulk."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+from ui_support import SWEEP_RUNS, PageErrors
+
+
+def first_names(page: Page, n: int) -> list[str]:
+    return page.locator("table.runs tbody td[data-col=name]").all_inner_texts()[:n]
+
+
+def test_projects_list_counts_and_search(page: Page, shot: Callable[[str], Path]) -> None:
+    page.goto("/")
+    rows = page.locator("table.projects tbody tr")
+    for project in ("vision", "nlp", "sweep"):
+        expect(page.locator(f"tr[data-project={project}]")).to_be_visible()
+    expect(page.locator("tr[data-project=sweep] td").nth(1)).to_have_text(str(SWEEP_RUNS))
+    shot("projects")
+    page.fill("#project-search", "VIS")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("vision")
+    assert "q=VIS" in page.url
+    page.fill("#project-search", "zzz")
+    expect(rows.first).to_contain_text('No project matches "zzz"')
+
+
+def test_runs_table_pages_sorts_and_keeps_state_in_url(
+    page: Page, shot: Callable[[str], Path]
+) -> None:
+    page.goto("/#/projects/sweep")
+    expect(page.locator("#page-info")).to_have_text(f"1–50 of {SWEEP_RUNS}")
+    page.click("#next-page")
+    expect(page.locator("#page-info")).to_have_text(f"51–{SWEEP_RUNS} of {SWEEP_RUNS}")
+    page.click("#prev-page")
+    page.select_option("#add-column", "metrics.score")
+    header = page.locator("th.sortable button", has_text="metrics.score")
+    header.click()
+    expect(page.locator("table.runs tbody tr").first).to_contain_text("sweep-00")
+    header.click()
+    expect(page.locator("table.runs tbody tr").first).to_contain_text("sweep-54")
+    expect(page.locator("td[data-col='metrics.score']").first).to_have_text("5.4")
+    shot("runs")
+    # A link reproduces the view: the column and the sort come back from the URL.
+    url = page.url
+    assert "cols=metrics.score" in url and "DESC" in url
+    page.goto("/")
+    page.goto(url)
+    expect(page.locator("table.runs tbody tr").first).to_contain_text("sweep-54")
+    expect(page.locator("th", has_text="metrics.score")).to_be_visible()
+    page.locator("th.sortable button", has_text="name").click()
+    expect(page.locator("table.runs tbody tr").first).to_contain_text("sweep-00")
+    assert first_names(page, 2) == ["sweep-00", "sweep-01"]
+
+
+def test_filter_and_quick_search(page: Page, page_errors: PageErrors) -> None:
+    page.goto("/#/projects/sweep")
+    expect(page.locator("table.runs tbody tr")).to_have_count(50)
+    page.locator("#filter").press_sequentially("metrics.sc")
+    expect(page.locator("#filter-suggestions li").first).to_have_text("metrics.score")
+    page.press("#filter", "Tab")  # completes the key
+    expect(page.locator("#filter")).to_have_value("metrics.score ")
+    page.locator("#filter").press_sequentially("> 5 AND params.wi")
+    page.locator("#filter-suggestions li", has_text="params.width").click()
+    page.locator("#filter").press_sequentially(">= 52")
+    expect(page.locator("#filter")).to_have_value("metrics.score > 5 AND params.width >= 52")
+    page.press("#filter", "Enter")
+    expect(page.locator("#page-info")).to_have_text("1–3 of 3")
+    assert sorted(first_names(page, 5)) == ["sweep-52", "sweep-53", "sweep-54"]
+
+    page_errors.expect("status of 400")  # the server refuses the bad filter
+    page.fill("#filter", "metrics.score >> 1")
+    page.click("#apply-filter")
+    error = page.locator("#filter-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("unexpected '>'")
+    expect(page.locator("#filter")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("table.runs tbody tr")).to_have_count(0)
+
+    page.fill("#filter", "")
+    page.press("#filter", "Enter")
+    expect(error).to_be_hidden()
+    page.fill("#quick-search", "sweep-1")
+    expect(page.locator("#page-info")).to_have_text("1–10 of 10")
+    assert "q=sweep-1" in page.url
+
+
+def test_select_with_shift_click_then_tag_delete_and_restore(page: Page) -> None:
+    page.goto("/#/projects/vision")
+    boxes = page.locator("table.runs tbody input[type=checkbox]")
+    expect(boxes).to_have_count(3)
+    boxes.nth(0).click()
+    boxes.nth(2).click(modifiers=["Shift"])
+    expect(page.locator("#selected-count")).to_have_text("3 selected")
+    boxes.nth(1).click()
+    expect(page.locator("#selected-count")).to_have_text("2 selected")
+    assert re.search(r"sel=\w+%2C\w+", page.url)
+
+    page.goto("/#/projects/nlp")
+    page.locator("table.runs tbody input[type=checkbox]").first.click()
+    page.fill("#tag-input", "reviewed=yes")
+    page.click("#bulk-tag")
+    expect(page.locator("#table-status")).to_have_text("1 run tagged.")
+    expect(page.locator("table.runs tbody td[data-col=tags]")).to_contain_text("reviewed=yes")
+    page.click("#bulk-delete")
+    expect(page.locator("#empty-state")).to_contain_text("No runs here yet")
+    page.check("#show-trash")
+    expect(page.locator("table.runs tbody tr").first).to_contain_text("(in trash)")
+    page.click("#bulk-restore")
+    expect(page.locator("table.runs tbody tr").first).not_to_contain_text("(in trash)")
+    page.uncheck("#show-trash")
+    expect(page.locator("table.runs tbody tr")).to_have_count(1)
+
+
+def test_keyboard_moves_selects_and_opens(page: Page) -> None:
+    page.goto("/#/projects/vision")
+    expect(page.locator("table.runs tbody tr")).to_have_count(3)
+    page.focus("table.runs")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press(" ")
+    expect(page.locator("#selected-count")).to_have_text("1 selected")
+    expect(page.locator("table.runs tbody tr.selected")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#/runs/\w+"))
+
+
+def test_group_rows_by_a_config_key(page: Page) -> None:
+    page.goto("/#/projects/vision")
+    expect(page.locator("table.runs tbody tr[data-id]")).to_have_count(3)
+    page.select_option("#group-rows", "model")
+    groups = page.locator("table.runs tr.group-row")
+    expect(groups).to_have_count(2)
+    expect(groups.nth(0)).to_have_text("model = resnet (2 on this page)")
+    expect(groups.nth(1)).to_have_text("model = vit (1 on this page)")
+    # The group key sorts first: resnet's two runs, then vit's heading and run.
+    expect(page.locator("table.runs tbody tr").nth(3)).to_have_class("group-row")
+    assert "group=model" in page.url
+    boxes = page.locator("table.runs tbody tr[data-id] input[type=checkbox]")
+    boxes.nth(0).click()
+    boxes.nth(2).click(modifiers=["Shift"])
+    expect(page.locator("#selected-count")).to_have_text("3 selected")

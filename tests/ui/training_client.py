@@ -1,0 +1,76 @@
+"""A training process for the UI tests, logging to the server named by ``TRACKLOG_URI``.
+
+``seed``: finished runs in projects "vision" and "nlp", one with an image and a CSV file.
+``live RUN_NAME STOP_FILE``: a running run that logs a step every 0.1 s until STOP_FILE exists.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import tracklog
+
+QUIET = {"enabled": False}  # no capture: the tests look at what they log themselves
+
+
+def png(width: int, height: int) -> bytes:
+    """A real PNG of a red-to-blue gradient."""
+    pixels = (bytes((255 * x // width, 60, 255 - 255 * x // width)) for x in range(width))
+    rows = (b"\x00" + b"".join(pixels)) * height
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def seed(workdir: Path) -> None:
+    configs = [
+        ("resnet-a", {"lr": 0.1, "model": "resnet", "optimizer": {"name": "sgd"}}),
+        ("resnet-b", {"lr": 0.01, "model": "resnet", "optimizer": {"name": "adam"}}),
+        ("vit-c", {"lr": 0.001, "model": "vit", "optimizer": {"name": "adam"}}),
+    ]
+    for i, (name, config) in enumerate(configs):
+        with tracklog.init(project="vision", name=name, config=config, settings=QUIET) as run:
+            for step in range(200):
+                loss = math.exp(-step * config["lr"] * 0.5) + 0.05 * i
+                run.log({"loss": loss, "acc": 1 - loss / 2}, step=step)
+            run.set_tag("owner", "ada")
+            if i == 0:
+                (workdir / "sample.png").write_bytes(png(48, 32))
+                (workdir / "preds.csv").write_text('label,score\ncat,0.9\n"dog, big",0.7\n')
+                (workdir / "NOTES.md").write_text(
+                    "# Findings\n\nThe **lr** sweep [log](javascript:alert(1)).\n\n- one\n- two\n"
+                )
+                for name in ("sample.png", "preds.csv", "NOTES.md"):
+                    run.log_artifact(workdir / name)
+    with tracklog.init(project="nlp", name="bert", config={"lr": 2e-5}, settings=QUIET) as run:
+        run.log({"loss": 1.0}, step=0)
+
+
+def live(name: str, stop: Path) -> None:
+    with tracklog.init(project="live", name=name, settings=QUIET) as run:
+        step = 0
+        while not stop.exists():
+            run.log({"loss": 1 / (step + 1)}, step=step)
+            step += 1
+            time.sleep(0.1)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "seed":
+        seed(Path.cwd())
+    else:
+        live(sys.argv[2], Path(sys.argv[3]))
