@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from tracklog.errors import NotFoundError
 from tracklog.store.codec import CHUNK_POINTS
 from tracklog.store.series import SeriesPoints
-from tracklog.store.tracking import Store
+from tracklog.store.tracking import CHECKPOINT_POINTS, Store
 
 
 def points(key: str, steps: list[int], values: list[float], context: str = "") -> SeriesPoints:
@@ -124,3 +126,23 @@ def test_cached_reads_see_every_append_and_cannot_be_changed(store: Store) -> No
     assert store.read_series(run.id, "c")[1].tolist() == [1.0, 2.0, 3.0]
     with pytest.raises(ValueError, match="read-only"):
         first[1][0] = 99.0
+
+
+def test_finish_folds_the_wal_back_after_much_writing(tmp_path: Path) -> None:
+    """A small run leaves the WAL to SQLite's own checkpoints; after CHECKPOINT_POINTS points
+    the finishing run folds it back into the database file and truncates it."""
+    store = Store(f"sqlite:///{tmp_path / 't.db'}")
+    wal = tmp_path / "t.db-wal"
+    small = store.create_run("p")
+    store.append_metrics(small.id, [points("x", list(range(100)), [0.5] * 100)])
+    store.finish_run(small.id, "FINISHED")
+    assert wal.stat().st_size > 0
+    big = store.create_run("p")
+    n = CHECKPOINT_POINTS
+    steps = np.arange(n, dtype=np.int64)
+    batch = [SeriesPoints("y", "", steps, np.random.default_rng(0).random(n), steps)]
+    store.append_metrics(big.id, batch)
+    store.finish_run(big.id, "FINISHED")
+    assert wal.stat().st_size == 0
+    assert len(store.read_series(big.id, "y")[0]) == n
+    store.close()

@@ -20,7 +20,7 @@ from tracklog.errors import StoreError
 from tracklog.store.location import StoreLocation
 
 BUSY_TIMEOUT_MS = 60_000
-CHECKPOINT_BYTES = 1 << 20
+CHECKPOINT_BYTES = 1 << 16  # below this, SQLite's automatic checkpoints are enough
 _WRITE = "tracklog_write"
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 _R = schema.runs
+CHECKPOINT_POINTS = 65_536  # metric points written by this Store before finish_run checkpoints
 # Derived summary values never overwrite ones set by hand (one object: upserts are cached by it).
 _DERIVED_ONLY = schema.run_summary.c.explicit.is_(False)
 _E = schema.experiments
@@ -60,6 +61,7 @@ class Store:
         ensure_schema(self.engine, self.location)
         self.artifacts = ArtifactRepository(self.location.artifact_root)
         self._series_cache = SeriesCache.from_env()
+        self._points_since_checkpoint = 0
 
     def close(self) -> None:
         """Release the database connections."""
@@ -260,7 +262,11 @@ class Store:
         self._update_run(
             run_id, status=status, exit_code=exit_code, error=error, end_time=end_time or now_ms()
         )
-        checkpoint(self.engine)
+        # Fold the WAL back after a lot of writing, not after every small run: a checkpoint
+        # copies every page written since the last one and syncs the file.
+        if self._points_since_checkpoint >= CHECKPOINT_POINTS:
+            self._points_since_checkpoint = 0
+            checkpoint(self.engine)
 
     def update_run(
         self,
@@ -498,6 +504,7 @@ class Store:
                 if not stats.context
             }
             self._write_summary(conn, run_id, summaries, explicit=False)
+        self._points_since_checkpoint += sum(len(p.steps) for p in batch)
         return True
 
     def _claim_batch(self, conn: Connection, run_id: str, batch_id: str) -> bool:
