@@ -51,9 +51,8 @@ def test_changed_param_is_refused_and_the_old_value_kept(mlflow_uri: str) -> Non
 
 
 def test_oversize_batch_is_refused_whole(mlflow_uri: str) -> None:
-    from mlflow.entities import Metric, Param
-
     from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param
 
     client = MlflowClient()
     run = client.create_run("0")

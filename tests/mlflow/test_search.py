@@ -8,9 +8,8 @@ import pytest
 @pytest.fixture(scope="module")
 def grid(tracklog_server: object) -> str:
     """Experiment "grid": 25 finished runs with lr, opt, acc and a tag, logged with the client."""
-    from mlflow.entities import Metric, Param, RunTag
-
     from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param, RunTag
 
     client = MlflowClient(tracklog_server.url)  # type: ignore[attr-defined]
     exp = client.create_experiment("grid")

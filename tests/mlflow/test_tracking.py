@@ -102,9 +102,8 @@ def test_nested_runs_keep_their_parent(mlflow_uri: str) -> None:
 
 def test_metric_history_pages_and_bulk_interval(mlflow_uri: str) -> None:
     import httpx
-    from mlflow.entities import Metric
-
     from mlflow import MlflowClient
+    from mlflow.entities import Metric
 
     client = MlflowClient()
     exp = client.create_experiment("history")
@@ -137,9 +136,8 @@ def test_metric_history_pages_and_bulk_interval(mlflow_uri: str) -> None:
 
 
 def test_experiments_and_runs_lifecycle(mlflow_uri: str) -> None:
-    from mlflow.entities import ViewType
-
     from mlflow import MlflowClient
+    from mlflow.entities import ViewType
 
     client = MlflowClient()
     assert client.get_experiment("0").name == "Default"
@@ -172,9 +170,8 @@ def test_experiments_and_runs_lifecycle(mlflow_uri: str) -> None:
 
 
 def test_dataset_inputs_are_kept(mlflow_uri: str) -> None:
-    import pandas as pd
-
     import mlflow
+    import pandas as pd
 
     frame = pd.DataFrame({"x": [1, 2, 3], "y": [0, 1, 0]})
     dataset = mlflow.data.from_pandas(frame, source="s3://bucket/train.csv", name="train")
