@@ -1,4 +1,5 @@
-"""The route class and argument reader every MLflow route uses."""
+"""What every MLflow route uses: the route class that answers errors MLflow's way, the
+``endpoint`` decorator, the argument reader and page tokens."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tracklog.server.mlflow_api.errors import (
 )
 from tracklog.store.tracking import Store
 
-Handler = Callable[["Store", "Args"], dict[str, Any]]
+Handler = Callable[[Store, "Args"], dict[str, Any]]
 
 
 class MlflowRoute(APIRoute):
@@ -71,9 +72,12 @@ def endpoint(router: APIRouter, path: str, *methods: str) -> Callable[[Handler],
     def register(handler: Handler) -> Handler:
         async def handle(request: Request) -> Response:
             args = await Args.read(request)
-            result = await run_in_threadpool(handler, request.app.state.store, args)
-            body = json.dumps(result, separators=(",", ":"), allow_nan=False)
-            return Response(body, media_type="application/json")
+            store = request.app.state.store
+
+            def answer() -> str:  # encoding a page of runs is work too: off the event loop
+                return json.dumps(handler(store, args), separators=(",", ":"), allow_nan=False)
+
+            return Response(await run_in_threadpool(answer), media_type="application/json")
 
         handle.__doc__ = handler.__doc__
         router.add_api_route(path, handle, methods=list(methods), name=handler.__name__)
