@@ -17,9 +17,12 @@ FULL = {
     "w6_points": 1_000_000,
     "w6_small_points": 50_000,
     "c1_n": 7,
-    "w7_runs": 10_000,
-    "w7_steps": 100_000,
-    "w7_points": 1_000_000,
+    "w8_runs": 10_000,
+    "w8_steps": 100_000,
+    "w8_points": 1_000_000,
+    "w7_steps": 200,
+    "w7_async_steps": 500,
+    "w7_runs": 1_000,
 }
 QUICK = {
     "w1_steps": 2_000,
@@ -34,9 +37,12 @@ QUICK = {
     "w6_points": 100_000,
     "w6_small_points": 5_000,
     "c1_n": 2,
-    "w7_runs": 1_000,
-    "w7_steps": 10_000,
-    "w7_points": 100_000,
+    "w8_runs": 1_000,
+    "w8_steps": 10_000,
+    "w8_points": 100_000,
+    "w7_steps": 20,
+    "w7_async_steps": 200,
+    "w7_runs": 50,
 }
 
 WORKLOADS = {
@@ -46,8 +52,9 @@ WORKLOADS = {
     "W4": "server ingest",
     "W5": "server concurrency",
     "W6": "server read",
-    "C1": "run-context capture",
+    "W7": "mlflow client: tracklog server vs mlflow server",
     "W8": "web UI",
+    "C1": "run-context capture",
 }
 # Extra --only tokens that name single cases (matched against Case.alias).
 ALIASES = {"W2-100k"}
@@ -102,6 +109,7 @@ def all_cases(quick: bool) -> list[Case]:
             timeout_s=900,
         ),
         ui_case(s),
+        *mlflow_client_cases(s),
     ]
 
 
@@ -329,17 +337,55 @@ def server_cases(s: dict[str, int], w1: tuple[str, ...]) -> list[Case]:
 
 def ui_case(s: dict[str, int]) -> Case:
     """W8: the web UI's pages timed in headless chromium."""
-    args = ("--runs", str(s["w7_runs"]), "--steps", str(s["w7_steps"]))
+    args = ("--runs", str(s["w8_runs"]), "--steps", str(s["w8_steps"]))
     return Case(
         "W8",
         "tracklog",
         "tracklog server + chromium",
         "tracklog_ui.py",
-        (*args, "--points", str(s["w7_points"]), "--requests", "12"),
+        (*args, "--points", str(s["w8_points"]), "--requests", "12"),
         "`tracklog server --workers 1` (SQLite) and Debian's chromium driven by Playwright "
         "(`--headless --disable-gpu`: WebGL is emulated in software), 1280×900 window.",
         timeout_s=900,
     )
+
+
+def mlflow_client_cases(s: dict[str, int]) -> list[Case]:
+    """W7: one mlflow-client workload against both servers (mlflow 3.17.2 as the client in
+    both: the dev venv pins the same version as the mlflow peer venv)."""
+    args = (
+        "--steps",
+        str(s["w7_steps"]),
+        "--async-steps",
+        str(s["w7_async_steps"]),
+        "--keys",
+        "20",
+        "--runs",
+        str(s["w7_runs"]),
+        "--run-steps",
+        "20",
+    )
+    return [
+        Case(
+            "W7",
+            "tracklog",
+            "tracklog server",
+            "mlflow_client_servers.py",
+            (*args, "--server", "tracklog"),
+            "`tracklog server --workers 1` (SQLite), the MLflow routes under `/api/2.0/mlflow`.",
+            timeout_s=900,
+        ),
+        Case(
+            "W7",
+            "mlflow",
+            "mlflow server",
+            "mlflow_client_servers.py",
+            (*args, "--server", "mlflow"),
+            "`mlflow server --backend-store-uri sqlite:///…` with its default settings (4 "
+            "uvicorn workers plus its job runner and huey consumers).",
+            timeout_s=1500,
+        ),
+    ]
 
 
 def select(cases: list[Case], only: str | None, peers: list[str]) -> list[Case]:

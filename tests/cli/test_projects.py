@@ -18,9 +18,9 @@ def test_projects_ls_counts_active_runs(invoke: Invoke, make_run: MakeRun) -> No
     invoke("runs", "rm", gone)
     result = invoke("projects", "ls")
     assert result.exit_code == 0, result.output
-    assert _counts(result.stdout) == {"nlp": "1", "vision": "2"}
+    assert _counts(result.stdout) == {"Default": "0", "nlp": "1", "vision": "2"}
 
 
-def test_projects_ls_empty_store(invoke: Invoke) -> None:
+def test_projects_ls_new_store_has_mlflows_default(invoke: Invoke) -> None:
     result = invoke("projects", "ls")
-    assert result.exit_code == 0 and "no projects" in result.stderr
+    assert result.exit_code == 0 and _counts(result.stdout) == {"Default": "0"}

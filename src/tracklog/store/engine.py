@@ -7,8 +7,11 @@ writes can fail with "database is locked" without waiting, an immediate one wait
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +25,8 @@ from tracklog.store.location import StoreLocation
 BUSY_TIMEOUT_MS = 60_000
 CHECKPOINT_BYTES = 1 << 16  # below this, SQLite's automatic checkpoints are enough
 _WRITE = "tracklog_write"
+_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
 
 
 def open_engine(location: StoreLocation) -> Engine:
@@ -66,10 +71,21 @@ def _configure_sqlite(engine: Engine) -> None:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A connection inside a write transaction, committed on success, rolled back on error."""
-    with engine.connect() as conn:
+    with _write_lock(engine), engine.connect() as conn:
         conn.execution_options(**{_WRITE: True})
         with conn.begin():
             yield conn
+
+
+def _write_lock(engine: Engine) -> Any:
+    """On SQLite, the threads of one process take turns at writing: a writer that finds the
+    database locked naps in SQLite's busy handler (up to 100 ms at a time), so concurrent
+    requests to one server process would wait far longer than the writes take. Other
+    processes still meet at SQLite's own lock."""
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(engine, threading.RLock())
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from tracklog.store.engine import writing
 from tracklog.store.location import StoreLocation
 
 # The newest revision in migrations/versions; a test checks it against Alembic's own head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 _PG_LOCK_ID = 0x7472_616C  # "tral": one advisory-lock id for every tracklog migration
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -50,6 +50,7 @@ def upgrade(engine: Engine, location: StoreLocation) -> str:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["artifact_root"] = location.artifact_root  # for rows a migration creates
     try:
         with _migration_lock(engine, location), writing(engine) as conn:
             if current_revision(conn) != HEAD_REVISION:

@@ -4,5 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-API_ROUTERS: tuple[APIRouter, ...] = ()
-ARTIFACT_ROUTERS: tuple[APIRouter, ...] = ()
+from tracklog.server.mlflow_api import artifacts, experiments, logging, metrics, runs
+
+API_ROUTERS: tuple[APIRouter, ...] = (
+    experiments.router,
+    runs.router,
+    logging.router,
+    metrics.router,
+)
+ARTIFACT_ROUTERS: tuple[APIRouter, ...] = (artifacts.router,)
