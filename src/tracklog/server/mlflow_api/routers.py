@@ -4,5 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-API_ROUTERS: tuple[APIRouter, ...] = ()
+from tracklog.server.mlflow_api import logged_models, registry
+
+API_ROUTERS: tuple[APIRouter, ...] = (registry.router, logged_models.router)
 ARTIFACT_ROUTERS: tuple[APIRouter, ...] = ()
