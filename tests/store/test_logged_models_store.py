@@ -90,17 +90,17 @@ def test_search_filters_orders_and_pages(models: LoggedModels, store: Store) -> 
     made = [models.create(exp, f"net{i}", params={"lr": str(i)}) for i in range(3)]
     models.set_tags(made[1].model_id, {"good": "yes"})
     models.log_metrics(made[2].model_id, [ModelMetric("acc", 0.9, 0, 0)])
-    assert sorted(m.name for m in models.search([exp])[0]) == ["net0", "net1", "net2"]
-    by_name = [m.name for m in models.search([exp], order_by=[("name", True)])[0]]
+    assert sorted(m.name for m in models.search([exp])) == ["net0", "net1", "net2"]
+    by_name = [m.name for m in models.search([exp], order_by=[("name", True)])]
     assert by_name == ["net0", "net1", "net2"]
-    assert [m.name for m in models.search([exp], "tags.good = 'yes'")[0]] == ["net1"]
-    assert [m.name for m in models.search([exp], "params.lr = '0'")[0]] == ["net0"]
-    assert [m.name for m in models.search([exp], "metrics.acc > 0.5")[0]] == ["net2"]
+    assert [m.name for m in models.search([exp], "tags.good = 'yes'")] == ["net1"]
+    assert [m.name for m in models.search([exp], "params.lr = '0'")] == ["net0"]
+    assert [m.name for m in models.search([exp], "metrics.acc > 0.5")] == ["net2"]
     filtered = models.search([exp], "name LIKE 'net%' AND name != 'net1'", [("name", True)])
-    assert [m.name for m in filtered[0]] == ["net0", "net2"]
-    page, token = models.search([exp], order_by=[("name", True)], max_results_=2)
-    rest, end = models.search([exp], order_by=[("name", True)], max_results_=2, page_token_=token)
-    assert [m.name for m in page + rest] == ["net0", "net1", "net2"] and end is None
+    assert [m.name for m in filtered] == ["net0", "net2"]
+    page = models.search([exp], order_by=[("name", True)], limit=2)
+    rest = models.search([exp], order_by=[("name", True)], offset=2, limit=2)
+    assert [m.name for m in page + rest] == ["net0", "net1", "net2"]
     with pytest.raises(FilterSyntaxError, match="logged model filter"):
         models.search([exp], "runs.x = 1")
     with pytest.raises(InvalidValueError, match="at least one experiment"):

@@ -138,6 +138,25 @@ class ArtifactRepository:
             self.fs.get(full, str(dest))
         return dest
 
+    def delete(self, run_root: str, relpath: str) -> None:
+        """Delete one stored file or folder of the run; a missing path is :class:`NotFoundError`."""
+        full = self._full(run_root, relpath)
+        if not self.fs.exists(full):
+            raise NotFoundError(f"there is no artifact {relpath!r}")
+        self.fs.rm(full, recursive=True)
+
+    def listdir(self, run_root: str, relpath: str | None) -> list[tuple[str, bool, int]]:
+        """The (name, is folder, size) entries directly inside folder ``relpath`` of the run
+        (its root when None), by name; a missing folder has none."""
+        full = self._full(run_root, relpath) if relpath else self._base(run_root).rstrip("/")
+        if not self.fs.isdir(full):
+            return []
+        entries = self.fs.ls(full, detail=True)
+        return sorted(
+            (posixpath.basename(e["name"].rstrip("/")), e["type"] == "directory", e["size"] or 0)
+            for e in entries
+        )
+
     def delete_run_files(self, run_root: str) -> None:
         """Delete a run's artifact folder and everything in it (nothing if it is missing)."""
         base = self._base(run_root).rstrip("/")

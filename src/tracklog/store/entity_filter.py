@@ -13,9 +13,6 @@ that carry no such tag.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, select
 
 from tracklog.errors import FilterSyntaxError, InvalidValueError
-from tracklog.store.search import _compare
+from tracklog.store.search import compare
 from tracklog.store.search_parse import (
     _INTEGER,
     LIST_OPS,
@@ -158,7 +155,7 @@ class Grammar:
 
     def _clause(self, c: Comparison) -> ColumnElement[bool]:
         if c.kind == "attribute":
-            return _compare(self.attributes[c.key].column, c.op, c.value)
+            return compare(self.attributes[c.key].column, c.op, c.value)
         side = self.sides[c.kind]
         column = side.table.c.value
         owner = side.table.c[side.owner]
@@ -166,10 +163,10 @@ class Grammar:
             # Entities without the key match too (see the module docstring).
             positive = "=" if c.op == "!=" else "IN"
             matching = select(owner).where(
-                side.table.c.key == c.key, _compare(column, positive, c.value)
+                side.table.c.key == c.key, compare(column, positive, c.value)
             )
             return self.id_column.not_in(matching)
-        matching = select(owner).where(side.table.c.key == c.key, _compare(column, c.op, c.value))
+        matching = select(owner).where(side.table.c.key == c.key, compare(column, c.op, c.value))
         return self.id_column.in_(matching)
 
     def order(
@@ -197,30 +194,3 @@ class Grammar:
             column = self.attributes[name].column
             terms.append(column.asc() if direction == "ASC" else column.desc())
         return [*(terms or default), *tiebreak]
-
-
-def read_page_token(token: str | None) -> int:
-    """The offset a page token stands for (0 without a token)."""
-    if not token:
-        return 0
-    try:
-        offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise InvalidValueError(f"invalid page_token {token!r}") from None
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise InvalidValueError(f"invalid page_token {token!r}")
-    return offset
-
-
-def page_token(offset: int) -> str:
-    """The token of the page that starts at ``offset``."""
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
-
-
-def max_results(value: int | None, default: int, limit: int) -> int:
-    """A page size between 1 and ``limit``."""
-    if value is None:
-        return default
-    if not 1 <= value <= limit:
-        raise InvalidValueError(f"max_results must be between 1 and {limit}, got {value}")
-    return value

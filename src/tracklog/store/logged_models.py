@@ -20,14 +20,7 @@ from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import insert_missing, reading, upsert, writing
-from tracklog.store.entity_filter import (
-    Attribute,
-    Grammar,
-    Side,
-    max_results,
-    page_token,
-    read_page_token,
-)
+from tracklog.store.entity_filter import Attribute, Grammar, Side
 from tracklog.store.tracking import Store
 
 _L, _LP, _LT, _LM = (
@@ -39,7 +32,6 @@ _L, _LP, _LT, _LM = (
 _O, _E, _R = schema.run_model_outputs, schema.experiments, schema.runs
 
 STATUSES = ("PENDING", "READY", "UPLOAD_FAILED")
-MAX_PAGE = 1000
 
 GRAMMAR = Grammar(
     "logged model",
@@ -262,15 +254,14 @@ class LoggedModels:
         experiment_ids: Sequence[int],
         filter: str | None = None,
         order_by: Sequence[tuple[str, bool]] = (),
-        max_results_: int | None = None,
-        page_token_: str | None = None,
-    ) -> tuple[list[LoggedModel], str | None]:
-        """Active logged models of ``experiment_ids`` matching ``filter``, newest first unless
-        ``order_by`` ((attribute, ascending) pairs) says otherwise; one page and the next token."""
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[LoggedModel]:
+        """Active logged models of ``experiment_ids`` matching ``filter``: ``limit`` of them from
+        ``offset`` on, newest first unless ``order_by`` ((attribute, ascending) pairs) says
+        otherwise."""
         if not experiment_ids:
             raise InvalidValueError("search needs at least one experiment id")
-        limit = max_results(max_results_, 100, MAX_PAGE)
-        offset = read_page_token(page_token_)
         clauses = [f"{name} {'ASC' if asc else 'DESC'}" for name, asc in order_by]
         order = GRAMMAR.order(clauses, [_L.c.created_at.desc()], [_L.c.id.asc()])
         stmt = (
@@ -281,13 +272,11 @@ class LoggedModels:
                 *GRAMMAR.where(filter),
             )
             .order_by(*order)
-            .limit(limit + 1)
+            .limit(limit)
             .offset(offset)
         )
         with reading(self.engine) as conn:
-            rows = list(conn.execute(stmt))
-            models = _models(conn, rows[:limit])
-        return models, page_token(offset + limit) if len(rows) > limit else None
+            return _models(conn, list(conn.execute(stmt)))
 
     def log_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:
         """Record that run ``run_id`` produced these logged models (at these steps)."""

@@ -50,6 +50,7 @@ def upgrade(engine: Engine, location: StoreLocation) -> str:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["artifact_root"] = location.artifact_root  # for rows a migration creates
     try:
         with _migration_lock(engine, location), writing(engine) as conn:
             if current_revision(conn) != HEAD_REVISION:

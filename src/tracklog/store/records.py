@@ -56,3 +56,29 @@ class FileInfo:
 
     path: str
     size: int
+
+
+@dataclass(frozen=True)
+class ExperimentRecord:
+    """A project as MLflow sees it (an experiment): times in ms, tags key -> value."""
+
+    id: int
+    name: str
+    artifact_location: str
+    lifecycle_stage: str
+    created_at: int
+    updated_at: int
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DatasetInput:
+    """A dataset a run used (MLflow's log-inputs), with the input's tags."""
+
+    name: str
+    digest: str
+    source_type: str
+    source: str
+    schema: str | None
+    profile: str | None
+    tags: dict[str, str] = field(default_factory=dict)

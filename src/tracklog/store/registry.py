@@ -19,14 +19,7 @@ from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import reading, upsert, writing
-from tracklog.store.entity_filter import (
-    Attribute,
-    Grammar,
-    Side,
-    max_results,
-    page_token,
-    read_page_token,
-)
+from tracklog.store.entity_filter import Attribute, Grammar, Side
 from tracklog.store.logged_models import LoggedModels
 from tracklog.store.tracking import Store
 
@@ -39,8 +32,6 @@ _V, _VT = schema.model_versions, schema.model_version_tags
 
 STAGES = ("None", "Staging", "Production", "Archived")
 _STAGE_BY_LOWER = {s.lower(): s for s in STAGES}
-MAX_MODELS_PAGE = 1000
-MAX_VERSIONS_PAGE = 200_000
 _ALIAS = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _VERSION_LIKE = re.compile(r"^[vV]\d+$")
 
@@ -111,14 +102,6 @@ class RegisteredModel:
     tags: dict[str, str] = field(default_factory=dict)
     aliases: dict[str, int] = field(default_factory=dict)
     latest_versions: list[ModelVersion] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of search results and the token of the next (None on the last page)."""
-
-    items: list[Any]
-    next_page_token: str | None
 
 
 def stage(value: Any) -> str:
@@ -229,18 +212,15 @@ class Registry:
         self,
         filter: str | None = None,
         order_by: Sequence[str] | None = None,
-        max_results_: int | None = None,
-        page_token_: str | None = None,
-    ) -> Page:
-        """Registered models matching ``filter`` (MLflow's grammar), one page at a time."""
-        limit = max_results(max_results_, 100, MAX_MODELS_PAGE)
-        offset = read_page_token(page_token_)
+        offset: int = 0,
+        limit: int = 100,
+    ) -> list[RegisteredModel]:
+        """Registered models matching ``filter`` (MLflow's grammar): ``limit`` of them from
+        ``offset`` on, by name unless ``order_by`` says otherwise."""
         order = MODEL_GRAMMAR.order(order_by, [_M.c.name.asc()], [_M.c.id.asc()])
         stmt = select(_M).where(*MODEL_GRAMMAR.where(filter)).order_by(*order)
         with reading(self.engine) as conn:
-            rows = list(conn.execute(stmt.limit(limit + 1).offset(offset)))
-            models = _models(conn, rows[:limit])
-        return Page(models, page_token(offset + limit) if len(rows) > limit else None)
+            return _models(conn, list(conn.execute(stmt.limit(limit).offset(offset))))
 
     def set_model_tag(self, name: str, key: str, value: str) -> None:
         """Set tag ``key`` of model ``name`` (replacing its value)."""
@@ -430,12 +410,11 @@ class Registry:
         self,
         filter: str | None = None,
         order_by: Sequence[str] | None = None,
-        max_results_: int | None = None,
-        page_token_: str | None = None,
-    ) -> Page:
-        """Model versions matching ``filter`` (MLflow's grammar), one page at a time."""
-        limit = max_results(max_results_, 10_000, MAX_VERSIONS_PAGE)
-        offset = read_page_token(page_token_)
+        offset: int = 0,
+        limit: int = 10_000,
+    ) -> list[ModelVersion]:
+        """Model versions matching ``filter`` (MLflow's grammar): ``limit`` of them from
+        ``offset`` on, by name and newest version first unless ``order_by`` says otherwise."""
         order = VERSION_GRAMMAR.order(
             order_by, [_M.c.name.asc(), _V.c.version.desc()], [_V.c.id.asc()]
         )
@@ -446,9 +425,7 @@ class Registry:
             .order_by(*order)
         )
         with reading(self.engine) as conn:
-            rows = list(conn.execute(stmt.limit(limit + 1).offset(offset)))
-            versions = _versions(conn, rows[:limit])
-        return Page(versions, page_token(offset + limit) if len(rows) > limit else None)
+            return _versions(conn, list(conn.execute(stmt.limit(limit).offset(offset))))
 
     def set_version_tag(self, name: str, version: Any, key: str, value: str) -> None:
         """Set tag ``key`` of one version."""

@@ -46,6 +46,20 @@ experiments = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
+# MLflow's experiment tags (key -> value); the Default experiment has id 0, as in MLflow.
+experiment_tags = Table(
+    "experiment_tags",
+    metadata,
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 runs = Table(
     "runs",
     metadata,
@@ -164,6 +178,21 @@ run_files = Table(
     Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
     Column("path", String(1024), primary_key=True),
     Column("size", BigInteger, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+# Datasets a run used (MLflow's log-inputs): one row per (run, dataset name, digest).
+run_inputs = Table(
+    "run_inputs",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(500), primary_key=True),
+    Column("digest", String(36), primary_key=True),
+    Column("source_type", String(36), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("dataset_schema", Text),
+    Column("profile", Text),
+    Column("tags", Text, nullable=False, default="{}"),  # the input's tags (mlflow.data.context)
     Column("created_at", BigInteger, nullable=False),
 )
 

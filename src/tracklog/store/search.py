@@ -13,13 +13,14 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, FromClause, Select, and_, literal, select
+from sqlalchemy import ColumnElement, Engine, Float, FromClause, Select, and_, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType
 
 from tracklog.errors import InvalidValueError
+from tracklog.store.engine import reading
 from tracklog.store.schema import params, run_summary, run_tags, runs
 from tracklog.store.search_parse import (
     LIST_OPS,
@@ -34,9 +35,11 @@ __all__ = [
     "LIFECYCLES",
     "Comparison",
     "OrderTerm",
+    "compare",
     "comparison_clause",
     "parse_filter",
     "parse_order_by",
+    "run_ids_page",
     "runs_query",
 ]
 
@@ -101,7 +104,8 @@ def _bind(value: Any) -> Any:
     return literal(value, Float()) if isinstance(value, float) else value
 
 
-def _compare(column: Any, op: str, value: Value) -> ColumnElement[bool]:
+def compare(column: Any, op: str, value: Value) -> ColumnElement[bool]:
+    """``column op value`` for one parsed operator (LIKE case-sensitive on every backend)."""
     if op in LIST_OPS:
         values = [_bind(v) for v in value]  # type: ignore[union-attr]
         return column.in_(values) if op == "IN" else column.not_in(values)
@@ -121,7 +125,7 @@ def comparison_clause(comparison: Comparison) -> ColumnElement[bool]:
     """The WHERE condition on ``runs`` for one parsed comparison."""
     c = comparison
     if c.kind == "attribute":
-        return _compare(runs.c[c.key], c.op, c.value)
+        return compare(runs.c[c.key], c.op, c.value)
     table = _TABLES[c.kind]
     numeric = c.kind == "metric" or (c.kind == "param" and _is_number(c.value))
     column = table.c.value_num if numeric else table.c.value
@@ -129,7 +133,7 @@ def comparison_clause(comparison: Comparison) -> ColumnElement[bool]:
     # An uncorrelated semi-join rather than a correlated EXISTS: SQLite probes an EXISTS once per
     # run through the (run_id, key) primary key, but reads this subquery from the (key,
     # value_num) index, so selective filters skip the scan of runs (200 ms -> 6 ms on 100k runs).
-    matching = select(table.c.run_id).where(table.c.key == c.key, _compare(column, c.op, c.value))
+    matching = select(table.c.run_id).where(table.c.key == c.key, compare(column, c.op, c.value))
     return runs.c.id.in_(matching)
 
 
@@ -175,3 +179,20 @@ def runs_query(
         conditions.append(runs.c.experiment_id.in_(list(experiment_ids)))
     conditions += [comparison_clause(c) for c in parse_filter(filter)]
     return _apply_order(select(runs).where(*conditions), parse_order_by(order_by))
+
+
+def run_ids_page(
+    engine: Engine,
+    filter: str | None,
+    order_by: Sequence[str] | None,
+    experiment_ids: Sequence[int],
+    lifecycle: str,
+    offset: int,
+    limit: int,
+) -> list[str]:
+    """The ids of ``limit`` matching runs from ``offset``, in ``order_by`` order (one page)."""
+    stmt = runs_query(filter, order_by, experiment_ids, lifecycle)
+    with reading(engine) as conn:
+        return list(
+            conn.execute(stmt.with_only_columns(runs.c.id).offset(offset).limit(limit)).scalars()
+        )

@@ -10,7 +10,7 @@ error is a :class:`~tracklog.errors.FilterSyntaxError` pointing at the offending
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tracklog.errors import FilterSyntaxError
@@ -46,7 +46,6 @@ ATTRIBUTES: dict[str, tuple[str, bool]] = {
     "end_time": ("end_time", True),
     "experiment_id": ("experiment_id", True),
 }
-_NUMERIC_COLUMNS = {col for col, numeric in ATTRIBUTES.values() if numeric}
 
 ORDER_OPS = ("<", "<=", ">", ">=")
 NUMERIC_OPS = ("=", "!=", *ORDER_OPS)
@@ -174,8 +173,9 @@ def _describe(tok: _Token) -> str:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, attributes: Mapping[str, tuple[str, bool]]) -> None:
         self.text = text
+        self.attributes = attributes
         self.tokens = _tokenize(text)
         self.i = 0
 
@@ -204,11 +204,14 @@ class _Parser:
             if not key:
                 raise self.fail(f"expected a key after '{entity}.'", tok.key_pos)
             if kind == "attribute":
-                if key.lower() not in ATTRIBUTES:
-                    valid = ", ".join(ATTRIBUTES)
+                if key.lower() not in self.attributes:
+                    valid = ", ".join(self.attributes)
                     raise self.fail(f"unknown attribute {key!r} (valid: {valid})", tok.key_pos)
-                key = ATTRIBUTES[key.lower()][0]
+                key = self.attributes[key.lower()][0]
             return kind, key, tok
+        if tok.kind == "word" and tok.text.lower() in self.attributes:
+            # A bare attribute name, as MLflow's experiment filters write ``name = 'x'``.
+            return "attribute", self.attributes[tok.text.lower()][0], tok
         if tok.kind == "word":
             raise self.fail(
                 f"unknown identifier {tok.text!r} "
@@ -284,7 +287,8 @@ class _Parser:
         def reject_value(why: str) -> FilterSyntaxError:
             return self.fail(f"bad value for {ref}: {why}", value_toks[0].pos)
 
-        if kind == "attribute" and key in _NUMERIC_COLUMNS:
+        numeric_columns = {col for col, numeric in self.attributes.values() if numeric}
+        if kind == "attribute" and key in numeric_columns:
             # Accept '3' as well as 3: MLflow users write quoted experiment ids.
             if not is_num and all(_INTEGER.fullmatch(str(t.value)) for t in value_toks):
                 ints = tuple(int(str(t.value)) for t in value_toks)
@@ -313,11 +317,14 @@ class _Parser:
         return Comparison(kind, key, op, value)
 
 
-def parse_filter(text: str | None) -> list[Comparison]:
-    """Parse a filter into its conjunction of comparisons (``""`` or ``None`` -> ``[]``)."""
+def parse_filter(
+    text: str | None, attributes: Mapping[str, tuple[str, bool]] = ATTRIBUTES
+) -> list[Comparison]:
+    """Parse a filter into its conjunction of comparisons (``""`` or ``None`` -> ``[]``);
+    ``attributes`` maps attribute names to (column, numeric?) (default: the runs table's)."""
     if not text or not text.strip():
         return []
-    parser = _Parser(text)
+    parser = _Parser(text, attributes)
     out: list[Comparison] = []
     while True:
         out.append(parser.comparison())
@@ -332,13 +339,15 @@ def parse_filter(text: str | None) -> list[Comparison]:
             raise parser.fail("expected a comparison after AND", parser.peek().pos)
 
 
-def parse_order_by(clauses: Sequence[str] | None) -> list[OrderTerm]:
+def parse_order_by(
+    clauses: Sequence[str] | None, attributes: Mapping[str, tuple[str, bool]] = ATTRIBUTES
+) -> list[OrderTerm]:
     """Parse order-by clauses such as ``"metrics.acc DESC"`` (the default direction is ASC)."""
     if isinstance(clauses, str):  # one clause, not a sequence of characters
         clauses = [clauses]
     terms: list[OrderTerm] = []
     for clause in clauses or ():
-        parser = _Parser(clause)
+        parser = _Parser(clause, attributes)
         kind, key, _ = parser.identifier("a column such as metrics.acc or attributes.start_time")
         tok = parser.next()
         ascending = tok.value != "DESC"

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import params as params_view
 from tracklog.store import schema, series, validation
-from tracklog.store.artifacts import ArtifactRepository
+from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import checkpoint, insert_missing, open_engine, reading, upsert, writing
 from tracklog.store.liveness import process_alive, process_started
@@ -139,9 +139,14 @@ class Store:
         host: str | None = None,
         config: Mapping[str, Any] | None = None,
         labels: Sequence[str] | None = None,
+        owned: bool = True,
     ) -> RunRecord:
         """Create a RUNNING run in ``project`` with its first config and labels, in one
-        transaction; ``run_id`` must not exist yet."""
+        transaction; ``run_id`` must not exist yet.
+
+        The run is owned by process ``pid`` (default: this one) and marked crashed when that
+        process is gone; ``owned=False`` records no process (an MLflow client's run, which
+        only its client ends)."""
         run_id = validation.run_id(run_id) if run_id is not None else uuid.uuid4().hex
         name = validation.name(name, "run name") if name is not None else f"run-{run_id[:8]}"
         for label, value in (("group", group), ("job_type", job_type)):
@@ -165,9 +170,7 @@ class Store:
                 "end_time": None,
                 "heartbeat_at": t,
                 "user": user,
-                "host": host or socket.gethostname(),
-                "pid": pid if pid is not None else os.getpid(),
-                "pid_started": pid_started if pid is not None else process_started(os.getpid()),
+                **_owner(owned, pid, pid_started, host),
                 "group_name": group,
                 "job_type": job_type,
                 "parent_run_id": parent_run_id,
@@ -210,8 +213,10 @@ class Store:
         pid: int | None = None,
         host: str | None = None,
         pid_started: int | None = None,
+        owned: bool = True,
     ) -> None:
-        """Mark an existing run RUNNING again, owned by process ``pid`` (default: this one)."""
+        """Mark an existing run RUNNING again, owned by process ``pid`` (default: this one;
+        none with ``owned=False``, as in :meth:`create_run`)."""
         if host is not None:
             validation.bounded(host, "host")
         self._update_run(
@@ -221,9 +226,7 @@ class Store:
             exit_code=None,
             error=None,
             heartbeat_at=now_ms(),
-            pid=pid if pid is not None else os.getpid(),
-            pid_started=pid_started if pid is not None else process_started(os.getpid()),
-            host=host or socket.gethostname(),
+            **_owner(owned, pid, pid_started, host),
         )
 
     def finish_run(
@@ -288,13 +291,14 @@ class Store:
         """Mark FAILED every RUNNING run whose process is gone; return their ids.
 
         A run is gone when it ran on this host and its process no longer exists, or when its
-        heartbeat is older than ``$TRACKLOG_HEARTBEAT_TIMEOUT`` seconds (default 300).
+        heartbeat is older than ``$TRACKLOG_HEARTBEAT_TIMEOUT`` seconds (default 300). Runs
+        without an owning process (``owned=False``) are left alone: their client ends them.
         """
         here, t = socket.gethostname(), now_ms()
         with reading(self.engine) as conn:
             rows = conn.execute(
                 select(_R.c.id, _R.c.host, _R.c.pid, _R.c.pid_started, _R.c.heartbeat_at).where(
-                    _R.c.status == "RUNNING"
+                    _R.c.status == "RUNNING", _R.c.pid.is_not(None)
                 )
             ).all()
         crashed = []
@@ -320,16 +324,25 @@ class Store:
 
     # -- config, tags, labels -------------------------------------------------------------
 
-    def set_config(self, run_id: str, updates: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    def set_config(
+        self, run_id: str, updates: Mapping[str, Any], *, immutable: bool = False
+    ) -> list[tuple[str, Any, Any]]:
         """Deep-merge ``updates`` into the run's config; return the (key, old, new) changes.
 
-        Changed keys are kept in the run's config history (``config_changes``).
+        Changed keys are kept in the run's config history (``config_changes``). With
+        ``immutable`` (MLflow's params), changing a key's value is :class:`InvalidValueError`
+        and nothing is written; setting the same value again is fine.
         """
         with writing(self.engine) as conn:
-            return self._set_config(conn, run_id, updates)
+            return self._set_config(conn, run_id, updates, immutable=immutable)
 
     def _set_config(
-        self, conn: Connection, run_id: str, updates: Mapping[str, Any], current: str | None = None
+        self,
+        conn: Connection,
+        run_id: str,
+        updates: Mapping[str, Any],
+        current: str | None = None,
+        immutable: bool = False,
     ) -> list[tuple[str, Any, Any]]:
         """``set_config`` inside a transaction; ``current`` is the stored config if known."""
         updates = validation.json_value(dict(updates), "config")
@@ -350,6 +363,13 @@ class Store:
         }
         rows = [params_view.param_row(run_id, k, v) for k, v in touched.items()]
         changes = [(k, old_flat[k], v) for k, v in touched.items() if k in old_flat]
+        if immutable and changes:
+            key, old, new = changes[0]
+            raise InvalidValueError(
+                f"Changing param values is not allowed. Param with key='{key}' was already "
+                f"logged with value='{old}' for run ID='{run_id}'. Attempted logging new value "
+                f"'{new}'."
+            )
         gone = [k for k in old_flat if k not in new_flat]
         conn.execute(
             update(_R).where(_R.c.id == run_id).values(config=validation.dumps(new_config))
@@ -628,6 +648,20 @@ class Store:
         with writing(self.engine) as conn:
             upsert(conn, schema.run_files, rows, ("run_id", "path"), ("size", "created_at"))
 
+    def delete_file(self, run_id: str, path: str) -> None:
+        """Delete file ``path`` of the run, or every file under it if it is a folder."""
+        run = self.get_run(run_id)
+        _check_writable(run_id, run.lifecycle_stage)
+        path = safe_relpath(path)
+        self.artifacts.delete(run.artifact_uri, path)
+        t = schema.run_files
+        with writing(self.engine) as conn:
+            conn.execute(
+                t.delete().where(
+                    t.c.run_id == run_id, (t.c.path == path) | t.c.path.startswith(f"{path}/")
+                )
+            )
+
     def list_files(self, run_id: str) -> list[FileInfo]:
         """The files of a run, by path."""
         t = schema.run_files
@@ -742,6 +776,15 @@ def _record(
         metric_defs=json.loads(r.metric_defs),
         metadata=json.loads(r.run_metadata),
     )
+
+
+def _owner(owned: bool, pid: int | None, started: int | None, host: str | None) -> dict[str, Any]:
+    """The owner columns of a run: process ``pid`` (default: this one) on ``host``, or none."""
+    if not owned:
+        return {"pid": None, "pid_started": None, "host": host}
+    if pid is None:
+        pid, started = os.getpid(), process_started(os.getpid())
+    return {"pid": pid, "pid_started": started, "host": host or socket.gethostname()}
 
 
 def _check_writable(run_id: str, lifecycle_stage: str | None) -> None:

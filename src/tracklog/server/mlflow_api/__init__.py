@@ -21,7 +21,7 @@ def install(app: FastAPI, dependencies: Sequence[Depends] = ()) -> None:
     """Mount every MLflow router on ``app``, each route with ``dependencies`` (auth)."""
     # Route modules add themselves to this tuple as they land; imported here, not at module
     # level, so the native server does not pay for MLflow's routes until they are mounted.
-    from tracklog.server.mlflow_api import routers
+    from tracklog.server.mlflow_api import routers, routing
 
     for router in routers.API_ROUTERS:
         for prefix in API_PREFIXES:
@@ -29,3 +29,9 @@ def install(app: FastAPI, dependencies: Sequence[Depends] = ()) -> None:
     for router in routers.ARTIFACT_ROUTERS:
         for prefix in ARTIFACTS_PREFIXES:
             app.include_router(router, prefix=prefix, dependencies=list(dependencies))
+    # Last, so it only answers what no route above matched: in MLflow's shape, so the client
+    # reports ENDPOINT_NOT_FOUND rather than an unparsable answer.
+    for prefix in (*API_PREFIXES, *ARTIFACTS_PREFIXES):
+        app.include_router(
+            routing.not_found_router(), prefix=prefix, dependencies=list(dependencies)
+        )

@@ -1,22 +1,29 @@
 """MLflow 3's logged-model routes (``service.proto``: ``logged-models`` and ``runs/outputs``),
 on :class:`tracklog.store.logged_models.LoggedModels`.
 
-Answers go through :class:`~tracklog.server.encoding.WireJSON`: a model's metrics may be NaN or
+Routes with the model id in their path are plain FastAPI routes (``endpoint`` handlers see only
+the query string and body); they are sync, so FastAPI runs them in a worker thread too. Answers
+go through :class:`~tracklog.server.encoding.WireJSON`: a model's metrics may be NaN or
 infinite, which strict JSON cannot carry; MLflow's client reads the "NaN"/"Infinity" strings.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Depends
 
 from tracklog.server.encoding import WireJSON
+from tracklog.server.mlflow_api.convert import experiment_id, pairs, tag_dict
 from tracklog.server.mlflow_api.errors import invalid
-from tracklog.server.mlflow_api.request_args import ArgsDep, pairs
-from tracklog.server.mlflow_api.routing import Args, mlflow_router
+from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
 from tracklog.server.state import StoreDep
 from tracklog.store.logged_models import LoggedModel, LoggedModels, ModelMetric, ModelOutput
+from tracklog.store.tracking import Store
 
 router = mlflow_router()
+ArgsDep = Annotated[Args, Depends(Args.read)]
+MAX_RESULTS = 1000
 
 
 def logged_model_json(m: LoggedModel) -> dict[str, Any]:
@@ -31,13 +38,12 @@ def logged_model_json(m: LoggedModel) -> dict[str, Any]:
         "status": f"LOGGED_MODEL_{m.status}",
         "model_type": m.model_type,
         "status_message": m.status_message,
-        "tags": [{"key": k, "value": v} for k, v in m.tags.items()],
+        "tags": pairs(m.tags),
     }
     if m.source_run_id:
         info["source_run_id"] = m.source_run_id
     metrics = [_metric_json(m.model_id, x) for x in m.metrics]
-    params = [{"key": k, "value": v} for k, v in m.params.items()]
-    return {"info": info, "data": {"params": params, "metrics": metrics}}
+    return {"info": info, "data": {"params": pairs(m.params), "metrics": metrics}}
 
 
 def _metric_json(model_id: str, metric: ModelMetric) -> dict[str, Any]:
@@ -58,48 +64,40 @@ def _model(m: LoggedModel) -> WireJSON:
     return WireJSON({"model": logged_model_json(m)})
 
 
-def _experiment_id(value: Any, name: str = "experiment_id") -> int:
-    text = str(value).strip() if isinstance(value, str | int) else ""
-    if isinstance(value, bool) or not text.isdigit():
-        raise invalid(f"'{name}' must be an experiment id (digits), got {value!r}")
-    return int(text)
-
-
-@router.post("/logged-models")
-def create_logged_model(store: StoreDep, args: ArgsDep) -> Any:
+@endpoint(router, "/logged-models", "POST")
+def create_logged_model(store: Store, args: Args) -> dict[str, Any]:
+    """A new PENDING logged model; the client uploads its files, then finalizes it."""
     model = LoggedModels(store).create(
-        _experiment_id(args.required("experiment_id")),
+        experiment_id(args.str("experiment_id")),
         name=args.str("name"),
         model_type=args.str("model_type", "") or "",
         source_run_id=args.str("source_run_id"),
-        params=pairs(args, "params"),
-        tags=pairs(args, "tags"),
+        params=tag_dict(args.objects("params"), "params"),
+        tags=tag_dict(args.objects("tags")),
     )
-    return _model(model)
+    return {"model": logged_model_json(model)}
 
 
-@router.post("/logged-models/search")
-def search_logged_models(store: StoreDep, args: ArgsDep) -> Any:
+@endpoint(router, "/logged-models/search", "POST")
+def search_logged_models(store: Store, args: Args) -> dict[str, Any]:
+    """Logged models of the given experiments matching MLflow's filter, newest first."""
     if args.list("datasets"):
         raise invalid("searching logged models by 'datasets' is not supported by tracklog")
-    experiment_ids = [_experiment_id(e, "experiment_ids") for e in args.list("experiment_ids")]
-    models, token = LoggedModels(store).search(
-        experiment_ids,
-        args.str("filter"),
-        _order_by(args),
-        args.int("max_results"),
-        args.str("page_token"),
+    exp_ids = [experiment_id(str(e), "experiment_ids") for e in args.list("experiment_ids")]
+    offset, size = args.page(100, MAX_RESULTS)
+    found = LoggedModels(store).search(
+        exp_ids, args.str("filter"), _order_by(args), offset, size + 1
     )
-    out: dict[str, Any] = {"models": [logged_model_json(m) for m in models]}
-    if token:
+    out: dict[str, Any] = {"models": [logged_model_json(m) for m in found[:size]]}
+    if token := next_page_token(offset, size, len(found)):
         out["next_page_token"] = token
-    return WireJSON(out)
+    return out
 
 
 def _order_by(args: Args) -> list[tuple[str, bool]]:
     out = []
-    for i, item in enumerate(args.list("order_by")):
-        if not isinstance(item, dict) or not isinstance(item.get("field_name"), str):
+    for i, item in enumerate(args.objects("order_by")):
+        if not isinstance(item.get("field_name"), str):
             raise invalid(f"order_by[{i}] must be an object with a 'field_name', got {item!r}")
         if item.get("dataset_name") or item.get("dataset_digest"):
             raise invalid("ordering logged models by a dataset's metric is not supported")
@@ -128,7 +126,7 @@ def delete_logged_model(model_id: str, store: StoreDep) -> Any:
 
 @router.patch("/logged-models/{model_id}/tags")
 def set_logged_model_tags(model_id: str, store: StoreDep, args: ArgsDep) -> Any:
-    return _model(LoggedModels(store).set_tags(model_id, pairs(args, "tags")))
+    return _model(LoggedModels(store).set_tags(model_id, tag_dict(args.objects("tags"))))
 
 
 @router.delete("/logged-models/{model_id}/tags/{tag_key:path}")
@@ -139,17 +137,17 @@ def delete_logged_model_tag(model_id: str, tag_key: str, store: StoreDep) -> Any
 
 @router.post("/logged-models/{model_id}/params")
 def log_logged_model_params(model_id: str, store: StoreDep, args: ArgsDep) -> Any:
-    LoggedModels(store).log_params(model_id, pairs(args, "params"))
+    LoggedModels(store).log_params(model_id, tag_dict(args.objects("params"), "params"))
     return {}
 
 
-@router.post("/runs/outputs")
-def log_outputs(store: StoreDep, args: ArgsDep) -> Any:
+@endpoint(router, "/runs/outputs", "POST")
+def log_outputs(store: Store, args: Args) -> dict[str, Any]:
+    """Record the logged models a run produced (``mlflow.log_model`` inside a run)."""
     outputs = []
-    for i, item in enumerate(args.list("models")):
-        if not isinstance(item, dict) or not isinstance(item.get("model_id"), str):
-            raise invalid(f"models[{i}] must be an object with a string 'model_id', got {item!r}")
-        step = Args(item).int("step", 0)
-        outputs.append(ModelOutput(item["model_id"], step or 0))
+    for i, item in enumerate(args.objects("models")):
+        if not isinstance(item.get("model_id"), str):
+            raise invalid(f"models[{i}] needs a string 'model_id', got {item!r}")
+        outputs.append(ModelOutput(item["model_id"], Args(item).int("step", 0) or 0))
     LoggedModels(store).log_outputs(args.run_id(), outputs)
     return {}

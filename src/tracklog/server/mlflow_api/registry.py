@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracklog.server.auth import UserDep
-from tracklog.server.mlflow_api.errors import invalid
-from tracklog.server.mlflow_api.request_args import ArgsDep, pairs
-from tracklog.server.mlflow_api.routing import Args, mlflow_router
-from tracklog.server.state import StoreDep
+from tracklog.server.mlflow_api.convert import pairs, tag_dict
+from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
 from tracklog.store.registry import ModelVersion, RegisteredModel, Registry
+from tracklog.store.tracking import Store
 
 router = mlflow_router()
+# MLflow's page limits: registered models per search page, model versions per search page.
+MAX_MODELS, MAX_VERSIONS = 1000, 200_000
 
 
 def version_json(v: ModelVersion) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def version_json(v: ModelVersion) -> dict[str, Any]:
         "run_id": v.run_id or "",
         "status": v.status,
         "status_message": v.status_message,
-        "tags": [{"key": k, "value": val} for k, val in v.tags.items()],
+        "tags": pairs(v.tags),
         "run_link": v.run_link,
         "aliases": v.aliases,
     }
@@ -47,189 +47,182 @@ def model_json(m: RegisteredModel) -> dict[str, Any]:
         "user_id": m.user,
         "description": m.description,
         "latest_versions": [version_json(v) for v in m.latest_versions],
-        "tags": [{"key": k, "value": v} for k, v in m.tags.items()],
+        "tags": pairs(m.tags),
         "aliases": [{"alias": a, "version": str(v)} for a, v in m.aliases.items()],
     }
 
 
-def _flag(args: Args, name: str) -> bool:
-    value = args.values.get(name, False)
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    if not isinstance(value, bool):
-        raise invalid(f"parameter '{name}' must be true or false, got {value!r}")
-    return value
+def _name(args: Args) -> str:
+    return args.required("name")
+
+
+def _version(args: Args) -> str:
+    return args.required("version")
 
 
 # -- registered models -------------------------------------------------------------------------
 
 
-@router.post("/registered-models/create")
-def create_registered_model(store: StoreDep, args: ArgsDep, user: UserDep) -> Any:
+@endpoint(router, "/registered-models/create", "POST")
+def create_registered_model(store: Store, args: Args) -> dict[str, Any]:
     model = Registry(store).create_model(
-        args.required("name"),
-        description=args.str("description", "") or "",
-        tags=pairs(args, "tags"),
-        user=user.name if user else "",
+        _name(args), args.str("description", "") or "", tag_dict(args.objects("tags"))
     )
     return {"registered_model": model_json(model)}
 
 
-@router.get("/registered-models/get")
-def get_registered_model(store: StoreDep, args: ArgsDep) -> Any:
-    return {"registered_model": model_json(Registry(store).get_model(args.required("name")))}
+@endpoint(router, "/registered-models/get", "GET")
+def get_registered_model(store: Store, args: Args) -> dict[str, Any]:
+    return {"registered_model": model_json(Registry(store).get_model(_name(args)))}
 
 
-@router.post("/registered-models/rename")
-def rename_registered_model(store: StoreDep, args: ArgsDep) -> Any:
-    model = Registry(store).rename_model(args.required("name"), args.required("new_name"))
+@endpoint(router, "/registered-models/rename", "POST")
+def rename_registered_model(store: Store, args: Args) -> dict[str, Any]:
+    model = Registry(store).rename_model(_name(args), args.required("new_name"))
     return {"registered_model": model_json(model)}
 
 
-@router.patch("/registered-models/update")
-def update_registered_model(store: StoreDep, args: ArgsDep) -> Any:
-    model = Registry(store).update_model(args.required("name"), args.str("description", "") or "")
+@endpoint(router, "/registered-models/update", "PATCH")
+def update_registered_model(store: Store, args: Args) -> dict[str, Any]:
+    model = Registry(store).update_model(_name(args), args.str("description", "") or "")
     return {"registered_model": model_json(model)}
 
 
-@router.delete("/registered-models/delete")
-def delete_registered_model(store: StoreDep, args: ArgsDep) -> Any:
-    Registry(store).delete_model(args.required("name"))
+@endpoint(router, "/registered-models/delete", "DELETE")
+def delete_registered_model(store: Store, args: Args) -> dict[str, Any]:
+    """Delete the model with every version, tag and alias."""
+    Registry(store).delete_model(_name(args))
     return {}
 
 
-@router.get("/registered-models/search")
-def search_registered_models(store: StoreDep, args: ArgsDep) -> Any:
-    page = Registry(store).search_models(
-        args.str("filter"), args.list("order_by"), args.int("max_results"), args.str("page_token")
-    )
-    out: dict[str, Any] = {"registered_models": [model_json(m) for m in page.items]}
-    if page.next_page_token:
-        out["next_page_token"] = page.next_page_token
+@endpoint(router, "/registered-models/search", "GET")
+def search_registered_models(store: Store, args: Args) -> dict[str, Any]:
+    """Models matching MLflow's filter (``name``, ``tags.KEY``), by name unless ordered."""
+    offset, size = args.page(100, MAX_MODELS)
+    order_by = [str(o) for o in args.list("order_by")]
+    found = Registry(store).search_models(args.str("filter"), order_by, offset, size + 1)
+    out: dict[str, Any] = {"registered_models": [model_json(m) for m in found[:size]]}
+    if token := next_page_token(offset, size, len(found)):
+        out["next_page_token"] = token
     return out
 
 
-@router.post("/registered-models/get-latest-versions")
-@router.get("/registered-models/get-latest-versions")
-def get_latest_versions(store: StoreDep, args: ArgsDep) -> Any:
-    stages = args.list("stages")
-    versions = Registry(store).latest_versions(args.required("name"), stages)
+@endpoint(router, "/registered-models/get-latest-versions", "POST", "GET")
+def get_latest_versions(store: Store, args: Args) -> dict[str, Any]:
+    """The newest version in each asked-for stage (every stage if none is named)."""
+    stages = [str(s) for s in args.list("stages")]
+    versions = Registry(store).latest_versions(_name(args), stages)
     return {"model_versions": [version_json(v) for v in versions]}
 
 
-@router.post("/registered-models/set-tag")
-def set_registered_model_tag(store: StoreDep, args: ArgsDep) -> Any:
-    value = args.values.get("value", "")
-    Registry(store).set_model_tag(args.required("name"), args.required("key"), value)
+@endpoint(router, "/registered-models/set-tag", "POST")
+def set_registered_model_tag(store: Store, args: Args) -> dict[str, Any]:
+    Registry(store).set_model_tag(_name(args), args.required("key"), args.str("value", "") or "")
     return {}
 
 
-@router.delete("/registered-models/delete-tag")
-def delete_registered_model_tag(store: StoreDep, args: ArgsDep) -> Any:
-    Registry(store).delete_model_tag(args.required("name"), args.required("key"))
+@endpoint(router, "/registered-models/delete-tag", "DELETE")
+def delete_registered_model_tag(store: Store, args: Args) -> dict[str, Any]:
+    Registry(store).delete_model_tag(_name(args), args.required("key"))
     return {}
 
 
-@router.post("/registered-models/alias")
-def set_registered_model_alias(store: StoreDep, args: ArgsDep) -> Any:
-    Registry(store).set_alias(
-        args.required("name"), args.required("alias"), args.required("version")
-    )
+@endpoint(router, "/registered-models/alias", "POST")
+def set_registered_model_alias(store: Store, args: Args) -> dict[str, Any]:
+    Registry(store).set_alias(_name(args), args.required("alias"), _version(args))
     return {}
 
 
-@router.delete("/registered-models/alias")
-def delete_registered_model_alias(store: StoreDep, args: ArgsDep) -> Any:
-    Registry(store).delete_alias(args.required("name"), args.required("alias"))
+@endpoint(router, "/registered-models/alias", "DELETE")
+def delete_registered_model_alias(store: Store, args: Args) -> dict[str, Any]:
+    Registry(store).delete_alias(_name(args), args.required("alias"))
     return {}
 
 
-@router.get("/registered-models/alias")
-def get_model_version_by_alias(store: StoreDep, args: ArgsDep) -> Any:
-    version = Registry(store).version_by_alias(args.required("name"), args.required("alias"))
+@endpoint(router, "/registered-models/alias", "GET")
+def get_model_version_by_alias(store: Store, args: Args) -> dict[str, Any]:
+    version = Registry(store).version_by_alias(_name(args), args.required("alias"))
     return {"model_version": version_json(version)}
 
 
 # -- model versions ----------------------------------------------------------------------------
 
 
-@router.post("/model-versions/create")
-def create_model_version(store: StoreDep, args: ArgsDep, user: UserDep) -> Any:
+@endpoint(router, "/model-versions/create", "POST")
+def create_model_version(store: Store, args: Args) -> dict[str, Any]:
+    """A new version, READY at once; a ``models:/<model_id>`` source serves that logged
+    model's files."""
     version = Registry(store).create_version(
-        args.required("name"),
+        _name(args),
         args.required("source"),
         run_id=args.str("run_id"),
         run_link=args.str("run_link", "") or "",
         description=args.str("description", "") or "",
-        tags=pairs(args, "tags"),
+        tags=tag_dict(args.objects("tags")),
         logged_model_id=args.str("model_id"),
-        user=user.name if user else "",
     )
     return {"model_version": version_json(version)}
 
 
-@router.get("/model-versions/get")
-def get_model_version(store: StoreDep, args: ArgsDep) -> Any:
-    version = Registry(store).get_version(args.required("name"), args.required("version"))
-    return {"model_version": version_json(version)}
+@endpoint(router, "/model-versions/get", "GET")
+def get_model_version(store: Store, args: Args) -> dict[str, Any]:
+    return {"model_version": version_json(Registry(store).get_version(_name(args), _version(args)))}
 
 
-@router.patch("/model-versions/update")
-def update_model_version(store: StoreDep, args: ArgsDep) -> Any:
+@endpoint(router, "/model-versions/update", "PATCH")
+def update_model_version(store: Store, args: Args) -> dict[str, Any]:
     version = Registry(store).update_version(
-        args.required("name"), args.required("version"), args.str("description", "") or ""
+        _name(args), _version(args), args.str("description", "") or ""
     )
     return {"model_version": version_json(version)}
 
 
-@router.delete("/model-versions/delete")
-def delete_model_version(store: StoreDep, args: ArgsDep) -> Any:
-    Registry(store).delete_version(args.required("name"), args.required("version"))
+@endpoint(router, "/model-versions/delete", "DELETE")
+def delete_model_version(store: Store, args: Args) -> dict[str, Any]:
+    Registry(store).delete_version(_name(args), _version(args))
     return {}
 
 
-@router.post("/model-versions/transition-stage")
-def transition_model_version_stage(store: StoreDep, args: ArgsDep) -> Any:
+@endpoint(router, "/model-versions/transition-stage", "POST")
+def transition_model_version_stage(store: Store, args: Args) -> dict[str, Any]:
+    """Move a version to a stage; ``archive_existing_versions`` archives the others there."""
     version = Registry(store).transition_stage(
-        args.required("name"),
-        args.required("version"),
+        _name(args),
+        _version(args),
         args.required("stage"),
-        archive_existing_versions=_flag(args, "archive_existing_versions"),
+        archive_existing_versions=args.bool("archive_existing_versions"),
     )
     return {"model_version": version_json(version)}
 
 
-@router.get("/model-versions/search")
-def search_model_versions(store: StoreDep, args: ArgsDep) -> Any:
-    page = Registry(store).search_versions(
-        args.str("filter"), args.list("order_by"), args.int("max_results"), args.str("page_token")
-    )
-    out: dict[str, Any] = {"model_versions": [version_json(v) for v in page.items]}
-    if page.next_page_token:
-        out["next_page_token"] = page.next_page_token
+@endpoint(router, "/model-versions/search", "GET")
+def search_model_versions(store: Store, args: Args) -> dict[str, Any]:
+    """Versions matching MLflow's filter (``name``, ``run_id``, ``version_number``,
+    ``tags.KEY``...), by name and newest version first unless ordered."""
+    offset, size = args.page(10_000, MAX_VERSIONS)
+    order_by = [str(o) for o in args.list("order_by")]
+    found = Registry(store).search_versions(args.str("filter"), order_by, offset, size + 1)
+    out: dict[str, Any] = {"model_versions": [version_json(v) for v in found[:size]]}
+    if token := next_page_token(offset, size, len(found)):
+        out["next_page_token"] = token
     return out
 
 
-@router.get("/model-versions/get-download-uri")
-def get_model_version_download_uri(store: StoreDep, args: ArgsDep) -> Any:
-    version = Registry(store).get_version(args.required("name"), args.required("version"))
+@endpoint(router, "/model-versions/get-download-uri", "GET")
+def get_model_version_download_uri(store: Store, args: Args) -> dict[str, Any]:
+    """Where the version's files are: its logged model's artifacts, or its source."""
+    version = Registry(store).get_version(_name(args), _version(args))
     return {"artifact_uri": version.download_uri}
 
 
-@router.post("/model-versions/set-tag")
-def set_model_version_tag(store: StoreDep, args: ArgsDep) -> Any:
-    Registry(store).set_version_tag(
-        args.required("name"),
-        args.required("version"),
-        args.required("key"),
-        args.values.get("value", ""),
-    )
+@endpoint(router, "/model-versions/set-tag", "POST")
+def set_model_version_tag(store: Store, args: Args) -> dict[str, Any]:
+    value = args.str("value", "") or ""
+    Registry(store).set_version_tag(_name(args), _version(args), args.required("key"), value)
     return {}
 
 
-@router.delete("/model-versions/delete-tag")
-def delete_model_version_tag(store: StoreDep, args: ArgsDep) -> Any:
-    Registry(store).delete_version_tag(
-        args.required("name"), args.required("version"), args.required("key")
-    )
+@endpoint(router, "/model-versions/delete-tag", "DELETE")
+def delete_model_version_tag(store: Store, args: Args) -> dict[str, Any]:
+    Registry(store).delete_version_tag(_name(args), _version(args), args.required("key"))
     return {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from collections.abc import Callable, Coroutine
@@ -9,8 +10,18 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
-from tracklog.server.mlflow_api.errors import error_response, invalid, to_mlflow_error
+from tracklog.server.encoding import WireJSON
+from tracklog.server.mlflow_api.errors import (
+    MlflowError,
+    error_response,
+    invalid,
+    to_mlflow_error,
+)
+from tracklog.store.tracking import Store
+
+Handler = Callable[["Store", "Args"], dict[str, Any]]
 
 
 class MlflowRoute(APIRoute):
@@ -34,6 +45,40 @@ class MlflowRoute(APIRoute):
 def mlflow_router() -> APIRouter:
     """A router whose routes answer errors the MLflow way."""
     return APIRouter(route_class=MlflowRoute)
+
+
+def not_found_router() -> APIRouter:
+    """A router answering every path and method with MLflow's ENDPOINT_NOT_FOUND (404)."""
+    router = mlflow_router()
+
+    async def not_found(path: str, request: Request) -> Response:
+        raise MlflowError(
+            "ENDPOINT_NOT_FOUND",
+            f"{request.method} {request.url.path} is not an endpoint of this tracklog server "
+            "(see docs/mlflow.md for what it implements)",
+        )
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+    router.add_api_route("/{path:path}", not_found, methods=methods, include_in_schema=False)
+    return router
+
+
+def endpoint(router: APIRouter, path: str, *methods: str) -> Callable[[Handler], Handler]:
+    """Register ``handler(store, args) -> dict`` at ``path``: the request's arguments are read
+    with :meth:`Args.read`, the handler runs in a worker thread, and its dict is the JSON
+    answer (non-finite floats as MLflow's "NaN", "Infinity", "-Infinity")."""
+
+    def register(handler: Handler) -> Handler:
+        async def handle(request: Request) -> Response:
+            args = await Args.read(request)
+            result = await run_in_threadpool(handler, request.app.state.store, args)
+            return WireJSON(result)
+
+        handle.__doc__ = handler.__doc__
+        router.add_api_route(path, handle, methods=list(methods), name=handler.__name__)
+        return handler
+
+    return register
 
 
 class Args:
@@ -99,9 +144,71 @@ class Args:
             return []
         return value if isinstance(value, list) else [value]
 
+    def objects(self, name: str) -> list[dict[str, Any]]:
+        """A list of JSON objects (``metrics``, ``tags``...), each checked to be one."""
+        items = self.list(name)
+        for item in items:
+            if not isinstance(item, dict):
+                raise invalid(f"each item of '{name}' must be an object, got {item!r}")
+        return items
+
+    def number(self, name: str, *, required: bool = False) -> float | None:
+        """A double: a JSON number, or MLflow's strings "NaN", "Infinity", "-Infinity"."""
+        value = self.values.get(name)
+        if value is None:
+            if required:
+                raise invalid(f"Missing value for required parameter '{name}'.")
+            return None
+        return to_float(value, name)
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        value = self.values.get(name)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            return value.lower() == "true"
+        raise invalid(f"parameter '{name}' must be true or false, got {value!r}")
+
+    def page(self, default_size: int, max_size: int) -> tuple[int, int]:
+        """(offset, size) from ``page_token`` and ``max_results``, both checked."""
+        size = self.int("max_results", default_size)
+        assert size is not None
+        if not 1 <= size <= max_size:
+            raise invalid(f"max_results must be between 1 and {max_size}, got {size}")
+        token = self.str("page_token")
+        if token is None:
+            return 0, size
+        try:
+            offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+        except (ValueError, TypeError, KeyError):
+            raise invalid(f"invalid page_token {token!r}") from None
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise invalid(f"invalid page_token {token!r}")
+        return offset, size
+
     def run_id(self) -> str:
         """MLflow clients send ``run_id``, older ones ``run_uuid``; either is accepted."""
         value = self.str("run_id") or self.str("run_uuid")
         if value is None:
             raise invalid("Missing value for required parameter 'run_id'.")
         return value
+
+
+def to_float(value: Any, name: str) -> float:
+    """``value`` as a double (MLflow sends non-finite values as strings); names it on failure."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise invalid(f"parameter '{name}' must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (ValueError, OverflowError):
+        raise invalid(f"parameter '{name}' must be a number, got {value!r}") from None
+
+
+def next_page_token(offset: int, size: int, found: int) -> str | None:
+    """The token of the page after ``offset``, or None if ``found`` (fetched ``size + 1``
+    rows at most) shows this page is the last."""
+    if found <= size:
+        return None
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset + size}).encode()).decode()

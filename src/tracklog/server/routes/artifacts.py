@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
 from tracklog.server.auth import CAN_EDIT, CAN_READ
 from tracklog.server.encoding import wire_router
 from tracklog.server.state import StoreDep
+from tracklog.server.streaming import file_response, spooled_body
 from tracklog.store.artifacts import safe_relpath
 
 router = wire_router(prefix="/api/v1", tags=["artifacts"])
-_CHUNK = 1 << 20
 
 
 @router.get("/runs/{run_id}/artifacts", dependencies=[CAN_READ])
@@ -30,13 +28,8 @@ async def upload(run_id: str, path: str, request: Request) -> Any:
     """Store the request body as file ``path`` of the run."""
     safe_relpath(path)
     store = request.app.state.store
-    # Spool the upload (in memory up to 8 MiB, then on disk) so a large file never sits whole
-    # in memory, then hand it to the store from a worker thread.
-    with tempfile.SpooledTemporaryFile(max_size=8 * _CHUNK) as spool:
-        async for chunk in request.stream():
-            spool.write(chunk)
-        spool.seek(0)
-        return await run_in_threadpool(store.write_file, run_id, path, iter(_chunks(spool)))
+    async with spooled_body(request) as body:
+        return await run_in_threadpool(store.write_file, run_id, path, body)
 
 
 @router.get("/runs/{run_id}/artifacts/{path:path}", dependencies=[CAN_READ])
@@ -44,16 +37,4 @@ async def download(run_id: str, path: str, request: Request) -> StreamingRespons
     """Stream file ``path`` of the run."""
     safe_relpath(path)
     handle = await run_in_threadpool(request.app.state.store.open_file, run_id, path)
-    return StreamingResponse(
-        iterate_in_threadpool(_read(handle)), media_type="application/octet-stream"
-    )
-
-
-def _read(handle: Any) -> Iterator[bytes]:
-    with handle:
-        yield from _chunks(handle)
-
-
-def _chunks(handle: Any) -> Iterator[bytes]:
-    while chunk := handle.read(_CHUNK):
-        yield chunk
+    return file_response(handle)

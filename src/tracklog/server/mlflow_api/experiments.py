@@ -1,0 +1,105 @@
+"""MLflow's ``experiments/*`` routes over tracklog's projects (``tracklog.store.experiments``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracklog.server.mlflow_api.convert import experiment_id, experiment_json, tag_dict
+from tracklog.server.mlflow_api.errors import invalid
+from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
+from tracklog.store import experiments
+from tracklog.store.tracking import Store
+
+router = mlflow_router()
+# MLflow's ViewType, by name or by proto number.
+VIEW_TYPES = {"ACTIVE_ONLY": "active", "DELETED_ONLY": "deleted", "ALL": "all"}
+VIEW_NUMBERS = {"1": "ACTIVE_ONLY", "2": "DELETED_ONLY", "3": "ALL"}
+MAX_RESULTS = 50_000
+
+
+def lifecycle(args: Args, name: str) -> str:
+    """The lifecycle stage a ``view_type`` / ``run_view_type`` argument asks for."""
+    view = args.str(name, "ACTIVE_ONLY")
+    assert view is not None
+    view = VIEW_NUMBERS.get(view, view)
+    if view not in VIEW_TYPES:
+        raise invalid(f"{name} must be one of {', '.join(VIEW_TYPES)}, got {view!r}")
+    return VIEW_TYPES[view]
+
+
+def _id(args: Args) -> int:
+    return experiment_id(args.str("experiment_id"))
+
+
+@endpoint(router, "/experiments/create", "POST")
+def create(store: Store, args: Args) -> dict[str, Any]:
+    """Create an experiment; its artifacts go through this server (``mlflow-artifacts:``)."""
+    tags = tag_dict(args.objects("tags"))
+    exp_id = experiments.create(
+        store.engine, args.required("name"), store.location.artifact_root, tags
+    )
+    return {"experiment_id": str(exp_id)}
+
+
+@endpoint(router, "/experiments/get", "GET")
+def get(store: Store, args: Args) -> dict[str, Any]:
+    return {"experiment": experiment_json(experiments.get(store.engine, _id(args)))}
+
+
+@endpoint(router, "/experiments/get-by-name", "GET")
+def get_by_name(store: Store, args: Args) -> dict[str, Any]:
+    found = experiments.get_by_name(store.engine, args.required("experiment_name"))
+    return {"experiment": experiment_json(found)}
+
+
+@endpoint(router, "/experiments/search", "POST", "GET")
+def search(store: Store, args: Args) -> dict[str, Any]:
+    offset, size = args.page(1000, MAX_RESULTS)
+    found = experiments.search(
+        store.engine,
+        args.str("filter"),
+        [str(o) for o in args.list("order_by")],
+        lifecycle(args, "view_type"),
+        offset,
+        size + 1,
+    )
+    answer: dict[str, Any] = {"experiments": [experiment_json(e) for e in found[:size]]}
+    token = next_page_token(offset, size, len(found))
+    if token:
+        answer["next_page_token"] = token
+    return answer
+
+
+@endpoint(router, "/experiments/update", "POST")
+def update(store: Store, args: Args) -> dict[str, Any]:
+    new_name = args.str("new_name")
+    if new_name is not None:
+        experiments.rename(store.engine, _id(args), new_name)
+    return {}
+
+
+@endpoint(router, "/experiments/delete", "POST")
+def delete(store: Store, args: Args) -> dict[str, Any]:
+    """Move the experiment and its runs to the trash."""
+    experiments.set_lifecycle(store.engine, _id(args), "deleted")
+    return {}
+
+
+@endpoint(router, "/experiments/restore", "POST")
+def restore(store: Store, args: Args) -> dict[str, Any]:
+    experiments.set_lifecycle(store.engine, _id(args), "active")
+    return {}
+
+
+@endpoint(router, "/experiments/set-experiment-tag", "POST")
+def set_tag(store: Store, args: Args) -> dict[str, Any]:
+    value = args.str("value", "")
+    assert value is not None
+    experiments.set_tag(store.engine, _id(args), args.required("key"), value)
+    return {}
+
+
+@endpoint(router, "/experiments/delete-experiment-tag", "POST", "DELETE")
+def delete_tag(store: Store, args: Args) -> dict[str, Any]:
+    experiments.delete_tag(store.engine, _id(args), args.required("key"))
+    return {}

@@ -1,0 +1,132 @@
+"""MLflow's run routes: create, get, update, delete, restore and search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from tracklog.errors import InvalidValueError
+from tracklog.server.mlflow_api import convert
+from tracklog.server.mlflow_api.errors import MlflowError, invalid
+from tracklog.server.mlflow_api.experiments import MAX_RESULTS, lifecycle
+from tracklog.server.mlflow_api.logging import apply_tags
+from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
+from tracklog.store import experiments, inputs, validation
+from tracklog.store.latest_metrics import latest_points
+from tracklog.store.records import RunRecord
+from tracklog.store.search import run_ids_page
+from tracklog.store.tracking import Store
+
+router = mlflow_router()
+# MLflow's RunStatus, by proto number too; SCHEDULED has no tracklog counterpart.
+STATUS_NUMBERS = {"1": "RUNNING", "2": "SCHEDULED", "3": "FINISHED", "4": "FAILED", "5": "KILLED"}
+
+
+def runs_json(store: Store, runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
+    """Runs as MLflow entities, their latest metrics and inputs read in two queries."""
+    ids = [r.id for r in runs]
+    metrics = latest_points(store.engine, ids)
+    used = inputs.of_runs(store.engine, ids)
+    return [convert.run_json(r, metrics.get(r.id, []), used[r.id]) for r in runs]
+
+
+def _status(args: Args) -> str | None:
+    status = args.str("status")
+    if status is None:
+        return None
+    status = STATUS_NUMBERS.get(status, status)
+    if status not in validation.RUN_STATUSES:
+        raise invalid(f"status must be one of {', '.join(validation.RUN_STATUSES)}, got {status!r}")
+    return status
+
+
+@endpoint(router, "/runs/create", "POST")
+def create(store: Store, args: Args) -> dict[str, Any]:
+    """Create a RUNNING run with no owning process: only its client ends it."""
+    exp = experiments.get(store.engine, convert.experiment_id(args.str("experiment_id", "0")))
+    if exp.lifecycle_stage != "active":
+        raise invalid(f"The experiment {exp.id} must be in the 'active' state.")
+    tags = convert.tag_dict(args.objects("tags"))
+    name, tagged = args.str("run_name"), tags.get(convert.RUN_NAME_TAG)
+    if name is not None and tagged is not None and name != tagged:
+        raise invalid(
+            f"Both 'run_name' argument and 'mlflow.runName' tag are specified, but with "
+            f"different values (run_name='{name}', mlflow.runName='{tagged}')."
+        )
+    name = name or tagged
+    parent = tags.get(convert.PARENT_TAG)
+    run = store.create_run(
+        exp.name,
+        name=name,
+        user=tags.get(convert.USER_TAG) or args.str("user_id"),
+        notes=tags.get(convert.NOTE_TAG),
+        parent_run_id=parent,
+        start_time=args.int("start_time"),
+        owned=False,
+    )
+    # Kept as tags too, so filters such as tags.mlflow.runName match as on MLflow's server.
+    store.set_tags(run.id, {**tags, convert.RUN_NAME_TAG: run.name})
+    run = store.get_run(run.id)
+    return {"run": runs_json(store, [run])[0]}
+
+
+@endpoint(router, "/runs/get", "GET")
+def get(store: Store, args: Args) -> dict[str, Any]:
+    """The run with its latest value of each metric, its params, tags and inputs."""
+    return {"run": runs_json(store, [store.get_run(args.run_id())])[0]}
+
+
+@endpoint(router, "/runs/update", "POST")
+def update(store: Store, args: Args) -> dict[str, Any]:
+    """Rename a run, end it (FINISHED, FAILED, KILLED) or make it RUNNING again."""
+    run_id = args.run_id()
+    status, end_time, name = _status(args), args.int("end_time"), args.str("run_name")
+    run = store.get_run(run_id)
+    if name is not None:
+        apply_tags(store, run_id, {convert.RUN_NAME_TAG: name})
+    if status == "SCHEDULED":
+        raise invalid("status SCHEDULED is not supported: a tracklog run starts RUNNING")
+    if status == "RUNNING" and run.status != "RUNNING":
+        store.resume_run(run_id, owned=False)
+    elif status is not None and status != "RUNNING":
+        store.finish_run(run_id, status, end_time=end_time)
+    return {"run_info": convert.run_info_json(store.get_run(run_id))}
+
+
+@endpoint(router, "/runs/delete", "POST")
+def delete(store: Store, args: Args) -> dict[str, Any]:
+    """Move the run to the trash (``tracklog gc`` purges it later)."""
+    store.delete_run(args.run_id())
+    return {}
+
+
+@endpoint(router, "/runs/restore", "POST")
+def restore(store: Store, args: Args) -> dict[str, Any]:
+    store.restore_run(args.run_id())
+    return {}
+
+
+@endpoint(router, "/runs/search", "POST", "GET")
+def search(store: Store, args: Args) -> dict[str, Any]:
+    """Runs of the given experiments matching MLflow's filter, in ``order_by`` order, a page
+    at a time."""
+    exp_ids = [convert.experiment_id(str(e), "experiment_ids") for e in args.list("experiment_ids")]
+    offset, size = args.page(1000, MAX_RESULTS)
+    order_by = [str(o) for o in args.list("order_by")]
+    try:
+        ids = run_ids_page(
+            store.engine,
+            args.str("filter"),
+            order_by,
+            exp_ids,
+            lifecycle(args, "run_view_type"),
+            offset,
+            size + 1,
+        )
+    except InvalidValueError as exc:
+        raise MlflowError("INVALID_PARAMETER_VALUE", f"Invalid search expression: {exc}") from exc
+    answer: dict[str, Any] = {"runs": runs_json(store, store.get_runs(ids[:size]))}
+    token = next_page_token(offset, size, len(ids))
+    if token:
+        answer["next_page_token"] = token
+    return answer
