@@ -12,8 +12,8 @@ import httpx
 import numpy as np
 import pytest
 from argon2 import PasswordHasher
-from server_process import ServerProcess
 
+from server_process import ServerProcess
 from tracklog.store import auth as auth_module
 from tracklog.store.auth import AuthStore
 from tracklog.store.location import StoreLocation, resolve

@@ -17,9 +17,9 @@ from remote_helpers import (
     wait_clients,
     wait_points,
 )
-from server_process import ServerProcess
 
 import tracklog
+from server_process import ServerProcess
 from tracklog.cli.main import cli
 from tracklog.client.remote import RemoteStore
 from tracklog.client.sender import read_offset

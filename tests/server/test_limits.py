@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from server_process import ServerProcess
 
+from server_process import ServerProcess
 from tracklog.store.series import SeriesPoints
 from tracklog.store.validation import MAX_KEY, MAX_NAME, MAX_PARAM_VALUE, MAX_TAG_VALUE
 from tracklog.store.wire import MEDIA_TYPE, encode_record

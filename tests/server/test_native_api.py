@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import numpy as np
-from server_process import ServerProcess
 
+from server_process import ServerProcess
 from tracklog.store.series import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
 

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from remote_helpers import sdk_session
-from server_process import ServerProcess
 
 import tracklog
+from server_process import ServerProcess
 from tracklog.cli.main import cli
 
 
