@@ -26,13 +26,14 @@ def version_json(v: ModelVersion) -> dict[str, Any]:
         "current_stage": v.stage,
         "description": v.description,
         "source": v.source,
-        "run_id": v.run_id or "",
         "status": v.status,
         "status_message": v.status_message,
         "tags": pairs(v.tags),
         "run_link": v.run_link,
         "aliases": v.aliases,
     }
+    if v.run_id:
+        out["run_id"] = v.run_id
     if v.logged_model_id:
         out["model_id"] = v.logged_model_id
     return out
