@@ -84,7 +84,7 @@ def test_sklearn_log_model_registers_new_versions(mlflow_uri: str) -> None:
     y = np.array([1, 0, 0, 1])
     mlflow.set_experiment("sklearn-models")
     for c in (1.0, 0.5):
-        with mlflow.start_run():
+        with mlflow.start_run() as run:
             clf = LogisticRegression(C=c).fit(x, y)
             mlflow.sklearn.log_model(
                 clf,
@@ -99,6 +99,11 @@ def test_sklearn_log_model_registers_new_versions(mlflow_uri: str) -> None:
     assert loaded.predict(x).tolist() == clf.predict(x).tolist()
     pyfunc = mlflow.pyfunc.load_model("models:/churn/1")
     assert pyfunc.predict(x).shape == (4,)
+    # A runs:/ URI finds the run's logged model by name (its files are not under the run).
+    by_run = mlflow.register_model(f"runs:/{run.info.run_id}/clf", "churn-by-run")
+    assert client.get_model_version_download_uri("churn-by-run", by_run.version) == (
+        client.get_model_version_download_uri("churn", "2")
+    )
 
 
 def test_logged_model_client_calls(mlflow_uri: str) -> None:
