@@ -9,19 +9,35 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import FastAPI
-from fastapi.params import Depends
+from fastapi import Depends, FastAPI
+from fastapi.params import Depends as Dependency
+
+from tracklog.errors import PermissionDeniedError
+from tracklog.server.auth import UserDep
 
 # MLflow's UI calls the same handlers under /ajax-api; clients use /api.
 API_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 ARTIFACTS_PREFIXES = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts")
 
 
-def install(app: FastAPI, dependencies: Sequence[Depends] = ()) -> None:
-    """Mount every MLflow router on ``app``, each route with ``dependencies`` (auth)."""
+async def admins_only(user: UserDep) -> None:
+    """With ``--auth``, only admins may use the MLflow routes: they do not check the
+    per-project grants of ``/api/v1`` yet, so anyone else could reach every experiment."""
+    if user is not None and not user.is_admin:
+        raise PermissionDeniedError(
+            f"user {user.name!r} is not an admin: with --auth, the MLflow API is open to admins "
+            "only (per-experiment permissions are not enforced on it yet)"
+        )
+
+
+def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:
+    """Mount every MLflow router on ``app``, each route with ``dependencies`` (auth) and
+    :func:`admins_only`."""
     # Route modules add themselves to this tuple as they land; imported here, not at module
     # level, so the native server does not pay for MLflow's routes until they are mounted.
     from tracklog.server.mlflow_api import routers, routing
+
+    dependencies = [*dependencies, Depends(admins_only)]
 
     for router in routers.API_ROUTERS:
         for prefix in API_PREFIXES:

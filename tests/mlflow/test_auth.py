@@ -1,0 +1,56 @@
+"""With ``--auth``, the MLflow API takes the mlflow client's credentials and admits admins only
+(its routes do not check per-project grants yet)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from server_process import ServerProcess
+from tracklog.store.auth import AuthStore
+from tracklog.store.location import StoreLocation, resolve
+from tracklog.store.tracking import Store
+
+
+@pytest.fixture(scope="module")
+def authed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    folder: Path = tmp_path_factory.mktemp("mlflow-auth")
+    uri = f"sqlite:///{folder}/tracklog.db"
+    store = Store(StoreLocation(resolve(uri).db_url, str(folder / "artifacts")))
+    auth = AuthStore(store)
+    for name, admin in (("root", True), ("alice", False)):
+        auth.create_user(name, None, admin=admin)
+    tokens = {name: auth.create_token(name, "tests").secret for name in ("root", "alice")}
+    store.close()
+    server = ServerProcess(uri, folder / "artifacts", extra=["--auth"]).start()
+    yield server.url, tokens
+    server.stop()
+
+
+def _code(call: object) -> str:
+    from mlflow.exceptions import MlflowException
+
+    with pytest.raises(MlflowException) as info:
+        call()  # type: ignore[operator]
+    return info.value.error_code
+
+
+def test_admin_logs_others_are_refused(
+    authed: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow import MlflowClient
+
+    url, tokens = authed
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", tokens["root"])
+    client = MlflowClient(url)
+    run = client.create_run("0")
+    client.log_metric(run.info.run_id, "x", 1.0)
+    assert client.get_run(run.info.run_id).data.metrics == {"x": 1.0}
+
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", tokens["alice"])
+    assert _code(lambda: MlflowClient(url).get_run(run.info.run_id)) == "PERMISSION_DENIED"
+    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN")
+    assert _code(lambda: MlflowClient(url).get_run(run.info.run_id)) == "UNAUTHENTICATED"

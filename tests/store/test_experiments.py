@@ -1,0 +1,91 @@
+"""Projects as MLflow experiments, immutable params and unowned runs, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracklog.errors import AlreadyExistsError, FilterSyntaxError, InvalidValueError, NotFoundError
+from tracklog.store import experiments, inputs
+from tracklog.store.records import DatasetInput
+from tracklog.store.tracking import Store
+
+
+def test_default_experiment_exists_and_cannot_be_deleted(store: Store) -> None:
+    default = experiments.get(store.engine, 0)
+    assert (default.name, default.lifecycle_stage) == ("Default", "active")
+    with pytest.raises(InvalidValueError, match="default experiment"):
+        experiments.set_lifecycle(store.engine, 0, "deleted")
+
+
+def test_create_search_rename_and_tags(store: Store) -> None:
+    root = store.location.artifact_root
+    a = experiments.create(store.engine, "vision/a", root, {"team": "cv"})
+    b = experiments.create(store.engine, "vision/b", root, {"team": "nlp"})
+    with pytest.raises(AlreadyExistsError, match="vision/a"):
+        experiments.create(store.engine, "vision/a", root, {})
+    found = experiments.search(store.engine, "name LIKE 'vision/%' and tags.team = 'nlp'")
+    assert [e.id for e in found] == [b]
+    ordered = experiments.search(store.engine, "name LIKE 'vision/%'", ["name DESC"], limit=1)
+    assert [e.name for e in ordered] == ["vision/b"]
+    page2 = experiments.search(store.engine, "name LIKE 'vision/%'", ["name"], offset=1, limit=1)
+    assert [e.name for e in page2] == ["vision/b"]
+    with pytest.raises(FilterSyntaxError, match="bogus"):
+        experiments.search(store.engine, "bogus = 'x'")
+    with pytest.raises(InvalidValueError, match="not metrics"):
+        experiments.search(store.engine, "metrics.acc > 1")
+    with pytest.raises(AlreadyExistsError):
+        experiments.rename(store.engine, a, "vision/b")
+    experiments.rename(store.engine, a, "vision/a2")
+    experiments.set_tag(store.engine, a, "phase", "1")
+    experiments.delete_tag(store.engine, a, "team")
+    assert experiments.get_by_name(store.engine, "vision/a2").tags == {"phase": "1"}
+    with pytest.raises(NotFoundError, match="team"):
+        experiments.delete_tag(store.engine, a, "team")
+    with pytest.raises(NotFoundError, match="12345"):
+        experiments.get(store.engine, 12345)
+
+
+def test_trash_takes_the_runs_along(store: Store) -> None:
+    exp = experiments.create(store.engine, "trash", store.location.artifact_root, {})
+    run = store.create_run("trash", owned=False)
+    experiments.set_lifecycle(store.engine, exp, "deleted")
+    assert store.get_run(run.id).lifecycle_stage == "deleted"
+    with pytest.raises(InvalidValueError, match="active"):
+        experiments.set_tag(store.engine, exp, "k", "v")
+    experiments.set_lifecycle(store.engine, exp, "active")
+    assert store.get_run(run.id).lifecycle_stage == "active"
+
+
+def test_immutable_params_keep_the_old_value(store: Store) -> None:
+    run = store.create_run("p")
+    store.set_config(run.id, {"lr": "0.1"}, immutable=True)
+    store.set_config(run.id, {"lr": "0.1", "bs": "8"}, immutable=True)
+    with pytest.raises(InvalidValueError, match=r"lr.*0\.1.*0\.2"):
+        store.set_config(run.id, {"lr": "0.2", "new": "x"}, immutable=True)
+    assert store.get_run(run.id).config == {"lr": "0.1", "bs": "8"}
+
+
+def test_unowned_runs_are_never_marked_crashed(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracklog.store import tracking
+
+    unowned = store.create_run("sweep", owned=False)
+    gone = store.create_run("sweep", pid=2**22 + 12345)  # no such process
+    monkeypatch.setattr(tracking, "HEARTBEAT_TIMEOUT_MS", -1)  # every heartbeat is stale
+    assert store.mark_crashed_runs() == [gone.id]
+    assert store.get_run(unowned.id).status == "RUNNING"
+    store.resume_run(gone.id, owned=False)
+    assert store.mark_crashed_runs() == []
+
+
+def test_dataset_inputs_logged_once(store: Store) -> None:
+    run = store.create_run("data")
+    train = DatasetInput("train", "abc123", "local", '{"uri": "/d"}', None, None, {"ctx": "t"})
+    inputs.log(store.engine, run.id, [train, train])
+    inputs.log(store.engine, run.id, [train])
+    assert inputs.of_runs(store.engine, [run.id]) == {run.id: [train]}
+    with pytest.raises(InvalidValueError, match="digest"):
+        inputs.log(store.engine, run.id, [DatasetInput("x", "d" * 37, "local", "s", None, None)])
+    with pytest.raises(NotFoundError):
+        inputs.log(store.engine, "nope", [train])
