@@ -184,3 +184,13 @@ def test_run_outputs_are_recorded(mlflow_uri: str, tracklog_server: ServerProces
     finally:
         store.close()
     assert outputs == [ModelOutput(made.model_id, 3)]
+
+
+def test_list_artifacts_of_a_folder(mlflow_uri: str) -> None:
+    """The client asks logged-models/search for a model of the folder's name first."""
+    import mlflow
+
+    with mlflow.start_run() as run:
+        mlflow.log_dict({"a": 1}, "some/folder/x.json")
+    listed = mlflow.MlflowClient().list_artifacts(run.info.run_id, "some/folder")
+    assert [(f.path, f.is_dir) for f in listed] == [("some/folder/x.json", False)]
