@@ -155,7 +155,7 @@ def test_logged_model_errors(mlflow_uri: str) -> None:
     with pytest.raises(MlflowException, match="cannot change") as changed:
         client.log_model_params(made.model_id, {"lr": "2"})
     assert changed.value.error_code == "INVALID_PARAMETER_VALUE"
-    with pytest.raises(MlflowException, match="logged model filter"):
+    with pytest.raises(MlflowException, match="unknown entity type 'runs'"):
         client.search_logged_models([exp_id], filter_string="runs.x = '1'")
     api = f"{mlflow_uri}/api/2.0/mlflow"
     answer = httpx.patch(f"{api}/logged-models/{made.model_id}", json={"status": "DONE"})

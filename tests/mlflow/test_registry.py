@@ -109,7 +109,7 @@ def test_errors_come_back_as_mlflow_exceptions(client) -> None:  # type: ignore[
         client.get_registered_model("no-such-model")
     with pytest.raises(MlflowException, match="no alias 'gone'"):
         client.get_model_version_by_alias("errs", "gone")
-    with pytest.raises(MlflowException, match="filter compares"):
+    with pytest.raises(MlflowException, match="filter compares name"):
         client.search_registered_models(filter_string="metrics.acc > 1")
     assert client.get_model_version("errs", "1").current_stage == "None"
 

@@ -101,8 +101,12 @@ def test_search_filters_orders_and_pages(models: LoggedModels, store: Store) -> 
     page = models.search([exp], order_by=[("name", True)], limit=2)
     rest = models.search([exp], order_by=[("name", True)], offset=2, limit=2)
     assert [m.name for m in page + rest] == ["net0", "net1", "net2"]
-    with pytest.raises(FilterSyntaxError, match="logged model filter"):
+    with pytest.raises(FilterSyntaxError, match="unknown entity type 'runs'"):
         models.search([exp], "runs.x = 1")
+    with pytest.raises(InvalidValueError, match=r"params\.lr holds text: quote the value"):
+        models.search([exp], "params.lr = 1")
+    with pytest.raises(FilterSyntaxError, match="metrics compare with numbers"):
+        models.search([exp], "metrics.acc > 'high'")
     with pytest.raises(InvalidValueError, match="at least one experiment"):
         models.search([])
 

@@ -43,7 +43,7 @@ GRAMMAR = Grammar(
         "status": Attribute(_L.c.status),
         "source_run_id": Attribute(_L.c.source_run_id),
         "creation_timestamp": Attribute(_L.c.created_at, numeric=True),
-        "creation_time": Attribute(_L.c.created_at, numeric=True),
+        "creation_time": Attribute(_L.c.created_at, numeric=True, same_as="creation_timestamp"),
         "last_updated_timestamp": Attribute(_L.c.updated_at, numeric=True),
     },
     {

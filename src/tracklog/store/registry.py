@@ -42,7 +42,7 @@ MODEL_GRAMMAR = Grammar(
         "name": Attribute(_M.c.name),
         "creation_timestamp": Attribute(_M.c.created_at, numeric=True),
         "last_updated_timestamp": Attribute(_M.c.updated_at, numeric=True),
-        "timestamp": Attribute(_M.c.updated_at, numeric=True),
+        "timestamp": Attribute(_M.c.updated_at, numeric=True, same_as="last_updated_timestamp"),
     },
     {"tag": Side(_MT, "model_id")},
 )
@@ -57,7 +57,7 @@ VERSION_GRAMMAR = Grammar(
         "model_id": Attribute(_V.c.logged_model_id),
         "creation_timestamp": Attribute(_V.c.created_at, numeric=True),
         "last_updated_timestamp": Attribute(_V.c.updated_at, numeric=True),
-        "timestamp": Attribute(_V.c.updated_at, numeric=True),
+        "timestamp": Attribute(_V.c.updated_at, numeric=True, same_as="last_updated_timestamp"),
     },
     {"tag": Side(_VT, "version_id")},
 )
