@@ -3,6 +3,8 @@ search, and the errors bad input gets (nothing stored is lost on a rejected call
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from tracklog.errors import AlreadyExistsError, FilterSyntaxError, InvalidValueError, NotFoundError
@@ -190,3 +192,20 @@ def test_versions_from_a_logged_model_point_at_its_artifacts(
     with pytest.raises(NotFoundError, match="logged model m-missing does not exist"):
         registry.create_version("m", "models:/m-missing")
     assert [v.version for v in registry.search_versions("name = 'm'")] == [2, 1]
+
+
+def test_concurrent_version_creation_gives_distinct_numbers(store_uri: str) -> None:
+    stores = [Store(store_uri) for _ in range(4)]
+    try:
+        Registry(stores[0]).create_model("busy")
+        with ThreadPoolExecutor(4) as pool:
+            made = list(
+                pool.map(
+                    lambda i: Registry(stores[i % 4]).create_version("busy", f"/m/{i}").version,
+                    range(12),
+                )
+            )
+        assert sorted(made) == list(range(1, 13))
+    finally:
+        for s in stores:
+            s.close()

@@ -315,10 +315,14 @@ class Registry:
         t = now_ms()
         with writing(self.engine) as conn:
             row = _model_row(conn, name)
-            number = row.last_version + 1
-            conn.execute(
-                update(_M).where(_M.c.id == row.id).values(last_version=number, updated_at=t)
-            )
+            # One statement: of two concurrent creators on PostgreSQL, the second waits for the
+            # row lock and then counts on from the first's number.
+            number = conn.execute(
+                update(_M)
+                .where(_M.c.id == row.id)
+                .values(last_version=_M.c.last_version + 1, updated_at=t)
+                .returning(_M.c.last_version)
+            ).scalar_one()
             vid = conn.execute(
                 insert(_V)
                 .values(
