@@ -131,7 +131,7 @@ def test_bad_requests_are_400_naming_the_argument(mlflow_uri: str) -> None:
     )
     assert answer.status_code == 400 and "archive_existing_versions" in answer.json()["message"]
     answer = httpx.get(f"{api}/model-versions/get", params={"name": "t", "version": "0"})
-    assert answer.status_code == 400 and "positive integer" in answer.json()["message"]
+    assert answer.status_code == 400 and "an integer from 1" in answer.json()["message"]
     # The same routes answer under MLflow's UI prefix.
     ajax = httpx.get(
         f"{mlflow_uri}/ajax-api/2.0/mlflow/registered-models/get", params={"name": "t"}

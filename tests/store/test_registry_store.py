@@ -48,12 +48,17 @@ def test_bad_names_are_rejected_naming_the_value(registry: Registry) -> None:
     with pytest.raises(InvalidValueError, match="registered model name"):
         registry.create_model("  ")
     registry.create_model("m")
-    with pytest.raises(InvalidValueError, match="model version must be a positive integer"):
-        registry.get_version("m", "one")
+    for bad in ("one", "0", "²", "99999999999", True, 1.5):
+        with pytest.raises(InvalidValueError, match="model version must be an integer from 1"):
+            registry.get_version("m", bad)
     with pytest.raises(InvalidValueError, match="source must not be empty"):
         registry.create_version("m", " ")
     with pytest.raises(InvalidValueError, match="tag key"):
         registry.set_model_tag("m", "", "v")
+    with pytest.raises(InvalidValueError, match="description contains a NUL"):
+        registry.update_model("m", "a\x00b")
+    with pytest.raises(InvalidValueError, match="source contains a NUL"):
+        registry.create_version("m", "/a\x00b")
     assert registry.get_model("m").tags == {}
 
 

@@ -125,7 +125,7 @@ class LoggedModels:
         """A new PENDING logged model in experiment ``experiment_id``."""
         model_id = f"m-{uuid.uuid4().hex}"
         name = validation.name(name or "model", "logged model name")
-        model_type = validation.bounded(model_type or "", "model_type")
+        model_type = validation.free_text(model_type or "", "model_type", validation.MAX_NAME)
         clean_params = _pairs(params, "param", validation.MAX_PARAM_VALUE)
         clean_tags = _pairs(tags, "tag", validation.MAX_TAG_VALUE)
         if source_run_id:
@@ -311,7 +311,7 @@ def _pairs(values: Mapping[str, Any] | None, what: str, limit: int) -> list[tupl
         key = validation.key(k, f"{what} key")
         if not isinstance(v, str | int | float):
             raise InvalidValueError(f"{what} {key!r}: value must be text, got {v!r}")
-        out.append((key, validation.bounded(str(v), f"{what} {key!r}", limit)))
+        out.append((key, validation.free_text(str(v), f"{what} {key!r}", limit)))
     return out
 
 

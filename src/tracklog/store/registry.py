@@ -34,6 +34,8 @@ STAGES = ("None", "Staging", "Production", "Archived")
 _STAGE_BY_LOWER = {s.lower(): s for s in STAGES}
 _ALIAS = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _VERSION_LIKE = re.compile(r"^[vV]\d+$")
+_DIGITS = re.compile(r"[0-9]{1,10}")
+MAX_VERSION = 2**31 - 1
 
 MODEL_GRAMMAR = Grammar(
     "registered model",
@@ -113,10 +115,12 @@ def stage(value: Any) -> str:
 
 
 def version_number(value: Any) -> int:
-    """A version number: a positive integer, or its decimal text."""
+    """A version number: a positive 32-bit integer, or its decimal text."""
     text = str(value).strip() if isinstance(value, int | str) else ""
-    if isinstance(value, bool) or not text.isdigit() or int(text) < 1:
-        raise InvalidValueError(f"model version must be a positive integer, got {value!r}")
+    if isinstance(value, bool) or not _DIGITS.fullmatch(text) or not 1 <= int(text) <= MAX_VERSION:
+        raise InvalidValueError(
+            f"model version must be an integer from 1 to {MAX_VERSION}, got {value!r}"
+        )
     return int(text)
 
 
@@ -149,7 +153,7 @@ class Registry:
     ) -> RegisteredModel:
         """Register a new model; raises :class:`AlreadyExistsError` if the name is taken."""
         name = validation.name(name, "registered model name")
-        description = validation.bounded(description or "", "description", 65_536)
+        description = validation.free_text(description or "", "description")
         clean_tags = _tags(tags)
         t = now_ms()
         row = {"name": name, "description": description, "user": user or "", "created_at": t}
@@ -186,7 +190,7 @@ class Registry:
 
     def update_model(self, name: str, description: str) -> RegisteredModel:
         """Set the description of model ``name``."""
-        description = validation.bounded(description or "", "description", 65_536)
+        description = validation.free_text(description or "", "description")
         with writing(self.engine) as conn:
             row = _model_row(conn, name)
             conn.execute(
@@ -299,13 +303,14 @@ class Registry:
         A ``models:/<model_id>`` source (or ``logged_model_id``) must name a logged model: the
         version's files are then that model's artifacts, and its source run the version's run.
         """
-        source = validation.bounded(source, "source", 65_536)
+        source = validation.free_text(source, "source")
         if not source.strip():
             raise InvalidValueError("model version source must not be empty")
         if run_id:
             run_id = validation.run_id(run_id)
         clean_tags = _tags(tags)
-        description = validation.bounded(description or "", "description", 65_536)
+        description = validation.free_text(description or "", "description")
+        run_link = validation.free_text(run_link or "", "run_link")
         storage_location = None
         logged_model_id = logged_model_id or _logged_model_id(source)
         if logged_model_id:
@@ -334,7 +339,7 @@ class Registry:
                     source=source,
                     storage_location=storage_location,
                     run_id=run_id or None,
-                    run_link=run_link or "",
+                    run_link=run_link,
                     logged_model_id=logged_model_id,
                     description=description,
                     user=user or "",
@@ -356,7 +361,7 @@ class Registry:
 
     def update_version(self, name: str, version: Any, description: str) -> ModelVersion:
         """Set the description of one version."""
-        description = validation.bounded(description or "", "description", 65_536)
+        description = validation.free_text(description or "", "description")
         number = version_number(version)
         with writing(self.engine) as conn:
             row = _version_row(conn, name, number)
