@@ -16,6 +16,9 @@ FULL = {
     "w5_steps": 10_000,
     "w6_points": 1_000_000,
     "w6_small_points": 50_000,
+    "w7_steps": 200,
+    "w7_async_steps": 500,
+    "w7_runs": 1_000,
 }
 QUICK = {
     "w1_steps": 2_000,
@@ -29,6 +32,9 @@ QUICK = {
     "w5_steps": 1_000,
     "w6_points": 100_000,
     "w6_small_points": 5_000,
+    "w7_steps": 20,
+    "w7_async_steps": 200,
+    "w7_runs": 50,
 }
 
 WORKLOADS = {
@@ -38,6 +44,7 @@ WORKLOADS = {
     "W4": "server ingest",
     "W5": "server concurrency",
     "W6": "server read",
+    "W7": "mlflow client: tracklog server vs mlflow server",
 }
 # Extra --only tokens that name single cases (matched against Case.alias).
 ALIASES = {"W2-100k"}
@@ -77,7 +84,11 @@ def all_cases(quick: bool) -> list[Case]:
         "and `lr < 0.01` is applied in Python to the returned rows (included in the time)."
     )
     w3 = ("--n", str(s["w3_n"]))
-    return [*base_cases(s, w1, w1_ml, w2, w2_ml, w3, mlflow_query), *server_cases(s, w1)]
+    return [
+        *base_cases(s, w1, w1_ml, w2, w2_ml, w3, mlflow_query),
+        *server_cases(s, w1),
+        *mlflow_client_cases(s),
+    ]
 
 
 def base_cases(
@@ -298,6 +309,44 @@ def server_cases(s: dict[str, int], w1: tuple[str, ...]) -> list[Case]:
             "get_metric_history` and plain `GET /api/2.0/mlflow/metrics/get-history`.",
             max_repeats=1,
             timeout_s=600,
+        ),
+    ]
+
+
+def mlflow_client_cases(s: dict[str, int]) -> list[Case]:
+    """W7: one mlflow-client workload against both servers (mlflow 3.17.2 as the client in
+    both: the dev venv pins the same version as the mlflow peer venv)."""
+    args = (
+        "--steps",
+        str(s["w7_steps"]),
+        "--async-steps",
+        str(s["w7_async_steps"]),
+        "--keys",
+        "20",
+        "--runs",
+        str(s["w7_runs"]),
+        "--run-steps",
+        "20",
+    )
+    return [
+        Case(
+            "W7",
+            "tracklog",
+            "tracklog server",
+            "mlflow_client_servers.py",
+            (*args, "--server", "tracklog"),
+            "`tracklog server --workers 1` (SQLite), the MLflow routes under `/api/2.0/mlflow`.",
+            timeout_s=900,
+        ),
+        Case(
+            "W7",
+            "mlflow",
+            "mlflow server",
+            "mlflow_client_servers.py",
+            (*args, "--server", "mlflow"),
+            "`mlflow server --backend-store-uri sqlite:///…` with its default settings (4 "
+            "uvicorn workers plus its job runner and huey consumers).",
+            timeout_s=1500,
         ),
     ]
 

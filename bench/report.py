@@ -133,6 +133,20 @@ METRICS["W6"] = [
     *SERVER_MEMORY,
 ]
 
+METRICS["W7"] = [
+    Metric("sync_us_per_call", "`log_metrics(d, step=i)` synchronous: µs per call"),
+    Metric("sync_points_per_s", "synchronous: points/s (points / (loop + `end_run()`))"),
+    Metric("async_us_per_call", "`synchronous=False`: µs per call"),
+    Metric("async_end_s", "`synchronous=False`: `end_run()` (waits for the queue), s"),
+    Metric("async_points_per_s", "`synchronous=False`: points/s (points / (loop + `end_run()`))"),
+    Metric("create_runs_per_s", "search setup: runs created (`create_run` + `log_batch`)/s"),
+    Metric("query_first_s", "`search_runs` at 1,000 runs: first call, s", extensive=True),
+    Metric("query_s", "`search_runs` at 1,000 runs: median of 5, s", extensive=True),
+    Metric("matches", "matches", ratio=False),
+    Metric("expected_matches", "expected matches", ratio=False),
+    Metric("server_startup_s", "server start until it answers, s"),
+]
+
 COMMON_METRICS = [
     Metric("load1", "1-min load average when the repeat started", ratio=False),
     Metric("wall_s", "wall time of one repeat (incl. process start), s", ratio=False),
@@ -152,6 +166,11 @@ INTRO = {
     "W5": "16 client processes, each logging 100,000 points (10 keys × 10,000 steps), to one "
     "`tracklog server --workers 4` (SQLite) on this machine's cores, started together once all "
     "are ready. Targets: 0 errors and ≥ 300,000 points/s in total.",
+    "W7": "The same script on mlflow 3.17.2's client against `tracklog server` and against "
+    "`mlflow server`, both on SQLite: W1-style ingest with `mlflow.log_metrics(d, step=i)` of "
+    "20 floats (synchronous, and with `synchronous=False`), then W2's search at 1,000 runs "
+    "(20 params, 5 tags, 5 metrics × 20 steps each, made with `create_run` + one `log_batch`). "
+    "Targets: tracklog ≥ 3× faster on ingest, ≥ 5× faster on search.",
     "W6": "A run with one 1,000,000-point series, read through the server: downsampled to "
     "1,000 points (min/max buckets) and at full resolution. Targets: downsampled ≤ 50 ms "
     "(p50), full ≤ 1 s. The *peer-scale* rows read a smaller series of the same run at the "
@@ -306,7 +325,7 @@ def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
             rows.append([m.title, *cells])
     if wl == "W1":
         rows.append(["read-back points: 1 series / all", *[read_check(c) for c in cases]])
-    if wl in ("W4", "W5"):
+    if wl in ("W4", "W5", "W7"):
         rows.append(["points stored / logged", *[stored_check(c) for c in cases]])
     if wl == "W6":
         rows.append(["every read returned all points", *[w6_check(c) for c in cases]])

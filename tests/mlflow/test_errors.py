@@ -94,6 +94,30 @@ def test_raw_requests_get_mlflow_errors(mlflow_uri: str) -> None:
         ("GET", f"{api}/runs/search", {"params": {"page_token": "zz"}}, "INVALID_PARAMETER_VALUE"),
         ("POST", f"{api}/no/such/route", {"json": {}}, "ENDPOINT_NOT_FOUND"),
         (
+            "GET",
+            f"{api}/metrics/get-history-bulk-interval",
+            {"params": {"metric_key": "x"}},
+            "INVALID_PARAMETER_VALUE",
+        ),
+        (
+            "POST",
+            f"{api}/runs/log-inputs",
+            {"json": {"run_id": "r", "datasets": [{"tags": []}]}},
+            "INVALID_PARAMETER_VALUE",
+        ),
+        (
+            "POST",
+            f"{api}/runs/log-batch",
+            {"json": {"run_id": "r", "metrics": [{"key": "x", "value": "lots"}]}},
+            "INVALID_PARAMETER_VALUE",
+        ),
+        (
+            "POST",
+            f"{api}/runs/update",
+            {"json": {"run_id": "0" * 32, "status": "SLEEPING"}},
+            "INVALID_PARAMETER_VALUE",
+        ),
+        (
             "PUT",
             f"{mlflow_uri}/api/2.0/mlflow-artifacts/artifacts/a/%2E%2E/%2E%2E/escape.txt",
             {"content": b"x"},

@@ -19,12 +19,18 @@ from fastapi.routing import APIRoute
 from tracklog.store.wire import SERIES_MEDIA_TYPE, encode_series
 
 
+def wire_float(value: float) -> float | str:
+    """A float for the wire: non-finite values as "NaN", "Infinity", "-Infinity" (as MLflow's
+    JSON carries them too)."""
+    if math.isfinite(value):
+        return value
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
 def jsonable(value: Any) -> Any:
     """``value`` with dataclasses as dicts and non-finite floats as strings."""
     if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        return wire_float(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):

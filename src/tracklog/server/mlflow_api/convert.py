@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracklog.server.encoding import wire_float
 from tracklog.server.mlflow_api.errors import MlflowError, invalid
 from tracklog.store import params as params_view
 from tracklog.store import validation
@@ -88,7 +89,7 @@ def run_json(
 
 
 def metric_json(key: str, value: float, step: int, timestamp: int) -> dict[str, Any]:
-    return {"key": key, "value": value, "timestamp": timestamp, "step": step}
+    return {"key": key, "value": wire_float(value), "timestamp": timestamp, "step": step}
 
 
 def params_of(run: RunRecord) -> dict[str, str]:

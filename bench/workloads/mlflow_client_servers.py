@@ -1,0 +1,131 @@
+"""W7: the same mlflow-client workload against ``mlflow server`` and ``tracklog server``.
+
+``--server mlflow`` starts ``mlflow server --backend-store-uri sqlite:///…`` (default
+settings), ``--server tracklog`` starts ``tracklog server --workers 1`` on SQLite; both on a free
+loopback port, stopped at the end. The client is mlflow 3.17.2 in both cases. Phases, each
+timed on the client:
+
+- ingest, synchronous: ``mlflow.log_metrics(d, step=i)`` of ``--keys`` floats for ``--steps``
+  steps, then ``end_run()``;
+- ingest, ``synchronous=False``: the same for ``--async-steps`` steps (MLflow queues the rows
+  and sends them with ``log_batch`` from a thread); ``end_run()`` waits until all are sent;
+- search: ``--runs`` runs, each made with ``create_run`` plus one ``log_batch`` of W2's 20
+  params, 5 tags and 5 metrics × ``--run-steps`` steps (setup, reported as runs/s), then
+  ``MlflowClient().search_runs`` with ``metrics.acc > 0.5``, ``order_by=metrics.acc DESC`` and
+  ``max_results=1000``, ``lr < 0.01`` applied to the returned runs in Python (MLflow compares
+  params as strings): first call, then the median of ``--queries`` more.
+
+The stored points of each ingest run are counted with ``get_metric_history`` (untimed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import common
+import mlflow
+from mlflow.entities import Metric, Param, RunTag
+from mlflow.tracking import MlflowClient
+from servers import Server, exit_on_sigterm
+
+
+def start_server(args: argparse.Namespace) -> Server:
+    if args.server == "mlflow":
+        from peer_mlflow_server import mlflow_server
+
+        return mlflow_server(args)
+    from tracklog_server import tracklog_server  # imports tracklog: the dev venv only
+
+    return tracklog_server(args.workdir, workers=1)
+
+
+def ingest(srv: Server, names: list[str], rows: list[list[float]], sync: bool) -> dict[str, Any]:
+    """One run of W1's loop through ``mlflow.log_metrics``; µs per call and points/s."""
+    mlflow.set_tracking_uri(srv.url)
+    exp = mlflow.create_experiment(f"ingest-{'sync' if sync else 'async'}")
+    run_id = mlflow.start_run(experiment_id=exp).info.run_id
+    base = common.baseline_loop(names, rows)
+
+    def log(d: dict[str, float], step: int) -> None:
+        mlflow.log_metrics(d, step=step, synchronous=sync)
+
+    loop_s = common.log_loop(log, names, rows)
+    _, end_s = common.timed(mlflow.end_run)
+    points = len(rows) * len(names)
+    client = MlflowClient(srv.url)
+    stored = sum(len(client.get_metric_history(run_id, k)) for k in names)
+    prefix = "sync" if sync else "async"
+    return {
+        f"{prefix}_us_per_call": (loop_s - base) / len(rows) * 1e6,
+        f"{prefix}_end_s": end_s,
+        f"{prefix}_points_per_s": points / (loop_s + end_s),
+        f"{prefix}_points": points,
+        f"{prefix}_stored_points": stored,
+    }
+
+
+def search(srv: Server, args: argparse.Namespace) -> dict[str, Any]:
+    """Create ``--runs`` W2 runs, then time the query."""
+    client = MlflowClient(srv.url)
+    exp = client.create_experiment("w2")
+    specs = list(common.w2_runs(args.runs, args.run_steps))
+    t0 = time.perf_counter()
+    for spec in specs:
+        run = client.create_run(exp, run_name=spec["name"])
+        ts = int(time.time() * 1000)
+        metrics = [
+            Metric(k, v, ts, step) for step, row in enumerate(spec["rows"]) for k, v in row.items()
+        ]
+        params = [Param(k, str(v)) for k, v in spec["params"].items()]
+        tags = [RunTag(t, "1") for t in spec["tags"]]
+        client.log_batch(run.info.run_id, metrics=metrics, params=params, tags=tags)
+    create_s = time.perf_counter() - t0
+
+    def query() -> int:
+        found = client.search_runs(
+            [exp], "metrics.acc > 0.5", order_by=["metrics.acc DESC"], max_results=1000
+        )
+        return sum(1 for r in found if float(r.data.params["lr"]) < 0.01)
+
+    matches, first_s, median_s = common.median_time(query, args.queries + 1)
+    return {
+        "runs": args.runs,
+        "create_runs_per_s": args.runs / create_s,
+        "query_first_s": first_s,
+        "query_s": median_s,
+        "matches": matches,
+        "expected_matches": common.w2_expected(args.runs, args.run_steps),
+    }
+
+
+def main() -> None:
+    exit_on_sigterm()
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--workdir", type=Path, required=True)
+    p.add_argument("--server", choices=("mlflow", "tracklog"), required=True)
+    p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--async-steps", type=int, default=500)
+    p.add_argument("--keys", type=int, default=20)
+    p.add_argument("--runs", type=int, default=1000)
+    p.add_argument("--run-steps", type=int, default=20)
+    p.add_argument("--queries", type=int, default=5)
+    args = p.parse_args()
+    args.store = args.workdir / "store"
+    args.store.mkdir(parents=True, exist_ok=True)
+    names, rows = common.w1_data(max(args.steps, args.async_steps), args.keys)
+    with start_server(args) as srv:
+        result: dict[str, Any] = {"server_startup_s": srv.startup_s}
+        result.update(ingest(srv, names, rows[: args.steps], sync=True))
+        result.update(ingest(srv, names, rows[: args.async_steps], sync=False))
+        result.update(search(srv, args))
+    # Both ingest phases together, for the report's "points stored / logged" row.
+    result["points"] = result["sync_points"] + result["async_points"]
+    result["stored_points"] = result["sync_stored_points"] + result["async_stored_points"]
+    common.emit(result)
+
+
+if __name__ == "__main__":
+    main()
