@@ -3,6 +3,8 @@ real models against a real ``tracklog server``."""
 
 from __future__ import annotations
 
+import math
+
 import httpx
 import numpy as np
 import pytest
@@ -165,10 +167,10 @@ def test_logged_model_errors(mlflow_uri: str) -> None:
     assert client.get_logged_model(made.model_id).params == {"lr": "1"}
 
 
-def test_run_outputs_are_recorded(mlflow_uri: str, tracklog_server: ServerProcess) -> None:
+def test_run_outputs_and_model_metrics(mlflow_uri: str, tracklog_server: ServerProcess) -> None:
     import mlflow
 
-    from tracklog.store.logged_models import LoggedModels, ModelOutput
+    from tracklog.store.logged_models import LoggedModels, ModelMetric, ModelOutput
     from tracklog.store.tracking import Store
 
     client = mlflow.MlflowClient()
@@ -180,10 +182,18 @@ def test_run_outputs_are_recorded(mlflow_uri: str, tracklog_server: ServerProces
     httpx.post(f"{api}/runs/outputs", json=body).raise_for_status()
     store = Store(tracklog_server.store_uri)
     try:
-        outputs = LoggedModels(store).run_outputs(run.info.run_id)
+        models = LoggedModels(store)
+        outputs = models.run_outputs(run.info.run_id)
+        points = [ModelMetric("loss", math.nan, 0, 1), ModelMetric("acc", math.inf, 0, 1)]
+        models.log_metrics(made.model_id, points)
     finally:
         store.close()
     assert outputs == [ModelOutput(made.model_id, 3)]
+    # Non-finite metric values travel as MLflow's strings and come back as floats.
+    got = {m.key: m.value for m in client.get_logged_model(made.model_id).metrics}
+    assert got["acc"] == math.inf and math.isnan(got["loss"])
+    (found,) = client.search_logged_models([exp_id])
+    assert {m.key for m in found.metrics} == {"acc", "loss"}
 
 
 def test_list_artifacts_of_a_folder(mlflow_uri: str) -> None:

@@ -2,9 +2,9 @@
 on :class:`tracklog.store.logged_models.LoggedModels`.
 
 Routes with the model id in their path are plain FastAPI routes (``endpoint`` handlers see only
-the query string and body); they are sync, so FastAPI runs them in a worker thread too. Answers
-go through :class:`~tracklog.server.encoding.WireJSON`: a model's metrics may be NaN or
-infinite, which strict JSON cannot carry; MLflow's client reads the "NaN"/"Infinity" strings.
+the query string and body); they are sync, so FastAPI runs them in a worker thread too. A
+model's metrics may be NaN or infinite, which strict JSON cannot carry: they travel as MLflow's
+"NaN"/"Infinity" strings.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 
-from tracklog.server.encoding import WireJSON
+from tracklog.server.encoding import wire_float
 from tracklog.server.mlflow_api.convert import experiment_id, pairs, tag_dict
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
@@ -49,7 +49,7 @@ def logged_model_json(m: LoggedModel) -> dict[str, Any]:
 def _metric_json(model_id: str, metric: ModelMetric) -> dict[str, Any]:
     out: dict[str, Any] = {
         "key": metric.key,
-        "value": metric.value,
+        "value": wire_float(metric.value),
         "timestamp": metric.timestamp,
         "step": metric.step,
         "model_id": model_id,
@@ -60,8 +60,8 @@ def _metric_json(model_id: str, metric: ModelMetric) -> dict[str, Any]:
     return out
 
 
-def _model(m: LoggedModel) -> WireJSON:
-    return WireJSON({"model": logged_model_json(m)})
+def _model(m: LoggedModel) -> dict[str, Any]:
+    return {"model": logged_model_json(m)}
 
 
 @endpoint(router, "/logged-models", "POST")
