@@ -240,3 +240,164 @@ project_permissions = Table(
     Column("permission", String(16), nullable=False),  # READ, EDIT or MANAGE
     Index("ix_project_permissions_user", "user_id"),
 )
+
+# Model registry (MLflow's registered models and model versions): see tracklog.store.registry.
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("description", Text, nullable=False, default=""),
+    Column("user", String(256), nullable=False, default=""),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    # The highest version number ever given out: numbers of deleted versions are not reused.
+    Column("last_version", Integer, nullable=False, default=0),
+)
+
+registered_model_tags = Table(
+    "registered_model_tags",
+    metadata,
+    Column(
+        "model_id",
+        Integer,
+        ForeignKey("registered_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "model_id",
+        Integer,
+        ForeignKey("registered_models.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("stage", String(16), nullable=False, default="None"),
+    Column("status", String(32), nullable=False, default="READY"),
+    Column("status_message", Text, nullable=False, default=""),
+    Column("source", Text, nullable=False),
+    Column("storage_location", Text),  # where the files are, when ``source`` is indirect
+    Column("run_id", RUN_ID),
+    Column("run_link", Text, nullable=False, default=""),
+    Column("logged_model_id", String(64)),
+    Column("description", Text, nullable=False, default=""),
+    Column("user", String(256), nullable=False, default=""),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("model_id", "version", name="uq_model_versions_model_version"),
+)
+
+model_version_tags = Table(
+    "model_version_tags",
+    metadata,
+    Column(
+        "version_id", Integer, ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+registered_model_aliases = Table(
+    "registered_model_aliases",
+    metadata,
+    Column(
+        "model_id",
+        Integer,
+        ForeignKey("registered_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("alias", String(256), primary_key=True),
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("model_versions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+)
+
+# MLflow 3 logged models: see tracklog.store.logged_models.
+LOGGED_MODEL_ID = String(64)
+
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("id", LOGGED_MODEL_ID, primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.id"), nullable=False, index=True),
+    Column("name", String(256), nullable=False),
+    Column("artifact_location", Text, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("status_message", Text, nullable=False, default=""),
+    Column("model_type", String(256), nullable=False, default=""),
+    Column("source_run_id", RUN_ID),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("lifecycle_stage", String(16), nullable=False, default="active"),
+)
+
+logged_model_params = Table(
+    "logged_model_params",
+    metadata,
+    Column(
+        "model_id",
+        LOGGED_MODEL_ID,
+        ForeignKey("logged_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+logged_model_tags = Table(
+    "logged_model_tags",
+    metadata,
+    Column(
+        "model_id",
+        LOGGED_MODEL_ID,
+        ForeignKey("logged_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("key", KEY, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+logged_model_metrics = Table(
+    "logged_model_metrics",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "model_id",
+        LOGGED_MODEL_ID,
+        ForeignKey("logged_models.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("key", KEY, nullable=False),
+    Column("value", Float),  # NULL is NaN: SQLite cannot hold a NaN
+    Column("step", BigInteger, nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("run_id", RUN_ID),
+    Column("dataset_name", String(256)),
+    Column("dataset_digest", String(36)),
+)
+
+# Which logged models a run produced, and at which step (MLflow's ``runs/outputs``).
+run_model_outputs = Table(
+    "run_model_outputs",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "model_id",
+        LOGGED_MODEL_ID,
+        ForeignKey("logged_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("step", BigInteger, nullable=False, default=0),
+)

@@ -220,3 +220,12 @@ def series_points(points: Any) -> None:
         raise InvalidTypeError(
             f"metric {points.key!r}: steps and timestamps must be integers and values floats"
         )
+
+
+def free_text(value: Any, what: str, limit: int = MAX_PARAM_VALUE) -> str:
+    """Free text that may be empty (a description, a source URI): at most ``limit``
+    characters and no NUL, which PostgreSQL cannot store."""
+    bounded(value, what, limit)
+    if "\x00" in value:
+        raise InvalidValueError(f"{what} contains a NUL character")
+    return value

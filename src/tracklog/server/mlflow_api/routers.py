@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tracklog.server.mlflow_api import artifacts, experiments, logging, metrics, runs
+from tracklog.server.mlflow_api import (
+    artifacts,
+    experiments,
+    logged_models,
+    logging,
+    metrics,
+    registry,
+    runs,
+)
 
 API_ROUTERS: tuple[APIRouter, ...] = (
     experiments.router,
     runs.router,
     logging.router,
     metrics.router,
+    registry.router,
+    logged_models.router,
 )
 ARTIFACT_ROUTERS: tuple[APIRouter, ...] = (artifacts.router,)
