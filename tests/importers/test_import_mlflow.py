@@ -87,7 +87,7 @@ def test_sqlite_uri_with_project_and_experiment(
     uri = f"sqlite:///{folder / 'mlflow.db'}"
     result = run_import("mlflow", uri, "--experiment", "vision", "--project", "moved")
     assert result.exit_code == 0, result.output
-    assert [p.name for p in api.projects()] == ["moved"]
+    assert [p.name for p in api.projects()] == ["Default", "moved"]  # MLflow's experiment 0
     parent = api.run(ids["sqlite"]["parent"])
     assert parent.project == "moved" and parent.metadata["imported_from"]["tracking_uri"] == uri
     loss = parent.series("loss")
@@ -112,7 +112,7 @@ def test_bad_sources_are_refused_naming_them(
     db = run_import("mlflow", f"sqlite:///{tmp_path / 'none.db'}")
     assert db.exit_code == 1 and "no such MLflow database file" in db.output
     assert not (tmp_path / "none.db").exists()  # the mlflow client was never asked to make it
-    assert api.projects() == []
+    assert [p.name for p in api.projects()] == ["Default"]  # nothing imported
 
 
 def test_unknown_experiment_is_named(mlflow_data: Data, run_import: Import) -> None:
