@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 README = Path(__file__).parent.parent / "README.md"
-HEAVY = ["sqlalchemy", "numpy", "pandas", "fsspec", "alembic", "torch", "plotly", "rich", "click"]
+HEAVY = [
+    *("sqlalchemy", "numpy", "pandas", "fsspec", "alembic", "torch", "plotly", "rich", "click"),
+    *("fastapi", "starlette", "uvicorn", "httpx", "mlflow", "wandb", "optuna", "transformers"),
+]
 
 
 def _blocks(language: str) -> list[str]:
