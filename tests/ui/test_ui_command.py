@@ -66,7 +66,7 @@ def test_ui_logs_demo_runs_into_an_empty_store_and_opens_the_browser(
             time.sleep(0.1)
         assert opened.read_text() == url
         projects = httpx.get(f"{url}api/v1/projects").json()["projects"]
-        assert [(p["name"], p["run_count"]) for p in projects] == [("demo", 3)]
+        assert [(p["name"], p["run_count"]) for p in projects] == [("Default", 0), ("demo", 3)]
 
         page = browser.new_page()
         errors: list[str] = []
@@ -113,7 +113,7 @@ def test_ui_leaves_a_store_with_runs_alone(tmp_path: Path) -> None:
     proc, url = start_ui(store, tmp_path, "--no-browser")
     try:
         projects = httpx.get(f"{url}api/v1/projects").json()["projects"]
-        assert [p["name"] for p in projects] == ["mine"]
+        assert [p["name"] for p in projects] == ["Default", "mine"]  # demo runs not added
     finally:
         output = stop(proc)
     assert "demo runs" not in output

@@ -34,7 +34,8 @@ def ui(state: CliState, port: int, no_browser: bool, demo: bool) -> None:
         raise click.UsageError(
             f"the store {uri} is a tracklog server, which serves the UI itself: open {uri}/"
         )
-    if demo and not state.store.projects():
+    # Empty means no runs: MLflow's empty "Default" experiment is in every store.
+    if demo and not any(p.run_count for p in state.store.projects()):
         log_demo_runs(uri, DEMO_RUNS, DEMO_PROJECT)
         click.echo(
             f"The store was empty: logged {DEMO_RUNS} demo runs into project "

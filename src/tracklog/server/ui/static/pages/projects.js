@@ -10,7 +10,8 @@ with tracklog.init(project="my-project", config={"lr": 1e-3}) as run:
 
 export async function render(main, params) {
   const { projects } = await api.projects();
-  if (!projects.length) {
+  // MLflow's empty "Default" experiment always exists: a store is empty when no project has runs.
+  if (!projects.some((p) => p.run_count > 0)) {
     fill(main, h("h1", {}, "Projects"), notice("empty", "No runs yet",
       "Log one with these three lines of Python (with TRACKLOG_URI set to this server):",
       h("pre", { class: "snippet" }, SNIPPET)));
