@@ -18,6 +18,7 @@ from tracklog.server.routes import (
     health,
     ingest,
     permissions,
+    project_keys,
     projects,
     run_pages,
     runs,
@@ -54,7 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
-    for module in (projects, permissions, runs, run_pages, series, ingest, artifacts):
+    for module in (projects, permissions, runs, run_pages, series, ingest, artifacts, project_keys):
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])
     mount_ui(app)  # the web UI at /, reading only the API above

@@ -47,6 +47,9 @@ const filePath = (id, path) =>
 
 export const api = {
   projects: () => json("GET", "/projects"),
+  /** The config, summary-metric and tag keys of every run of a project: {params, metrics, tags}. */
+  projectKeys: (project, lifecycle) => json("GET",
+    `/projects/${encodeURIComponent(project)}/keys?lifecycle=${lifecycle}`),
   /** One page of a search: {runs, total, offset}. */
   page: (query) => json("POST", "/runs/page", query),
   search: (query) => json("POST", "/runs/search", query),
