@@ -3,9 +3,15 @@ server."""
 
 from __future__ import annotations
 
+import struct
+
 import httpx
+import numpy as np
 
 from server_process import ServerProcess
+from tracklog.server.routes.series_batch import BATCH_MEDIA_TYPE, MAX_SERIES
+from tracklog.store.series import SeriesPoints
+from tracklog.store.wire import MEDIA_TYPE, decode_series, encode_record
 
 
 def test_project_keys_cover_every_run_not_one_page(server: ServerProcess) -> None:
@@ -32,3 +38,89 @@ def test_project_keys_refuse_an_unknown_project_or_lifecycle(server: ServerProce
     assert missing.status_code == 404 and "nope" in missing.json()["message"]
     bad = api.get("/projects/p/keys", params={"lifecycle": "gone"})
     assert bad.status_code == 400 and "lifecycle" in bad.json()["message"]
+
+
+def _log(api: httpx.Client, run_id: str, key: str, context: str, values: np.ndarray) -> None:
+    n = len(values)
+    points = SeriesPoints(key, context, np.arange(n), values, np.arange(n, dtype=np.int64) + 7)
+    body = encode_record("append_metrics", {"run_id": run_id, "batch": [points]})
+    assert api.post("/ingest", content=body, headers={"content-type": MEDIA_TYPE}).is_success
+
+
+def _split_batch(body: bytes) -> list[tuple[np.ndarray, np.ndarray, np.ndarray] | None]:
+    out: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
+    at = 0
+    while at < len(body):
+        (n,) = struct.unpack_from("<q", body, at)
+        at += 8
+        if n < 0:
+            out.append(None)
+            continue
+        out.append(decode_series(body[at : at + 24 * n]))
+        at += 24 * n
+    return out
+
+
+def test_batch_series_match_the_single_series_endpoint(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    a = api.post("/runs", json={"project": "p"}).json()["id"]
+    b = api.post("/runs", json={"project": "p"}).json()["id"]
+    spiky = np.sin(np.arange(5000) / 50.0)
+    spiky[3333] = 100.0  # one outlier that downsampling must keep
+    _log(api, a, "loss", "", spiky)
+    _log(api, a, "acc", '{"split":"val"}', np.linspace(0, 1, 300))
+    _log(api, b, "loss", "", np.arange(10.0))
+    query = {
+        "runs": [a, b],
+        "keys": [{"key": "loss"}, {"key": "acc", "context": {"split": "val"}}],
+        "samples": 100,
+        "min_step": 2,
+        "max_step": 4000,
+    }
+    answer = api.post("/series/batch", json=query)
+    assert answer.status_code == 200
+    series = answer.json()["series"]
+    assert [s and (s["run_id"], s["key"], s["context"]) for s in series] == [
+        (a, "loss", None),
+        (a, "acc", {"split": "val"}),
+        (b, "loss", None),
+        None,  # b has no acc
+    ]
+    single = api.get(
+        f"/runs/{a}/series/loss", params={"samples": 100, "min_step": 2, "max_step": 4000}
+    ).json()
+    assert series[0]["steps"] == single["steps"] and series[0]["values"] == single["values"]
+    assert 100.0 in series[0]["values"] and len(series[0]["steps"]) <= 100
+    assert series[2]["steps"] == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert series[2]["timestamps"] == [9, 10, 11, 12, 13, 14, 15, 16]
+
+    raw = api.post("/series/batch", json=query, headers={"accept": BATCH_MEDIA_TYPE})
+    assert raw.headers["content-type"] == BATCH_MEDIA_TYPE
+    blocks = _split_batch(raw.content)
+    assert len(blocks) == 4 and blocks[3] is None
+    for block, expected in zip(blocks[:3], series[:3], strict=True):
+        assert block is not None
+        assert block[0].tolist() == expected["steps"]
+        assert block[1].tolist() == expected["values"]
+        assert block[2].tolist() == expected["timestamps"]
+    whole = api.post("/series/batch", json={"runs": [b], "keys": [{"key": "loss"}]}).json()
+    assert whole["series"][0]["values"] == list(np.arange(10.0))
+
+
+def test_bad_batch_requests_are_refused_with_a_reason(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    run = api.post("/runs", json={"project": "p"}).json()["id"]
+    many = [{"key": f"k{i}"} for i in range(MAX_SERIES // 2 + 1)]
+    for body, fragment in [
+        ({"runs": [], "keys": [{"key": "a"}]}, "runs"),
+        ({"runs": [run], "keys": []}, "keys"),
+        ({"runs": [run], "keys": [{"key": ""}]}, "key"),
+        ({"runs": [run], "keys": [{"key": "a"}], "samples": 3}, "samples"),
+        ({"runs": [run], "keys": [{"key": "a", "context": {"s": [1]}}]}, "context"),
+        ({"runs": [run, run], "keys": many}, f"at most {MAX_SERIES}"),
+    ]:
+        answer = api.post("/series/batch", json=body)
+        assert answer.status_code == 400, body
+        assert fragment in answer.json()["message"], (body, answer.json())
+    missing = api.post("/series/batch", json={"runs": [run, "nope"], "keys": [{"key": "a"}]})
+    assert missing.status_code == 404 and "nope" in missing.json()["message"]

@@ -4,6 +4,7 @@ detail, parallel coordinates, and a running run's chart growing while it logs.""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,7 +36,12 @@ def open_charts_of_vision(page: Page) -> None:
 
 
 def test_charts_of_selected_runs(page: Page, shot: Callable[[str], Path]) -> None:
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
     open_charts_of_vision(page)
+    # Each panel's lines come in one batch request, not one request per run.
+    assert sum(u.endswith("/api/v1/series/batch") for u in urls) == 2
+    assert not [u for u in urls if re.search(r"/runs/[^/]+/series/.", u)]
     assert trace_lengths(page, "loss") == [200, 200, 200]
     colors = page.eval_on_selector(PANEL.format("loss"), "el => el.data.map(t => t.line.color)")
     assert len(set(colors)) == 3

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, expect
-from server_process import ServerProcess
 from ui_support import SWEEP_RUNS, PageErrors
+
+from server_process import ServerProcess
 
 
 def first_names(page: Page, n: int) -> list[str]:

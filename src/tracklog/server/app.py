@@ -23,6 +23,7 @@ from tracklog.server.routes import (
     run_pages,
     runs,
     series,
+    series_batch,
 )
 from tracklog.server.settings import Settings
 from tracklog.server.ui.routes import mount_ui
@@ -55,7 +56,8 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
-    for module in (projects, permissions, runs, run_pages, series, ingest, artifacts, project_keys):
+    ui_api = (project_keys, series_batch)  # endpoints made for the web UI
+    for module in (projects, permissions, runs, run_pages, series, ingest, artifacts, *ui_api):
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])
     mount_ui(app)  # the web UI at /, reading only the API above

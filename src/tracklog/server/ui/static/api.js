@@ -1,9 +1,9 @@
 // The client of the public HTTP API (/api/v1): every page reads and writes through it.
 
-import { decodeSeries } from "./series.js";
+import { decodeSeriesBatch } from "./series.js";
 
 const BASE = "/api/v1";
-const SERIES_TYPE = "application/x-tracklog-series";
+const BATCH_TYPE = "application/x-tracklog-series-batch";
 
 /** A failed request: `code` is the server's error code, or SERVER_DOWN when none answered. */
 export class ApiError extends Error {
@@ -60,16 +60,16 @@ export const api = {
   deleteRun: (id) => json("DELETE", runPath(id)),
   restoreRun: (id) => json("POST", `${runPath(id)}/restore`),
   seriesList: (id) => json("GET", `${runPath(id)}/series`),
-  /** Points of one series as typed arrays, downsampled to `samples` within [minStep, maxStep]. */
-  async series(id, key, context, { samples, minStep, maxStep } = {}) {
-    const q = new URLSearchParams();
-    if (context && context !== "{}") q.set("context", context);
-    if (samples) q.set("samples", String(samples));
-    if (minStep !== undefined) q.set("min_step", String(Math.floor(minStep)));
-    if (maxStep !== undefined) q.set("max_step", String(Math.ceil(maxStep)));
-    const path = `${runPath(id)}/series/${encodeURIComponent(key)}?${q}`;
-    const resp = await request("GET", path, { accept: SERIES_TYPE });
-    return decodeSeries(await resp.arrayBuffer());
+  /** One series (`key` in `context`, a JSON text) of each run of `ids` in one request: a Map
+   * from run id to typed arrays, without the runs that lack the series. */
+  async seriesBatch(ids, key, context, { samples, minStep, maxStep } = {}) {
+    const body = { runs: ids, keys: [{ key, context: context ? JSON.parse(context) : null }],
+      samples: samples ?? null,
+      min_step: minStep === undefined ? null : Math.floor(minStep),
+      max_step: maxStep === undefined ? null : Math.ceil(maxStep) };
+    const resp = await request("POST", "/series/batch", { body, accept: BATCH_TYPE });
+    const series = decodeSeriesBatch(await resp.arrayBuffer());
+    return new Map(ids.map((id, i) => [id, series[i]]).filter(([, s]) => s));
   },
   files: (id) => json("GET", `${runPath(id)}/artifacts`),
   fileUrl: (id, path) => BASE + filePath(id, path),

@@ -72,28 +72,19 @@ export class MetricCharts {
   async fetchPanel(panel, runs = this.runs) {
     const samples = Math.min(2000, Math.max(200, Math.round(panel.el.clientWidth || 800)));
     const bounds = panel.range ? { minStep: panel.range[0], maxStep: panel.range[1] } : {};
-    await Promise.all(runs.map(async (run) => {
-      try {
-        panel.data.set(run.id, await api.series(run.id, panel.key, panel.context,
-          { samples, ...bounds }));
-      } catch (err) {
-        if (err.status !== 404) throw err; // a run without this metric has no line
-      }
-    }));
+    // One request for all the runs; a run without this metric has no line.
+    const found = await api.seriesBatch(runs.map((r) => r.id), panel.key, panel.context,
+      { samples, ...bounds });
+    found.forEach((series, id) => panel.data.set(id, series));
   }
 
   /** For an x-axis of another metric: that metric's points of every run (`runs` only). */
   async fetchXSeries(runs = this.runs) {
     const { x } = this.options;
     if (!x.startsWith(METRIC_AXIS)) return;
-    const key = x.slice(METRIC_AXIS.length);
-    await Promise.all(runs.map(async (run) => {
-      try {
-        this.xSeries.set(run.id, await api.series(run.id, key, "", { samples: 2000 }));
-      } catch (err) {
-        if (err.status !== 404) throw err; // a run without that metric has no x values
-      }
-    }));
+    const found = await api.seriesBatch(runs.map((r) => r.id), x.slice(METRIC_AXIS.length), "",
+      { samples: 2000 }); // a run without that metric has no x values
+    found.forEach((series, id) => this.xSeries.set(id, series));
   }
 
   /** Metric keys (without context) that can serve as the x-axis. */
