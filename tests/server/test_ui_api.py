@@ -3,7 +3,10 @@ server."""
 
 from __future__ import annotations
 
+import json
 import struct
+from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import numpy as np
@@ -123,4 +126,52 @@ def test_bad_batch_requests_are_refused_with_a_reason(server: ServerProcess) -> 
         assert answer.status_code == 400, body
         assert fragment in answer.json()["message"], (body, answer.json())
     missing = api.post("/series/batch", json={"runs": [run, "nope"], "keys": [{"key": "a"}]})
+    assert missing.status_code == 404 and "nope" in missing.json()["message"]
+
+
+def _events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
+    """(event name, parsed data) of a server-sent events stream, as they arrive."""
+    name = ""
+    for line in lines:
+        if line.startswith("event: "):
+            name = line[len("event: ") :]
+        elif line.startswith("data: "):
+            yield name, json.loads(line[len("data: ") :])
+
+
+def test_events_announce_series_growth_then_the_end(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=30)
+    live = api.post("/runs", json={"project": "p"}).json()["id"]
+    done = api.post("/runs", json={"project": "p"}).json()["id"]
+    api.post(f"/runs/{done}/finish", json={"status": "FINISHED"})
+    _log(api, live, "loss", "", np.arange(5.0))
+    with api.stream("GET", "/events", params={"runs": f"{live},{done}"}) as answer:
+        assert answer.headers["content-type"].startswith("text/event-stream")
+        events = _events(answer.iter_lines())
+        seen: dict[str, Any] = {}  # at once: one event per run
+        for _ in range(2):
+            name, data = next(events)
+            assert name == "run"
+            seen[data["run"]["id"]] = data
+        assert seen[done]["run"]["status"] == "FINISHED"
+        assert [(s["key"], s["count"]) for s in seen[live]["series"]] == [("loss", 5)]
+        _log(api, live, "acc", "", np.arange(3.0))
+        name, data = next(events)
+        assert name == "run" and data["run"]["id"] == live
+        assert sorted((s["key"], s["count"]) for s in data["series"]) == [("acc", 3), ("loss", 5)]
+        api.post(f"/runs/{live}/finish", json={"status": "FINISHED"})
+        assert next(events)[1]["run"]["status"] == "FINISHED"
+        assert next(events) == ("done", {})
+        assert next(events, None) is None  # the stream ends
+
+
+def test_bad_event_requests_are_refused_with_a_reason(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    run = api.post("/runs", json={"project": "p"}).json()["id"]
+    for params, fragment in [({"runs": ","}, "1 to 100"), ({"runs": "a," * 101}, "got 101")]:
+        answer = api.get("/events", params=params)
+        assert answer.status_code == 400, params
+        assert fragment in answer.json()["message"], (params, answer.json())
+    assert api.get("/events").status_code == 400
+    missing = api.get("/events", params={"runs": f"{run},nope"})
     assert missing.status_code == 404 and "nope" in missing.json()["message"]

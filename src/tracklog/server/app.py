@@ -20,6 +20,7 @@ from tracklog.server.routes import (
     permissions,
     project_keys,
     projects,
+    run_events,
     run_pages,
     runs,
     series,
@@ -56,7 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
-    ui_api = (project_keys, series_batch)  # endpoints made for the web UI
+    ui_api = (project_keys, series_batch, run_events)  # endpoints made for the web UI
     for module in (projects, permissions, runs, run_pages, series, ingest, artifacts, *ui_api):
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])

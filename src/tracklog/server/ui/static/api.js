@@ -71,6 +71,9 @@ export const api = {
     const series = decodeSeriesBatch(await resp.arrayBuffer());
     return new Map(ids.map((id, i) => [id, series[i]]).filter(([, s]) => s));
   },
+  /** Server-sent events of the runs `ids` while they run: "run" ({run, series}) on each
+   * change, "done" when none runs any more. */
+  runEvents: (ids) => new EventSource(`${BASE}/events?runs=${ids.map(encodeURIComponent)}`),
   files: (id) => json("GET", `${runPath(id)}/artifacts`),
   fileUrl: (id, path) => BASE + filePath(id, path),
   fileBlob: async (id, path) => (await request("GET", filePath(id, path))).blob(),
