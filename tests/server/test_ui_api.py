@@ -110,6 +110,24 @@ def test_batch_series_match_the_single_series_endpoint(server: ServerProcess) ->
     assert whole["series"][0]["values"] == list(np.arange(10.0))
 
 
+def test_series_stats_of_several_runs_in_one_request(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    a = api.post("/runs", json={"project": "p"}).json()["id"]
+    b = api.post("/runs", json={"project": "p"}).json()["id"]
+    _log(api, a, "loss", "", np.arange(5.0))
+    _log(api, a, "acc", '{"split":"val"}', np.arange(3.0))
+    stats = api.post("/series/stats", json={"runs": [a, b]}).json()["series"]
+    assert stats[b] == []
+    assert [(s["key"], s["context"], s["count"], s["max"]) for s in stats[a]] == [
+        ("acc", '{"split":"val"}', 3, 2.0),
+        ("loss", "", 5, 4.0),
+    ]
+    assert stats[a] == api.get(f"/runs/{a}/series").json()["series"]
+    assert api.post("/series/stats", json={"runs": []}).status_code == 400
+    missing = api.post("/series/stats", json={"runs": [a, "nope"]})
+    assert missing.status_code == 404 and "nope" in missing.json()["message"]
+
+
 def test_bad_batch_requests_are_refused_with_a_reason(server: ServerProcess) -> None:
     api = httpx.Client(base_url=f"{server.url}/api/v1")
     run = api.post("/runs", json={"project": "p"}).json()["id"]

@@ -13,9 +13,10 @@ from fastapi import Query
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from tracklog.errors import InvalidValueError, NotFoundError
+from tracklog.errors import InvalidValueError
 from tracklog.server.auth import GuardDep
 from tracklog.server.encoding import jsonable, wire_router
+from tracklog.server.routes.series_batch import require_runs
 from tracklog.server.state import StoreDep
 from tracklog.store.tracking import Store
 
@@ -41,12 +42,7 @@ async def run_events(
     ids = [i for i in runs.split(",") if i]
     if not 1 <= len(ids) <= MAX_RUNS:
         raise InvalidValueError(f"runs must name 1 to {MAX_RUNS} run ids, got {len(ids)}")
-    for run_id in ids:
-        guard.require_run(run_id, "READ")
-    found = await run_in_threadpool(store.get_runs, ids)
-    missing = set(ids) - {r.id for r in found}
-    if missing:
-        raise NotFoundError(f"no run with id {sorted(missing)[0]!r}")
+    await run_in_threadpool(require_runs, store, guard, ids)
     return StreamingResponse(
         _events(store, ids),
         media_type="text/event-stream",

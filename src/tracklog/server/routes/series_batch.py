@@ -1,5 +1,6 @@
-"""``POST /api/v1/series/batch``: the points of several runs' series in one request, each
-windowed to a step range and downsampled, for charts of many runs."""
+"""``POST /api/v1/series/batch`` and ``/series/stats``: the points of several runs' series in
+one request, each windowed to a step range and downsampled, and the statistics of every series
+of several runs, for charts of many runs."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from tracklog.errors import InvalidValueError, NotFoundError
-from tracklog.server.auth import GuardDep
+from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.encoding import WireJSON, series_columns, wire_router
 from tracklog.server.state import StoreDep
 from tracklog.store.downsample import window
+from tracklog.store.engine import reading
+from tracklog.store.series import list_stats
 from tracklog.store.tracking import Store
 from tracklog.store.wire import encode_series
 
@@ -43,6 +46,12 @@ class BatchRequest(BaseModel):
     max_step: int | None = None
 
 
+class StatsRequest(BaseModel):
+    """The runs whose series statistics to answer."""
+
+    runs: list[str] = Field(min_length=1, max_length=MAX_SERIES)
+
+
 @router.post("/series/batch")
 def read_series_batch(
     body: BatchRequest,
@@ -60,10 +69,7 @@ def read_series_batch(
             f"{len(body.runs)} runs x {len(body.keys)} keys is {count} series; "
             f"at most {MAX_SERIES} per request"
         )
-    for run_id in body.runs:
-        guard.require_run(run_id, "READ")
-        if not store.has_run(run_id):
-            raise NotFoundError(f"no run with id {run_id!r}")
+    require_runs(store, guard, body.runs)
     found = [
         (run_id, k, _points(store, run_id, k, body)) for run_id in body.runs for k in body.keys
     ]
@@ -83,6 +89,24 @@ def read_series_batch(
             ]
         }
     )
+
+
+@router.post("/series/stats")
+def series_stats_batch(body: StatsRequest, store: StoreDep, guard: GuardDep) -> Any:
+    """``{"series": {run id: [statistics of each of its series]}}`` for every run of ``runs``."""
+    require_runs(store, guard, body.runs)
+    with reading(store.engine) as conn:
+        return {"series": list_stats(conn, body.runs)}
+
+
+def require_runs(store: Store, guard: Guard, run_ids: list[str]) -> None:
+    """Raise unless every run exists and the caller may read it; the first missing one named."""
+    for run_id in run_ids:
+        guard.require_run(run_id, "READ")
+    found = {r.id for r in store.get_runs(run_ids)}
+    missing = [i for i in run_ids if i not in found]
+    if missing:
+        raise NotFoundError(f"no run with id {missing[0]!r}")
 
 
 def _points(store: Store, run_id: str, key: SeriesKey, body: BatchRequest) -> Any:

@@ -59,7 +59,8 @@ export const api = {
   deleteTag: (id, key) => json("DELETE", `${runPath(id)}/tags/${encodeURIComponent(key)}`),
   deleteRun: (id) => json("DELETE", runPath(id)),
   restoreRun: (id) => json("POST", `${runPath(id)}/restore`),
-  seriesList: (id) => json("GET", `${runPath(id)}/series`),
+  /** The series statistics of each run of `ids`: {series: {id: [stats]}}. */
+  seriesStats: (ids) => json("POST", "/series/stats", { runs: ids }),
   /** One series (`key` in `context`, a JSON text) of each run of `ids` in one request: a Map
    * from run id to typed arrays, without the runs that lack the series. */
   async seriesBatch(ids, key, context, { samples, minStep, maxStep } = {}) {

@@ -38,13 +38,13 @@ export class MetricCharts {
     window.addEventListener("themechange", this.onTheme);
   }
 
-  /** Fetch every run's series list, then each panel's points, and draw. */
+  /** Fetch the series statistics of all runs, then each panel's points (a request each). */
   async load() {
     fill(this.container, h("p", { class: "muted" }, "Loading metrics…"));
-    const lists = await Promise.all(this.runs.map((r) => api.seriesList(r.id)));
+    const { series } = await api.seriesStats(this.runs.map((r) => r.id));
     const found = new Map();
-    lists.forEach((list, i) => this.seen.set(this.runs[i].id, seriesSignature(list.series)));
-    lists.forEach((list) => list.series.forEach((s) => {
+    this.runs.forEach((r) => this.seen.set(r.id, seriesSignature(series[r.id])));
+    Object.values(series).forEach((list) => list.forEach((s) => {
       found.set(panelId(s.key, s.context), { key: s.key, context: s.context });
     }));
     const wanted = this.options.metrics?.length ? new Set(this.options.metrics) : null;
