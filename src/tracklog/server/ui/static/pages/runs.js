@@ -109,7 +109,8 @@ export async function render(main, params, project) {
   const applyFilter = () => { state.filter = filterInput.value; state.page = 0; save(); load(); };
   filterInput.addEventListener("keydown", (e) => { if (e.key === "Enter") applyFilter(); });
   trash.addEventListener("change", () => {
-    state.trash = trash.checked; state.page = 0; save(); loadKeys(); load();
+    state.trash = trash.checked; state.page = 0; save(); load();
+    loadKeys().catch((err) => { status.textContent = `Keys not loaded: ${err.message}`; });
   });
   groupPicker.addEventListener("change", () => {
     state.group = groupPicker.value; state.page = 0; save(); load();
@@ -145,7 +146,8 @@ export async function render(main, params, project) {
 
   function drawPickers() {
     fill(columnPicker, h("option", { value: "" }, "+ column"),
-      [...ATTRIBUTE_COLUMNS, ...prefixedKeys(keys)].filter((k) => !state.cols.includes(k)).map((k) => h("option", { value: k }, k)));
+      [...ATTRIBUTE_COLUMNS, ...prefixedKeys(keys)].filter((k) => !state.cols.includes(k))
+        .map((k) => h("option", { value: k }, k)));
     const configKeys = [...keys.params];
     if (state.group && !configKeys.includes(state.group)) configKeys.push(state.group);
     fill(groupPicker, h("option", { value: "" }, "no grouping"),
