@@ -9,10 +9,11 @@ a ``--points`` (1,000,000)-point series holding a single injected spike. Then
 
 - runs table: from navigation to ``#/projects/w2`` until the first rows are drawn; then a
   click on the ``metrics.acc`` header until the rows are redrawn in the new order (alternating
-  ascending and descending), ``--requests`` times: median;
+  ascending and descending), ``--requests`` times: median; and ``GET /projects/w2/keys``
+  (the project's config, metric and tag keys) from Python;
 - charts: from navigation to the charts page of the 20 runs until all 4 panels have a line for
   every run, on a first visit (nothing cached) and a second one (plotly.js cached); the bytes
-  of every ``/api/v1`` response body of the first visit;
+  of every ``/api/v1`` response body of the first visit, and how many requests;
 - big series: the same for the run's page until its chart is drawn; whether the drawn line
   holds the spike and the y-axis reaches it.
 
@@ -27,6 +28,7 @@ import time
 from typing import Any
 
 import common
+import httpx
 import numpy as np
 from servers import exit_on_sigterm
 from tracklog_server import server_info, tracklog_server
@@ -129,6 +131,17 @@ def time_table(browser: Any, url: str, repeats: int) -> dict[str, float]:
     }
 
 
+def time_keys(url: str, repeats: int) -> dict[str, float]:
+    """``GET /projects/w2/keys`` (every key of the 10,000 runs, for the column picker)."""
+    times = []
+    with httpx.Client(base_url=f"{url}/api/v1", timeout=120) as api:
+        for _ in range(repeats):
+            t = time.perf_counter()
+            api.get("/projects/w2/keys").raise_for_status()
+            times.append(time.perf_counter() - t)
+    return {"keys_s": statistics.median(times)}
+
+
 def visit(page: Any, path: str, done: str) -> float:
     """Seconds from navigating to ``path`` until the JavaScript condition ``done`` holds."""
     t = time.perf_counter()
@@ -141,15 +154,16 @@ def cold_and_warm(
     browser: Any, url: str, path: str, done: str, repeats: int
 ) -> tuple[list[float], list[float], Any]:
     """Times of a first visit (fresh browser profile: nothing cached) and of a second visit
-    (plotly.js from the browser's cache), ``repeats`` each; and the last page's API bytes."""
+    (plotly.js from the browser's cache), ``repeats`` each; and the last first visit's drawing
+    stats, API bytes and API requests."""
     cold, warm = [], []
     for _ in range(repeats):
         context, page, body_bytes = new_page(browser, url)
         cold.append(visit(page, path, done))
-        first_bytes = sum(body_bytes)
+        first_bytes, first_requests = sum(body_bytes), len(body_bytes)
         page.goto("about:blank")
         warm.append(visit(page, path, done))
-        stats = page.evaluate(PAGE_STATS), first_bytes
+        stats = page.evaluate(PAGE_STATS), first_bytes, first_requests
         context.close()
     return cold, warm, stats
 
@@ -168,20 +182,23 @@ def time_charts(browser: Any, url: str, ids: list[str], repeats: int) -> dict[st
         f"[...document.querySelectorAll('.chart')].length === {len(CHART_KEYS)} && "
         f"[...document.querySelectorAll('.chart')].every(el => el.data?.length === {len(ids)})"
     )
-    cold, warm, (drawn, payload) = cold_and_warm(
+    cold, warm, (drawn, payload, requests) = cold_and_warm(
         browser, url, f"/#/charts?runs={','.join(ids)}", done, repeats
     )
     return {
         "charts_cold_s": statistics.median(cold),
         "charts_warm_s": statistics.median(warm),
         "charts_payload_bytes": payload,
+        "charts_requests": requests,
         "charts_points_drawn": drawn["points"],
     }
 
 
 def time_big(browser: Any, url: str, run_id: str, repeats: int) -> dict[str, Any]:
     done = "document.querySelector('.chart')?.data?.length === 1"
-    cold, warm, (drawn, payload) = cold_and_warm(browser, url, f"/#/runs/{run_id}", done, repeats)
+    cold, warm, (drawn, payload, _) = cold_and_warm(
+        browser, url, f"/#/runs/{run_id}", done, repeats
+    )
     return {
         "big_cold_s": statistics.median(cold),
         "big_warm_s": statistics.median(warm),
@@ -213,6 +230,7 @@ def main() -> None:
         browser = browser_session(play)
         try:
             result.update(time_table(browser, srv.url, repeats))
+            result.update(time_keys(srv.url, repeats))
             result.update(time_charts(browser, srv.url, data["chart_ids"], repeats))
             result.update(time_big(browser, srv.url, data["big_id"], repeats))
         finally:

@@ -238,3 +238,18 @@ def test_no_secret_reaches_the_server_output(
         assert secret not in output
         assert base64.b64encode(secret.encode()).decode()[:16] not in output
     store.close()
+
+
+def test_the_web_ui_endpoints_need_read_on_the_project(authed: AuthServer) -> None:
+    alice, reader, outsider = authed.api("alice"), authed.api("reader"), authed.api("outsider")
+    run = alice.post("/runs", json={"project": "ui-only", "config": {"lr": 1}}).json()["id"]
+    grant = alice.put("/projects/ui-only/permissions/reader", json={"permission": "READ"})
+    assert grant.status_code == 204
+    batch = {"runs": [run], "keys": [{"key": "loss"}]}
+    assert reader.get("/projects/ui-only/keys").json()["params"] == ["lr"]
+    assert reader.post("/series/batch", json=batch).json() == {"series": [None]}
+    alice.post(f"/runs/{run}/finish", json={"status": "FINISHED"})
+    assert "event: done" in reader.get("/events", params={"runs": run}).text
+    assert _denied(outsider.get("/projects/ui-only/keys"), "READ")
+    assert _denied(outsider.post("/series/batch", json=batch), "READ")
+    assert _denied(outsider.get("/events", params={"runs": run}), "READ")

@@ -400,6 +400,8 @@ def test_attribute_filters(engine: Engine) -> None:
             ("attributes.start_time >= 2000", ["r3", "r5", "r2"]),
             ("attributes.start_time > 1999.5", ["r3", "r5", "r2"]),
             ("attributes.end_time < 3600", ["r3", "r1"]),
+            ("attributes.duration >= 1000", ["r5", "r1"]),  # r2 runs: no duration yet
+            ("attributes.duration < 1000", ["r3"]),
             ("attributes.experiment_id = 2", ["r3", "r5"]),
             ("attributes.experiment_id IN ('1')", ["r2", "r1"]),
             ("metrics.acc >= 0.9 AND params.model = 'bert' and tags.env = 'prod'", ["r1"]),
@@ -427,6 +429,8 @@ def test_order_by_puts_missing_keys_last(engine: Engine) -> None:
         (["params.size DESC"], ["r1", "r3", "r2", "r5"]),
         (["attributes.end_time DESC"], ["r5", "r3", "r1", "r2"]),
         (["attributes.end_time"], ["r1", "r3", "r5", "r2"]),
+        (["attributes.duration"], ["r3", "r5", "r1", "r2"]),  # r5, r1 tie: newer first
+        (["attributes.duration DESC"], ["r5", "r1", "r3", "r2"]),
         (["tags.team DESC"], ["r1", "r3", "r5", "r2"]),
         (["metrics.acc DESC", "attributes.start_time ASC"], ["r2", "r1", "r5", "r3"]),
         (["attributes.run_id DESC"], ["r5", "r3", "r2", "r1"]),

@@ -6,8 +6,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from playwright.sync_api import Page, expect
 from ui_support import SWEEP_RUNS, PageErrors
+
+from server_process import ServerProcess
 
 
 def first_names(page: Page, n: int) -> list[str]:
@@ -144,3 +147,47 @@ def test_group_rows_by_a_config_key(page: Page) -> None:
     boxes.nth(0).click()
     boxes.nth(2).click(modifiers=["Shift"])
     expect(page.locator("#selected-count")).to_have_text("3 selected")
+
+
+def test_pickers_offer_every_key_of_the_project_and_duration_sorts(
+    page: Page, ui_server: ServerProcess
+) -> None:
+    # 55 runs: the oldest (on the second page) alone has the keys "rare"; the durations are a
+    # permutation of 1..55 s, so neither start nor end order gives the duration order.
+    api = httpx.Client(base_url=f"{ui_server.url}/api/v1")
+    ends: dict[str, int] = {}
+    durations: dict[str, int] = {}
+    for i in range(55):
+        config = {"rare": 1} if i == 0 else {"common": i}
+        start = 1_700_000_000_000 + i * 1000
+        body = {"project": "keys", "name": f"k-{i:02d}", "config": config, "start_time": start}
+        run = api.post("/runs", json=body).json()
+        if i == 0:
+            api.post(f"/runs/{run['id']}/summary", json={"values": {"rare_metric": 1.0}})
+            api.post(f"/runs/{run['id']}/tags", json={"tags": {"rare_tag": "yes"}})
+        durations[f"k-{i:02d}"] = ((i * 17 + 20) % 55 + 1) * 1000
+        ends[f"k-{i:02d}"] = start + durations[f"k-{i:02d}"]
+        finish = {"status": "FINISHED", "end_time": ends[f"k-{i:02d}"]}
+        api.post(f"/runs/{run['id']}/finish", json=finish)
+    page.goto("/#/projects/keys")
+    expect(page.locator("table.runs tbody tr")).to_have_count(50)
+    for key in ("params.rare", "metrics.rare_metric", "tags.rare_tag"):
+        expect(page.locator(f"#add-column option[value='{key}']")).to_have_count(1)
+    expect(page.locator("#group-rows option[value=rare]")).to_have_count(1)
+    page.locator("#filter").press_sequentially("tags.ra")
+    expect(page.locator("#filter-suggestions li").first).to_have_text("tags.rare_tag")
+    page.press("#filter", "Escape")
+
+    def sorts(header: str, first_ascending: str, first_descending: str) -> None:
+        button = page.locator("th.sortable button", has_text=header)
+        button.click()
+        expect(page.locator("td[data-col=name]").first).to_have_text(first_ascending)
+        button.click()
+        expect(page.locator("td[data-col=name]").first).to_have_text(first_descending)
+
+    page.select_option("#add-column", "tags.rare_tag")
+    sorts("tags.rare_tag", "k-00", "k-00")  # the one run with the tag; the others last
+    sorts("duration", min(durations, key=durations.get), max(durations, key=durations.get))
+    assert "attributes.duration" in page.url
+    page.select_option("#add-column", "attributes.end_time")
+    sorts("attributes.end_time", min(ends, key=ends.get), max(ends, key=ends.get))

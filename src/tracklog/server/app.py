@@ -18,10 +18,13 @@ from tracklog.server.routes import (
     health,
     ingest,
     permissions,
+    project_keys,
     projects,
+    run_events,
     run_pages,
     runs,
     series,
+    series_batch,
 )
 from tracklog.server.settings import Settings
 from tracklog.server.ui.routes import mount_ui
@@ -54,7 +57,8 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
-    for module in (projects, permissions, runs, run_pages, series, ingest, artifacts):
+    ui_api = (project_keys, series_batch, run_events)  # endpoints made for the web UI
+    for module in (projects, permissions, runs, run_pages, series, ingest, artifacts, *ui_api):
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])
     mount_ui(app)  # the web UI at /, reading only the API above

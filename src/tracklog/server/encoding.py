@@ -69,11 +69,16 @@ def series_response(
     if binary:
         body = encode_series(steps, values, timestamps)
         return Response(body, media_type=SERIES_MEDIA_TYPE, headers={"X-Points": str(len(steps))})
+    return WireJSON(series_columns(key, steps, values, timestamps))
+
+
+def series_columns(
+    key: str, steps: np.ndarray, values: np.ndarray, timestamps: np.ndarray
+) -> dict[str, Any]:
+    """A series as JSON-ready columns (non-finite values as strings, as :func:`jsonable`)."""
     finite = np.isfinite(values)
     vals: list[Any] = values.tolist()
     if not finite.all():
         for i in np.flatnonzero(~finite).tolist():
             vals[i] = jsonable(vals[i])
-    return WireJSON(
-        {"key": key, "steps": steps.tolist(), "values": vals, "timestamps": timestamps.tolist()}
-    )
+    return {"key": key, "steps": steps.tolist(), "values": vals, "timestamps": timestamps.tolist()}

@@ -35,3 +35,24 @@ def minmax_indices(values: np.ndarray, samples: int) -> np.ndarray:
             np.array([rest + low[rest : n - 1].argmin(), rest + high[rest : n - 1].argmax()])
         )
     return np.unique(np.concatenate(keep))
+
+
+def window(
+    steps: np.ndarray,
+    values: np.ndarray,
+    times: np.ndarray,
+    samples: int | None = None,
+    min_step: int | None = None,
+    max_step: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The points of a series with ``min_step <= step <= max_step`` (either bound optional),
+    downsampled to ``samples`` points by :func:`minmax_indices` when given."""
+    if min_step is not None or max_step is not None:
+        lo = -(2**63) if min_step is None else min_step
+        hi = 2**63 - 1 if max_step is None else max_step
+        keep = (steps >= lo) & (steps <= hi)
+        steps, values, times = steps[keep], values[keep], times[keep]
+    if samples is not None:
+        keep = minmax_indices(values, samples)
+        steps, values, times = steps[keep], values[keep], times[keep]
+    return steps, values, times

@@ -125,7 +125,7 @@ def comparison_clause(comparison: Comparison) -> ColumnElement[bool]:
     """The WHERE condition on ``runs`` for one parsed comparison."""
     c = comparison
     if c.kind == "attribute":
-        return compare(runs.c[c.key], c.op, c.value)
+        return compare(_attribute(c.key)[0], c.op, c.value)
     table = _TABLES[c.kind]
     numeric = c.kind == "metric" or (c.kind == "param" and _is_number(c.value))
     column = table.c.value_num if numeric else table.c.value
@@ -137,13 +137,19 @@ def comparison_clause(comparison: Comparison) -> ColumnElement[bool]:
     return runs.c.id.in_(matching)
 
 
+def _attribute(key: str) -> tuple[ColumnElement[Any], bool]:
+    """The SQL of an attribute and whether it can be NULL; ``duration`` is derived."""
+    if key == "duration":
+        return runs.c.end_time - runs.c.start_time, True
+    return runs.c[key], runs.c[key].nullable
+
+
 def _apply_order(stmt: Select[Any], terms: Sequence[OrderTerm]) -> Select[Any]:
     source: FromClause = runs
     order: list[Any] = []
     for i, term in enumerate(terms):
         if term.kind == "attribute":
-            column = runs.c[term.key]
-            columns = [(column, column.nullable)]
+            columns = [_attribute(term.key)]
         else:
             joined = _TABLES[term.kind].alias(f"order_{i}")
             on = and_(joined.c.run_id == runs.c.id, joined.c.key == term.key)

@@ -44,6 +44,7 @@ ATTRIBUTES: dict[str, tuple[str, bool]] = {
     "job_type": ("job_type", False),
     "start_time": ("start_time", True),
     "end_time": ("end_time", True),
+    "duration": ("duration", True),  # end_time - start_time (ms), NULL until the run ends
     "experiment_id": ("experiment_id", True),
 }
 

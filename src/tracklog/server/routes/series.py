@@ -11,7 +11,7 @@ from tracklog.errors import InvalidValueError
 from tracklog.server.auth import CAN_READ
 from tracklog.server.encoding import series_response, wire_router
 from tracklog.server.state import StoreDep
-from tracklog.store.downsample import minmax_indices
+from tracklog.store.downsample import window
 from tracklog.store.wire import SERIES_MEDIA_TYPE
 
 router = wire_router(prefix="/api/v1", tags=["metrics"])
@@ -41,13 +41,5 @@ def read_series(
         ctx = json.loads(context) if context else None
     except (ValueError, RecursionError) as exc:
         raise InvalidValueError(f"context must be a JSON object: {exc}") from exc
-    steps, values, times = store.read_series(run_id, key, ctx)
-    if min_step is not None or max_step is not None:
-        lo = -(2**63) if min_step is None else min_step
-        hi = 2**63 - 1 if max_step is None else max_step
-        keep = (steps >= lo) & (steps <= hi)
-        steps, values, times = steps[keep], values[keep], times[keep]
-    if samples is not None:
-        keep = minmax_indices(values, samples)
-        steps, values, times = steps[keep], values[keep], times[keep]
+    steps, values, times = window(*store.read_series(run_id, key, ctx), samples, min_step, max_step)
     return series_response(key, steps, values, times, binary=SERIES_MEDIA_TYPE in accept)

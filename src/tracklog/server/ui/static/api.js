@@ -1,9 +1,9 @@
 // The client of the public HTTP API (/api/v1): every page reads and writes through it.
 
-import { decodeSeries } from "./series.js";
+import { decodeSeriesBatch } from "./series.js";
 
 const BASE = "/api/v1";
-const SERIES_TYPE = "application/x-tracklog-series";
+const BATCH_TYPE = "application/x-tracklog-series-batch";
 
 /** A failed request: `code` is the server's error code, or SERVER_DOWN when none answered. */
 export class ApiError extends Error {
@@ -47,6 +47,9 @@ const filePath = (id, path) =>
 
 export const api = {
   projects: () => json("GET", "/projects"),
+  /** The config, summary-metric and tag keys of every run of a project: {params, metrics, tags}. */
+  projectKeys: (project, lifecycle) => json("GET",
+    `/projects/${encodeURIComponent(project)}/keys?lifecycle=${lifecycle}`),
   /** One page of a search: {runs, total, offset}. */
   page: (query) => json("POST", "/runs/page", query),
   search: (query) => json("POST", "/runs/search", query),
@@ -56,18 +59,22 @@ export const api = {
   deleteTag: (id, key) => json("DELETE", `${runPath(id)}/tags/${encodeURIComponent(key)}`),
   deleteRun: (id) => json("DELETE", runPath(id)),
   restoreRun: (id) => json("POST", `${runPath(id)}/restore`),
-  seriesList: (id) => json("GET", `${runPath(id)}/series`),
-  /** Points of one series as typed arrays, downsampled to `samples` within [minStep, maxStep]. */
-  async series(id, key, context, { samples, minStep, maxStep } = {}) {
-    const q = new URLSearchParams();
-    if (context && context !== "{}") q.set("context", context);
-    if (samples) q.set("samples", String(samples));
-    if (minStep !== undefined) q.set("min_step", String(Math.floor(minStep)));
-    if (maxStep !== undefined) q.set("max_step", String(Math.ceil(maxStep)));
-    const path = `${runPath(id)}/series/${encodeURIComponent(key)}?${q}`;
-    const resp = await request("GET", path, { accept: SERIES_TYPE });
-    return decodeSeries(await resp.arrayBuffer());
+  /** The series statistics of each run of `ids`: {series: {id: [stats]}}. */
+  seriesStats: (ids) => json("POST", "/series/stats", { runs: ids }),
+  /** One series (`key` in `context`, a JSON text) of each run of `ids` in one request: a Map
+   * from run id to typed arrays, without the runs that lack the series. */
+  async seriesBatch(ids, key, context, { samples, minStep, maxStep } = {}) {
+    const body = { runs: ids, keys: [{ key, context: context ? JSON.parse(context) : null }],
+      samples: samples ?? null,
+      min_step: minStep === undefined ? null : Math.floor(minStep),
+      max_step: maxStep === undefined ? null : Math.ceil(maxStep) };
+    const resp = await request("POST", "/series/batch", { body, accept: BATCH_TYPE });
+    const series = decodeSeriesBatch(await resp.arrayBuffer());
+    return new Map(ids.map((id, i) => [id, series[i]]).filter(([, s]) => s));
   },
+  /** Server-sent events of the runs `ids` while they run: "run" ({run, series}) on each
+   * change, "done" when none runs any more. */
+  runEvents: (ids) => new EventSource(`${BASE}/events?runs=${ids.map(encodeURIComponent)}`),
   files: (id) => json("GET", `${runPath(id)}/artifacts`),
   fileUrl: (id, path) => BASE + filePath(id, path),
   fileBlob: async (id, path) => (await request("GET", filePath(id, path))).blob(),

@@ -7,7 +7,7 @@ const MAX_SHOWN = 8;
 
 export const ATTRIBUTE_KEYS = ["attributes.status", "attributes.run_name", "attributes.run_id",
   "attributes.user", "attributes.group", "attributes.job_type", "attributes.start_time",
-  "attributes.end_time"];
+  "attributes.end_time", "attributes.duration"];
 
 /** The word being typed: [start, end] offsets around the cursor. */
 function wordAt(text, cursor) {

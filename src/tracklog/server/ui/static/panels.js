@@ -1,6 +1,7 @@
 // Metric charts: one plotly panel per metric, one WebGL line per run in its stable colour.
 // Series are downsampled on the server to about the panel's width (min/max kept, so spikes
-// show); zooming fetches the visible range in detail; running runs are polled and redrawn.
+// show); zooming fetches the visible range in detail; running runs' lines grow as the server
+// announces changes (server-sent events).
 
 import { api } from "./api.js";
 import { runColors } from "./colors.js";
@@ -10,7 +11,6 @@ import { axisTitle, ema, METRIC_AXIS, xValues, X_AXES } from "./series.js";
 import { loadPlotly } from "./plotly.js";
 import { chartColors } from "./theme.js";
 
-const POLL_MS = 2000;
 // Lines are downsampled to about the panel's width, so most panels draw a few thousand points,
 // which SVG draws faster than WebGL (much faster where WebGL is emulated in software); past
 // this many points in a panel, WebGL wins.
@@ -19,6 +19,9 @@ const NO_CONTEXT = "{}";
 
 /** A panel's identity: the metric key and its context (train/val...), as the API names them. */
 const panelId = (key, context) => `${key}\u0000${context ?? NO_CONTEXT}`;
+
+/** What changes as a run logs: its series and their point counts. */
+const seriesSignature = (series) => JSON.stringify(series.map((s) => [s.key, s.context, s.count]));
 
 export class MetricCharts {
   /** `runs`: run records; `options`: {x, smooth, log, metrics (keys to show, all if empty)}. */
@@ -29,17 +32,19 @@ export class MetricCharts {
     this.options = options;
     this.panels = new Map(); // panelId -> {key, context, el, data: Map(runId -> series), range}
     this.xSeries = new Map(); // runId -> series of the metric on the x-axis, if one is
-    this.timer = null;
+    this.events = null; // the EventSource following running runs
+    this.seen = new Map(); // runId -> seriesSignature of the series last fetched
     this.onTheme = () => this.redrawAll();
     window.addEventListener("themechange", this.onTheme);
   }
 
-  /** Fetch every run's series list, then each panel's points, and draw. */
+  /** Fetch the series statistics of all runs, then each panel's points (a request each). */
   async load() {
     fill(this.container, h("p", { class: "muted" }, "Loading metrics…"));
-    const lists = await Promise.all(this.runs.map((r) => api.seriesList(r.id)));
+    const { series } = await api.seriesStats(this.runs.map((r) => r.id));
     const found = new Map();
-    lists.forEach((list) => list.series.forEach((s) => {
+    this.runs.forEach((r) => this.seen.set(r.id, seriesSignature(series[r.id])));
+    Object.values(series).forEach((list) => list.forEach((s) => {
       found.set(panelId(s.key, s.context), { key: s.key, context: s.context });
     }));
     const wanted = this.options.metrics?.length ? new Set(this.options.metrics) : null;
@@ -55,7 +60,7 @@ export class MetricCharts {
     await Promise.all([loadPlotly(), this.fetchXSeries(),
       ...[...this.panels.values()].map((p) => this.fetchPanel(p))]);
     this.redrawAll();
-    this.startPolling();
+    this.startLive();
   }
 
   addPanel(key, context) {
@@ -72,28 +77,19 @@ export class MetricCharts {
   async fetchPanel(panel, runs = this.runs) {
     const samples = Math.min(2000, Math.max(200, Math.round(panel.el.clientWidth || 800)));
     const bounds = panel.range ? { minStep: panel.range[0], maxStep: panel.range[1] } : {};
-    await Promise.all(runs.map(async (run) => {
-      try {
-        panel.data.set(run.id, await api.series(run.id, panel.key, panel.context,
-          { samples, ...bounds }));
-      } catch (err) {
-        if (err.status !== 404) throw err; // a run without this metric has no line
-      }
-    }));
+    // One request for all the runs; a run without this metric has no line.
+    const found = await api.seriesBatch(runs.map((r) => r.id), panel.key, panel.context,
+      { samples, ...bounds });
+    found.forEach((series, id) => panel.data.set(id, series));
   }
 
   /** For an x-axis of another metric: that metric's points of every run (`runs` only). */
   async fetchXSeries(runs = this.runs) {
     const { x } = this.options;
     if (!x.startsWith(METRIC_AXIS)) return;
-    const key = x.slice(METRIC_AXIS.length);
-    await Promise.all(runs.map(async (run) => {
-      try {
-        this.xSeries.set(run.id, await api.series(run.id, key, "", { samples: 2000 }));
-      } catch (err) {
-        if (err.status !== 404) throw err; // a run without that metric has no x values
-      }
-    }));
+    const found = await api.seriesBatch(runs.map((r) => r.id), x.slice(METRIC_AXIS.length), "",
+      { samples: 2000 }); // a run without that metric has no x values
+    found.forEach((series, id) => this.xSeries.set(id, series));
   }
 
   /** Metric keys (without context) that can serve as the x-axis. */
@@ -226,30 +222,38 @@ export class MetricCharts {
     return Number.isFinite(min) ? [min, max] : null;
   }
 
-  /** Poll while any run is RUNNING: refresh those runs and their lines. */
-  startPolling() {
-    if (this.timer || !this.runs.some((r) => r.status === "RUNNING")) return;
-    this.timer = setInterval(() => this.poll().catch((err) => this.showError(err)), POLL_MS);
+  /** While any run is RUNNING, follow them through server-sent events: on a change of a
+   * run's status or series, refresh that run's lines (new metrics get a panel). */
+  startLive() {
+    const running = this.runs.filter((r) => r.status === "RUNNING");
+    if (this.events || !running.length) return;
+    this.events = api.runEvents(running.map((r) => r.id));
+    this.events.addEventListener("run", (e) => {
+      this.onRunEvent(JSON.parse(e.data)).catch((err) => this.showError(err));
+    });
+    this.events.addEventListener("done", () => this.stop());
+    this.events.addEventListener("error", () => { // it reconnects by itself unless refused
+      if (this.events?.readyState === EventSource.CLOSED) {
+        this.showError(new Error("The server refused the live updates of these runs."));
+      }
+    });
   }
 
-  async poll() {
-    const running = this.runs.filter((r) => r.status === "RUNNING");
-    if (!running.length) {
-      this.stop();
-      return;
-    }
-    const fresh = await Promise.all(running.map((r) => api.run(r.id)));
-    fresh.forEach((f) => Object.assign(this.runs.find((r) => r.id === f.id), f));
-    const lists = await Promise.all(running.map((r) => api.seriesList(r.id)));
-    lists.forEach((list) => list.series.forEach((s) => {
-      const wanted = this.options.metrics?.length ? this.options.metrics : null;
+  async onRunEvent({ run, series }) {
+    const known = this.runs.find((r) => r.id === run.id);
+    Object.assign(known, run);
+    const seen = seriesSignature(series);
+    if (this.seen.get(run.id) === seen) return; // nothing new since the last fetch
+    this.seen.set(run.id, seen);
+    const wanted = this.options.metrics?.length ? this.options.metrics : null;
+    series.forEach((s) => {
       if (!this.panels.has(panelId(s.key, s.context)) && (!wanted || wanted.includes(s.key))) {
         this.addPanel(s.key, s.context);
       }
-    }));
-    await this.fetchXSeries(running);
+    });
+    await this.fetchXSeries([known]);
     for (const panel of this.panels.values()) {
-      await this.fetchPanel(panel, running);
+      await this.fetchPanel(panel, [known]);
       this.draw(panel);
     }
   }
@@ -260,8 +264,8 @@ export class MetricCharts {
   }
 
   stop() {
-    clearInterval(this.timer);
-    this.timer = null;
+    this.events?.close();
+    this.events = null;
   }
 
   destroy() {

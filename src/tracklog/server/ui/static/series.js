@@ -1,15 +1,29 @@
 // Metric series as the browser holds them: decoding the raw wire format, smoothing, x-axes.
 
-/** {steps, values, times} from the raw little-endian body (int64 steps, float64, int64 ms). */
-export function decodeSeries(buffer) {
-  const n = buffer.byteLength / 24;
-  const steps = new BigInt64Array(buffer, 0, n);
-  const times = new BigInt64Array(buffer, 16 * n, n);
+/** {steps, values, times} from the raw little-endian arrays (int64 steps, float64, int64 ms)
+ * of `n` points at byte `offset` (a multiple of 8) of `buffer`; by default all of it. */
+function decodeSeries(buffer, offset = 0, n = buffer.byteLength / 24) {
+  const steps = new BigInt64Array(buffer, offset, n);
+  const times = new BigInt64Array(buffer, offset + 16 * n, n);
   return {
     steps: Float64Array.from(steps, Number),
-    values: new Float64Array(buffer, 8 * n, n),
+    values: new Float64Array(buffer, offset + 8 * n, n),
     times: Float64Array.from(times, Number),
   };
+}
+
+/** The series of a batch body, in order: each an int64 point count (-1: no such series, null)
+ * followed by its arrays as decodeSeries reads them. */
+export function decodeSeriesBatch(buffer) {
+  const view = new DataView(buffer);
+  const out = [];
+  for (let at = 0; at < buffer.byteLength;) {
+    const n = Number(view.getBigInt64(at, true));
+    at += 8;
+    out.push(n < 0 ? null : decodeSeries(buffer, at, n));
+    at += 24 * Math.max(n, 0);
+  }
+  return out;
 }
 
 /** Exponential moving average with weight `alpha` in [0, 1) (0: none), debiased like

@@ -1,6 +1,6 @@
 // Charts of the selected runs (or the first runs matching a filter): a panel per metric.
 
-import { api } from "../api.js";
+import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
 import { fill, h, notice } from "../dom.js";
 import { chartControls, groupKeys, MetricCharts } from "../panels.js";
@@ -10,11 +10,19 @@ import { link, listParam, setParams } from "../state.js";
 
 const MAX_RUNS = 20;
 
-/** The runs a charts or compare page is about: `runs=ID,...`, else the first matches of
- * `filter` in `project`. */
+/** The runs a charts or compare page is about: `runs=ID,...` (in one search), else the first
+ * matches of `filter` in `project`. */
 export async function chosenRuns(params) {
   const ids = listParam(params, "runs");
-  if (ids.length) return Promise.all(ids.map((id) => api.run(id)));
+  if (ids.length) {
+    const quoted = ids.map((id) => `'${id.replace(/'/g, "''")}'`).join(", ");
+    const { runs } = await api.search({ filter: `attributes.run_id IN (${quoted})`,
+      lifecycle: "all" });
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    const missing = ids.find((id) => !byId.has(id));
+    if (missing) throw new ApiError(404, "NOT_FOUND", `no run with id '${missing}'`);
+    return ids.map((id) => byId.get(id));
+  }
   const project = params.get("project");
   const answer = await api.page({ projects: project ? [project] : null,
     filter: params.get("filter") || null, limit: MAX_RUNS });

@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { ATTRIBUTE_KEYS, attachAutocomplete } from "../autocomplete.js";
-import { dig, fill, flatten, fmtDuration, fmtTime, fmtValue, h, statusBadge } from "../dom.js";
+import { dig, fill, fmtDuration, fmtTime, fmtValue, h, statusBadge } from "../dom.js";
 import { link, listParam, setParams } from "../state.js";
 import { RunTable } from "../table.js";
 
@@ -18,18 +18,22 @@ const BASE_COLUMNS = [
   { id: "user", label: "user", sortKey: "attributes.user", cell: (r) => r.user ?? "" },
   { id: "start", label: "start", sortKey: "attributes.start_time",
     cell: (r) => fmtTime(r.start_time) },
-  { id: "duration", label: "duration",
+  { id: "duration", label: "duration", sortKey: "attributes.duration",
     cell: (r) => fmtDuration((r.end_time ?? Date.now()) - r.start_time) },
   { id: "tags", label: "tags", cell: (r) => [
     ...r.labels.map((l) => h("span", { class: "chip" }, l)),
     ...Object.entries(r.tags).map(([k, v]) => h("span", { class: "chip" }, `${k}=${v}`))] },
 ];
 
+/** Attributes offered as extra columns (the run's field of the same name). */
+const ATTRIBUTE_COLUMNS = ["attributes.end_time"];
+
 /** "params.optimizer.lr" -> the column that shows and sorts by that config key. */
 function extraColumn(spec, onRemove) {
   const [kind, ...rest] = spec.split(".");
   const key = rest.join(".");
-  const value = kind === "metrics" ? (r) => r.summary[key] : (r) => dig(r.config, key);
+  const value = { metrics: (r) => r.summary[key], tags: (r) => r.tags[key],
+    attributes: (r) => fmtTime(r[key]) }[kind] ?? ((r) => dig(r.config, key));
   return {
     id: spec,
     label: h("span", {}, spec, h("button", { type: "button", class: "remove",
@@ -39,6 +43,10 @@ function extraColumn(spec, onRemove) {
     cell: (r) => fmtValue(value(r)),
   };
 }
+
+/** {params: ["lr"], metrics: ["acc"], tags: []} -> ["params.lr", "metrics.acc"]. */
+const prefixedKeys = (keys) =>
+  ["params", "metrics", "tags"].flatMap((kind) => keys[kind].map((k) => `${kind}.${k}`));
 
 /** The filter sent to the server: the typed filter and the quick search, joined by AND. */
 function effectiveFilter(filter, quick) {
@@ -64,7 +72,8 @@ export async function render(main, params, project) {
   };
   let total = 0;
   let timer = null;
-  const knownKeys = new Set(ATTRIBUTE_KEYS); // for completion in the filter box
+  // The whole project's keys (not just this page's), for the pickers and filter completion.
+  let keys = { params: [], metrics: [], tags: [] };
 
   const filterError = h("pre", { id: "filter-error", class: "filter-error", hidden: true });
   const status = h("div", { class: "muted", id: "table-status", role: "status" });
@@ -101,6 +110,7 @@ export async function render(main, params, project) {
   filterInput.addEventListener("keydown", (e) => { if (e.key === "Enter") applyFilter(); });
   trash.addEventListener("change", () => {
     state.trash = trash.checked; state.page = 0; save(); load();
+    loadKeys().catch((err) => { status.textContent = `Keys not loaded: ${err.message}`; });
   });
   groupPicker.addEventListener("change", () => {
     state.group = groupPicker.value; state.page = 0; save(); load();
@@ -131,21 +141,23 @@ export async function render(main, params, project) {
     table.render(rows, parseSort(state.sort),
       state.group ? (r) => `${state.group} = ${fmtValue(dig(r.config, state.group)) || "(none)"}`
         : null);
-    const keys = new Set();
-    rows.forEach((r) => {
-      Object.keys(flatten(r.config)).forEach((k) => keys.add(`params.${k}`));
-      Object.keys(r.summary).forEach((k) => keys.add(`metrics.${k}`));
-      Object.keys(r.tags).forEach((k) => knownKeys.add(`tags.${k}`));
-    });
-    keys.forEach((k) => knownKeys.add(k));
+    drawPickers();
+  }
+
+  function drawPickers() {
     fill(columnPicker, h("option", { value: "" }, "+ column"),
-      [...keys].filter((k) => !state.cols.includes(k)).sort()
+      [...ATTRIBUTE_COLUMNS, ...prefixedKeys(keys)].filter((k) => !state.cols.includes(k))
         .map((k) => h("option", { value: k }, k)));
-    const configKeys = [...keys].filter((k) => k.startsWith("params.")).map((k) => k.slice(7));
+    const configKeys = [...keys.params];
     if (state.group && !configKeys.includes(state.group)) configKeys.push(state.group);
     fill(groupPicker, h("option", { value: "" }, "no grouping"),
       configKeys.sort().map((k) => h("option", { value: k, selected: k === state.group },
         `group by ${k}`)));
+  }
+
+  async function loadKeys() {
+    keys = await api.projectKeys(project, state.trash ? "all" : "active");
+    drawPickers();
   }
 
   function drawSelection() {
@@ -232,12 +244,12 @@ export async function render(main, params, project) {
   fill(main,
     h("h1", {}, h("a", { href: "#/" }, "Projects"), " / ", project),
     h("div", { class: "toolbar" }, quick,
-      attachAutocomplete(filterInput, () => [...knownKeys].sort()),
+      attachAutocomplete(filterInput, () => [...ATTRIBUTE_KEYS, ...prefixedKeys(keys)]),
       h("button", { type: "button", id: "apply-filter", onclick: applyFilter }, "Filter"),
       h("label", {}, trash, " show trash"), columnPicker, groupPicker),
     filterError, selectionBar, status,
     h("div", { class: "table-wrap" }, table.el), empty, pager);
   drawSelection();
-  await load();
+  await Promise.all([loadKeys(), load()]);
   return () => clearTimeout(timer);
 }

@@ -1,0 +1,40 @@
+"""The config, summary-metric and tag keys present in a project's runs, for pickers and
+filter completion that cover the whole project rather than one page of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, Table, select
+
+from tracklog.errors import InvalidValueError
+from tracklog.store.engine import reading
+from tracklog.store.schema import params, run_summary, run_tags, runs
+from tracklog.store.search import LIFECYCLES
+
+
+@dataclass(frozen=True)
+class ProjectKeys:
+    """Sorted distinct keys: ``params`` (flattened config), ``metrics`` (summary) and ``tags``."""
+
+    params: list[str]
+    metrics: list[str]
+    tags: list[str]
+
+
+def project_keys(engine: Engine, experiment_id: int, lifecycle: str = "active") -> ProjectKeys:
+    """The keys of the runs of one project in ``lifecycle`` ("active", "deleted" or "all")."""
+    if lifecycle not in LIFECYCLES:
+        raise InvalidValueError(f"lifecycle must be one of {LIFECYCLES}, not {lifecycle!r}")
+    run_ids = select(runs.c.id).where(runs.c.experiment_id == experiment_id)
+    if lifecycle != "all":
+        run_ids = run_ids.where(runs.c.lifecycle_stage == lifecycle)
+
+    def distinct(table: Table) -> list[str]:
+        # A semi-join on the project's run ids: each table's (run_id, key) primary key answers
+        # it without reading values (10,000 runs x 20 keys: tens of milliseconds).
+        stmt = select(table.c.key).where(table.c.run_id.in_(run_ids)).distinct()
+        return sorted(conn.execute(stmt).scalars())
+
+    with reading(engine) as conn:
+        return ProjectKeys(distinct(params), distinct(run_summary), distinct(run_tags))
