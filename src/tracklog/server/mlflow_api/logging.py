@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from tracklog.errors import NotFoundError
-from tracklog.server.mlflow_api import convert
+from tracklog.server.mlflow_api import convert, grouped_appends
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router
 from tracklog.store import inputs, validation
@@ -105,7 +105,7 @@ def log_metrics(store: Store, run_id: str, points: list[MetricPoint]) -> None:
         _log_model_metrics(store, run_id, points)
         batch = series_batch(_without_copies(store, run_id, points))
     if batch:
-        store.append_metrics(run_id, batch)
+        grouped_appends.for_store(store).append(store, run_id, batch)
 
 
 def _log_model_metrics(store: Store, run_id: str, points: list[MetricPoint]) -> None:
