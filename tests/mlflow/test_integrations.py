@@ -1,10 +1,8 @@
-"""Libraries built on the mlflow client log to a tracklog server; tracklog's Api sees it all.
-
-Optuna's MLflowCallback lives in the ``optuna-integration`` package, which is not installed
-in the test environment, so it is not covered here (see docs/mlflow.md).
-"""
+"""Libraries built on the mlflow client log to a tracklog server; tracklog's Api sees it all."""
 
 from __future__ import annotations
+
+import pytest
 
 import tracklog
 
@@ -54,3 +52,34 @@ def test_lightning_mlflow_logger(mlflow_uri: str, tmp_path: object) -> None:
     assert len(steps) == 8  # 4 batches x 2 epochs, one point per step
     assert len(run.series("train_loss_epoch")) == 2
     assert set(run.metric_keys()) >= {"train_loss_step", "train_loss_epoch", "epoch"}
+
+
+# Optuna deprecated the callback in 4.9; it still ships in optuna-integration 5 and is used.
+@pytest.mark.filterwarnings("ignore:MLflowCallback has been deprecated:FutureWarning")
+def test_optuna_mlflow_callback(mlflow_uri: str) -> None:
+    import optuna
+    from optuna_integration.mlflow import MLflowCallback
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    callback = MLflowCallback(tracking_uri=mlflow_uri, metric_name="loss")
+    study = optuna.create_study(
+        study_name="optuna-study", sampler=optuna.samplers.RandomSampler(seed=0)
+    )
+
+    def objective(trial: optuna.Trial) -> float:
+        x = trial.suggest_float("x", -10, 10)
+        layers = trial.suggest_int("layers", 1, 4)
+        return (x - 2) ** 2 + layers
+
+    study.optimize(objective, n_trials=3, callbacks=[callback])
+
+    runs = tracklog.Api(mlflow_uri).runs("optuna-study")
+    by_name = {r.name: r for r in runs}
+    assert sorted(by_name) == ["0", "1", "2"]
+    for trial in study.trials:
+        run = by_name[str(trial.number)]
+        assert run.status == "FINISHED"
+        assert run.config == {"x": str(trial.params["x"]), "layers": str(trial.params["layers"])}
+        assert run.series("loss").values.tolist() == [trial.value]
+        assert run.tags["number"] == str(trial.number)
+        assert run.tags["direction"] == "MINIMIZE"

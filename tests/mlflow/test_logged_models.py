@@ -167,33 +167,103 @@ def test_logged_model_errors(mlflow_uri: str) -> None:
     assert client.get_logged_model(made.model_id).params == {"lr": "1"}
 
 
-def test_run_outputs_and_model_metrics(mlflow_uri: str, tracklog_server: ServerProcess) -> None:
+def test_run_outputs_inputs_and_model_metrics(mlflow_uri: str) -> None:
     import mlflow
-
-    from tracklog.store.logged_models import LoggedModels, ModelMetric, ModelOutput
-    from tracklog.store.tracking import Store
+    from mlflow.entities import LoggedModelInput, Metric
 
     client = mlflow.MlflowClient()
     exp_id = client.create_experiment("outputs")
     run = client.create_run(exp_id)
-    made = client.create_logged_model(exp_id, name="m", source_run_id=run.info.run_id)
+    run_id = run.info.run_id
+    made = client.create_logged_model(exp_id, name="m", source_run_id=run_id)
+    used = client.create_logged_model(exp_id, name="base")
     api = f"{mlflow_uri}/api/2.0/mlflow"
-    body = {"run_id": run.info.run_id, "models": [{"model_id": made.model_id, "step": 3}]}
+    body = {"run_id": run_id, "models": [{"model_id": made.model_id, "step": 3}]}
     httpx.post(f"{api}/runs/outputs", json=body).raise_for_status()
-    store = Store(tracklog_server.store_uri)
-    try:
-        models = LoggedModels(store)
-        outputs = models.run_outputs(run.info.run_id)
-        points = [ModelMetric("loss", math.nan, 0, 1), ModelMetric("acc", math.inf, 0, 1)]
-        models.log_metrics(made.model_id, points)
-    finally:
-        store.close()
-    assert outputs == [ModelOutput(made.model_id, 3)]
+    client.log_inputs(run_id, models=[LoggedModelInput(used.model_id)])
+    client.log_metric(
+        run_id, "acc", 0.5, step=1, model_id=made.model_id, dataset_name="eval", dataset_digest="d1"
+    )
+    client.log_metric(run_id, "loss", math.nan, step=1, model_id=made.model_id)
+    client.log_batch(run_id, metrics=[Metric("acc", math.inf, 7, 2, model_id=made.model_id)])
+
+    got = client.get_run(run_id)
+    assert [(o.model_id, o.step) for o in got.outputs.model_outputs] == [(made.model_id, 3)]
+    assert [i.model_id for i in got.inputs.model_inputs] == [used.model_id]
+    assert [m.value for m in client.get_metric_history(run_id, "acc")] == [0.5, math.inf]
     # Non-finite metric values travel as MLflow's strings and come back as floats.
-    got = {m.key: m.value for m in client.get_logged_model(made.model_id).metrics}
-    assert got["acc"] == math.inf and math.isnan(got["loss"])
-    (found,) = client.search_logged_models([exp_id])
-    assert {m.key for m in found.metrics} == {"acc", "loss"}
+    model_metrics = client.get_logged_model(made.model_id).metrics
+    by_key = {(m.key, m.step): m for m in model_metrics}
+    assert by_key[("acc", 1)].value == 0.5 and by_key[("acc", 2)].value == math.inf
+    assert (by_key[("acc", 1)].run_id, by_key[("acc", 1)].dataset_name) == (run_id, "eval")
+    assert math.isnan(by_key[("loss", 1)].value)
+    (found,) = client.search_logged_models([exp_id], filter_string="metrics.acc > 0.1")
+    assert found.model_id == made.model_id
+    (listed,) = client.search_runs([exp_id])
+    assert [o.model_id for o in listed.outputs.model_outputs] == [made.model_id]
+
+
+def test_fluent_metrics_of_an_active_model_and_log_model_copies(mlflow_uri: str) -> None:
+    """A metric logged with a model_id makes the model an input of the run; ``log_model``
+    copies the run's metrics of its step to the new model, and the run keeps one point each."""
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([[0.0, 1.0], [1.0, 0.0], [0.9, 0.1], [0.1, 0.8]])
+    y = np.array([1, 0, 0, 1])
+    mlflow.set_experiment("model-metrics")
+    client = mlflow.MlflowClient()
+    base = client.create_logged_model(mlflow.get_experiment_by_name("model-metrics").experiment_id)
+    with mlflow.start_run() as run:
+        # At another step than log_model's: the run's history does not say which points had
+        # a model_id, so log_model would copy this one to the new model too.
+        mlflow.log_metric("base_acc", 0.7, step=5, model_id=base.model_id)
+        mlflow.log_metric("acc", 0.75, step=0)
+        mlflow.log_metric("acc", 0.9, step=1)
+        info = mlflow.sklearn.log_model(
+            LogisticRegression().fit(x, y), name="clf", pip_requirements=["scikit-learn"]
+        )
+    run_id = run.info.run_id
+    got = client.get_run(run_id)
+    assert [i.model_id for i in got.inputs.model_inputs] == [base.model_id]
+    assert [o.model_id for o in got.outputs.model_outputs] == [info.model_id]
+    assert [(m.key, m.value) for m in client.get_logged_model(base.model_id).metrics] == [
+        ("base_acc", 0.7)
+    ]
+    copied = client.get_logged_model(info.model_id).metrics
+    assert [(m.key, m.step, m.value, m.run_id) for m in copied] == [("acc", 0, 0.75, run_id)]
+    assert [(m.step, m.value) for m in client.get_metric_history(run_id, "acc")] == [
+        (0, 0.75),
+        (1, 0.9),
+    ]
+
+
+def test_model_metric_and_input_errors_write_nothing(mlflow_uri: str) -> None:
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient()
+    run_id = client.create_run("0").info.run_id
+    with pytest.raises(MlflowException, match="logged model m-nope does not exist") as missing:
+        client.log_metric(run_id, "acc", 1.0, model_id="m-nope")
+    assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+    assert client.get_run(run_id).data.metrics == {}
+    api = f"{mlflow_uri}/api/2.0/mlflow"
+    dataset = {"name": "d", "digest": "1", "source_type": "local", "source": "/d"}
+    for models, code, text in (
+        ([{"model_id": 5}], 400, "models[0] needs a non-empty string 'model_id'"),
+        ([{"model_id": "m-nope"}], 404, "logged model m-nope does not exist"),
+    ):
+        body = {"run_id": run_id, "datasets": [{"dataset": dataset}], "models": models}
+        answer = httpx.post(f"{api}/runs/log-inputs", json=body)
+        assert answer.status_code == code and text in answer.json()["message"]
+    got = client.get_run(run_id)
+    assert (got.inputs.dataset_inputs, got.inputs.model_inputs) == ([], [])
+    answer = httpx.post(
+        f"{api}/runs/log-metric",
+        json={"run_id": run_id, "key": "a", "value": 1, "model_id": ["x"]},
+    )
+    assert answer.status_code == 400 and "'model_id' must be given once" in answer.json()["message"]
 
 
 def test_list_artifacts_of_a_folder(mlflow_uri: str) -> None:

@@ -54,3 +54,18 @@ def test_admin_logs_others_are_refused(
     assert _code(lambda: MlflowClient(url).get_run(run.info.run_id)) == "PERMISSION_DENIED"
     monkeypatch.delenv("MLFLOW_TRACKING_TOKEN")
     assert _code(lambda: MlflowClient(url).get_run(run.info.run_id)) == "UNAUTHENTICATED"
+
+
+def test_registry_records_the_authenticated_user(
+    authed: tuple[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlflow import MlflowClient
+
+    url, tokens = authed
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", tokens["root"])
+    client = MlflowClient(url, registry_uri=url)
+    client.create_registered_model("owned")
+    version = client.create_model_version("owned", "mlflow-artifacts:/0/x")
+    assert version.user_id == "root"
+    assert client.get_model_version("owned", "1").user_id == "root"

@@ -196,3 +196,19 @@ def test_odd_values_round_trip(mlflow_uri: str, value: float) -> None:
     (point,) = client.get_metric_history(run.info.run_id, "v")
     assert point.step == 3
     assert (math.isnan(point.value) and math.isnan(value)) or point.value == value
+
+
+def test_run_metrics_are_the_points_at_the_highest_step(mlflow_uri: str) -> None:
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    run_id = client.create_run("0").info.run_id
+    client.log_metric(run_id, "late", 1.0, step=5)
+    client.log_metric(run_id, "late", 2.0, step=2)  # arrives last, at a lower step
+    client.log_metric(run_id, "same", 3.0, step=1)
+    client.log_metric(run_id, "same", 4.0, step=1)  # the last to arrive at the highest step
+    other = client.create_run("0").info.run_id
+    found = {r.info.run_id: r.data.metrics for r in client.search_runs(["0"])}
+    assert found[run_id] == {"late": 1.0, "same": 4.0}
+    assert found[other] == {}
+    assert client.get_run(run_id).data.metrics == {"late": 1.0, "same": 4.0}

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from tracklog.errors import FilterSyntaxError, InvalidValueError, NotFoundError
-from tracklog.store.logged_models import LoggedModels, ModelMetric, ModelOutput
+from tracklog.store.logged_models import LoggedModels, ModelMetric, ModelOutput, RunModels
 from tracklog.store.tracking import Store
 
 
@@ -111,10 +111,31 @@ def test_search_filters_orders_and_pages(models: LoggedModels, store: Store) -> 
         models.search([])
 
 
-def test_run_outputs(models: LoggedModels, store: Store) -> None:
-    run = store.create_run("p")
+def test_run_outputs_and_inputs(models: LoggedModels, store: Store) -> None:
+    run, other, bare = (store.create_run("p") for _ in range(3))
     a = models.create(run.experiment_id, "a")
     b = models.create(run.experiment_id, "b")
     models.log_outputs(run.id, [ModelOutput(b.model_id, 5), ModelOutput(a.model_id, 1)])
     models.log_outputs(run.id, [ModelOutput(b.model_id, 7)])
-    assert models.run_outputs(run.id) == [ModelOutput(a.model_id, 1), ModelOutput(b.model_id, 7)]
+    models.log_inputs(other.id, [b.model_id, a.model_id, b.model_id])
+    models.log_inputs(other.id, [a.model_id])  # recorded once
+    assert models.of_runs([run.id, other.id, bare.id]) == {
+        run.id: RunModels([], [ModelOutput(a.model_id, 1), ModelOutput(b.model_id, 7)]),
+        other.id: RunModels(sorted([a.model_id, b.model_id]), []),
+        bare.id: RunModels(),
+    }
+    assert models.of_runs([]) == {}
+
+
+def test_run_inputs_refused_whole_on_a_missing_model_or_run(
+    models: LoggedModels, store: Store
+) -> None:
+    run = store.create_run("p")
+    a = models.create(run.experiment_id, "a")
+    with pytest.raises(NotFoundError, match="logged model m-nope does not exist"):
+        models.log_inputs(run.id, [a.model_id, "m-nope"])
+    with pytest.raises(NotFoundError, match="run 0123456789abcdef0123456789abcdef does not exist"):
+        models.log_inputs("0123456789abcdef0123456789abcdef", [a.model_id])
+    with pytest.raises(InvalidValueError, match="logged model id must be a non-empty string"):
+        models.log_inputs(run.id, [""])
+    assert models.of_runs([run.id])[run.id] == RunModels()

@@ -29,7 +29,7 @@ _L, _LP, _LT, _LM = (
     schema.logged_model_tags,
     schema.logged_model_metrics,
 )
-_O, _E, _R = schema.run_model_outputs, schema.experiments, schema.runs
+_O, _I, _E, _R = schema.run_model_outputs, schema.run_model_inputs, schema.experiments, schema.runs
 
 STATUSES = ("PENDING", "READY", "UPLOAD_FAILED")
 
@@ -92,6 +92,14 @@ class ModelOutput:
 
     model_id: str
     step: int
+
+
+@dataclass
+class RunModels:
+    """The logged models a run used (``inputs``, model ids) and produced (``outputs``)."""
+
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[ModelOutput] = field(default_factory=list)
 
 
 def artifact_location(experiment_id: int, model_id: str) -> str:
@@ -290,15 +298,39 @@ class LoggedModels:
                 _row(conn, row["model_id"])
             upsert(conn, _O, rows, ("run_id", "model_id"), ("step",))
 
-    def run_outputs(self, run_id: str) -> list[ModelOutput]:
-        """The logged models run ``run_id`` produced, in the order of their steps."""
+    def log_inputs(self, run_id: str, model_ids: Sequence[str]) -> None:
+        """Record that run ``run_id`` used these logged models; one recorded before is kept."""
+        with writing(self.engine) as conn:
+            _run(conn, validation.run_id(run_id))
+            for model_id in model_ids:
+                _row(conn, model_id)
+            rows = [{"run_id": run_id, "model_id": m} for m in dict.fromkeys(model_ids)]
+            if rows:
+                insert_missing(conn, _I, rows, ("run_id", "model_id"))
+
+    def of_runs(self, run_ids: Sequence[str]) -> dict[str, RunModels]:
+        """The logged models each run used and produced (outputs in the order of their steps),
+        in two queries for any number of runs."""
+        out = {r: RunModels() for r in run_ids}
+        if not run_ids:
+            return out
+        ids = list(run_ids)
         with reading(self.engine) as conn:
-            rows = conn.execute(
-                select(_O.c.model_id, _O.c.step)
-                .where(_O.c.run_id == run_id)
+            used = conn.execute(
+                select(_I.c.run_id, _I.c.model_id)
+                .where(_I.c.run_id.in_(ids))
+                .order_by(_I.c.model_id)
+            )
+            for r in used:
+                out[r.run_id].inputs.append(r.model_id)
+            made = conn.execute(
+                select(_O.c.run_id, _O.c.model_id, _O.c.step)
+                .where(_O.c.run_id.in_(ids))
                 .order_by(_O.c.step, _O.c.model_id)
             )
-            return [ModelOutput(r.model_id, r.step) for r in rows]
+            for r in made:
+                out[r.run_id].outputs.append(ModelOutput(r.model_id, r.step))
+        return out
 
 
 def _pairs(values: Mapping[str, Any] | None, what: str, limit: int) -> list[tuple[str, str]]:

@@ -401,3 +401,16 @@ run_model_outputs = Table(
     ),
     Column("step", BigInteger, nullable=False, default=0),
 )
+
+# Which logged models a run used as inputs (MLflow's ``log-inputs`` with ``models``).
+run_model_inputs = Table(
+    "run_model_inputs",
+    metadata,
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "model_id",
+        LOGGED_MODEL_ID,
+        ForeignKey("logged_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.params import Depends as Dependency
 
 from tracklog.errors import PermissionDeniedError
@@ -20,14 +20,16 @@ API_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 ARTIFACTS_PREFIXES = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts")
 
 
-async def admins_only(user: UserDep) -> None:
+async def admins_only(request: Request, user: UserDep) -> None:
     """With ``--auth``, only admins may use the MLflow routes: they do not check the
-    per-project grants of ``/api/v1`` yet, so anyone else could reach every experiment."""
+    per-project grants of ``/api/v1`` yet, so anyone else could reach every experiment.
+    The user's name is kept on the request for the routes that record who did something."""
     if user is not None and not user.is_admin:
         raise PermissionDeniedError(
             f"user {user.name!r} is not an admin: with --auth, the MLflow API is open to admins "
             "only (per-experiment permissions are not enforced on it yet)"
         )
+    request.state.mlflow_user = user.name if user is not None else None
 
 
 def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:

@@ -15,6 +15,7 @@ from tracklog.server.mlflow_api.errors import MlflowError, invalid
 from tracklog.store import params as params_view
 from tracklog.store import validation
 from tracklog.store.latest_metrics import LatestPoint
+from tracklog.store.logged_models import RunModels
 from tracklog.store.records import DatasetInput, ExperimentRecord, RunRecord
 
 RUN_NAME_TAG = "mlflow.runName"
@@ -74,9 +75,10 @@ def run_info_json(run: RunRecord) -> dict[str, Any]:
 
 
 def run_json(
-    run: RunRecord, metrics: list[LatestPoint], inputs: list[DatasetInput]
+    run: RunRecord, metrics: list[LatestPoint], inputs: list[DatasetInput], models: RunModels
 ) -> dict[str, Any]:
-    """The whole run: info, latest metrics, params, tags and dataset inputs."""
+    """The whole run: info, latest metrics, params, tags, the datasets and logged models it
+    used, and the logged models it produced."""
     return {
         "info": run_info_json(run),
         "data": {
@@ -84,7 +86,13 @@ def run_json(
             "params": pairs(params_of(run)),
             "tags": pairs(tags_of(run)),
         },
-        "inputs": {"dataset_inputs": [dataset_input_json(i) for i in inputs]},
+        "inputs": {
+            "dataset_inputs": [dataset_input_json(i) for i in inputs],
+            "model_inputs": [{"model_id": m} for m in models.inputs],
+        },
+        "outputs": {
+            "model_outputs": [{"model_id": o.model_id, "step": o.step} for o in models.outputs]
+        },
     }
 
 

@@ -1,17 +1,21 @@
-"""MLflow's logging routes: metrics, params, tags (one or in a batch) and dataset inputs."""
+"""MLflow's logging routes: metrics (of runs and logged models), params, tags (one or in a
+batch) and inputs (datasets, logged models)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from tracklog.server.mlflow_api import convert
+from tracklog.errors import NotFoundError
+from tracklog.server.mlflow_api import convert, grouped_appends
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router
 from tracklog.store import inputs, validation
 from tracklog.store.clock import now_ms
+from tracklog.store.logged_models import LoggedModels, ModelMetric
 from tracklog.store.records import DatasetInput
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
@@ -32,9 +36,22 @@ def apply_tags(store: Store, run_id: str, tags: Mapping[str, str]) -> None:
         store.update_run(run_id, name=name, notes=tags.get(convert.NOTE_TAG))
 
 
-def series_batch(metrics: list[dict[str, Any]]) -> list[SeriesPoints]:
-    """MLflow metrics (key, value, timestamp, step) as one SeriesPoints per key, in order."""
-    rows: dict[str, list[tuple[int, float, int]]] = {}
+@dataclass(frozen=True)
+class MetricPoint:
+    """One MLflow metric of a request; ``model_id`` names the logged model it is also for."""
+
+    key: str
+    value: float
+    step: int
+    timestamp: int
+    model_id: str | None = None
+    dataset_name: str | None = None
+    dataset_digest: str | None = None
+
+
+def parse_metrics(metrics: list[dict[str, Any]]) -> list[MetricPoint]:
+    """MLflow metrics (key, value, timestamp, step, model_id...) checked, in order."""
+    out = []
     for m in metrics:
         key = m.get("key")
         if not isinstance(key, str) or not key:
@@ -42,22 +59,90 @@ def series_batch(metrics: list[dict[str, Any]]) -> list[SeriesPoints]:
         one = Args(m)
         value = one.number("value", required=True)
         assert value is not None
-        step = one.int("step", 0)
-        timestamp = one.int("timestamp", now_ms())
-        rows.setdefault(key, []).append((step or 0, value, timestamp or 0))
+        out.append(
+            MetricPoint(
+                key,
+                value,
+                one.int("step", 0) or 0,
+                one.int("timestamp", now_ms()) or 0,
+                one.str("model_id"),
+                one.str("dataset_name"),
+                one.str("dataset_digest"),
+            )
+        )
+    return out
+
+
+def series_batch(points: list[MetricPoint]) -> list[SeriesPoints]:
+    """Metric points as one SeriesPoints per key, in order."""
+    rows: dict[str, list[MetricPoint]] = {}
+    for p in points:
+        rows.setdefault(p.key, []).append(p)
     batch = []
-    for key, points in rows.items():
-        steps, values, times = zip(*points, strict=True)
+    for key, same in rows.items():
         try:
             arrays = (
-                np.array(steps, np.int64),
-                np.array(values, np.float64),
-                np.array(times, np.int64),
+                np.array([p.step for p in same], np.int64),
+                np.array([p.value for p in same], np.float64),
+                np.array([p.timestamp for p in same], np.int64),
             )
         except OverflowError:
             raise invalid(f"metric {key!r}: a step or timestamp does not fit in 64 bits") from None
         batch.append(SeriesPoints(key, "", *arrays))
     return batch
+
+
+def log_metrics(store: Store, run_id: str, points: list[MetricPoint]) -> None:
+    """Append metrics to the run; those with a ``model_id`` go to that logged model too.
+
+    ``log_model`` copies the run's metrics of its step to the new model with ``model_id``
+    set: a point the run already has (same key, step, timestamp and value) is not appended
+    again, as MLflow's own store keeps such a point once.
+    """
+    batch = series_batch(points)  # checked before anything is written
+    if any(p.model_id for p in points):
+        store.get_run(run_id)  # a missing run writes nothing to the models either
+        _log_model_metrics(store, run_id, points)
+        batch = series_batch(_without_copies(store, run_id, points))
+    if batch:
+        grouped_appends.for_store(store).append(store, run_id, batch)
+
+
+def _log_model_metrics(store: Store, run_id: str, points: list[MetricPoint]) -> None:
+    by_model: dict[str, list[ModelMetric]] = {}
+    for p in points:
+        if p.model_id:
+            by_model.setdefault(p.model_id, []).append(
+                ModelMetric(
+                    p.key, p.value, p.step, p.timestamp, run_id, p.dataset_name, p.dataset_digest
+                )
+            )
+    models = LoggedModels(store)
+    for model_id, rows in by_model.items():
+        models.log_metrics(model_id, rows)
+
+
+def _without_copies(store: Store, run_id: str, points: list[MetricPoint]) -> list[MetricPoint]:
+    """``points`` less the model-tagged ones that the run's series already hold."""
+    held: dict[str, set[tuple[int, str, int]]] = {}
+    keep = []
+    for p in points:
+        if p.model_id:
+            if p.key not in held:
+                held[p.key] = _points_of(store, run_id, p.key)
+            if (p.step, p.value.hex(), p.timestamp) in held[p.key]:
+                continue
+        keep.append(p)
+    return keep
+
+
+def _points_of(store: Store, run_id: str, key: str) -> set[tuple[int, str, int]]:
+    try:
+        steps, values, times = store.read_series(run_id, key)
+    except NotFoundError:
+        return set()
+    # float.hex makes NaN equal to NaN, which a float comparison would not.
+    return set(zip(steps.tolist(), [v.hex() for v in values.tolist()], times.tolist(), strict=True))
 
 
 def log_params(store: Store, run_id: str, params: list[dict[str, Any]]) -> None:
@@ -79,7 +164,7 @@ def log_params(store: Store, run_id: str, params: list[dict[str, Any]]) -> None:
 
 @endpoint(router, "/runs/log-metric", "POST")
 def log_metric(store: Store, args: Args) -> dict[str, Any]:
-    store.append_metrics(args.run_id(), series_batch([args.values]))
+    log_metrics(store, args.run_id(), parse_metrics([args.values]))
     return {}
 
 
@@ -113,11 +198,11 @@ def log_batch(store: Store, args: Args) -> dict[str, Any]:
             f"A batch logging request can contain at most {MAX_ENTITIES} metrics, params and "
             f"tags in total. Got {total}. Please split up the request and try again."
         )
-    batch = series_batch(metrics)  # checked before anything is written
+    points = parse_metrics(metrics)
+    series_batch(points)  # checked before anything is written
     tag_values = convert.tag_dict(tags)
     log_params(store, run_id, params)
-    if batch:
-        store.append_metrics(run_id, batch)
+    log_metrics(store, run_id, points)
     if tag_values:
         apply_tags(store, run_id, tag_values)
     return {}
@@ -137,8 +222,7 @@ def delete_tag(store: Store, args: Args) -> dict[str, Any]:
 
 @endpoint(router, "/runs/log-inputs", "POST")
 def log_inputs(store: Store, args: Args) -> dict[str, Any]:
-    """Record the datasets the run used. Model inputs (MLflow 3 logged models) are accepted
-    and not recorded: logged models are not part of this store yet."""
+    """Record the datasets and the logged models the run used."""
     used = []
     for item in args.objects("datasets"):
         dataset = item.get("dataset")
@@ -156,5 +240,13 @@ def log_inputs(store: Store, args: Args) -> dict[str, Any]:
                 convert.tag_dict(item.get("tags") or [], "dataset tags"),
             )
         )
-    inputs.log(store.engine, args.run_id(), used)
+    model_ids = []
+    for i, item in enumerate(args.objects("models")):
+        if not isinstance(item.get("model_id"), str) or not item["model_id"]:
+            raise invalid(f"models[{i}] needs a non-empty string 'model_id', got {item!r}")
+        model_ids.append(item["model_id"])
+    run_id = args.run_id()
+    if model_ids:  # first: a missing model leaves the datasets unrecorded too
+        LoggedModels(store).log_inputs(run_id, model_ids)
+    inputs.log(store.engine, run_id, used)
     return {}

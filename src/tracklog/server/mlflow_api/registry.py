@@ -67,7 +67,10 @@ def _version(args: Args) -> str:
 @endpoint(router, "/registered-models/create", "POST")
 def create_registered_model(store: Store, args: Args) -> dict[str, Any]:
     model = Registry(store).create_model(
-        _name(args), args.str("description", "") or "", tag_dict(args.objects("tags"))
+        _name(args),
+        args.str("description", "") or "",
+        tag_dict(args.objects("tags")),
+        user=args.user or "",
     )
     return {"registered_model": model_json(model)}
 
@@ -161,6 +164,7 @@ def create_model_version(store: Store, args: Args) -> dict[str, Any]:
         description=args.str("description", "") or "",
         tags=tag_dict(args.objects("tags")),
         logged_model_id=args.str("model_id"),
+        user=args.user or "",
     )
     return {"model_version": version_json(version)}
 

@@ -88,10 +88,12 @@ def endpoint(router: APIRouter, path: str, *methods: str) -> Callable[[Handler],
 
 class Args:
     """A request's arguments: MLflow sends them in the query string for GET and as a JSON
-    body for POST, PATCH and DELETE. Accessors validate and name the argument on failure."""
+    body for POST, PATCH and DELETE. Accessors validate and name the argument on failure.
+    ``user`` is the authenticated user's name (None without ``--auth``)."""
 
-    def __init__(self, values: dict[str, Any]) -> None:
+    def __init__(self, values: dict[str, Any], user: str | None = None) -> None:
         self.values = values
+        self.user = user
 
     @classmethod
     async def read(cls, request: Request) -> Args:
@@ -108,7 +110,7 @@ class Args:
             if not isinstance(parsed, dict):
                 raise invalid("the request body must be a JSON object")
             values.update(parsed)
-        return cls(values)
+        return cls(values, getattr(request.state, "mlflow_user", None))
 
     def str(self, name: str, default: str | None = None, *, required: bool = False) -> str | None:
         value = self.values.get(name)

@@ -13,6 +13,7 @@ from tracklog.server.mlflow_api.logging import apply_tags
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
 from tracklog.store import experiments, inputs, validation
 from tracklog.store.latest_metrics import latest_points
+from tracklog.store.logged_models import LoggedModels
 from tracklog.store.records import RunRecord
 from tracklog.store.search import run_ids_page
 from tracklog.store.tracking import Store
@@ -23,11 +24,13 @@ STATUS_NUMBERS = {"1": "RUNNING", "2": "SCHEDULED", "3": "FINISHED", "4": "FAILE
 
 
 def runs_json(store: Store, runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
-    """Runs as MLflow entities, their latest metrics and inputs read in two queries."""
+    """Runs as MLflow entities; their latest metrics, inputs and outputs are read in a few
+    queries for the whole page."""
     ids = [r.id for r in runs]
     metrics = latest_points(store.engine, ids)
     used = inputs.of_runs(store.engine, ids)
-    return [convert.run_json(r, metrics.get(r.id, []), used[r.id]) for r in runs]
+    models = LoggedModels(store).of_runs(ids)
+    return [convert.run_json(r, metrics.get(r.id, []), used[r.id], models[r.id]) for r in runs]
 
 
 def _status(args: Args) -> str | None:
