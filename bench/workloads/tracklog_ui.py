@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import shutil
 import statistics
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import common
@@ -34,21 +36,14 @@ from servers import exit_on_sigterm
 from tracklog_server import server_info, tracklog_server
 from tracklog_w2_bulk import fill, generate
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "ui"))
+from ui_support import CHROMIUM_ARGS  # the browser tests' flags, so both run chromium alike
+
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
 
 CHART_RUNS, CHART_KEYS = 20, ("loss", "acc", "lr", "grad_norm")
 SPIKE = 1000.0
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def series(key: str, values: np.ndarray, t0: int) -> SeriesPoints:

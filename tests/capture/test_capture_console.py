@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tracklog
+from run_files import wait_for_text
 from tracklog.sdk.capture.console import ConsoleCapture, _LineLog
 
 
@@ -245,12 +246,7 @@ def test_output_log_is_uploaded_while_the_run_runs(tmp_path: Path) -> None:
     try:
         print("first line while running", flush=True)
         api = tracklog.Api(str(tmp_path / "tracklog"))
-        text = ""
-        deadline = time.monotonic() + 30
-        while "first line while running" not in text and time.monotonic() < deadline:
-            time.sleep(0.05)
-            if "output.log" in api.run(run.id).files():
-                text = api.run(run.id).download("output.log", tmp_path / "dl").read_text()
+        text = wait_for_text(api, run.id, "output.log", "first line while running", tmp_path)
         assert "first line while running" in text
         print("last line", flush=True)
     finally:

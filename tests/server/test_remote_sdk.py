@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from remote_helpers import sdk_session
 
 import tracklog
+from run_files import wait_for_text
 from server_process import ServerProcess
 from tracklog.cli.main import cli
 
@@ -185,12 +186,7 @@ def test_output_log_reaches_the_server_while_the_run_runs(
     api = tracklog.Api(server.url)
     try:
         print("streamed line", flush=True)
-        seen = ""
-        deadline = time.monotonic() + 30
-        while "streamed line" not in seen and time.monotonic() < deadline:
-            time.sleep(0.1)
-            if "output.log" in api.run(run.id).files():
-                seen = api.run(run.id).download("output.log", remote_env / "dl").read_text()
+        seen = wait_for_text(api, run.id, "output.log", "streamed line", remote_env / "dl")
         assert "streamed line" in seen
         print("final line", flush=True)
     finally:
