@@ -42,6 +42,8 @@ METRICS: dict[str, list[Metric]] = {
     ],
     "W2": [
         Metric("runs_per_s", "runs created per second"),
+        Metric("first_run_s", "first run (imports, store creation included), s"),
+        Metric("runs_per_s_after_first", "runs created per second after the first"),
         Metric("create_s", "create all runs, s", extensive=True),
         Metric("query_s", "query time, s (median of repeats)", extensive=True),
         Metric("query_first_s", "first (cold) query in a fresh process, s", extensive=True),
