@@ -1,5 +1,5 @@
-"""With ``--auth``, the MLflow API takes the mlflow client's credentials and admits admins only
-(its routes do not check per-project grants yet)."""
+"""With ``--auth``, the MLflow API takes the mlflow client's credentials: an admin may do
+everything, a user without a grant is refused (per-project grants: test_mlflow_permissions)."""
 
 from __future__ import annotations
 
