@@ -37,6 +37,9 @@ def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:
     for router in routers.ARTIFACT_ROUTERS:
         for prefix in ARTIFACTS_PREFIXES:
             app.include_router(router, prefix=prefix, dependencies=list(dependencies))
+    for router in routers.OPEN_ARTIFACT_ROUTERS:  # no credentials: the URL holds a secret
+        for prefix in ARTIFACTS_PREFIXES:
+            app.include_router(router, prefix=prefix)
     # Last, so it only answers what no route above matched: in MLflow's shape, so the client
     # reports ENDPOINT_NOT_FOUND rather than an unparsable answer.
     for prefix in (*API_PREFIXES, *ARTIFACTS_PREFIXES):

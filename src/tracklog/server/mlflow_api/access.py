@@ -249,6 +249,9 @@ RULES: dict[tuple[str, str], Rule] = _table(
         "GET /artifacts/{path:path}": OnArtifact(READ),
         "PUT /artifacts/{path:path}": OnArtifact(EDIT),
         "DELETE /artifacts/{path:path}": OnArtifact(MANAGE),
+        "POST /mpu/create/{path:path}": OnArtifact(EDIT),
+        "POST /mpu/complete/{path:path}": OnArtifact(EDIT),
+        "POST /mpu/abort/{path:path}": OnArtifact(EDIT),
     }
 )
 
