@@ -13,10 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server_process import ServerProcess
-from tracklog.store.auth import AuthStore
-from tracklog.store.location import StoreLocation, resolve
-from tracklog.store.tracking import Store
+from server_process import start_auth_server
 
 MIB = 1 << 20
 
@@ -25,15 +22,9 @@ MIB = 1 << 20
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     """A server taking 1 MiB request bodies and 8 MiB artifacts; (url, token, artifact root)."""
     folder: Path = tmp_path_factory.mktemp("large-artifacts")
-    uri = f"sqlite:///{folder}/tracklog.db"
-    store = Store(StoreLocation(resolve(uri).db_url, str(folder / "artifacts")))
-    auth = AuthStore(store)
-    auth.create_user("writer", None)
-    token = auth.create_token("writer").secret
-    store.close()
-    limits = ["--max-body-bytes", str(MIB), "--max-artifact-bytes", str(8 * MIB)]
-    process = ServerProcess(uri, folder / "artifacts", extra=["--auth", *limits]).start()
-    yield process.url, token, folder / "artifacts"
+    limits = ("--max-body-bytes", str(MIB), "--max-artifact-bytes", str(8 * MIB))
+    process, tokens = start_auth_server(folder, {"writer": False}, limits)
+    yield process.url, tokens["writer"], folder / "artifacts"
     process.stop()
 
 

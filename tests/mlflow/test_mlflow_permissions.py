@@ -10,10 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server_process import ServerProcess
-from tracklog.store.auth import AuthStore
-from tracklog.store.location import StoreLocation, resolve
-from tracklog.store.tracking import Store
+from server_process import start_auth_server
 
 USERS = {"root": True, "reader": False, "writer": False, "stranger": False}
 
@@ -21,14 +18,7 @@ USERS = {"root": True, "reader": False, "writer": False, "stranger": False}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("mlflow-permissions")
-    uri = f"sqlite:///{folder}/tracklog.db"
-    store = Store(StoreLocation(resolve(uri).db_url, str(folder / "artifacts")))
-    auth = AuthStore(store)
-    for name, admin in USERS.items():
-        auth.create_user(name, None, admin=admin)
-    tokens = {name: auth.create_token(name, "tests").secret for name in USERS}
-    store.close()
-    process = ServerProcess(uri, folder / "artifacts", extra=["--auth"]).start()
+    process, tokens = start_auth_server(folder, USERS)
     yield process.url, tokens
     process.stop()
 
