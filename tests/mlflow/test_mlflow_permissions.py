@@ -193,3 +193,39 @@ def test_missing_or_bad_credentials_are_unauthenticated(
     assert _refused(lambda: MlflowClient(url).search_experiments()) == "UNAUTHENTICATED"
     monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "tlk_not-a-token")
     assert _refused(lambda: MlflowClient(url).get_run(shared[2])) == "UNAUTHENTICATED"
+
+
+def test_a_writer_logs_and_registers_a_model_that_a_reader_loads(
+    server: tuple[str, dict[str, str]],
+    as_user: Callable[[str], Any],
+    shared: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import mlflow
+    import torch
+
+    exp_id, _, _ = shared
+    url, _ = server
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", url)
+    mlflow.set_tracking_uri(url)
+    as_user("writer")
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    x = torch.ones(1, 3)
+    with mlflow.start_run(experiment_id=exp_id):
+        info = mlflow.pytorch.log_model(
+            model,
+            name="model",
+            registered_model_name="scorer",
+            input_example=x.numpy(),
+            pip_requirements=["torch==2.13.0"],
+        )
+    assert as_user("writer").get_logged_model(info.model_id).status.name == "READY"
+
+    as_user("reader")
+    loaded = mlflow.pytorch.load_model("models:/scorer/1")
+    assert torch.equal(loaded(x), model(x))
+
+    as_user("stranger")
+    with pytest.raises(Exception, match=r"PERMISSION_DENIED|403"):
+        mlflow.pytorch.load_model("models:/scorer/1")
