@@ -83,9 +83,19 @@ def test_an_artifact_over_its_limit_is_refused_and_the_old_file_stays(
     big = _file(tmp_path / "big", "model.bin", 9 * MIB)
     with pytest.raises(Exception, match=r"413|max-artifact-bytes"):
         client.log_artifact(info.run_id, str(big))
+    # Sent without a length, the body is refused once it passes the limit.
+    url, token, root = server
+    answer = httpx.put(
+        f"{url}/api/2.0/mlflow-artifacts/artifacts/{info.experiment_id}/{info.run_id}"
+        "/artifacts/model.bin",
+        content=iter([b"y" * MIB] * 9),
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert answer.status_code == 413
+    assert "--max-artifact-bytes" in answer.json()["message"]
     back = client.download_artifacts(info.run_id, "model.bin", str(tmp_path / "back"))
     assert Path(back).read_bytes() == first.read_bytes()
-    assert _until_unstaged(server[2]) == []
+    assert _until_unstaged(root) == []
 
 
 def test_a_dropped_upload_leaves_no_partial_file(
@@ -181,3 +191,46 @@ def test_an_aborted_or_incomplete_multipart_upload_stores_nothing(
     back = client.download_artifacts(info.run_id, "ckpt.bin", str(tmp_path / "back"))
     assert Path(back).read_bytes() == old.read_bytes()
     assert _staged(server[2]) == []
+
+
+def test_bad_multipart_requests_are_refused_with_a_reason(
+    server: tuple[str, str, Path], run: Any
+) -> None:
+    _, info = run
+    url, token, root = server
+    base = f"{url}/api/2.0/mlflow-artifacts/mpu"
+    folder = f"{info.experiment_id}/{info.run_id}/artifacts"
+    auth = {"Authorization": f"Bearer {token}"}
+
+    too_many = httpx.post(
+        f"{base}/create/{folder}", json={"path": "/tmp/x.bin", "num_parts": 10_001}, headers=auth
+    )
+    assert too_many.status_code == 400
+    assert "num_parts must be between 0 and 10000" in too_many.json()["message"]
+
+    unknown = httpx.put(f"{base}/parts/not-an-upload/1", content=b"data")
+    assert unknown.status_code == 404
+    assert unknown.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+
+    created = httpx.post(
+        f"{base}/create/{folder}",
+        json={"path": r"C:\data\x.bin", "num_parts": 1},  # a Windows client's file
+        headers=auth,
+    ).json()
+    assert created["credentials"][0]["url"].startswith(f"{base}/parts/")
+    out_of_range = httpx.put(created["credentials"][0]["url"][:-1] + "2", content=b"data")
+    assert out_of_range.status_code == 400
+    assert "part number must be between 1 and 1" in out_of_range.json()["message"]
+    elsewhere = httpx.post(
+        f"{base}/complete/{folder}",
+        json={"path": "other.bin", "upload_id": created["upload_id"], "parts": []},
+        headers=auth,
+    )
+    assert elsewhere.status_code == 400
+    assert "is not one of" in elsewhere.json()["message"]
+    httpx.post(
+        f"{base}/abort/{folder}",
+        json={"path": "x.bin", "upload_id": created["upload_id"]},
+        headers=auth,
+    ).raise_for_status()
+    assert _staged(root) == []
