@@ -1,5 +1,5 @@
-"""With ``--auth``, the MLflow API takes the mlflow client's credentials and admits admins only
-(its routes do not check per-project grants yet)."""
+"""With ``--auth``, the MLflow API takes the mlflow client's credentials: an admin may do
+everything, a user without a grant is refused (per-project grants: test_mlflow_permissions)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from server_process import ServerProcess
-from tracklog.store.auth import AuthStore
-from tracklog.store.location import StoreLocation, resolve
-from tracklog.store.tracking import Store
+from server_process import start_auth_server
 
 
 @pytest.fixture(scope="module")
 def authed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("mlflow-auth")
-    uri = f"sqlite:///{folder}/tracklog.db"
-    store = Store(StoreLocation(resolve(uri).db_url, str(folder / "artifacts")))
-    auth = AuthStore(store)
-    for name, admin in (("root", True), ("alice", False)):
-        auth.create_user(name, None, admin=admin)
-    tokens = {name: auth.create_token(name, "tests").secret for name in ("root", "alice")}
-    store.close()
-    server = ServerProcess(uri, folder / "artifacts", extra=["--auth"]).start()
+    server, tokens = start_auth_server(folder, {"root": True, "alice": False})
     yield server.url, tokens
     server.stop()
 

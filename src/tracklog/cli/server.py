@@ -34,6 +34,14 @@ from tracklog.server.settings import Settings
     help="Largest request body accepted (413 beyond).",
 )
 @click.option(
+    "--max-artifact-bytes",
+    default=Settings.max_artifact_bytes,
+    show_default=True,
+    type=click.IntRange(1024),
+    help="Largest artifact file accepted by an upload, streamed to storage (413 beyond); "
+    "artifact uploads are exempt from --max-body-bytes.",
+)
+@click.option(
     "--max-batch-points",
     default=Settings.max_batch_points,
     show_default=True,
@@ -60,6 +68,7 @@ def server(
     port: int,
     workers: int,
     max_body_bytes: int,
+    max_artifact_bytes: int,
     max_batch_points: int,
     max_records_per_request: int,
     auth: bool,
@@ -74,6 +83,7 @@ def server(
         backend_store_uri=backend_store_uri,
         artifacts_destination=artifacts_destination,
         max_body_bytes=max_body_bytes,
+        max_artifact_bytes=max_artifact_bytes,
         max_batch_points=max_batch_points,
         max_records=max_records_per_request,
         auth=auth,

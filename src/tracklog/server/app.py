@@ -62,7 +62,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])
     mount_ui(app)  # the web UI at /, reading only the API above
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_artifact_bytes,
+    )
     app.add_middleware(GzipRequests, max_bytes=settings.max_body_bytes)  # outermost: decodes first
     return app
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from tracklog.errors import AuthenticationError
+from tracklog.errors import AuthenticationError, NotFoundError
 from tracklog.store.auth import TOKEN_PREFIX, AuthStore, User, require
 from tracklog.store.records import ProjectInfo
 
@@ -90,6 +90,28 @@ class Guard:
         if checked := self._checked():
             auth, user = checked
             auth.require_run(user, run_id, need)
+
+    def require_experiment(self, experiment_id: int, need: str) -> None:
+        """Raise unless the user holds ``need`` on the project whose id is ``experiment_id``
+        (:class:`NotFoundError` if there is none)."""
+        if checked := self._checked():
+            auth, user = checked
+            access = auth.experiment_access(user, experiment_id)
+            if access is None:
+                raise NotFoundError(f"No Experiment with id={experiment_id} exists")
+            require(user, access, need)
+
+    def readable_ids(self) -> set[int] | None:
+        """Ids of the projects the user may read; None: every project."""
+        if not (checked := self._checked()):
+            return None
+        auth, user = checked
+        return set(auth.readable_ids(user) or ())
+
+    def created(self, project_id: int) -> None:
+        """After the user created project ``project_id``: they get MANAGE on it."""
+        if self.user is not None and self.auth is not None:
+            self.auth.grant_creator(self.user, project_id)
 
     def require_project(self, project: str, need: str) -> bool:
         """Raise unless the user holds ``need`` on ``project``; False if it does not exist."""

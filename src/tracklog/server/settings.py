@@ -20,6 +20,7 @@ class Settings:
     artifacts_destination: str = ""
     auth: bool = False
     max_body_bytes: int = 64 * 1024 * 1024
+    max_artifact_bytes: int = 64 * 1024**3  # artifact uploads stream to storage: no body limit
     max_batch_points: int = 5_000_000
     max_records: int = 10_000
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from typing import IO, Any
 
+import anyio.from_thread
 from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
@@ -14,15 +13,18 @@ from starlette.concurrency import iterate_in_threadpool
 CHUNK = 1 << 20
 
 
-@asynccontextmanager
-async def spooled_body(request: Request) -> AsyncIterator[Iterator[bytes]]:
-    """The request body, spooled (in memory up to 8 MiB, then on disk), as an iterator of
-    chunks a worker thread can hand to the store."""
-    with tempfile.SpooledTemporaryFile(max_size=8 * CHUNK) as spool:
-        async for chunk in request.stream():
-            spool.write(chunk)
-        spool.seek(0)
-        yield chunks(spool)
+def body_chunks(request: Request) -> Iterator[bytes]:
+    """The request body, chunk by chunk as it arrives, for a worker thread
+    (``run_in_threadpool``) to write to the store: nothing is held in memory or spooled.
+    Errors of the stream (the client went away, a body limit) are raised where it is read."""
+    stream = request.stream().__aiter__()
+    while True:
+        try:
+            chunk = anyio.from_thread.run(stream.__anext__)
+        except StopAsyncIteration:
+            return
+        if chunk:
+            yield chunk
 
 
 def chunks(handle: IO[bytes]) -> Iterator[bytes]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import secrets
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -14,6 +15,9 @@ from tracklog.store.records import FileInfo
 
 # The width of run_files.path, and what common file systems allow for one name.
 MAX_PATH, MAX_PATH_PART = 1024, 255
+# Under the artifact root: files being written, renamed into place when complete, and
+# multipart uploads in progress. Never listed as an artifact.
+STAGING = ".tracklog-staging"
 
 
 def safe_relpath(path: str) -> str:
@@ -37,6 +41,8 @@ def safe_relpath(path: str) -> str:
     parts = path.split("/")
     if ".." in parts:
         raise InvalidValueError(f"artifact path {path!r} must not contain '..'")
+    if STAGING in parts:
+        raise InvalidValueError(f"artifact path {path!r}: the name {STAGING!r} is reserved")
     norm = posixpath.normpath(path)
     if norm in (".", ""):
         raise InvalidValueError(f"artifact path {path!r} names no file")
@@ -109,15 +115,38 @@ class ArtifactRepository:
         return stored
 
     def write(self, run_root: str, relpath: str, chunks: Iterable[bytes]) -> FileInfo:
-        """Store the bytes of ``chunks`` as file ``relpath`` of the run (streamed)."""
+        """Store the bytes of ``chunks`` as file ``relpath`` of the run (streamed). The file
+        appears whole or not at all: the bytes go to a staging file, renamed into place once
+        ``chunks`` is exhausted, so a failed upload leaves an earlier file of that name as it
+        was and no partial one."""
         target = self._full(run_root, relpath)
+        if self.fs.isdir(target):
+            raise InvalidValueError(f"artifact path {relpath!r} is a folder, not a file")
         self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
+        return FileInfo(safe_relpath(relpath), self.write_staged(chunks, target))
+
+    def write_staged(self, chunks: Iterable[bytes], final: str) -> int:
+        """Write ``chunks`` to a new staging file, then move it to the full path ``final``
+        (replacing what was there); on any failure remove it and leave ``final`` alone.
+        Returns the size written."""
+        partial = self.staging(f"writes/{secrets.token_hex(16)}")
+        self.fs.makedirs(posixpath.dirname(partial), exist_ok=True)
         size = 0
-        with self.fs.open(target, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-                size += len(chunk)
-        return FileInfo(safe_relpath(relpath), size)
+        try:
+            with self.fs.open(partial, "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                    size += len(chunk)
+            self.fs.mv(partial, final)
+        except BaseException:
+            if self.fs.exists(partial):
+                self.fs.rm(partial)
+            raise
+        return size
+
+    def staging(self, relpath: str) -> str:
+        """The full path of ``relpath`` in the staging folder under the root."""
+        return f"{self._base(self.root).rstrip('/')}/{STAGING}/{relpath}"
 
     def open(self, run_root: str, relpath: str) -> BinaryIO:
         """Open a stored file of the run for reading."""
@@ -153,8 +182,9 @@ class ArtifactRepository:
             return []
         entries = self.fs.ls(full, detail=True)
         return sorted(
-            (posixpath.basename(e["name"].rstrip("/")), e["type"] == "directory", e["size"] or 0)
+            (name, e["type"] == "directory", e["size"] or 0)
             for e in entries
+            if (name := posixpath.basename(e["name"].rstrip("/"))) != STAGING
         )
 
     def delete_run_files(self, run_root: str) -> None:

@@ -288,10 +288,17 @@ class AuthStore:
     def project_access(self, user: User, project: str) -> ProjectAccess | None:
         """Project ``project`` and ``user``'s permission on it; None if there is no such
         project."""
+        return self._access(user, _E.c.name == project)
+
+    def experiment_access(self, user: User, experiment_id: int) -> ProjectAccess | None:
+        """:meth:`project_access` by the project's id (an MLflow experiment id)."""
+        return self._access(user, _E.c.id == experiment_id)
+
+    def _access(self, user: User, which: Any) -> ProjectAccess | None:
         stmt = (
             select(_E.c.id, _E.c.name, _P.c.permission)
             .outerjoin(_P, (_P.c.experiment_id == _E.c.id) & (_P.c.user_id == user.id))
-            .where(_E.c.name == project)
+            .where(which)
         )
         with reading(self.engine) as conn:
             row = conn.execute(stmt).first()
@@ -299,11 +306,16 @@ class AuthStore:
 
     def readable_projects(self, user: User) -> list[str] | None:
         """Names of the projects ``user`` may read; None for an admin (every project)."""
+        return self._readable(user, _E.c.name)
+
+    def readable_ids(self, user: User) -> list[int] | None:
+        """Ids of the projects ``user`` may read; None for an admin (every project)."""
+        return self._readable(user, _E.c.id)
+
+    def _readable(self, user: User, column: Any) -> list[Any] | None:
         if user.is_admin:
             return None
-        stmt = (
-            select(_E.c.name).join(_P, _P.c.experiment_id == _E.c.id).where(_P.c.user_id == user.id)
-        )
+        stmt = select(column).join(_P, _P.c.experiment_id == _E.c.id).where(_P.c.user_id == user.id)
         with reading(self.engine) as conn:
             return list(conn.execute(stmt).scalars())
 
@@ -329,6 +341,13 @@ class AuthStore:
             raise NotFoundError(f"no project named {project!r}")
         require(user, access, "EDIT")
         return False
+
+    def grant_creator(self, user: User, project_id: int) -> None:
+        """Give ``user`` MANAGE on the project they just created (as :meth:`claim_project`
+        does for a project made by its first run)."""
+        row = {"experiment_id": project_id, "user_id": user.id, "permission": "MANAGE"}
+        with writing(self.engine) as conn:
+            upsert(conn, _P, [row], ("experiment_id", "user_id"), ("permission",))
 
     # -- helpers --------------------------------------------------------------------------
 

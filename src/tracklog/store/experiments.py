@@ -8,7 +8,7 @@ own store does). Experiment 0, "Default", is created by migration 0004.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -83,14 +83,18 @@ def search(
     lifecycle: str = "active",
     offset: int = 0,
     limit: int | None = None,
+    among: Collection[int] | None = None,
 ) -> list[ExperimentRecord]:
     """Experiments matching ``filter`` (``name``, ``tags.KEY``, ``creation_time`` ...), sorted
-    by ``order_by`` (default: newest first, then id), ``limit`` of them from ``offset``."""
+    by ``order_by`` (default: newest first, then id), ``limit`` of them from ``offset``;
+    only those whose id is in ``among`` unless it is None."""
     if lifecycle not in LIFECYCLES:
         raise InvalidValueError(f"lifecycle must be one of {LIFECYCLES}, not {lifecycle!r}")
     conditions = [_condition(c) for c in parse_filter(filter, ATTRIBUTES)]
     if lifecycle != "all":
         conditions.append(_E.c.lifecycle_stage == lifecycle)
+    if among is not None:
+        conditions.append(_E.c.id.in_(list(among)))
     order: list[Any] = []
     for term in parse_order_by(order_by, ATTRIBUTES):
         if term.kind != "attribute":

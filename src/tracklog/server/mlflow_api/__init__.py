@@ -9,37 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.params import Depends as Dependency
-
-from tracklog.errors import PermissionDeniedError
-from tracklog.server.auth import UserDep
 
 # MLflow's UI calls the same handlers under /ajax-api; clients use /api.
 API_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 ARTIFACTS_PREFIXES = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts")
 
 
-async def admins_only(request: Request, user: UserDep) -> None:
-    """With ``--auth``, only admins may use the MLflow routes: they do not check the
-    per-project grants of ``/api/v1`` yet, so anyone else could reach every experiment.
-    The user's name is kept on the request for the routes that record who did something."""
-    if user is not None and not user.is_admin:
-        raise PermissionDeniedError(
-            f"user {user.name!r} is not an admin: with --auth, the MLflow API is open to admins "
-            "only (per-experiment permissions are not enforced on it yet)"
-        )
-    request.state.mlflow_user = user.name if user is not None else None
-
-
 def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:
-    """Mount every MLflow router on ``app``, each route with ``dependencies`` (auth) and
-    :func:`admins_only`."""
+    """Mount every MLflow router on ``app``, each route with ``dependencies`` (auth) and the
+    permission check of its rule (``access.RULES``; a route without one is refused here)."""
     # Route modules add themselves to this tuple as they land; imported here, not at module
     # level, so the native server does not pay for MLflow's routes until they are mounted.
-    from tracklog.server.mlflow_api import routers, routing
+    from tracklog.server.mlflow_api import access, routers, routing
 
-    dependencies = [*dependencies, Depends(admins_only)]
+    for router in (*routers.API_ROUTERS, *routers.ARTIFACT_ROUTERS):
+        for route in router.routes:
+            for method in getattr(route, "methods", ()):
+                access.rule_for(method, route.path)  # raises for a route without a rule
+    not_found_dependencies = list(dependencies)
+    dependencies = [*dependencies, Depends(access.enforce)]
 
     for router in routers.API_ROUTERS:
         for prefix in API_PREFIXES:
@@ -47,9 +37,12 @@ def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:
     for router in routers.ARTIFACT_ROUTERS:
         for prefix in ARTIFACTS_PREFIXES:
             app.include_router(router, prefix=prefix, dependencies=list(dependencies))
+    for router in routers.OPEN_ARTIFACT_ROUTERS:  # no credentials: the URL holds a secret
+        for prefix in ARTIFACTS_PREFIXES:
+            app.include_router(router, prefix=prefix)
     # Last, so it only answers what no route above matched: in MLflow's shape, so the client
     # reports ENDPOINT_NOT_FOUND rather than an unparsable answer.
     for prefix in (*API_PREFIXES, *ARTIFACTS_PREFIXES):
         app.include_router(
-            routing.not_found_router(), prefix=prefix, dependencies=list(dependencies)
+            routing.not_found_router(), prefix=prefix, dependencies=not_found_dependencies
         )

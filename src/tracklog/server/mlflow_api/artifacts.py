@@ -5,10 +5,17 @@ A run's artifact URI is ``mlflow-artifacts:/<experiment id>/<run id>/artifacts``
 ``<experiment id>/<run id>/artifacts/<file>`` is that run's file ``<file>`` (listed by
 ``tracklog.Api().run(id).files()`` like any other). Every other path (logged models, for one)
 is stored as it is under the server's artifact root. Paths are confined with ``safe_relpath``.
+
+Uploads stream to storage and appear whole or not at all. MLflow's proxied multipart upload
+(``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true``) works too: ``mpu/create`` answers one URL per
+part on this server (``mpu/parts/<upload id>/<n>``), which the client PUTs like the presigned
+URLs of a cloud store, without credentials: the upload id is the secret. ``mpu/complete``
+joins the parts into the file, ``mpu/abort`` drops them (``tracklog.store.multipart``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -19,12 +26,15 @@ from starlette.concurrency import run_in_threadpool
 from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.server.encoding import WireJSON
 from tracklog.server.mlflow_api.routing import Args, mlflow_router
-from tracklog.server.streaming import file_response, spooled_body
+from tracklog.server.streaming import body_chunks, file_response
 from tracklog.store.artifacts import safe_relpath
+from tracklog.store.multipart import MultipartUploads
 from tracklog.store.records import RunRecord
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
+# Mounted without authentication: a part's URL carries its upload's secret id instead.
+parts_router = mlflow_router()
 
 
 @dataclass(frozen=True)
@@ -98,8 +108,7 @@ def _list(store: Store, path: str | None) -> dict[str, Any]:
 async def upload(path: str, request: Request) -> Response:
     """Store the request body as the artifact at ``path``."""
     store = request.app.state.store
-    async with spooled_body(request) as body:
-        await run_in_threadpool(_write, store, path, body)
+    await run_in_threadpool(_write, store, path, body_chunks(request))
     return WireJSON({})
 
 
@@ -112,6 +121,85 @@ async def download(path: str, request: Request) -> Response:
 @router.delete("/artifacts/{path:path}")
 async def delete(path: str, request: Request) -> Response:
     await run_in_threadpool(_delete, request.app.state.store, path)
+    return WireJSON({})
+
+
+def _upload_path(path: str, args: Args) -> str:
+    """The artifact path a multipart upload stores: the folder of the route's path and the
+    name of the client's local file (its ``path`` argument)."""
+    name = re.split(r"[\\/]", args.required("path"))[-1]
+    return f"{safe_relpath(path)}/{name}"
+
+
+def _create(store: Store, path: str, num_parts: int) -> str:
+    _file(store, path)  # refuses a run's folder, a bad path
+    return MultipartUploads(store.artifacts).create(path, num_parts)
+
+
+def _complete(store: Store, path: str, upload_id: str, numbers: list[int], max_bytes: int) -> None:
+    uploads = MultipartUploads(store.artifacts)
+    if uploads.get(upload_id).path != path:
+        raise InvalidValueError(f"multipart upload {upload_id!r} is not one of {path!r}")
+    _write(store, path, uploads.joined(upload_id, numbers, max_bytes))
+    uploads.remove(upload_id)
+
+
+def _abort(store: Store, path: str, upload_id: str) -> None:
+    uploads = MultipartUploads(store.artifacts)
+    if uploads.get(upload_id).path != path:
+        raise InvalidValueError(f"multipart upload {upload_id!r} is not one of {path!r}")
+    uploads.remove(upload_id)
+
+
+@router.post("/mpu/create/{path:path}")
+async def create_multipart_upload(path: str, request: Request) -> Response:
+    """Start a multipart upload of ``path/<name of the client's file>``: its id and one URL
+    per part."""
+    args = await Args.read(request)
+    num_parts = args.int("num_parts", required=True)
+    assert num_parts is not None
+    target = _upload_path(path, args)
+    store = request.app.state.store
+    upload_id = await run_in_threadpool(_create, store, target, num_parts)
+    base = f"{str(request.base_url).rstrip('/')}{request.url.path.split('/mpu/create/')[0]}"
+    credentials = [
+        {"url": f"{base}/mpu/parts/{upload_id}/{n}", "part_number": n, "headers": {}}
+        for n in range(1, num_parts + 1)
+    ]
+    return WireJSON({"upload_id": upload_id, "credentials": credentials})
+
+
+@parts_router.put("/mpu/parts/{upload_id}/{part_number}")
+async def upload_part(upload_id: str, part_number: int, request: Request) -> Response:
+    """Store one part of a multipart upload (the client sends it again on failure)."""
+    uploads = MultipartUploads(request.app.state.store.artifacts)
+    size = await run_in_threadpool(uploads.write_part, upload_id, part_number, body_chunks(request))
+    return WireJSON({}, headers={"ETag": f'"{part_number}-{size}"'})
+
+
+@router.post("/mpu/complete/{path:path}")
+async def complete_multipart_upload(path: str, request: Request) -> Response:
+    """Join the parts into the artifact file, which appears whole."""
+    args = await Args.read(request)
+    numbers = [Args(p).int("part_number", 0) or 0 for p in args.objects("parts")]
+    settings = request.app.state.settings
+    await run_in_threadpool(
+        _complete,
+        request.app.state.store,
+        _upload_path(path, args),
+        args.required("upload_id"),
+        numbers,
+        settings.max_artifact_bytes,
+    )
+    return WireJSON({})
+
+
+@router.post("/mpu/abort/{path:path}")
+async def abort_multipart_upload(path: str, request: Request) -> Response:
+    """Drop the upload's parts; an artifact stored before at that path stays."""
+    args = await Args.read(request)
+    store = request.app.state.store
+    await run_in_threadpool(_abort, store, _upload_path(path, args), args.required("upload_id"))
     return WireJSON({})
 
 

@@ -33,11 +33,14 @@ def _id(args: Args) -> int:
 
 @endpoint(router, "/experiments/create", "POST")
 def create(store: Store, args: Args) -> dict[str, Any]:
-    """Create an experiment; its artifacts go through this server (``mlflow-artifacts:``)."""
+    """Create an experiment; its artifacts go through this server (``mlflow-artifacts:``).
+    With ``--auth`` its creator gets MANAGE on it, as the creator of a project does."""
     tags = tag_dict(args.objects("tags"))
     exp_id = experiments.create(
         store.engine, args.required("name"), store.location.artifact_root, tags
     )
+    if args.guard is not None:
+        args.guard.created(exp_id)
     return {"experiment_id": str(exp_id)}
 
 
@@ -54,6 +57,7 @@ def get_by_name(store: Store, args: Args) -> dict[str, Any]:
 
 @endpoint(router, "/experiments/search", "POST", "GET")
 def search(store: Store, args: Args) -> dict[str, Any]:
+    """The experiments matching the filter among those the user may read."""
     offset, size = args.page(1000, MAX_RESULTS)
     found = experiments.search(
         store.engine,
@@ -62,6 +66,7 @@ def search(store: Store, args: Args) -> dict[str, Any]:
         lifecycle(args, "view_type"),
         offset,
         size + 1,
+        among=args.guard.readable_ids() if args.guard is not None else None,
     )
     answer: dict[str, Any] = {"experiments": [experiment_json(e) for e in found[:size]]}
     token = next_page_token(offset, size, len(found))

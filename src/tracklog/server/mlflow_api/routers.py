@@ -23,3 +23,5 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     logged_models.router,
 )
 ARTIFACT_ROUTERS: tuple[APIRouter, ...] = (artifacts.router,)
+# Mounted without credentials (see artifacts.parts_router).
+OPEN_ARTIFACT_ROUTERS: tuple[APIRouter, ...] = (artifacts.parts_router,)

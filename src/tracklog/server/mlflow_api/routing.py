@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from tracklog.server.auth import Guard
 from tracklog.server.mlflow_api.errors import (
     MlflowError,
     error_response,
@@ -24,6 +25,11 @@ from tracklog.store.tracking import Store
 Handler = Callable[[Store, "Args"], dict[str, Any]]
 
 
+class EmptyAnswer(Exception):
+    """Raised before a search runs when there is nothing it may show (every experiment it
+    names is unreadable): the answer is MLflow's empty page, ``{}``."""
+
+
 class MlflowRoute(APIRoute):
     """An APIRoute that answers every known error in MLflow's ``{"error_code", "message"}``."""
 
@@ -33,6 +39,8 @@ class MlflowRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
+            except EmptyAnswer:
+                return Response("{}", media_type="application/json")
             except Exception as exc:
                 error = to_mlflow_error(exc)
                 if error is None:
@@ -89,14 +97,23 @@ def endpoint(router: APIRouter, path: str, *methods: str) -> Callable[[Handler],
 class Args:
     """A request's arguments: MLflow sends them in the query string for GET and as a JSON
     body for POST, PATCH and DELETE. Accessors validate and name the argument on failure.
-    ``user`` is the authenticated user's name (None without ``--auth``)."""
+    ``guard`` holds the authenticated user (none without ``--auth``)."""
 
-    def __init__(self, values: dict[str, Any], user: str | None = None) -> None:
+    def __init__(self, values: dict[str, Any], guard: Guard | None = None) -> None:
         self.values = values
-        self.user = user
+        self.guard = guard
+
+    @property
+    def user(self) -> str | None:
+        """The authenticated user's name (None without ``--auth``)."""
+        return self.guard.user.name if self.guard and self.guard.user else None
 
     @classmethod
     async def read(cls, request: Request) -> Args:
+        """The request's arguments, read once: the permission check and the handler share
+        them (a search's check narrows them)."""
+        if (cached := getattr(request.state, "mlflow_args", None)) is not None:
+            return cached
         values: dict[str, Any] = {}
         for key in request.query_params:
             many = request.query_params.getlist(key)
@@ -110,7 +127,8 @@ class Args:
             if not isinstance(parsed, dict):
                 raise invalid("the request body must be a JSON object")
             values.update(parsed)
-        return cls(values, getattr(request.state, "mlflow_user", None))
+        request.state.mlflow_args = cls(values, getattr(request.state, "guard", None))
+        return request.state.mlflow_args
 
     def str(self, name: str, default: str | None = None, *, required: bool = False) -> str | None:
         value = self.values.get(name)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from tracklog.server.auth import CAN_EDIT, CAN_READ
 from tracklog.server.encoding import wire_router
 from tracklog.server.state import StoreDep
-from tracklog.server.streaming import file_response, spooled_body
+from tracklog.server.streaming import body_chunks, file_response
 from tracklog.store.artifacts import safe_relpath
 
 router = wire_router(prefix="/api/v1", tags=["artifacts"])
@@ -28,8 +28,7 @@ async def upload(run_id: str, path: str, request: Request) -> Any:
     """Store the request body as file ``path`` of the run."""
     safe_relpath(path)
     store = request.app.state.store
-    async with spooled_body(request) as body:
-        return await run_in_threadpool(store.write_file, run_id, path, body)
+    return await run_in_threadpool(store.write_file, run_id, path, body_chunks(request))
 
 
 @router.get("/runs/{run_id}/artifacts/{path:path}", dependencies=[CAN_READ])
