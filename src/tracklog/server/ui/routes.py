@@ -19,17 +19,9 @@ STATIC = Path(__file__).parent / "static"
 BUNDLE_MAX_AGE_S = 86_400
 
 
-# V8's explicit compile hint (Chrome 136+): compile every function of the file eagerly, on the
-# background thread that parses it while it downloads, instead of lazily on the main thread
-# as plotly's start-up calls them. A first visit's main-thread time for plotly.js halves
-# (1.7 s → 0.9 s, headless chromium 150 under load); other browsers ignore the comment.
-COMPILE_HINT = b"//# allFunctionsCalledOnLoad\n"
-
-
 @dataclass(frozen=True)
 class Bundle:
-    """plotly.js as sent (the package's file after :data:`COMPILE_HINT`): plain, gzipped
-    (4.8 MB → 1.5 MB) and its entity tag."""
+    """plotly.js as sent: plain, gzipped (4.8 MB → 1.5 MB) and its entity tag."""
 
     plain: bytes
     gzipped: bytes
@@ -45,7 +37,7 @@ def plotly_bundle() -> Bundle:
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if not path.is_file():
         raise RuntimeError(f"the plotly package has no bundled plotly.js at {path}")
-    plain = COMPILE_HINT + path.read_bytes()
+    plain = path.read_bytes()
     etag = f'"{hashlib.sha256(plain).hexdigest()[:32]}"'
     return Bundle(plain, gzip.compress(plain, compresslevel=6, mtime=0), etag)
 
