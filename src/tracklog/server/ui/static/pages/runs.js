@@ -13,6 +13,9 @@ const POLL_MS = 5000; // only without the event stream
 const RELOAD_MS = 250; // a burst of changes (a sweep starting runs) reloads the page once
 const DEFAULT_SORT = "attributes.start_time DESC";
 
+const TICK_MS = 1000; // how often a running run's duration is redrawn (no request)
+const duration = (r) => fmtDuration((r.end_time ?? Date.now()) - r.start_time);
+
 const BASE_COLUMNS = [
   { id: "name", label: "name", sortKey: "attributes.run_name",
     cell: (r) => h("a", { href: link(`/runs/${encodeURIComponent(r.id)}`) }, r.name) },
@@ -21,7 +24,7 @@ const BASE_COLUMNS = [
   { id: "start", label: "start", sortKey: "attributes.start_time",
     cell: (r) => fmtTime(r.start_time) },
   { id: "duration", label: "duration", sortKey: "attributes.duration",
-    cell: (r) => fmtDuration((r.end_time ?? Date.now()) - r.start_time) },
+    cell: duration },
   { id: "tags", label: "tags", cell: (r) => [
     ...r.labels.map((l) => h("span", { class: "chip" }, l)),
     ...Object.entries(r.tags).map(([k, v]) => h("span", { class: "chip" }, `${k}=${v}`))] },
@@ -282,15 +285,23 @@ export async function render(main, params, project) {
     h("div", { class: "table-wrap" }, table.el), empty, pager);
   drawSelection();
   follow();
+  // Running runs' durations grow between events (a run may log rarely).
+  const ticker = setInterval(() => table.rows.forEach((r) => {
+    if (r.status !== "RUNNING") return;
+    const cell = table.el.querySelector(
+      `tr[data-id="${CSS.escape(r.id)}"] td[data-col=duration]`);
+    if (cell) cell.textContent = duration(r);
+  }), TICK_MS);
+  const stop = () => {
+    clearTimeout(timer);
+    clearInterval(ticker);
+    events?.close();
+  };
   try {
     await Promise.all([loadKeys(), load()]);
   } catch (err) {
-    clearTimeout(timer);
-    events?.close();
+    stop();
     throw err;
   }
-  return () => {
-    clearTimeout(timer);
-    events?.close();
-  };
+  return stop;
 }
