@@ -214,10 +214,10 @@ INTRO = {
     "W8": "The web UI in headless chromium against `tracklog server` (full scale: a project of "
     "10,000 runs; 20 runs × 4 metrics × 100,000 steps; one run with a 1,000,000-point series "
     "and one injected spike). A *first visit* starts from an empty browser profile, so it "
-    "includes downloading (1.5 MB gzipped) and compiling plotly.js (4.8 MB); a *second visit* finds it in the "
-    "browser's cache, as every visit after the first does. The MLflow column times the "
-    "comparable pages of `mlflow server`'s UI on the same data: its experiment page (runs "
-    "table) and a run's metric chart.",
+    "includes downloading (1.5 MB gzipped) and compiling plotly.js (4.8 MB); a *second visit* "
+    "finds it in the browser's cache, as every visit after the first does. The MLflow column "
+    "times the comparable pages of `mlflow server`'s UI on the same data: its experiment page "
+    "(runs table) and a run's metric chart.",
 }
 
 
