@@ -22,11 +22,8 @@ Each timing is the median of the repeats (``--requests`` / 4, at least 3).
 
 from __future__ import annotations
 
-import shutil
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import common
@@ -35,15 +32,13 @@ import numpy as np
 from servers import exit_on_sigterm
 from tracklog_server import server_info, tracklog_server
 from tracklog_w2_bulk import fill, generate
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "ui"))
-from ui_support import CHROMIUM_ARGS  # the browser tests' flags, so both run chromium alike
+from ui_browser import browser_session, cold_and_warm, new_page
+from w8_data import SPIKE, big_signal
 
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
 
 CHART_RUNS, CHART_KEYS = 20, ("loss", "acc", "lr", "grad_norm")
-SPIKE = 1000.0
 
 
 def series(key: str, values: np.ndarray, t0: int) -> SeriesPoints:
@@ -66,8 +61,7 @@ def fill_store(store: Store, runs: int, steps: int, points: int) -> dict[str, An
         store.finish_run(run.id, "FINISHED")
         chart_ids.append(run.id)
     big = store.create_run("big", name="million", start_time=t0)
-    values = np.sin(np.arange(points) / 5000.0) + rng.normal(0, 0.05, points)
-    values[points * 2 // 3 + 17] = SPIKE
+    values = big_signal(points)
     for lo in range(0, points, 250_000):
         part = values[lo : lo + 250_000]
         steps_part = np.arange(lo, lo + len(part), dtype=np.int64)
@@ -76,27 +70,6 @@ def fill_store(store: Store, runs: int, steps: int, points: int) -> dict[str, An
         )
     store.finish_run(big.id, "FINISHED")
     return {"chart_ids": chart_ids, "big_id": big.id}
-
-
-def browser_session(play: Any) -> Any:
-    exe = shutil.which("chromium")
-    if exe is None:
-        raise RuntimeError("chromium is not installed (apt-get install chromium)")
-    return play.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-
-
-def new_page(browser: Any, url: str) -> tuple[Any, Any, list[int]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=url)
-    page = context.new_page()
-    page.set_default_timeout(120_000)
-    body_bytes: list[int] = []
-
-    def count(request: Any) -> None:
-        if "/api/v1/" in request.url:
-            body_bytes.append(request.sizes()["responseBodySize"])
-
-    page.on("requestfinished", count)
-    return context, page, body_bytes
 
 
 def time_table(browser: Any, url: str, repeats: int) -> dict[str, float]:
@@ -137,32 +110,6 @@ def time_keys(url: str, repeats: int) -> dict[str, float]:
     return {"keys_s": statistics.median(times)}
 
 
-def visit(page: Any, path: str, done: str) -> float:
-    """Seconds from navigating to ``path`` until the JavaScript condition ``done`` holds."""
-    t = time.perf_counter()
-    page.goto(path)
-    page.wait_for_function(done, polling=20)
-    return time.perf_counter() - t
-
-
-def cold_and_warm(
-    browser: Any, url: str, path: str, done: str, repeats: int
-) -> tuple[list[float], list[float], Any]:
-    """Times of a first visit (fresh browser profile: nothing cached) and of a second visit
-    (plotly.js from the browser's cache), ``repeats`` each; and the last first visit's drawing
-    stats, API bytes and API requests."""
-    cold, warm = [], []
-    for _ in range(repeats):
-        context, page, body_bytes = new_page(browser, url)
-        cold.append(visit(page, path, done))
-        first_bytes, first_requests = sum(body_bytes), len(body_bytes)
-        page.goto("about:blank")
-        warm.append(visit(page, path, done))
-        stats = page.evaluate(PAGE_STATS), first_bytes, first_requests
-        context.close()
-    return cold, warm, stats
-
-
 PAGE_STATS = """(() => {
   const charts = [...document.querySelectorAll('.chart')];
   const ys = charts.flatMap(el => el.data.map(d => Math.max(...d.y)));
@@ -178,7 +125,7 @@ def time_charts(browser: Any, url: str, ids: list[str], repeats: int) -> dict[st
         f"[...document.querySelectorAll('.chart')].every(el => el.data?.length === {len(ids)})"
     )
     cold, warm, (drawn, payload, requests) = cold_and_warm(
-        browser, url, f"/#/charts?runs={','.join(ids)}", done, repeats
+        browser, url, f"/#/charts?runs={','.join(ids)}", done, repeats, PAGE_STATS
     )
     return {
         "charts_cold_s": statistics.median(cold),
@@ -192,7 +139,7 @@ def time_charts(browser: Any, url: str, ids: list[str], repeats: int) -> dict[st
 def time_big(browser: Any, url: str, run_id: str, repeats: int) -> dict[str, Any]:
     done = "document.querySelector('.chart')?.data?.length === 1"
     cold, warm, (drawn, payload, _) = cold_and_warm(
-        browser, url, f"/#/runs/{run_id}", done, repeats
+        browser, url, f"/#/runs/{run_id}", done, repeats, PAGE_STATS
     )
     return {
         "big_cold_s": statistics.median(cold),

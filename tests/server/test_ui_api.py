@@ -183,6 +183,27 @@ def test_events_announce_series_growth_then_the_end(server: ServerProcess) -> No
         assert next(events, None) is None  # the stream ends
 
 
+def test_project_events_announce_new_runs_and_their_changes(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=30)
+    first = api.post("/runs", json={"project": "followed"}).json()["id"]
+    with api.stream("GET", "/events", params={"project": "followed"}) as answer:
+        events = _events(answer.iter_lines())
+        assert next(events) == ("project", {"runs": 1, "running": [first]})
+        name, data = next(events)
+        assert name == "run" and data["run"]["id"] == first
+        second = api.post("/runs", json={"project": "followed"}).json()["id"]
+        assert next(events) == ("project", {"runs": 2, "running": sorted([first, second])})
+        assert next(events)[1]["run"]["id"] == second
+        api.post(f"/runs/{first}/summary", json={"values": {"score": 0.5}})
+        name, data = next(events)
+        assert name == "run" and data["run"]["summary"] == {"score": 0.5}
+        api.post(f"/runs/{first}/finish", json={"status": "FINISHED"})
+        assert next(events) == ("project", {"runs": 2, "running": [second]})
+        assert next(events)[1]["run"]["status"] == "FINISHED"
+        api.delete(f"/runs/{second}")
+        assert next(events)[1]["runs"] == 1  # a run moved to the trash leaves the count
+
+
 def test_bad_event_requests_are_refused_with_a_reason(server: ServerProcess) -> None:
     api = httpx.Client(base_url=f"{server.url}/api/v1")
     run = api.post("/runs", json={"project": "p"}).json()["id"]
@@ -191,5 +212,9 @@ def test_bad_event_requests_are_refused_with_a_reason(server: ServerProcess) -> 
         assert answer.status_code == 400, params
         assert fragment in answer.json()["message"], (params, answer.json())
     assert api.get("/events").status_code == 400
+    both = api.get("/events", params={"runs": run, "project": "p"})
+    assert both.status_code == 400 and "either" in both.json()["message"]
+    nowhere = api.get("/events", params={"project": "nowhere"})
+    assert nowhere.status_code == 404 and "nowhere" in nowhere.json()["message"]
     missing = api.get("/events", params={"runs": f"{run},nope"})
     assert missing.status_code == 404 and "nope" in missing.json()["message"]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from ui_support import SWEEP_RUNS, PageErrors
 
 from server_process import ServerProcess
@@ -191,3 +191,30 @@ def test_pickers_offer_every_key_of_the_project_and_duration_sorts(
     assert "attributes.duration" in page.url
     page.select_option("#add-column", "attributes.end_time")
     sorts("attributes.end_time", min(ends, key=ends.get), max(ends, key=ends.get))
+
+
+def test_runs_table_follows_the_project_live(
+    page: Page, ui_server: ServerProcess, shot: Callable[[str], Path]
+) -> None:
+    """Runs that start, log a summary and finish show in the open table, without a reload."""
+    api = httpx.Client(base_url=f"{ui_server.url}/api/v1")
+    first = api.post("/runs", json={"project": "followed", "name": "first"}).json()["id"]
+
+    def row(name: str) -> Locator:
+        return page.locator(
+            "table.runs tbody tr", has=page.locator("td[data-col=name]", has_text=name)
+        )
+
+    with page.expect_request(lambda r: "/api/v1/events?project=followed" in r.url):
+        page.goto("/#/projects/followed?cols=metrics.score")
+    expect(row("first").locator(".status-running")).to_be_visible()
+    page.evaluate("window.sameDocument = true")
+    api.post("/runs", json={"project": "followed", "name": "second"})
+    expect(row("second")).to_be_visible()
+    expect(page.locator("#page-info")).to_have_text("1–2 of 2")
+    api.post(f"/runs/{first}/summary", json={"values": {"score": 0.75}})
+    expect(row("first").locator("td[data-col='metrics.score']")).to_have_text("0.75")
+    api.post(f"/runs/{first}/finish", json={"status": "FINISHED"})
+    expect(row("first").locator(".status-finished")).to_be_visible()
+    assert page.evaluate("window.sameDocument") is True
+    shot("runs-live")

@@ -1,20 +1,26 @@
-"""``GET /api/v1/events?runs=ID,...``: server-sent events while runs run, so live charts need not
-poll: a ``run`` event whenever a run's status or series change, ``done`` once none runs."""
+"""``GET /api/v1/events``: server-sent events, so live pages need not poll.
+
+- ``?runs=ID,...`` (charts of running runs): a ``run`` event whenever a run's status, summary
+  or series change, ``done`` once none runs.
+- ``?project=NAME`` (the runs table): a ``project`` event whenever the project gains or loses
+  runs or a run starts or stops running, and ``run`` events of its running runs as above; it
+  never says ``done`` (a run may start at any time).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import Query
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from tracklog.errors import InvalidValueError
-from tracklog.server.auth import GuardDep
+from tracklog.errors import InvalidValueError, NotFoundError
+from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.encoding import jsonable, wire_router
 from tracklog.server.routes.series_batch import require_runs
 from tracklog.server.state import StoreDep
@@ -22,58 +28,118 @@ from tracklog.store.tracking import Store
 
 router = wire_router(prefix="/api/v1", tags=["runs"])
 
-MAX_RUNS = 100
+MAX_RUNS = 100  # runs followed by one stream (a project's most recently started running runs)
 CHECK_S = 1.0  # how often the store is read for changes
 # A stream ends after this long and the browser's EventSource reconnects (after ``retry``), so
 # no stream holds a server that is shutting down for longer.
 STREAM_S = 30.0
 RETRY_MS = 1000
 
+# One look at the store: the events to send, and whether the stream is done.
+Check = Callable[[], tuple[list[str], bool]]
+
 
 @router.get("/events")
 async def run_events(
-    runs: Annotated[str, Query(description="run ids, comma-separated")],
     store: StoreDep,
     guard: GuardDep,
+    runs: Annotated[str | None, Query(description="run ids, comma-separated")] = None,
+    project: Annotated[str | None, Query(description="a project's name")] = None,
 ) -> StreamingResponse:
-    """``text/event-stream``: at once and then on every change, per run an ``event: run`` with
-    ``{"run": run, "series": [statistics of each series]}``; ``event: done`` when none of the
-    runs is RUNNING any more, and the stream ends."""
-    ids = [i for i in runs.split(",") if i]
-    if not 1 <= len(ids) <= MAX_RUNS:
-        raise InvalidValueError(f"runs must name 1 to {MAX_RUNS} run ids, got {len(ids)}")
-    await run_in_threadpool(require_runs, store, guard, ids)
+    """``text/event-stream`` of ``runs`` or of ``project`` (name exactly one): at once and
+    then on every change, per run an ``event: run`` with ``{"run": run, "series": [statistics
+    of each series]}``; for a project also ``event: project`` with ``{"runs": active runs,
+    "running": [ids]}``; for runs, ``event: done`` when none is RUNNING any more, and the
+    stream ends."""
+    if (runs is None) == (project is None):
+        raise InvalidValueError("name either runs=ID,... or project=NAME")
+    if project is not None:
+        await run_in_threadpool(_require_project, store, guard, project)
+        check = _project_check(store, project)
+    else:
+        ids = [i for i in (runs or "").split(",") if i]
+        if not 1 <= len(ids) <= MAX_RUNS:
+            raise InvalidValueError(f"runs must name 1 to {MAX_RUNS} run ids, got {len(ids)}")
+        await run_in_threadpool(require_runs, store, guard, ids)
+        check = _runs_check(store, ids)
     return StreamingResponse(
-        _events(store, ids),
+        _events(check),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 
-async def _events(store: Store, ids: list[str]) -> AsyncIterator[str]:
-    sent: dict[str, Any] = {}
+def _require_project(store: Store, guard: Guard, project: str) -> None:
+    if not guard.require_project(project, "READ"):
+        raise NotFoundError(f"no project named {project!r}")
+    store.project_id(project)  # raises NotFoundError naming it
+
+
+async def _events(check: Check) -> AsyncIterator[str]:
     end = time.monotonic() + STREAM_S
     yield f"retry: {RETRY_MS}\n\n"
     while True:
-        changes = await run_in_threadpool(_changes, store, ids, sent)
-        for change in changes:
-            yield f"event: run\ndata: {json.dumps(jsonable(change), separators=(',', ':'))}\n\n"
-        if not any(state[0] == "RUNNING" for state in sent.values()):
-            yield "event: done\ndata: {}\n\n"
+        events, done = await run_in_threadpool(check)
+        for event in events:
+            yield event
+        if done:
+            yield _event("done", {})
             return
         if time.monotonic() > end:
             return
         await asyncio.sleep(CHECK_S)
 
 
+def _event(name: str, data: Any) -> str:
+    return f"event: {name}\ndata: {json.dumps(jsonable(data), separators=(',', ':'))}\n\n"
+
+
+def _runs_check(store: Store, ids: list[str]) -> Check:
+    sent: dict[str, Any] = {}
+
+    def check() -> tuple[list[str], bool]:
+        events = [_event("run", c) for c in _changes(store, ids, sent)]
+        return events, not any(state[0] == "RUNNING" for state in sent.values())
+
+    return check
+
+
+def _project_check(store: Store, project: str) -> Check:
+    sent: dict[str, Any] = {}
+    shown: dict[str, Any] = {}
+
+    def check() -> tuple[list[str], bool]:
+        info = next((p for p in store.projects() if p.name == project), None)
+        if info is None:
+            return [], True  # the project went away: nothing more will happen in it
+        running = store.search_run_ids(
+            [project],
+            "attributes.status = 'RUNNING'",
+            ["attributes.start_time DESC"],
+            limit=MAX_RUNS,
+        )
+        events = []
+        state = {"runs": info.run_count, "running": sorted(running)}
+        if shown.get("state") != state:
+            shown["state"] = state
+            events.append(_event("project", state))
+        # Running now, or running when last sent (to send how it ended).
+        ids = list(dict.fromkeys([*running, *(i for i, s in sent.items() if s[0] == "RUNNING")]))
+        events += [_event("run", c) for c in _changes(store, ids, sent)]
+        return events, False
+
+    return check
+
+
 def _changes(store: Store, ids: list[str], sent: dict[str, Any]) -> list[dict[str, Any]]:
-    """The runs of ``ids`` whose status or series changed since ``sent`` (updated)."""
+    """The runs of ``ids`` whose status, summary or series changed since ``sent`` (updated)."""
     out = []
     for run in store.get_runs(ids):
         if run.id in sent and sent[run.id][0] != "RUNNING":
             continue  # ended when last sent: nothing more will change
         stats = store.series_stats(run.id)
-        state = (run.status, run.end_time, [(s.key, s.context, s.count) for s in stats])
+        counts = [(s.key, s.context, s.count) for s in stats]
+        state = (run.status, run.end_time, run.summary, counts)
         if sent.get(run.id) != state:
             sent[run.id] = state
             out.append({"run": run, "series": stats})

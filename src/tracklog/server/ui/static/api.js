@@ -75,6 +75,10 @@ export const api = {
   /** Server-sent events of the runs `ids` while they run: "run" ({run, series}) on each
    * change, "done" when none runs any more. */
   runEvents: (ids) => new EventSource(`${BASE}/events?runs=${ids.map(encodeURIComponent)}`),
+  /** Server-sent events of a project: "project" ({runs, running}) when runs come, go, start
+   * or stop; "run" ({run, series}) on each change of a running run. */
+  projectEvents: (project) =>
+    new EventSource(`${BASE}/events?project=${encodeURIComponent(project)}`),
   files: (id) => json("GET", `${runPath(id)}/artifacts`),
   fileUrl: (id, path) => BASE + filePath(id, path),
   fileBlob: async (id, path) => (await request("GET", filePath(id, path))).blob(),

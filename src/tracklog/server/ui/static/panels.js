@@ -57,8 +57,10 @@ export class MetricCharts {
         "Metrics appear here once a run calls run.log({\"loss\": 0.1}, step=1)."));
     }
     for (const { key, context } of keys) this.addPanel(key, context);
-    await Promise.all([loadPlotly(), this.fetchXSeries(),
-      ...[...this.panels.values()].map((p) => this.fetchPanel(p))]);
+    const fetches = [this.fetchXSeries(),
+      ...[...this.panels.values()].map((p) => this.fetchPanel(p))];
+    // Requests out first: plotly.js compiles while the server downsamples.
+    await Promise.all([...fetches, loadPlotly()]);
     this.redrawAll();
     this.startLive();
   }

@@ -4,7 +4,7 @@ import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
 import { fill, h, notice } from "../dom.js";
 import { chartControls, groupKeys, MetricCharts } from "../panels.js";
-import { loadPlotly } from "../plotly.js";
+import { prefetchPlotly } from "../plotly.js";
 import { METRIC_AXIS } from "../series.js";
 import { link, listParam, setParams } from "../state.js";
 
@@ -61,7 +61,7 @@ export async function mountCharts(container, runs, options) {
 }
 
 export async function render(main, params) {
-  loadPlotly().catch(() => {}); // fetch it while the runs load; a failure shows when awaited
+  prefetchPlotly();
   const project = params.get("project");
   const runs = await chosenRuns(params);
   const back = project ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`) },

@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { runColors } from "../colors.js";
 import { errorNotice, fill, flatten, fmtValue, h, notice } from "../dom.js";
 import { link, setParams } from "../state.js";
-import { loadPlotly } from "../plotly.js";
+import { loadPlotly, prefetchPlotly } from "../plotly.js";
 import { chartColors } from "../theme.js";
 import { chartOptions, chosenRuns, mountCharts } from "./charts.js";
 
@@ -131,7 +131,7 @@ function picker(id, label, options, params, param, onChange) {
 }
 
 export async function render(main, params) {
-  loadPlotly().catch(() => {}); // fetch it while the runs load; a failure shows when awaited
+  prefetchPlotly();
   const project = params.get("project");
   const runs = await chosenRuns(params);
   const title = h("h1", {}, project

@@ -4,7 +4,7 @@
 import { api } from "../api.js";
 import { filesBrowser } from "../artifacts.js";
 import { dig, errorNotice, fill, fmtDuration, fmtTime, h, statusBadge } from "../dom.js";
-import { loadPlotly } from "../plotly.js";
+import { prefetchPlotly } from "../plotly.js";
 import { link } from "../state.js";
 import { searchableTree } from "../tree.js";
 import { chartOptions, mountCharts } from "./charts.js";
@@ -83,7 +83,7 @@ function consoleLog(run) {
 const section = (title, ...body) => h("section", { class: "card" }, h("h2", {}, title), ...body);
 
 export async function render(main, params, runId) {
-  loadPlotly().catch(() => {}); // fetch it while the run loads; a failure shows when awaited
+  prefetchPlotly();
   const [run, { files }] = await Promise.all([api.run(runId), api.files(runId)]);
   const head = h("div");
   const drawHead = (r) => fill(head,

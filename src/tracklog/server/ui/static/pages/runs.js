@@ -1,5 +1,6 @@
 // Runs table of one project: sort, filter (the API's grammar), quick search, extra columns,
-// selection and bulk actions, server-side paging; all of it kept in the URL.
+// selection and bulk actions, server-side paging; all of it kept in the URL. It follows the
+// project live through server-sent events, and polls only where the server refuses them.
 
 import { api } from "../api.js";
 import { ATTRIBUTE_KEYS, attachAutocomplete } from "../autocomplete.js";
@@ -8,8 +9,12 @@ import { link, listParam, setParams } from "../state.js";
 import { RunTable } from "../table.js";
 
 const PAGE_SIZE = 50;
-const POLL_MS = 5000;
+const POLL_MS = 5000; // only without the event stream
+const RELOAD_MS = 250; // a burst of changes (a sweep starting runs) reloads the page once
 const DEFAULT_SORT = "attributes.start_time DESC";
+
+const TICK_MS = 1000; // how often a running run's duration is redrawn (no request)
+const duration = (r) => fmtDuration((r.end_time ?? Date.now()) - r.start_time);
 
 const BASE_COLUMNS = [
   { id: "name", label: "name", sortKey: "attributes.run_name",
@@ -19,7 +24,7 @@ const BASE_COLUMNS = [
   { id: "start", label: "start", sortKey: "attributes.start_time",
     cell: (r) => fmtTime(r.start_time) },
   { id: "duration", label: "duration", sortKey: "attributes.duration",
-    cell: (r) => fmtDuration((r.end_time ?? Date.now()) - r.start_time) },
+    cell: duration },
   { id: "tags", label: "tags", cell: (r) => [
     ...r.labels.map((l) => h("span", { class: "chip" }, l)),
     ...Object.entries(r.tags).map(([k, v]) => h("span", { class: "chip" }, `${k}=${v}`))] },
@@ -71,7 +76,9 @@ export async function render(main, params, project) {
     group: params.get("group") ?? "",
   };
   let total = 0;
-  let timer = null;
+  let timer = null; // the next poll, or the next reload after a change
+  let events = null; // the project's event stream
+  let projectState = null; // the last "project" event's data
   // The whole project's keys (not just this page's), for the pickers and filter completion.
   let keys = { params: [], metrics: [], tags: [] };
 
@@ -223,11 +230,38 @@ export async function render(main, params, project) {
     drawPager(answer.offset, answer.runs.length);
     empty.textContent = answer.runs.length ? "" : (filter ? "No run matches this filter."
       : "No runs here yet (or all of them are in the trash).");
-    if (answer.runs.some((r) => r.status === "RUNNING")) {
-      timer = setTimeout(() => load().catch((err) => { // live status and duration
-        status.textContent = `Live update stopped: ${err.message}`;
-      }), POLL_MS);
+    if (!events && answer.runs.some((r) => r.status === "RUNNING")) {
+      reloadIn(POLL_MS); // live status and duration
     }
+  }
+
+  function reloadIn(ms) {
+    clearTimeout(timer);
+    timer = setTimeout(() => load().catch((err) => {
+      status.textContent = `Live update stopped: ${err.message}`;
+    }), ms);
+  }
+
+  /** Follow the project: reload the page when runs come, go, start or stop (their order and
+   * the filter's matches may change); redraw a shown running run's row as it logs. */
+  function follow() {
+    events = api.projectEvents(project);
+    events.addEventListener("project", (e) => {
+      // A reconnected stream states the project again: reload only if it changed meanwhile.
+      if (projectState !== null && projectState !== e.data) reloadIn(RELOAD_MS);
+      projectState = e.data;
+    });
+    events.addEventListener("run", (e) => {
+      const { run } = JSON.parse(e.data);
+      const at = table.rows.findIndex((r) => r.id === run.id);
+      if (at >= 0) drawRows(table.rows.map((r, i) => (i === at ? run : r)));
+    });
+    events.addEventListener("error", () => {
+      if (events?.readyState !== EventSource.CLOSED) return; // a dropped stream reconnects
+      events = null;
+      status.textContent = "The server refused live updates: the table polls instead.";
+      reloadIn(0);
+    });
   }
 
   function drawPager(offset, count) {
@@ -250,6 +284,24 @@ export async function render(main, params, project) {
     filterError, selectionBar, status,
     h("div", { class: "table-wrap" }, table.el), empty, pager);
   drawSelection();
-  await Promise.all([loadKeys(), load()]);
-  return () => clearTimeout(timer);
+  follow();
+  // Running runs' durations grow between events (a run may log rarely).
+  const ticker = setInterval(() => table.rows.forEach((r) => {
+    if (r.status !== "RUNNING") return;
+    const cell = table.el.querySelector(
+      `tr[data-id="${CSS.escape(r.id)}"] td[data-col=duration]`);
+    if (cell) cell.textContent = duration(r);
+  }), TICK_MS);
+  const stop = () => {
+    clearTimeout(timer);
+    clearInterval(ticker);
+    events?.close();
+  };
+  try {
+    await Promise.all([loadKeys(), load()]);
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return stop;
 }
