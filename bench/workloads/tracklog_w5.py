@@ -13,7 +13,9 @@ starts, prepares its data and reports ready; then all are released at once. Two 
 
 Total points/s = all points / (time from the release to the moment every point is stored, as
 seen by polling the server's series counts). Errors = failed client processes + error lines
-on client stderr + failed requests (replay) + error lines in the server's log.
+on client stderr + failed requests (replay) + error lines in the server's log. Where the time
+goes: each SDK client's ``init()`` and ``finish()`` times, the CPU the clients used after the
+release (their own processes, not git's) and the CPU of the server's processes meanwhile.
 """
 
 from __future__ import annotations
@@ -90,6 +92,7 @@ def client_replay(args: argparse.Namespace, url: str) -> dict[str, Any]:
     latencies, failed, reasons = [], 0, []
     with httpx.Client(base_url=url, timeout=120) as client:
         t_start = wait_for_go()
+        cpu0 = time.process_time()
         create_run(client, "w5", f"replay-{args.client}", run_id)
         for body in bodies:
             t0 = time.perf_counter()
@@ -108,6 +111,7 @@ def client_replay(args: argparse.Namespace, url: str) -> dict[str, Any]:
         "t_start": t_start,
         "t_end": time.time(),
         "run_id": run_id,
+        "cpu_s": time.process_time() - cpu0,
         "latencies": latencies,
         "failed_requests": failed,
         "reasons": reasons[:3],
