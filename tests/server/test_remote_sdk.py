@@ -21,7 +21,8 @@ import tracklog
 from run_files import wait_for_text
 from server_process import ServerProcess
 from tracklog.cli.main import cli
-from tracklog.client.http import HttpSession, is_loopback
+from tracklog.client.hosts import is_loopback
+from tracklog.client.http import HttpSession
 from tracklog.client.settings import ClientSettings
 
 

@@ -9,7 +9,6 @@ callers cannot tell the two apart; an unreachable server, a timeout, 408, 429 an
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import zlib
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 
 from tracklog import __version__
+from tracklog.client.hosts import is_loopback
 from tracklog.client.settings import ClientSettings
 from tracklog.errors import (
     WIRE_ERRORS,
@@ -109,17 +109,6 @@ class HttpSession:
                 yield resp
         except httpx.TransportError as exc:
             raise unreachable(self.url, exc) from exc
-
-
-def is_loopback(url: str) -> bool:
-    """Whether ``url`` names this machine by a loopback address or ``localhost``."""
-    host = httpx.URL(url).host
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def encode_json(value: Any) -> bytes:
