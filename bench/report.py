@@ -106,6 +106,10 @@ METRICS["W5"] = [
     Metric("requests", "ingest requests timed", ratio=False),
     Metric("points_per_request", "points per request", ratio=False),
     Metric("client_s_median", "one client's time, release → finished, median s"),
+    Metric("client_init_s_median", "one client's `init()`, median s"),
+    Metric("client_finish_s_median", "one client's `finish()`, median s"),
+    Metric("client_cpu_s_total", "CPU of the clients from release to finished, s (sum)"),
+    Metric("server_cpu_s", "CPU of the server from release to all stored, s (all processes)"),
     *SERVER_MEMORY,
 ]
 METRICS["W6"] = [

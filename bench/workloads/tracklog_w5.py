@@ -13,7 +13,9 @@ starts, prepares its data and reports ready; then all are released at once. Two 
 
 Total points/s = all points / (time from the release to the moment every point is stored, as
 seen by polling the server's series counts). Errors = failed client processes + error lines
-on client stderr + failed requests (replay) + error lines in the server's log.
+on client stderr + failed requests (replay) + error lines in the server's log. Where the time
+goes: each SDK client's ``init()`` and ``finish()`` times, the CPU the clients used after the
+release (their own processes, not git's) and the CPU of the server's processes meanwhile.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any
 import common
 import httpx
 import numpy as np
-from servers import exit_on_sigterm
+from servers import exit_on_sigterm, process_tree
 from tracklog_server import (
     create_run,
     ingest,
@@ -59,10 +61,22 @@ def client_sdk(args: argparse.Namespace) -> dict[str, Any]:
 
     names, rows = common.w1_data(args.steps, args.keys, seed=args.client)
     t_start = wait_for_go()
+    cpu0 = time.process_time()
     run = tracklog.init(project="w5", name=f"client-{args.client}")
+    init_s = time.time() - t_start
     loop_s = common.log_loop(run.log, names, rows)
+    t_finish = time.time()
     run.finish()
-    return {"t_start": t_start, "t_end": time.time(), "run_id": str(run.id), "loop_s": loop_s}
+    t_end = time.time()
+    return {
+        "t_start": t_start,
+        "t_end": t_end,
+        "run_id": str(run.id),
+        "init_s": init_s,
+        "loop_s": loop_s,
+        "finish_s": t_end - t_finish,
+        "cpu_s": time.process_time() - cpu0,
+    }
 
 
 def client_replay(args: argparse.Namespace, url: str) -> dict[str, Any]:
@@ -78,6 +92,7 @@ def client_replay(args: argparse.Namespace, url: str) -> dict[str, Any]:
     latencies, failed, reasons = [], 0, []
     with httpx.Client(base_url=url, timeout=120) as client:
         t_start = wait_for_go()
+        cpu0 = time.process_time()
         create_run(client, "w5", f"replay-{args.client}", run_id)
         for body in bodies:
             t0 = time.perf_counter()
@@ -96,6 +111,7 @@ def client_replay(args: argparse.Namespace, url: str) -> dict[str, Any]:
         "t_start": t_start,
         "t_end": time.time(),
         "run_id": run_id,
+        "cpu_s": time.process_time() - cpu0,
         "latencies": latencies,
         "failed_requests": failed,
         "reasons": reasons[:3],
@@ -104,6 +120,25 @@ def client_replay(args: argparse.Namespace, url: str) -> dict[str, Any]:
 
 def _chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) spent so far by ``pid``'s live process tree."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def _median(results: list[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in results if key in r]
+    return statistics.median(values) if values else None
 
 
 def stderr_errors(text: str) -> int:
@@ -150,6 +185,7 @@ def main() -> None:
                     p.wait()
                     tail = (logs / f"client-{i}.err").read_text()[-3000:]
                     raise RuntimeError(f"client {i} did not start (rc={p.returncode}):\n{tail}")
+            cpu_go = tree_cpu_s(srv.proc.pid)  # type: ignore[union-attr]
             t_go = time.time()
             for p in procs:
                 p.stdin.write(GO + "\n")  # type: ignore[union-attr]
@@ -176,6 +212,7 @@ def main() -> None:
         with httpx.Client(base_url=srv.url, timeout=60) as client:
             stored, t_stored = wait_stored(client, [r["run_id"] for r in results], total)
         info = server_info(srv)
+        server_cpu_s = tree_cpu_s(srv.proc.pid) - cpu_go  # type: ignore[union-attr]
         srv_err = server_errors(srv)
     t_first = min((r["t_start"] for r in results), default=t_go)
     total_s = max(t_last, t_stored or 0.0) - t_first
@@ -198,6 +235,10 @@ def main() -> None:
         "client_s_median": statistics.median([r["t_end"] - r["t_start"] for r in results])
         if results
         else None,
+        "client_init_s_median": _median(results, "init_s"),
+        "client_finish_s_median": _median(results, "finish_s"),
+        "client_cpu_s_total": sum(r.get("cpu_s", 0.0) for r in results),
+        "server_cpu_s": server_cpu_s,
         **info,
     }
     lat = [x for r in results for x in r.get("latencies", [])]

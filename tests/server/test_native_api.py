@@ -12,11 +12,10 @@ from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, en
 RECORDS = {"content-type": MEDIA_TYPE}
 
 
-def _batch(run_id: str, batch_id: str, values: list[float]) -> bytes:
+def _batch(run_id: str, batch_id: str, values: list[float], first_step: int = 0) -> bytes:
     n = len(values)
-    points = SeriesPoints(
-        "loss", "", np.arange(n), np.asarray(values, float), np.arange(n, dtype=np.int64)
-    )
+    steps = np.arange(first_step, first_step + n)
+    points = SeriesPoints("loss", "", steps, np.asarray(values, float), steps.copy())
     return encode_record(
         "append_metrics", {"run_id": run_id, "batch": [points], "batch_id": batch_id}
     )
@@ -46,6 +45,36 @@ def test_run_lifecycle_ingest_and_series(server: ServerProcess) -> None:
     )
     found = api.post("/runs/search", json={"filter": "params.lr < 1 and metrics.loss < 1"})
     assert [r["id"] for r in found.json()["runs"]] == [run_id]
+
+
+def test_one_request_of_many_metric_records_applies_each_once_in_order(
+    server: ServerProcess,
+) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    a, b = (api.post("/runs", json={"project": "p"}).json()["id"] for _ in range(2))
+    first = _batch(a, "a1", [1.0, 2.0])
+    assert api.post("/ingest", content=first, headers=RECORDS).json()["applied"] == 1
+    # The retried record a1 among new ones, runs interleaved: a's records go in together.
+    body = b"".join(
+        [
+            first,
+            _batch(a, "a2", [3.0], first_step=2),
+            _batch(a, "a2", [3.0], first_step=2),  # the same batch twice in one request
+            _batch(a, "a3", [4.0, 5.0], first_step=3),
+            _batch(b, "b1", [9.0]),
+            _batch(a, "a4", [6.0], first_step=5),
+        ]
+    )
+    for _ in range(2):
+        assert api.post("/ingest", content=body, headers=RECORDS).json()["applied"] == 6
+    assert api.get(f"/runs/{a}/series/loss").json()["values"] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    assert api.get(f"/runs/{b}/series/loss").json()["values"] == [9.0]
+    assert api.get(f"/runs/{a}").json()["summary"] == {"loss": 6.0}
+    # A bad record among grouped ones: 4xx naming it, and none of the group is applied.
+    bad = encode_record("append_metrics", {"run_id": a, "batch": [], "batch_id": 7})
+    refused = api.post("/ingest", content=_batch(a, "a5", [7.0], 6) + bad, headers=RECORDS)
+    assert refused.status_code == 400 and "batch_id" in refused.json()["message"]
+    assert len(api.get(f"/runs/{a}/series/loss").json()["values"]) == 6
 
 
 def test_bad_input_is_a_4xx_with_a_reason(server: ServerProcess) -> None:

@@ -21,6 +21,9 @@ import tracklog
 from run_files import wait_for_text
 from server_process import ServerProcess
 from tracklog.cli.main import cli
+from tracklog.client.hosts import is_loopback
+from tracklog.client.http import HttpSession
+from tracklog.client.settings import ClientSettings
 
 
 @pytest.fixture
@@ -118,6 +121,18 @@ def test_gzip_request_bodies_are_decoded_and_bounded(server: ServerProcess) -> N
     assert refused.status_code == 413 and "limit" in refused.json()["message"]
     other = api.post("/runs", content=body, headers={**gzip_json, "content-encoding": "br"})
     assert other.status_code == 415
+
+
+@SQLITE_ONLY
+def test_the_client_gzips_bodies_except_to_a_loopback_server(server: ServerProcess) -> None:
+    assert is_loopback(server.url) and is_loopback("http://localhost:5000")
+    assert not is_loopback("https://tracking.lab") and not is_loopback("http://10.0.0.7:5000")
+    session = HttpSession(server.url, ClientSettings())
+    assert not session.compress
+    session.compress = True  # as to a server on another machine
+    created = session.call("POST", "/api/v1/runs", {"project": "gz", "notes": "n" * 5000})
+    assert created["notes"] == "n" * 5000
+    session.close()
 
 
 @SQLITE_ONLY

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
+import pytest
+
+from tracklog.store.engine import LOCK_SUFFIX, _write_lock
 from tracklog.store.tracking import Store
 
 WRITER = textwrap.dedent(
@@ -60,3 +66,55 @@ def test_two_processes_creating_a_new_store_at_once(store_uri: str, child_env: d
     store = Store(store_uri)
     run = store.create_run("p")
     assert store.get_run(run.id).status == "RUNNING"
+
+
+HOLDER = textwrap.dedent(
+    """
+    import sys
+    from tracklog.store.engine import writing
+    from tracklog.store.tracking import Store
+
+    store = Store(sys.argv[1])
+    with writing(store.engine):
+        print("held", flush=True)
+        sys.stdin.readline()
+    """
+)
+
+
+def test_sqlite_writers_of_all_processes_take_turns_at_one_file_lock(
+    tmp_path: Path, child_env: dict
+) -> None:
+    uri = f"sqlite:///{tmp_path / 'w.db'}"
+    Store(uri).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, uri],
+        env=child_env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"  # type: ignore[union-attr]
+        lock_file = tmp_path / ("w.db" + LOCK_SUFFIX)
+        fd = os.open(lock_file, os.O_RDWR)
+        try:
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            holder.communicate("go\n", timeout=60)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released with the transaction
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+    assert holder.returncode == 0
+    # This process writes as usual afterwards, and its lock is re-entrant within a thread.
+    store = Store(uri)
+    lock = _write_lock(store.engine)
+    with lock, lock:
+        pass
+    run = store.create_run("p", name="after")
+    assert store.get_run(run.id).name == "after"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import sys
 
 import click
 
+from tracklog.client.hosts import is_loopback_host
 from tracklog.server.settings import Settings
 
 
@@ -88,7 +88,7 @@ def server(
         max_records=max_records_per_request,
         auth=auth,
     )
-    if not auth and not _is_loopback(host):
+    if not auth and not is_loopback_host(host):
         click.secho(
             f"WARNING: tracklog server listens on {host} without authentication: anyone who "
             "can reach this port can read and change every run. Add --auth (docs/server.md).",
@@ -108,12 +108,3 @@ def server(
         access_log=False,
     )
     sys.exit(0)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -1,6 +1,7 @@
 """One keep-alive connection pool to a tracklog server: timeouts, gzip, errors as exceptions.
 
-Request bodies of :data:`GZIP_MIN_BYTES` or more travel gzip-compressed. Error answers become
+Request bodies of :data:`GZIP_MIN_BYTES` or more travel gzip-compressed, except to a server on
+this machine (loopback), where compressing only costs CPU. Error answers become
 the exceptions a local store raises (by their code in ``tracklog.errors.WIRE_ERRORS``), so
 callers cannot tell the two apart; an unreachable server, a timeout, 408, 429 and 5xx →
 ``StoreError``, which writers retry.
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 
 from tracklog import __version__
+from tracklog.client.hosts import is_loopback
 from tracklog.client.settings import ClientSettings
 from tracklog.errors import (
     WIRE_ERRORS,
@@ -36,6 +38,7 @@ class HttpSession:
 
     def __init__(self, url: str, settings: ClientSettings) -> None:
         self.url = url.strip().rstrip("/")
+        self.compress = not is_loopback(self.url)
         headers = {"user-agent": f"tracklog/{__version__}"}
         if settings.token:
             headers["authorization"] = f"Bearer {settings.token}"
@@ -43,6 +46,9 @@ class HttpSession:
             base_url=self.url,
             headers=headers,
             timeout=httpx.Timeout(settings.request_timeout, connect=settings.connect_timeout),
+            # Plain http never uses TLS (redirects are not followed), and loading the CA bundle
+            # for it costs ~0.1 s of CPU in every training process that starts a run.
+            verify=not self.url.lower().startswith("http://"),
         )
 
     def close(self) -> None:
@@ -74,9 +80,10 @@ class HttpSession:
         params: dict[str, Any] | None = None,
         timeout: float | None = None,
     ) -> httpx.Response:
-        """One request; bytes bodies of 1 KiB or more are gzipped. Raises as described above."""
+        """One request; bytes bodies of 1 KiB or more are gzipped (unless the server is on
+        loopback). Raises as described above."""
         headers = dict(headers or {})
-        if isinstance(content, bytes) and len(content) >= GZIP_MIN_BYTES:
+        if self.compress and isinstance(content, bytes) and len(content) >= GZIP_MIN_BYTES:
             # Level 1: most of the size win at a fraction of the CPU the training process shares.
             content = zlib.compress(content, 1, wbits=31)
             headers["content-encoding"] = "gzip"

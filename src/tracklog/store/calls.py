@@ -18,6 +18,8 @@ from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import Record
 
+GROUP_POINTS = 1_000_000  # points of consecutive metric records written in one transaction
+
 OPS = frozenset(
     {
         "create_run",
@@ -61,6 +63,64 @@ def apply(store: Store, record: Record, files: Callable[[str], Path] | None = No
         raise InvalidValueError(f"bad arguments for {record.op}: {exc}") from exc
     except KeyError as exc:
         raise InvalidValueError(f"{record.op} is missing the argument {exc}") from exc
+
+
+def apply_all(
+    store: Store, records: Sequence[Record], before: Callable[[Record], None] | None = None
+) -> None:
+    """Apply ``records`` in order, as :func:`apply` one by one would, calling ``before`` with
+    each record first; a run of ``append_metrics`` records of one run is applied as one
+    :meth:`Store.append_batches` (one transaction, one rewrite of each tail chunk) of up to
+    :data:`GROUP_POINTS` points."""
+    i = 0
+    while i < len(records):
+        end = _metrics_group_end(records, i)
+        if end - i == 1:
+            if before is not None:
+                before(records[i])
+            apply(store, records[i])
+        else:
+            group = records[i:end]
+            for record in group:
+                if before is not None:
+                    before(record)
+                check_args(Store.append_metrics, record.op, record.args)
+            try:
+                store.append_batches(
+                    group[0].args["run_id"],
+                    [(r.args["batch"], r.args.get("batch_id")) for r in group],
+                )
+            except KeyError as exc:
+                raise InvalidValueError(f"append_metrics is missing the argument {exc}") from exc
+        i = end
+
+
+def _metrics_group_end(records: Sequence[Record], start: int) -> int:
+    """The end of the run of ``append_metrics`` records of one run from ``start`` (bounded by
+    :data:`GROUP_POINTS`); ``start + 1`` when there is none to group."""
+    first = records[start]
+    run_id = first.args.get("run_id")
+    if first.op != "append_metrics" or not _groupable(first.args):
+        return start + 1
+    points, end = _points(first.args), start + 1
+    while end < len(records):
+        args = records[end].args
+        if records[end].op != "append_metrics" or args.get("run_id") != run_id:
+            break
+        if not _groupable(args) or points + _points(args) > GROUP_POINTS:
+            break
+        points += _points(args)
+        end += 1
+    return end
+
+
+def _groupable(args: Mapping[str, Any]) -> bool:
+    # Anything unusual (unknown or missing arguments) goes alone, to get apply()'s own error.
+    return set(args) <= {"run_id", "batch", "batch_id"} and isinstance(args.get("batch"), list)
+
+
+def _points(args: Mapping[str, Any]) -> int:
+    return sum(len(p.steps) for p in args["batch"] if isinstance(p, SeriesPoints))
 
 
 def _create_or_resume(store: Store, args: dict[str, Any]) -> None:

@@ -506,25 +506,40 @@ class Store:
         With a ``batch_id``, a batch that was applied before is skipped (returns False), so a
         replayed journal is applied exactly once.
         """
-        for points in batch:
-            validation.series_points(points)
-        if batch_id is not None:
-            validation.bounded(batch_id, "batch id", validation.MAX_BATCH_ID)
+        return self.append_batches(run_id, [(batch, batch_id)]) == 1
+
+    def append_batches(
+        self, run_id: str, batches: Sequence[tuple[Sequence[SeriesPoints], str | None]]
+    ) -> int:
+        """Several :meth:`append_metrics` calls on one run as one: one transaction, and each
+        series' tail chunk rewritten once for all their points (in order). Batches whose id
+        was applied before are skipped; returns how many were applied."""
+        for batch, batch_id in batches:
+            for points in batch:
+                validation.series_points(points)
+            if batch_id is not None:
+                validation.bounded(batch_id, "batch id", validation.MAX_BATCH_ID)
         with writing(self.engine) as conn:
             found = conn.execute(_TOUCH_RUN, {"_run_id": run_id, "heartbeat_at": now_ms()}).first()
             _check_writable(run_id, found and found.lifecycle_stage)
             defs = found.metric_defs
-            if batch_id is not None and not self._claim_batch(conn, run_id, batch_id):
-                return False
+            fresh = [
+                batch
+                for batch, batch_id in batches
+                if batch_id is None or self._claim_batch(conn, run_id, batch_id)
+            ]
+            if not fresh:
+                return 0
+            points = [p for batch in fresh for p in batch]
             modes = _summary_modes(json.loads(defs))
             summaries = {
                 stats.key: _summary_value(stats, modes)
-                for stats in series.append(conn, run_id, batch)
+                for stats in series.append(conn, run_id, points)
                 if not stats.context
             }
             self._write_summary(conn, run_id, summaries, explicit=False)
-        self._points_since_checkpoint += sum(len(p.steps) for p in batch)
-        return True
+        self._points_since_checkpoint += sum(len(p.steps) for p in points)
+        return len(fresh)
 
     def _claim_batch(self, conn: Connection, run_id: str, batch_id: str) -> bool:
         row = {"run_id": run_id, "batch_id": batch_id}

@@ -54,10 +54,12 @@ async def ingest(request: Request, guard: GuardDep) -> Any:
 
 def _apply_all(store: Store, guard: Guard, records: list[Record]) -> None:
     new_runs = _authorize(store, guard, records)
-    for record in records:
+
+    def before(record: Record) -> None:
         if record.op == "create_run" and record.args.get("run_id") in new_runs:
             guard.claim_project(str(record.args["project"]))  # a string: _authorize checked
-        calls.apply(store, record)
+
+    calls.apply_all(store, records, before)
 
 
 def _authorize(store: Store, guard: Guard, records: list[Record]) -> set[str]:
