@@ -135,3 +135,31 @@ def test_raw_requests_get_mlflow_errors(mlflow_uri: str) -> None:
         body = answer.json()
         assert answer.status_code < 500 and body["error_code"] == code, (url, body)
         assert body["message"]
+
+
+def test_log_batch_metric_forms(mlflow_uri: str) -> None:
+    """Metrics as the client sends them, in the other forms MLflow accepts, and out of range:
+    the range error names the metric and nothing of the batch is stored."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    run_id = client.create_run("0").info.run_id
+    api = f"{mlflow_uri}/api/2.0/mlflow/runs/log-batch"
+    metrics = [
+        {"key": "a", "value": 0.5, "timestamp": 7, "step": 3},  # as the client sends it
+        {"key": "a", "value": 1, "timestamp": "8", "step": "4"},  # int value, numeric strings
+        {"key": "b", "value": "NaN", "timestamp": 9},  # no step: 0
+        {"key": "a", "value": 2.5, "timestamp": 10, "step": 5},
+    ]
+    answer = httpx.post(api, json={"run_id": run_id, "metrics": metrics})
+    assert answer.status_code == 200, answer.text
+    history = [(m.step, m.value, m.timestamp) for m in client.get_metric_history(run_id, "a")]
+    assert history == [(3, 0.5, 7), (4, 1.0, 8), (5, 2.5, 10)]
+    ((b),) = client.get_metric_history(run_id, "b")
+    assert (b.step, b.timestamp) == (0, 9) and b.value != b.value  # NaN
+    too_big = [{"key": "c", "value": 1.0, "timestamp": 1, "step": 1}]
+    too_big.append({"key": "huge", "value": 1.0, "timestamp": 1, "step": 2**63})
+    answer = httpx.post(api, json={"run_id": run_id, "metrics": too_big})
+    body = answer.json()
+    assert body["error_code"] == "INVALID_PARAMETER_VALUE" and "'huge'" in body["message"]
+    assert client.get_metric_history(run_id, "c") == []

@@ -15,7 +15,7 @@ import functools
 import os
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -148,6 +148,17 @@ def reading(engine: Engine) -> Iterator[Connection]:
     """A connection inside a read transaction (one consistent snapshot)."""
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+# Ids bound per ``IN (...)`` list: SQLite binds at most 32,766 variables per statement.
+IN_BATCH = 1000
+
+
+def batches(ids: Sequence[str], size: int | None = None) -> Iterator[list[str]]:
+    """``ids`` in lists of at most ``size`` (default :data:`IN_BATCH`), for ``IN (...)``."""
+    size = size or IN_BATCH
+    for i in range(0, len(ids), size):
+        yield list(ids[i : i + size])
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -7,10 +7,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from tracklog.store import schema, series
-from tracklog.store.engine import reading
+from tracklog.store.engine import batches, reading
 
 _S = schema.metric_series
 
@@ -27,16 +27,21 @@ class LatestPoint:
 
 def latest_points(engine: Engine, run_ids: Sequence[str]) -> dict[str, list[LatestPoint]]:
     """The latest point of each context-free metric of each run, by key."""
-    out: dict[str, list[LatestPoint]] = {r: [] for r in run_ids}
-    if not run_ids:
-        return out
-    # Only the columns needed, for a page of up to 1,000 runs of MLflow's search.
-    stmt = (
-        select(_S.c.run_id, _S.c.key, _S.c.last, _S.c.last_step, _S.c.max_step, _S.c.last_time)
-        .where(_S.c.run_id.in_(list(run_ids)), _S.c.context == "", _S.c.count > 0)
-        .order_by(_S.c.run_id, _S.c.key)
-    )
     with reading(engine) as conn:
+        return latest_points_in(conn, run_ids)
+
+
+def latest_points_in(conn: Connection, run_ids: Sequence[str]) -> dict[str, list[LatestPoint]]:
+    """:func:`latest_points` inside an open transaction; up to 1,000 runs per query."""
+    out: dict[str, list[LatestPoint]] = {r: [] for r in run_ids}
+    # Only the columns needed, for a page of up to 1,000 runs of MLflow's search.
+    cols = (_S.c.run_id, _S.c.key, _S.c.last, _S.c.last_step, _S.c.max_step, _S.c.last_time)
+    for part in batches(run_ids):
+        stmt = (
+            select(*cols)
+            .where(_S.c.run_id.in_(part), _S.c.context == "", _S.c.count > 0)
+            .order_by(_S.c.run_id, _S.c.key)
+        )
         for run_id, key, last, last_step, max_step, last_time in conn.execute(stmt).all():
             if last_step is None:
                 continue

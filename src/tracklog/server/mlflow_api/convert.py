@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from tracklog.server.encoding import wire_float
 from tracklog.server.mlflow_api.errors import MlflowError, invalid
-from tracklog.store import params as params_view
-from tracklog.store import validation
-from tracklog.store.latest_metrics import LatestPoint
 from tracklog.store.logged_models import RunModels
 from tracklog.store.records import DatasetInput, ExperimentRecord, RunRecord
+from tracklog.store.run_listing import RunListing
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"
@@ -40,7 +40,7 @@ def experiment_artifact_uri(exp_id: int) -> str:
     return f"{ARTIFACT_SCHEME}/{exp_id}"
 
 
-def run_artifact_uri(run: RunRecord) -> str:
+def run_artifact_uri(run: RunRecord | RunListing) -> str:
     """Where the client sends a run's files; the artifact routes map it to the run's files."""
     return f"{ARTIFACT_SCHEME}/{run.experiment_id}/{run.id}/artifacts"
 
@@ -57,7 +57,7 @@ def experiment_json(e: ExperimentRecord) -> dict[str, Any]:
     }
 
 
-def run_info_json(run: RunRecord) -> dict[str, Any]:
+def run_info_json(run: RunRecord | RunListing) -> dict[str, Any]:
     info = {
         "run_id": run.id,
         "run_uuid": run.id,
@@ -74,25 +74,27 @@ def run_info_json(run: RunRecord) -> dict[str, Any]:
     return info
 
 
-def run_json(
-    run: RunRecord, metrics: list[LatestPoint], inputs: list[DatasetInput], models: RunModels
-) -> dict[str, Any]:
+def run_json(run: RunListing, inputs: list[DatasetInput], models: RunModels) -> dict[str, Any]:
     """The whole run: info, latest metrics, params, tags, the datasets and logged models it
-    used, and the logged models it produced."""
+    used, and the logged models it produced. Empty lists are left out, as MLflow's server
+    leaves them out (the client reads a missing list as empty, and parses less)."""
+    used: dict[str, Any] = {}
+    if inputs:
+        used["dataset_inputs"] = [dataset_input_json(i) for i in inputs]
+    if models.inputs:
+        used["model_inputs"] = [{"model_id": m} for m in models.inputs]
+    made: dict[str, Any] = {}
+    if models.outputs:
+        made["model_outputs"] = [{"model_id": o.model_id, "step": o.step} for o in models.outputs]
     return {
         "info": run_info_json(run),
         "data": {
-            "metrics": [metric_json(m.key, m.value, m.step, m.timestamp) for m in metrics],
-            "params": pairs(params_of(run)),
+            "metrics": [metric_json(m.key, m.value, m.step, m.timestamp) for m in run.metrics],
+            "params": orjson.Fragment(run.params_json),
             "tags": pairs(tags_of(run)),
         },
-        "inputs": {
-            "dataset_inputs": [dataset_input_json(i) for i in inputs],
-            "model_inputs": [{"model_id": m} for m in models.inputs],
-        },
-        "outputs": {
-            "model_outputs": [{"model_id": o.model_id, "step": o.step} for o in models.outputs]
-        },
+        "inputs": used,
+        "outputs": made,
     }
 
 
@@ -100,15 +102,7 @@ def metric_json(key: str, value: float, step: int, timestamp: int) -> dict[str, 
     return {"key": key, "value": wire_float(value), "timestamp": timestamp, "step": step}
 
 
-def params_of(run: RunRecord) -> dict[str, str]:
-    """The run's flattened config as MLflow params (text; non-text values as JSON)."""
-    return {
-        k: v if isinstance(v, str) else validation.dumps(v)
-        for k, v in params_view.flatten(run.config).items()
-    }
-
-
-def tags_of(run: RunRecord) -> dict[str, str]:
+def tags_of(run: RunRecord | RunListing) -> dict[str, str]:
     """The run's tags, with the ones MLflow keeps in tags taken from the run's own fields (so
     a run renamed or logged natively reads the same)."""
     tags = dict(run.tags)

@@ -23,6 +23,8 @@ from tracklog.store.tracking import Store
 router = mlflow_router()
 # MLflow's log-batch limits (mlflow/utils/validation.py).
 MAX_METRICS, MAX_PARAMS, MAX_TAGS, MAX_ENTITIES = 1000, 100, 100, 1000
+# The fields of a metric as the mlflow client's log_metrics sends it.
+_PLAIN_METRIC = frozenset(("key", "value", "step", "timestamp"))
 
 
 def apply_tags(store: Store, run_id: str, tags: Mapping[str, str]) -> None:
@@ -56,6 +58,17 @@ def parse_metrics(metrics: list[dict[str, Any]]) -> list[MetricPoint]:
         key = m.get("key")
         if not isinstance(key, str) or not key:
             raise invalid(f"each metric needs a non-empty 'key', got {m!r}")
+        value, step, timestamp = m.get("value"), m.get("step", 0), m.get("timestamp")
+        if (
+            _PLAIN_METRIC.issuperset(m)
+            and type(value) is float
+            and type(step) is int
+            and type(timestamp) is int
+        ):
+            # What the mlflow client sends (a float value, integer step and timestamp, no
+            # model or dataset): no conversion to check.
+            out.append(MetricPoint(key, value, step, timestamp))
+            continue
         one = Args(m)
         value = one.number("value", required=True)
         assert value is not None
@@ -73,33 +86,42 @@ def parse_metrics(metrics: list[dict[str, Any]]) -> list[MetricPoint]:
     return out
 
 
+def _fits(n: int) -> bool:
+    return -(2**63) <= n < 2**63
+
+
 def series_batch(points: list[MetricPoint]) -> list[SeriesPoints]:
     """Metric points as one SeriesPoints per key, in order."""
-    rows: dict[str, list[MetricPoint]] = {}
-    for p in points:
-        rows.setdefault(p.key, []).append(p)
+    try:
+        steps = np.array([p.step for p in points], np.int64)
+        timestamps = np.array([p.timestamp for p in points], np.int64)
+    except OverflowError:
+        bad = next(p for p in points if not (_fits(p.step) and _fits(p.timestamp)))
+        raise invalid(f"metric {bad.key!r}: a step or timestamp does not fit in 64 bits") from None
+    values = np.array([p.value for p in points], np.float64)
+    rows: dict[str, list[int]] = {}
+    for i, p in enumerate(points):
+        rows.setdefault(p.key, []).append(i)
     batch = []
-    for key, same in rows.items():
-        try:
-            arrays = (
-                np.array([p.step for p in same], np.int64),
-                np.array([p.value for p in same], np.float64),
-                np.array([p.timestamp for p in same], np.int64),
-            )
-        except OverflowError:
-            raise invalid(f"metric {key!r}: a step or timestamp does not fit in 64 bits") from None
-        batch.append(SeriesPoints(key, "", *arrays))
+    for key, at in rows.items():
+        # One point per key (a log_metrics dict) or a run of them: a slice, no copy.
+        pick: slice | list[int] = slice(at[0], at[-1] + 1) if at[-1] - at[0] + 1 == len(at) else at
+        batch.append(SeriesPoints(key, "", steps[pick], values[pick], timestamps[pick]))
     return batch
 
 
-def log_metrics(store: Store, run_id: str, points: list[MetricPoint]) -> None:
+def log_metrics(
+    store: Store, run_id: str, points: list[MetricPoint], batch: list[SeriesPoints] | None = None
+) -> None:
     """Append metrics to the run; those with a ``model_id`` go to that logged model too.
+    ``batch`` is ``series_batch(points)`` when the caller made it already.
 
     ``log_model`` copies the run's metrics of its step to the new model with ``model_id``
     set: a point the run already has (same key, step, timestamp and value) is not appended
     again, as MLflow's own store keeps such a point once.
     """
-    batch = series_batch(points)  # checked before anything is written
+    if batch is None:
+        batch = series_batch(points)  # checked before anything is written
     if any(p.model_id for p in points):
         store.get_run(run_id)  # a missing run writes nothing to the models either
         _log_model_metrics(store, run_id, points)
@@ -199,10 +221,10 @@ def log_batch(store: Store, args: Args) -> dict[str, Any]:
             f"tags in total. Got {total}. Please split up the request and try again."
         )
     points = parse_metrics(metrics)
-    series_batch(points)  # checked before anything is written
+    batch = series_batch(points)  # checked before anything is written
     tag_values = convert.tag_dict(tags)
     log_params(store, run_id, params)
-    log_metrics(store, run_id, points)
+    log_metrics(store, run_id, points, batch)
     if tag_values:
         apply_tags(store, run_id, tag_values)
     return {}

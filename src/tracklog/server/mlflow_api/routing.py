@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
@@ -74,16 +75,16 @@ def not_found_router() -> APIRouter:
 def endpoint(router: APIRouter, path: str, *methods: str) -> Callable[[Handler], Handler]:
     """Register ``handler(store, args) -> dict`` at ``path``: the request's arguments are read
     with :meth:`Args.read`, the handler runs in a worker thread, and its dict is the JSON
-    answer. Handlers write non-finite floats as MLflow's strings (``encoding.wire_float``): the
-    answer is encoded without a walk over every value, which a page of runs would pay for."""
+    answer, encoded by orjson (``orjson.Fragment`` embeds JSON text as it is). Handlers write
+    non-finite floats as MLflow's strings (``encoding.wire_float``): orjson would write null."""
 
     def register(handler: Handler) -> Handler:
         async def handle(request: Request) -> Response:
             args = await Args.read(request)
             store = request.app.state.store
 
-            def answer() -> str:  # encoding a page of runs is work too: off the event loop
-                return json.dumps(handler(store, args), separators=(",", ":"), allow_nan=False)
+            def answer() -> bytes:  # encoding a page of runs is work too: off the event loop
+                return orjson.dumps(handler(store, args))
 
             return Response(await run_in_threadpool(answer), media_type="application/json")
 

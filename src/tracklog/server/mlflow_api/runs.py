@@ -12,9 +12,8 @@ from tracklog.server.mlflow_api.experiments import MAX_RESULTS, lifecycle
 from tracklog.server.mlflow_api.logging import apply_tags
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
 from tracklog.store import experiments, inputs, validation
-from tracklog.store.latest_metrics import latest_points
 from tracklog.store.logged_models import LoggedModels
-from tracklog.store.records import RunRecord
+from tracklog.store.run_listing import run_listings
 from tracklog.store.search import run_ids_page
 from tracklog.store.tracking import Store
 
@@ -23,14 +22,22 @@ router = mlflow_router()
 STATUS_NUMBERS = {"1": "RUNNING", "2": "SCHEDULED", "3": "FINISHED", "4": "FAILED", "5": "KILLED"}
 
 
-def runs_json(store: Store, runs: Sequence[RunRecord]) -> list[dict[str, Any]]:
-    """Runs as MLflow entities; their latest metrics, inputs and outputs are read in a few
-    queries for the whole page."""
+def runs_json(store: Store, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The runs with these ids (those that exist) as MLflow entities, read in a few queries
+    for the whole page."""
+    runs = run_listings(store.engine, run_ids)
     ids = [r.id for r in runs]
-    metrics = latest_points(store.engine, ids)
     used = inputs.of_runs(store.engine, ids)
     models = LoggedModels(store).of_runs(ids)
-    return [convert.run_json(r, metrics.get(r.id, []), used[r.id], models[r.id]) for r in runs]
+    return [convert.run_json(r, used[r.id], models[r.id]) for r in runs]
+
+
+def run_json(store: Store, run_id: str) -> dict[str, Any]:
+    """One run as an MLflow entity; NotFoundError if there is no such run."""
+    found = runs_json(store, [run_id])
+    if not found:
+        store.get_run(run_id)  # raises the store's own "no run with id" error
+    return found[0]
 
 
 def _status(args: Args) -> str | None:
@@ -69,14 +76,13 @@ def create(store: Store, args: Args) -> dict[str, Any]:
     )
     # Kept as tags too, so filters such as tags.mlflow.runName match as on MLflow's server.
     store.set_tags(run.id, {**tags, convert.RUN_NAME_TAG: run.name})
-    run = store.get_run(run.id)
-    return {"run": runs_json(store, [run])[0]}
+    return {"run": run_json(store, run.id)}
 
 
 @endpoint(router, "/runs/get", "GET")
 def get(store: Store, args: Args) -> dict[str, Any]:
     """The run with its latest value of each metric, its params, tags and inputs."""
-    return {"run": runs_json(store, [store.get_run(args.run_id())])[0]}
+    return {"run": run_json(store, args.run_id())}
 
 
 @endpoint(router, "/runs/update", "POST")
@@ -128,7 +134,7 @@ def search(store: Store, args: Args) -> dict[str, Any]:
         )
     except InvalidValueError as exc:
         raise MlflowError("INVALID_PARAMETER_VALUE", f"Invalid search expression: {exc}") from exc
-    answer: dict[str, Any] = {"runs": runs_json(store, store.get_runs(ids[:size]))}
+    answer: dict[str, Any] = {"runs": runs_json(store, ids[:size])}
     token = next_page_token(offset, size, len(ids))
     if token:
         answer["next_page_token"] = token
