@@ -85,6 +85,9 @@ def test_dataset_inputs_logged_once(store: Store) -> None:
     inputs.log(store.engine, run.id, [train, train])
     inputs.log(store.engine, run.id, [train])
     assert inputs.of_runs(store.engine, [run.id]) == {run.id: [train]}
+    # More ids than PostgreSQL binds in one statement (65,535): read in batches.
+    many = inputs.of_runs(store.engine, [*(f"no-run-{i}" for i in range(70_000)), run.id])
+    assert len(many) == 70_001 and many[run.id] == [train]
     with pytest.raises(InvalidValueError, match="digest"):
         inputs.log(store.engine, run.id, [DatasetInput("x", "d" * 37, "local", "s", None, None)])
     with pytest.raises(NotFoundError):

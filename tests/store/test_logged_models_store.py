@@ -125,6 +125,9 @@ def test_run_outputs_and_inputs(models: LoggedModels, store: Store) -> None:
         bare.id: RunModels(),
     }
     assert models.of_runs([]) == {}
+    # More ids than PostgreSQL binds in one statement (65,535): read in batches.
+    many = models.of_runs([*(f"no-run-{i}" for i in range(70_000)), other.id])
+    assert len(many) == 70_001 and many[other.id] == RunModels(sorted([a.model_id, b.model_id]), [])
 
 
 def test_run_inputs_refused_whole_on_a_missing_model_or_run(

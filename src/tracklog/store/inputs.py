@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from tracklog.errors import InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
-from tracklog.store.engine import insert_missing, reading, writing
+from tracklog.store.engine import batches, insert_missing, reading, writing
 from tracklog.store.records import DatasetInput
 
 _I = schema.run_inputs
@@ -39,9 +39,15 @@ def of_runs(engine: Engine, run_ids: Sequence[str]) -> dict[str, list[DatasetInp
     out: dict[str, list[DatasetInput]] = {r: [] for r in run_ids}
     if not run_ids:
         return out
-    stmt = select(_I).where(_I.c.run_id.in_(list(run_ids))).order_by(_I.c.created_at, _I.c.name)
     with reading(engine) as conn:
-        for r in conn.execute(stmt):
+        rows = (
+            r
+            for ids in batches(run_ids)
+            for r in conn.execute(
+                select(_I).where(_I.c.run_id.in_(ids)).order_by(_I.c.created_at, _I.c.name)
+            )
+        )
+        for r in rows:
             out[r.run_id].append(
                 DatasetInput(
                     r.name,

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
-from tracklog.store.engine import insert_missing, reading, upsert, writing
+from tracklog.store.engine import batches, insert_missing, reading, upsert, writing
 from tracklog.store.entity_filter import Attribute, Grammar, Side
 from tracklog.store.tracking import Store
 
@@ -310,26 +310,26 @@ class LoggedModels:
 
     def of_runs(self, run_ids: Sequence[str]) -> dict[str, RunModels]:
         """The logged models each run used and produced (outputs in the order of their steps),
-        in two queries for any number of runs."""
+        in two queries per batch of runs."""
         out = {r: RunModels() for r in run_ids}
         if not run_ids:
             return out
-        ids = list(run_ids)
         with reading(self.engine) as conn:
-            used = conn.execute(
-                select(_I.c.run_id, _I.c.model_id)
-                .where(_I.c.run_id.in_(ids))
-                .order_by(_I.c.model_id)
-            )
-            for r in used:
-                out[r.run_id].inputs.append(r.model_id)
-            made = conn.execute(
-                select(_O.c.run_id, _O.c.model_id, _O.c.step)
-                .where(_O.c.run_id.in_(ids))
-                .order_by(_O.c.step, _O.c.model_id)
-            )
-            for r in made:
-                out[r.run_id].outputs.append(ModelOutput(r.model_id, r.step))
+            for ids in batches(run_ids):
+                used = conn.execute(
+                    select(_I.c.run_id, _I.c.model_id)
+                    .where(_I.c.run_id.in_(ids))
+                    .order_by(_I.c.model_id)
+                )
+                for r in used:
+                    out[r.run_id].inputs.append(r.model_id)
+                made = conn.execute(
+                    select(_O.c.run_id, _O.c.model_id, _O.c.step)
+                    .where(_O.c.run_id.in_(ids))
+                    .order_by(_O.c.step, _O.c.model_id)
+                )
+                for r in made:
+                    out[r.run_id].outputs.append(ModelOutput(r.model_id, r.step))
         return out
 
 
