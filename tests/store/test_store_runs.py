@@ -27,6 +27,11 @@ def test_projects_count_runs(store: Store) -> None:
     store.create_run("b")
     counts = {p.name: p.run_count for p in store.projects()}
     assert counts == {"Default": 0, "a": 3, "b": 1}  # MLflow's experiment 0 is always there
+    gone = store.create_run("b")
+    store.delete_run(gone.id)  # a deleted run is not counted
+    (b,) = store.projects("b")
+    assert (b.name, b.run_count) == ("b", 1) and b.last_activity is not None
+    assert store.projects("nope") == []
 
 
 def test_unknown_run_is_named(store: Store) -> None:

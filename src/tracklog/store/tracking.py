@@ -98,30 +98,21 @@ class Store:
             return inserted[0].id, True
         return conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar_one(), False
 
-    def projects(self) -> list[ProjectInfo]:
-        """Every project with its number of active runs and last activity."""
-        counts = (
-            select(
-                _R.c.experiment_id,
-                func.count().label("n"),
-                func.max(func.coalesce(_R.c.end_time, _R.c.heartbeat_at, _R.c.start_time)).label(
-                    "last"
-                ),
-            )
-            .where(_R.c.lifecycle_stage == "active")
-            .group_by(_R.c.experiment_id)
-            .subquery()
-        )
+    def projects(self, name: str | None = None) -> list[ProjectInfo]:
+        """Every project (or only the one called ``name``) with its number of active runs and
+        last activity."""
+        active = (_R.c.experiment_id == _E.c.id) & (_R.c.lifecycle_stage == "active")
+        last = func.max(func.coalesce(_R.c.end_time, _R.c.heartbeat_at, _R.c.start_time))
         stmt = (
-            select(_E.c.id, _E.c.name, _E.c.lifecycle_stage, counts.c.n, counts.c.last)
-            .outerjoin(counts, counts.c.experiment_id == _E.c.id)
+            select(_E.c.id, _E.c.name, func.count(_R.c.id), last, _E.c.lifecycle_stage)
+            .outerjoin(_R, active)
+            .group_by(_E.c.id, _E.c.name, _E.c.lifecycle_stage)
             .order_by(_E.c.name)
         )
+        if name is not None:
+            stmt = stmt.where(_E.c.name == name)  # reads only that project's runs
         with reading(self.engine) as conn:
-            return [
-                ProjectInfo(r.id, r.name, r.n or 0, r.last, r.lifecycle_stage)
-                for r in conn.execute(stmt)
-            ]
+            return [ProjectInfo(*r) for r in conn.execute(stmt)]
 
     def project_id(self, name: str) -> int:
         """The id of an existing project; raises :class:`NotFoundError` naming it."""

@@ -109,9 +109,10 @@ def _project_check(store: Store, project: str) -> Check:
     shown: dict[str, Any] = {}
 
     def check() -> tuple[list[str], bool]:
-        info = next((p for p in store.projects() if p.name == project), None)
-        if info is None:
+        found = store.projects(project)
+        if not found:
             return [], True  # the project went away: nothing more will happen in it
+        info = found[0]
         running = store.search_run_ids(
             [project],
             "attributes.status = 'RUNNING'",
