@@ -10,7 +10,6 @@ they rarely meet SQLite's lock busy.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import os
 import threading
@@ -24,6 +23,11 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlch
 
 from tracklog.errors import StoreError
 from tracklog.store.location import StoreLocation
+
+try:
+    import fcntl
+except ImportError:  # Windows: processes meet at SQLite's own lock only
+    fcntl = None  # type: ignore[assignment]
 
 BUSY_TIMEOUT_MS = 60_000
 CHECKPOINT_BYTES = 1 << 16  # below this, SQLite's automatic checkpoints are enough
@@ -106,7 +110,7 @@ class WriteLock:
     """
 
     def __init__(self, path: str | None) -> None:
-        self.path = path
+        self.path = path if fcntl is not None else None
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._fd: int | None = None
