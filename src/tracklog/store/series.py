@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from tracklog.store import schema
 from tracklog.store.codec import CHUNK_POINTS, decode, encode
-from tracklog.store.engine import insert_missing
+from tracklog.store.engine import execute_rows, insert_missing
 from tracklog.store.series_cache import SeriesCache
 
 _S = schema.metric_series
@@ -170,9 +170,8 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
         stats[k] = SeriesStats(key=points.key, context=points.context, **new_stats)
     if tails:
         conn.execute(_DELETE_CHUNK, [{"_sid": sid, "_seq": seq} for sid, (seq, _) in tails.items()])
-    conn.execute(_INSERT_CHUNK, chunks)
-    if updates:
-        conn.execute(_UPDATE_SERIES, updates)
+    execute_rows(conn, _INSERT_CHUNK, chunks)
+    execute_rows(conn, _UPDATE_SERIES, updates)
     return [stats[k] for k in keys]
 
 

@@ -24,7 +24,15 @@ from tracklog.store import params as params_view
 from tracklog.store import schema, series, validation
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
-from tracklog.store.engine import checkpoint, insert_missing, open_engine, reading, upsert, writing
+from tracklog.store.engine import (
+    checkpoint,
+    execute_rows,
+    insert_missing,
+    open_engine,
+    reading,
+    upsert,
+    writing,
+)
 from tracklog.store.liveness import process_alive, process_started
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
@@ -207,10 +215,8 @@ class Store:
                 conn.execute(_INSERT_RUN, values)
             except IntegrityError:  # the id is taken; the transaction is rolled back
                 raise AlreadyExistsError(f"a run with id {run_id!r} exists already") from None
-            if param_rows:
-                conn.execute(_INSERT_PARAM, param_rows)
-            if label_rows:
-                conn.execute(_INSERT_LABEL, label_rows)
+            execute_rows(conn, _INSERT_PARAM, param_rows)
+            execute_rows(conn, _INSERT_LABEL, label_rows)
         return _record(SimpleNamespace(**values), project, {}, sorted(set(labels or ())), {})
 
     def has_run(self, run_id: str) -> bool:
@@ -588,6 +594,7 @@ class Store:
             ("run_id", "key"),
             ("value_num", "value_json", "explicit"),
             where=None if explicit else _DERIVED_ONLY,
+            plain=True,
         )
 
     def read_series(
