@@ -117,10 +117,12 @@ class Writer:
             if len(self.rows) > BATCH_ROWS or len(self.tracks) > BATCH_ROWS:
                 return False
             item = PendingBatch(uuid.uuid4().hex, self._collect())
+            batch_id = item.batch_id if item.batch else None  # nothing to apply twice
             try:
-                together(self.run_id, item.batch, item.batch_id, status, **end)
+                together(self.run_id, item.batch, batch_id, status, **end)
             except Exception:
-                self.pending.append(item)
+                if item.batch:
+                    self.pending.append(item)
                 return False
             return True
 
