@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tracklog.errors import NotFoundError
+from tracklog.errors import InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store.codec import CHUNK_POINTS
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import CHECKPOINT_POINTS, Store
@@ -146,3 +146,46 @@ def test_finish_folds_the_wal_back_after_much_writing(tmp_path: Path) -> None:
     assert wal.stat().st_size == 0
     assert len(store.read_series(big.id, "y")[0]) == n
     store.close()
+
+
+def test_append_and_finish_stores_the_last_points_and_the_end_together(store: Store) -> None:
+    run = store.create_run("p")
+    store.append_metrics(run.id, [points("x", [0], [1.0])])
+    batch = [points("x", [1], [2.0]), points("new", [1], [5.0])]
+    assert store.append_and_finish(run.id, batch, "last", "FAILED", exit_code=3, error="boom")
+    got = store.get_run(run.id)
+    assert (got.status, got.exit_code, got.error) == ("FAILED", 3, "boom")
+    assert got.end_time is not None and got.summary == {"x": 2.0, "new": 5.0}
+    assert store.read_series(run.id, "x")[1].tolist() == [1.0, 2.0]
+    # Replayed (say from a rescue journal): the points are not added twice, the end stands.
+    assert not store.append_and_finish(run.id, batch, "last", "FINISHED")
+    assert store.read_series(run.id, "x")[1].tolist() == [1.0, 2.0]
+    assert store.get_run(run.id).status == "FINISHED"
+
+
+def test_append_and_finish_changes_nothing_when_it_fails(store: Store) -> None:
+    run = store.create_run("p")
+    store.delete_run(run.id)
+    with pytest.raises(RunDeletedError):
+        store.append_and_finish(run.id, [points("x", [0], [1.0])], "b", "FINISHED")
+    with pytest.raises(InvalidValueError, match="RUNNING"):
+        store.append_and_finish(run.id, [points("x", [0], [1.0])], "b", "RUNNING")
+    store.restore_run(run.id)
+    got = store.get_run(run.id)
+    assert got.status == "RUNNING" and got.end_time is None and got.summary == {}
+    with pytest.raises(NotFoundError, match="ghost"):
+        store.append_and_finish("ghost", [points("x", [0], [1.0])], "b", "FINISHED")
+
+
+def test_new_and_existing_series_in_one_batch(store: Store) -> None:
+    """New series are inserted with their statistics, existing ones merged (tail chunk too)."""
+    run = store.create_run("p")
+    store.append_metrics(run.id, [points("old", [0, 1], [4.0, 2.0])])
+    store.append_metrics(run.id, [points("new", [0, 1], [1.0, 3.0]), points("old", [2], [9.0])])
+    stats = {s.key: s for s in store.series_stats(run.id)}
+    assert (stats["new"].count, stats["new"].min, stats["new"].max) == (2, 1.0, 3.0)
+    assert (stats["new"].first, stats["new"].last, stats["new"].max_step) == (1.0, 3.0, 1)
+    assert (stats["old"].count, stats["old"].min, stats["old"].max) == (3, 2.0, 9.0)
+    assert (stats["old"].first, stats["old"].last, stats["old"].sum) == (4.0, 9.0, 15.0)
+    assert store.read_series(run.id, "old")[1].tolist() == [4.0, 2.0, 9.0]
+    assert store.get_run(run.id).summary == {"new": 3.0, "old": 9.0}

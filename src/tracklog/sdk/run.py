@@ -325,16 +325,19 @@ class Run:
             self._commit_pending()
         self._writer.stop()
         failure: Exception | None = None
-        try:
-            self._writer.flush()
-        except Exception as exc:
-            failure = exc
         end = {"status": status, "exit_code": exit_code, "error": error, "end_time": now_ms()}
-        try:
-            self._backend.finish_run(self.id, **end)
+        if self._writer.finish(**end):
             end = {}
-        except Exception as exc:
-            failure = failure or exc
+        else:
+            try:
+                self._writer.flush()
+            except Exception as exc:
+                failure = exc
+            try:
+                self._backend.finish_run(self.id, **end)
+                end = {}
+            except Exception as exc:
+                failure = failure or exc
         if failure is not None or self._writer.rejected:
             self._rescue(failure, end)
         from tracklog.sdk import fluent

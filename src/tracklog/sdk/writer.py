@@ -1,14 +1,20 @@
 """The background writer: turns logged rows into columnar batches and flushes them.
 
-``Run.log()`` only appends ``(step, time_ms, {key: number})`` to a deque; this thread wakes
-every :data:`FLUSH_INTERVAL` seconds, groups the rows into one array per series and hands the
-batch to the backend. A batch the backend refuses (a locked or full disk, say) is kept and
-retried, so nothing is dropped while the process lives.
+``Run.log()`` only appends ``(step, time_ms, {key: number})`` to a deque. One daemon thread per
+process (the flusher) wakes every :data:`FLUSH_INTERVAL` seconds and, for each live run, groups
+the rows into one array per series and hands the batch to the run's backend. A batch the
+backend refuses (a locked or full disk, say) is kept and retried, so nothing is dropped while
+the process lives. ``finish()`` writes what is left from the caller's thread.
+
+One thread for all runs rather than one per run: starting and joining a thread per run costs
+more than writing a short run, and on a busy machine waiting for the new thread to be
+scheduled costs more still.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 import uuid
@@ -41,11 +47,10 @@ class PendingBatch:
     batch: list[SeriesPoints]
 
 
-class Writer(threading.Thread):
-    """Drains a run's buffers into its backend from a daemon thread."""
+class Writer:
+    """A run's buffers and their way into its backend; the process's flusher drains them."""
 
     def __init__(self, backend: Backend, run_id: str) -> None:
-        super().__init__(name=f"tracklog-writer-{run_id[:8]}", daemon=True)
         self.backend = backend
         self.run_id = run_id
         self.rows: deque[Row] = deque()
@@ -54,21 +59,30 @@ class Writer(threading.Thread):
         self.pending: list[PendingBatch] = []  # not written yet: retried
         self.rejected: list[PendingBatch] = []  # refused for what they hold: rescued at finish
         self.error: BaseException | None = None
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
         self._lock = threading.Lock()
+        self._stopped = False
         self._last_write = time.monotonic()
 
-    def run(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(FLUSH_INTERVAL)
-            self._wake.clear()
+    def start(self) -> None:
+        """Have the flusher write this run's buffers every :data:`FLUSH_INTERVAL` seconds."""
+        _flusher.add(self)
+
+    def is_alive(self) -> bool:
+        """Whether the background flushing of this run goes on."""
+        return not self._stopped and _flusher.serves(self)
+
+    def tick(self) -> None:
+        """The flusher's periodic call: flush, and send a heartbeat when nothing was written
+        for a while. Never raises."""
+        with self._lock:
+            if self._stopped:
+                return
             try:
-                self.flush(raise_errors=False)
-            except Exception as exc:  # a bug must not end the thread and strand later points
+                self._flush(raise_errors=False)
+            except Exception as exc:  # a bug must not stop the flusher and strand later points
                 warnings.warn(f"tracklog: writer error: {exc!r}", stacklevel=1)
-            if time.monotonic() - self._last_write > HEARTBEAT_INTERVAL:
-                self._heartbeat()
+        if time.monotonic() - self._last_write > HEARTBEAT_INTERVAL:
+            self._heartbeat()
 
     def flush(self, raise_errors: bool = True) -> None:
         """Write every buffered point now (from any thread); retry earlier failed batches.
@@ -77,13 +91,40 @@ class Writer(threading.Thread):
         full) is set aside in :attr:`rejected` so it cannot block the batches after it.
         """
         with self._lock:
+            self._flush(raise_errors)
+
+    def _flush(self, raise_errors: bool) -> None:
+        if not self._write_pending(raise_errors):
+            return
+        while self.rows or self.tracks:
+            # Bounded batches keep the arrays of a large backlog from all existing at once.
+            self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
             if not self._write_pending(raise_errors):
                 return
-            while self.rows or self.tracks:
-                # Bounded batches keep the arrays of a large backlog from all existing at once.
-                self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
-                if not self._write_pending(raise_errors):
-                    return
+
+    def finish(self, status: str, **end: Any) -> bool:
+        """Write what is buffered together with the run's end, where the backend takes both in
+        one call (a local store: one transaction); return whether it did.
+
+        False, with nothing written, when it cannot: the backend has no such call, older
+        batches wait for a retry, or the buffer holds more than one batch. The caller then
+        flushes and finishes apart; a batch tried here is kept in :attr:`pending` for that.
+        """
+        together = getattr(self.backend, "append_and_finish", None)
+        with self._lock:
+            if together is None or self.pending:
+                return False
+            if len(self.rows) > BATCH_ROWS or len(self.tracks) > BATCH_ROWS:
+                return False
+            item = PendingBatch(uuid.uuid4().hex, self._collect())
+            batch_id = item.batch_id if item.batch else None  # nothing to apply twice
+            try:
+                together(self.run_id, item.batch, batch_id, status, **end)
+            except Exception:
+                if item.batch:
+                    self.pending.append(item)
+                return False
+            return True
 
     def collect_all(self) -> None:
         """Move every buffered row into :attr:`pending` without writing (to rescue them)."""
@@ -122,14 +163,14 @@ class Writer(threading.Thread):
 
     def wake(self) -> None:
         """Flush now rather than at the next interval."""
-        self._wake.set()
+        _flusher.wake()
 
     def stop(self) -> None:
-        """Stop the thread (the caller flushes what is left and handles errors)."""
-        self._stopping.set()
-        self._wake.set()
-        if self.is_alive():
-            self.join()
+        """End the background flushing (waiting for one under way); the caller writes what is
+        left and handles errors."""
+        _flusher.remove(self)
+        with self._lock:
+            self._stopped = True
 
     def _heartbeat(self) -> None:
         try:
@@ -145,6 +186,61 @@ class Writer(threading.Thread):
         if tracks:
             batch += _track_columns(tracks)
         return batch
+
+
+class _Flusher:
+    """The daemon thread that flushes every live run's writer; it ends when there are none and
+    the next run starts a new one."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._writers: dict[Writer, None] = {}  # insertion-ordered set
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, writer: Writer) -> None:
+        with self._guard:
+            self._writers[writer] = None
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="tracklog-writer")
+                self._thread.daemon = True
+                self._thread.start()
+
+    def remove(self, writer: Writer) -> None:
+        with self._guard:
+            self._writers.pop(writer, None)
+
+    def serves(self, writer: Writer) -> bool:
+        with self._guard:
+            return writer in self._writers and self._thread is not None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(FLUSH_INTERVAL)
+            self._wake.clear()
+            with self._guard:
+                writers = list(self._writers)
+                if not writers:
+                    self._thread = None
+                    return
+            for writer in writers:
+                writer.tick()
+
+
+_flusher = _Flusher()
+
+
+def _forget_parent_runs() -> None:
+    """In a forked child, the parent's runs are the parent's to write (their rows would be
+    written twice), and the parent's flusher thread does not exist here."""
+    global _flusher
+    _flusher = _Flusher()
+
+
+os.register_at_fork(after_in_child=_forget_parent_runs)
 
 
 def _drain(buffer: deque[Any], limit: int) -> list[Any]:

@@ -203,15 +203,21 @@ def upsert(
     keys: tuple[str, ...],
     update: tuple[str, ...],
     where: Any = None,
+    plain: bool = False,
 ) -> None:
     """INSERT ``rows`` into ``table``; on a conflict on ``keys`` update the ``update`` columns
     (or, with no ``update`` columns, skip the row).
 
     ``where`` (a condition on ``table``, built once: statements are cached by it) limits which
-    existing rows are updated.
+    existing rows are updated. ``plain``: the rows hold only values the driver takes as they
+    are, and go through :func:`execute_rows`.
     """
     if rows:
-        conn.execute(_upsert_statement(conn.dialect.name, table, keys, update, where), rows)
+        stmt = _upsert_statement(conn.dialect.name, table, keys, update, where)
+        if plain:
+            execute_rows(conn, stmt, rows)
+        else:
+            conn.execute(stmt, rows)
 
 
 @functools.lru_cache(maxsize=128)
@@ -227,6 +233,28 @@ def _upsert_statement(
             where=where,
         )
     return stmt.on_conflict_do_nothing(index_elements=list(keys))
+
+
+def execute_rows(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> None:
+    """``conn.execute(stmt, rows)`` for the hot INSERTs and UPDATEs of runs and metrics (no
+    RETURNING), with the SQL compiled once per dialect and the rows handed to the driver as
+    they are: SQLAlchemy's processing of each row's parameters costs more than SQLite's insert.
+    Only for values the driver takes unchanged (str, int, float, bool, bytes, None)."""
+    if not rows:
+        return
+    sql, names = _driver_sql(conn.dialect, stmt, tuple(rows[0]))
+    params = rows if names is None else [tuple(row[n] for n in names) for row in rows]
+    conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_sql(
+    dialect: Any, stmt: Any, keys: tuple[str, ...]
+) -> tuple[str, tuple[str, ...] | None]:
+    """The SQL text of ``stmt`` for ``dialect`` with the columns ``keys``, and the parameter
+    names in order for a positional driver (SQLite's ``?``); None for named ones (psycopg)."""
+    compiled = stmt.compile(dialect=dialect, column_keys=list(keys))
+    return compiled.string, (tuple(compiled.positiontup) if compiled.positional else None)
 
 
 def insert_missing(

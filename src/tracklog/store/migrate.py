@@ -1,7 +1,9 @@
 """Schema migrations (Alembic), run on first use of a store and by ``tracklog db upgrade``.
 
-Opening an up-to-date store costs one SELECT: Alembic is imported only when the schema is
-missing or old. Concurrent first opens are serialised by a lock (a file lock beside a SQLite
+Opening an up-to-date store costs one SELECT. A new, empty database gets the newest schema at
+once (``schema.metadata``, stamped with :data:`HEAD_REVISION`); Alembic is imported only to
+upgrade an older store, one migration after the other. A test checks that both ways build the
+same schema. Concurrent first opens are serialised by a lock (a file lock beside a SQLite
 database, an advisory lock on PostgreSQL), so two processes creating a store at once cannot
 corrupt it.
 """
@@ -13,10 +15,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    inspect,
+    text,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracklog.errors import StoreError
+from tracklog.store import schema
+from tracklog.store.clock import now_ms
 from tracklog.store.engine import writing
 from tracklog.store.location import StoreLocation
 
@@ -24,6 +38,13 @@ from tracklog.store.location import StoreLocation
 HEAD_REVISION = "0006"
 _PG_LOCK_ID = 0x7472_616C  # "tral": one advisory-lock id for every tracklog migration
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Alembic's own bookkeeping table, as Alembic creates it.
+_VERSION = Table(
+    "alembic_version",
+    MetaData(),
+    Column("version_num", String(32), nullable=False),
+    PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+)
 
 
 def current_revision(conn: Connection) -> str | None:
@@ -44,21 +65,49 @@ def ensure_schema(engine: Engine, location: StoreLocation) -> None:
 
 
 def upgrade(engine: Engine, location: StoreLocation) -> str:
-    """Run every pending migration under a cross-process lock; return the new revision."""
+    """Bring the schema to :data:`HEAD_REVISION` under a cross-process lock: create it in an
+    empty database, run the pending migrations in an older store. Returns the new revision."""
+    try:
+        with _migration_lock(engine, location), writing(engine) as conn:
+            revision = current_revision(conn)
+            if revision is None and not inspect(conn).get_table_names():
+                _create_head(conn, location)
+            elif revision != HEAD_REVISION:
+                _migrate(conn, location)
+            return current_revision(conn) or ""
+    except SQLAlchemyError as exc:
+        raise StoreError(f"migrating the store's schema failed: {exc}") from exc
+
+
+def _create_head(conn: Connection, location: StoreLocation) -> None:
+    """The newest schema in an empty database, with the rows the migrations would add."""
+    schema.metadata.create_all(conn)
+    _VERSION.create(conn)
+    conn.execute(_VERSION.insert().values(version_num=HEAD_REVISION))
+    # MLflow's Default experiment (id 0), as migration 0004 adds it.
+    t = now_ms()
+    conn.execute(
+        schema.experiments.insert().values(
+            id=0,
+            name="Default",
+            artifact_location=location.artifact_root,
+            lifecycle_stage="active",
+            created_at=t,
+            updated_at=t,
+        )
+    )
+
+
+def _migrate(conn: Connection, location: StoreLocation) -> None:
+    """Run every pending Alembic migration on ``conn``."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["artifact_root"] = location.artifact_root  # for rows a migration creates
-    try:
-        with _migration_lock(engine, location), writing(engine) as conn:
-            if current_revision(conn) != HEAD_REVISION:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-            return current_revision(conn) or ""
-    except SQLAlchemyError as exc:
-        raise StoreError(f"migrating the store's schema failed: {exc}") from exc
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
 
 
 @contextmanager

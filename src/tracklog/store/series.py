@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from tracklog.store import schema
 from tracklog.store.codec import CHUNK_POINTS, decode, encode
-from tracklog.store.engine import insert_missing
+from tracklog.store.engine import execute_rows, insert_missing
 from tracklog.store.series_cache import SeriesCache
 
 _S = schema.metric_series
@@ -33,6 +33,18 @@ _DELETE_CHUNK = _C.delete().where(
 )
 _INSERT_CHUNK = insert(_C)
 _UPDATE_SERIES = update(_S).where(_S.c.id == bindparam("_id"))
+
+
+# The statistics of a series before its first point (the columns' defaults).
+_EMPTY = {
+    "count": 0,
+    "finite_count": 0,
+    "sum": 0.0,
+    "min": None,
+    "max": None,
+    "first": None,
+    "max_step": None,
+}
 
 
 @dataclass
@@ -112,23 +124,38 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
         return []
     keys = list(merged)
     rows = _series_rows(conn, run_id, keys)
+    chunks: list[dict[str, Any]] = []
+    stats: dict[tuple[str, str], SeriesStats] = {}
     missing = [k for k in keys if k not in rows]
     if missing:
-        new_rows = [{"run_id": run_id, "key": k, "context": c} for k, c in missing]
-        created = insert_missing(conn, _S, new_rows, ("run_id", "key", "context"))
-        rows.update({(r.key, r.context): r._mapping for r in created})
-        raced = [k for k in missing if k not in rows]  # created by another writer meanwhile
+        # A new series is inserted with its statistics and chunk count; only its chunks follow.
+        new = {k: _merged_stats(_EMPTY, merged[k]) for k in missing}
+        new_rows = [
+            {
+                "run_id": run_id,
+                "key": k,
+                "context": c,
+                "chunk_count": _chunk_count(len(merged[(k, c)].steps)),
+                **_nan_to_none(new[(k, c)]),
+            }
+            for k, c in missing
+        ]
+        for r in insert_missing(conn, _S, new_rows, ("run_id", "key", "context")):
+            points = merged[(r.key, r.context)]
+            chunks += _chunk_rows(r.id, 0, points.steps, points.values, points.timestamps)
+            stats[(r.key, r.context)] = SeriesStats(r.key, r.context, **new[(r.key, r.context)])
+        raced = [k for k in missing if k not in stats]  # created by another writer meanwhile
         if raced:
             rows.update(_series_rows(conn, run_id, raced))
     # Only a series' last chunk can be partly full; it is rewritten with the new points.
-    ids = [rows[k]["id"] for k in keys if rows[k]["chunk_count"]]
+    ids = [rows[k]["id"] for k in rows if rows[k]["chunk_count"]]
     tails = {}
     if ids:
         found = conn.execute(_TAIL_CHUNKS, {"_ids": ids})
         tails = {t.series_id: (t.seq, decode(t.data)) for t in found}
-    chunks, updates, stats = [], [], []
-    for k in keys:
-        row, points = rows[k], merged[k]
+    updates = []
+    for k, row in rows.items():
+        points = merged[k]
         steps, values, times = points.steps, points.values, points.timestamps
         seq = row["chunk_count"]
         if row["id"] in tails:
@@ -136,27 +163,41 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
             steps = np.concatenate((old[0], steps))
             values = np.concatenate((old[1], values))
             times = np.concatenate((old[2], times))
-        for lo in range(0, len(steps), CHUNK_POINTS):
-            part = slice(lo, lo + CHUNK_POINTS)
-            chunks.append(
-                {
-                    "series_id": row["id"],
-                    "seq": seq,
-                    "n": len(steps[part]),
-                    "min_step": int(steps[part].min()),
-                    "max_step": int(steps[part].max()),
-                    "data": encode(steps[part], values[part], times[part]),
-                }
-            )
-            seq += 1
-        new = _merged_stats(row, points)
-        updates.append({"_id": row["id"], "chunk_count": seq, **_nan_to_none(new)})
-        stats.append(SeriesStats(key=points.key, context=points.context, **new))
+        chunks += _chunk_rows(row["id"], seq, steps, values, times)
+        new_stats = _merged_stats(row, points)
+        count = seq + _chunk_count(len(steps))
+        updates.append({"_id": row["id"], "chunk_count": count, **_nan_to_none(new_stats)})
+        stats[k] = SeriesStats(key=points.key, context=points.context, **new_stats)
     if tails:
         conn.execute(_DELETE_CHUNK, [{"_sid": sid, "_seq": seq} for sid, (seq, _) in tails.items()])
-    conn.execute(_INSERT_CHUNK, chunks)
-    conn.execute(_UPDATE_SERIES, updates)
-    return stats
+    execute_rows(conn, _INSERT_CHUNK, chunks)
+    execute_rows(conn, _UPDATE_SERIES, updates)
+    return [stats[k] for k in keys]
+
+
+def _chunk_count(n: int) -> int:
+    return -(-n // CHUNK_POINTS)
+
+
+def _chunk_rows(
+    series_id: int, seq: int, steps: np.ndarray, values: np.ndarray, times: np.ndarray
+) -> list[dict[str, Any]]:
+    """The ``metric_chunks`` rows of points starting at chunk ``seq`` of a series."""
+    out = []
+    for lo in range(0, len(steps), CHUNK_POINTS):
+        part = slice(lo, lo + CHUNK_POINTS)
+        out.append(
+            {
+                "series_id": series_id,
+                "seq": seq,
+                "n": len(steps[part]),
+                "min_step": int(steps[part].min()),
+                "max_step": int(steps[part].max()),
+                "data": encode(steps[part], values[part], times[part]),
+            }
+        )
+        seq += 1
+    return out
 
 
 def _merged_stats(m: Any, points: SeriesPoints) -> dict[str, float | int | None]:

@@ -24,7 +24,15 @@ from tracklog.store import params as params_view
 from tracklog.store import schema, series, validation
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
-from tracklog.store.engine import checkpoint, insert_missing, open_engine, reading, upsert, writing
+from tracklog.store.engine import (
+    checkpoint,
+    execute_rows,
+    insert_missing,
+    open_engine,
+    reading,
+    upsert,
+    writing,
+)
 from tracklog.store.liveness import process_alive, process_started
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
@@ -46,9 +54,8 @@ _INSERT_RUN = insert(_R)
 _INSERT_PARAM = insert(schema.params)
 _INSERT_LABEL = insert(schema.run_labels)
 _UPDATE_RUN = update(_R).where(_R.c.id == bindparam("_run_id"))
-_TOUCH_RUN = _UPDATE_RUN.values(heartbeat_at=bindparam("heartbeat_at")).returning(
-    _R.c.metric_defs, _R.c.lifecycle_stage
-)
+# The run update of a metric batch (its heartbeat, and its end when the run finishes with it).
+_TOUCH_RUN = _UPDATE_RUN.returning(_R.c.metric_defs, _R.c.lifecycle_stage)
 HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TRACKLOG_HEARTBEAT_TIMEOUT", "300")) * 1000
 
 
@@ -199,10 +206,8 @@ class Store:
                 conn.execute(_INSERT_RUN, values)
             except IntegrityError:  # the id is taken; the transaction is rolled back
                 raise AlreadyExistsError(f"a run with id {run_id!r} exists already") from None
-            if param_rows:
-                conn.execute(_INSERT_PARAM, param_rows)
-            if label_rows:
-                conn.execute(_INSERT_LABEL, label_rows)
+            execute_rows(conn, _INSERT_PARAM, param_rows)
+            execute_rows(conn, _INSERT_LABEL, label_rows)
         return _record(SimpleNamespace(**values), project, {}, sorted(set(labels or ())), {})
 
     def has_run(self, run_id: str) -> bool:
@@ -250,14 +255,32 @@ class Store:
         end_time: int | None = None,
     ) -> None:
         """End a run with ``status`` (FINISHED, FAILED or KILLED)."""
-        status = validation.status(status)
-        if status == "RUNNING":
-            raise InvalidValueError("finish_run needs a final status, not RUNNING")
-        self._update_run(
-            run_id, status=status, exit_code=exit_code, error=error, end_time=end_time or now_ms()
-        )
-        # Fold the WAL back after a lot of writing, not after every small run: a checkpoint
-        # copies every page written since the last one and syncs the file.
+        self._update_run(run_id, **_end_values(status, exit_code, error, end_time))
+        self._checkpoint_now_and_then()
+
+    def append_and_finish(
+        self,
+        run_id: str,
+        batch: Sequence[SeriesPoints],
+        batch_id: str | None,
+        status: str,
+        *,
+        exit_code: int | None = None,
+        error: str | None = None,
+        end_time: int | None = None,
+    ) -> bool:
+        """:meth:`append_metrics` and then :meth:`finish_run`, in one transaction: a run's last
+        points and its end are stored together or not at all (and one commit is cheaper than
+        two). Returns whether the batch was applied (False: ``batch_id`` was applied before;
+        the run is ended either way)."""
+        end = _end_values(status, exit_code, error, end_time)
+        applied = self.append_batches(run_id, [(batch, batch_id)], end) == 1
+        self._checkpoint_now_and_then()
+        return applied
+
+    def _checkpoint_now_and_then(self) -> None:
+        """At a run's end, fold the WAL back after a lot of writing, not after every small
+        run: a checkpoint copies every page written since the last one and syncs the file."""
         if self._points_since_checkpoint >= CHECKPOINT_POINTS:
             self._points_since_checkpoint = 0
             checkpoint(self.engine)
@@ -500,18 +523,23 @@ class Store:
         return self.append_batches(run_id, [(batch, batch_id)]) == 1
 
     def append_batches(
-        self, run_id: str, batches: Sequence[tuple[Sequence[SeriesPoints], str | None]]
+        self,
+        run_id: str,
+        batches: Sequence[tuple[Sequence[SeriesPoints], str | None]],
+        run_values: Mapping[str, Any] | None = None,
     ) -> int:
         """Several :meth:`append_metrics` calls on one run as one: one transaction, and each
         series' tail chunk rewritten once for all their points (in order). Batches whose id
-        was applied before are skipped; returns how many were applied."""
+        was applied before are skipped; returns how many were applied. ``run_values`` are set
+        on the run in the same transaction (a run's end), applied batches or not."""
         for batch, batch_id in batches:
             for points in batch:
                 validation.series_points(points)
             if batch_id is not None:
                 validation.bounded(batch_id, "batch id", validation.MAX_BATCH_ID)
         with writing(self.engine) as conn:
-            found = conn.execute(_TOUCH_RUN, {"_run_id": run_id, "heartbeat_at": now_ms()}).first()
+            touch = {"_run_id": run_id, "heartbeat_at": now_ms(), **(run_values or {})}
+            found = conn.execute(_TOUCH_RUN, touch).first()
             _check_writable(run_id, found and found.lifecycle_stage)
             defs = found.metric_defs
             fresh = [
@@ -566,6 +594,7 @@ class Store:
             ("run_id", "key"),
             ("value_num", "value_json", "explicit"),
             where=None if explicit else _DERIVED_ONLY,
+            plain=True,
         )
 
     def read_series(
@@ -808,6 +837,21 @@ def _owner(owned: bool, pid: int | None, started: int | None, host: str | None) 
     if pid is None:
         pid, started = os.getpid(), process_started(os.getpid())
     return {"pid": pid, "pid_started": started, "host": host or socket.gethostname()}
+
+
+def _end_values(
+    status: str, exit_code: int | None, error: str | None, end_time: int | None
+) -> dict[str, Any]:
+    """The run columns that end a run with ``status`` (FINISHED, FAILED or KILLED)."""
+    status = validation.status(status)
+    if status == "RUNNING":
+        raise InvalidValueError("finish_run needs a final status, not RUNNING")
+    return {
+        "status": status,
+        "exit_code": exit_code,
+        "error": error,
+        "end_time": end_time or now_ms(),
+    }
 
 
 def _check_writable(run_id: str, lifecycle_stage: str | None) -> None:

@@ -190,9 +190,14 @@ def json_value(value: Any, what: str) -> Any:
     )
 
 
+# One encoder for every call: json.dumps() builds a new one per call unless all options are
+# the defaults, which costs more than encoding a small value.
+_ENCODER = json.JSONEncoder(sort_keys=True, allow_nan=True)
+
+
 def dumps(value: Any) -> str:
     """JSON text of ``value``; NaN and infinities are written as NaN/Infinity and survive."""
-    return json.dumps(value, sort_keys=True, allow_nan=True)
+    return _ENCODER.encode(value)
 
 
 def series_points(points: Any) -> None:
