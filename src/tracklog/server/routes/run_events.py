@@ -4,7 +4,8 @@
   or series change, ``done`` once none runs.
 - ``?project=NAME`` (the runs table): a ``project`` event whenever the project gains or loses
   runs or a run starts or stops running, and ``run`` events of its running runs as above; it
-  never says ``done`` (a run may start at any time).
+  says ``done`` only when no project has that name any more (renamed): a run may start at any
+  time.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ async def run_events(
     """``text/event-stream`` of ``runs`` or of ``project`` (name exactly one): at once and
     then on every change, per run an ``event: run`` with ``{"run": run, "series": [statistics
     of each series]}``; for a project also ``event: project`` with ``{"runs": active runs,
-    "running": [ids]}``; for runs, ``event: done`` when none is RUNNING any more, and the
-    stream ends."""
+    "running": [ids]}``; for runs, ``event: done`` when none is RUNNING any more (for a
+    project, when it no longer exists under that name), and the stream ends."""
     if (runs is None) == (project is None):
         raise InvalidValueError("name either runs=ID,... or project=NAME")
     if project is not None:
