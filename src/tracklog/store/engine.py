@@ -22,12 +22,8 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from tracklog.errors import StoreError
+from tracklog.store import file_lock
 from tracklog.store.location import StoreLocation
-
-try:
-    import fcntl
-except ImportError:  # Windows: processes meet at SQLite's own lock only
-    fcntl = None  # type: ignore[assignment]
 
 BUSY_TIMEOUT_MS = 60_000
 CHECKPOINT_BYTES = 1 << 16  # below this, SQLite's automatic checkpoints are enough
@@ -110,7 +106,7 @@ class WriteLock:
     """
 
     def __init__(self, path: str | None) -> None:
-        self.path = path if fcntl is not None else None
+        self.path = path if file_lock.AVAILABLE else None
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._fd: int | None = None
@@ -122,7 +118,7 @@ class WriteLock:
         self._depth += 1
         if self._depth == 1 and self.path is not None:
             try:
-                fcntl.flock(self._file(), fcntl.LOCK_EX)
+                file_lock.lock(self._file())
                 self._locked = True
             except OSError:
                 self.path = None  # a folder this process cannot create files in: SQLite's lock
@@ -132,7 +128,7 @@ class WriteLock:
         try:
             if self._depth == 1 and self._locked and self._fd is not None:
                 self._locked = False
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                file_lock.unlock(self._fd)
         finally:
             self._depth -= 1
             self._thread_lock.release()

@@ -10,7 +10,6 @@ corrupt it.
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from tracklog.errors import StoreError
-from tracklog.store import schema
+from tracklog.store import file_lock, schema
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import writing
 from tracklog.store.location import StoreLocation
@@ -115,11 +114,11 @@ def _migration_lock(engine: Engine, location: StoreLocation) -> Iterator[None]:
     path = location.sqlite_path
     if path is not None:
         with open(path.with_name(path.name + ".migrate-lock"), "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            file_lock.lock(lock.fileno())
             try:
                 yield
             finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+                file_lock.unlock(lock.fileno())
         return
     with engine.connect() as conn:
         conn.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _PG_LOCK_ID})
