@@ -234,3 +234,30 @@ def test_bad_multipart_requests_are_refused_with_a_reason(
         headers=auth,
     ).raise_for_status()
     assert _staged(root) == []
+
+
+def test_the_parts_of_an_upload_together_stay_under_the_artifact_limit(
+    server: tuple[str, str, Path], run: Any
+) -> None:
+    _, info = run
+    url, token, root = server
+    base = f"{url}/api/2.0/mlflow-artifacts/mpu"
+    folder = f"{info.experiment_id}/{info.run_id}/artifacts"
+    auth = {"Authorization": f"Bearer {token}"}
+    created = httpx.post(
+        f"{base}/create/{folder}", json={"path": "big.bin", "num_parts": 3}, headers=auth
+    ).json()
+    first, second, _ = (c["url"] for c in created["credentials"])
+    five = os.urandom(5 * MIB)  # the server takes 8 MiB per artifact
+    assert httpx.put(first, content=five, timeout=60).status_code == 200
+    over = httpx.put(second, content=five, timeout=60)
+    assert over.status_code == 400
+    assert "limit of 8388608 bytes per artifact" in over.json()["message"]
+    assert sorted(p.name for p in _staged(root)) == ["part-1", "upload.json"]  # 2 not kept
+    assert httpx.put(first, content=five, timeout=60).status_code == 200  # a resent part
+    httpx.post(
+        f"{base}/abort/{folder}",
+        json={"path": "big.bin", "upload_id": created["upload_id"]},
+        headers=auth,
+    ).raise_for_status()
+    assert _staged(root) == []

@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tracklog.errors import InvalidValueError, NotFoundError
+from tracklog.errors import InvalidValueError, NotFoundError, RequestTooLargeError
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 
 MAX_PARTS = 10_000  # as S3's multipart uploads
@@ -60,14 +60,24 @@ class MultipartUploads:
             found = json.load(handle)
         return Upload(found["path"], found["num_parts"])
 
-    def write_part(self, upload_id: str, number: int, chunks: Iterable[bytes]) -> int:
-        """Store part ``number`` (1-based; sending it again replaces it); return its size."""
+    def write_part(
+        self, upload_id: str, number: int, chunks: Iterable[bytes], max_bytes: int
+    ) -> int:
+        """Store part ``number`` (1-based; sending it again replaces it); return its size.
+        The upload's parts together may hold at most ``max_bytes``: a part that would pass it
+        is refused and not kept, so an upload id cannot fill the disk."""
         upload = self.get(upload_id)
         if not 1 <= number <= upload.num_parts:
             raise InvalidValueError(
                 f"part number must be between 1 and {upload.num_parts}, got {number}"
             )
-        return self.repo.write_staged(chunks, self._file(upload_id, f"part-{number}"))
+        others = sum(
+            self.fs.size(f)
+            for n in range(1, upload.num_parts + 1)
+            if n != number and self.fs.isfile(f := self._file(upload_id, f"part-{n}"))
+        )
+        bounded = _at_most(chunks, max_bytes - others, max_bytes)
+        return self.repo.write_staged(bounded, self._file(upload_id, f"part-{number}"))
 
     def joined(self, upload_id: str, numbers: list[int], max_bytes: int) -> Iterator[bytes]:
         """The bytes of parts ``numbers``, in order: they must be every part of the upload,
@@ -106,3 +116,15 @@ class MultipartUploads:
         # The folder is named by a hash of the id: the secret itself is not written anywhere.
         key = hashlib.sha256(upload_id.encode()).hexdigest()[:32]
         return self.repo.staging(f"mpu/{key}/{name}")
+
+
+def _at_most(chunks: Iterable[bytes], room: int, max_bytes: int) -> Iterator[bytes]:
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > room:
+            raise RequestTooLargeError(
+                f"the parts of this upload would pass the server's limit of {max_bytes} bytes "
+                "per artifact (tracklog server --max-artifact-bytes)"
+            )
+        yield chunk

@@ -20,8 +20,8 @@ ARTIFACTS_PREFIXES = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifac
 def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:
     """Mount every MLflow router on ``app``, each route with ``dependencies`` (auth) and the
     permission check of its rule (``access.RULES``; a route without one is refused here)."""
-    # Route modules add themselves to this tuple as they land; imported here, not at module
-    # level, so the native server does not pay for MLflow's routes until they are mounted.
+    # The routers are listed in routers.py; imported here, not at module level, so the
+    # native server does not pay for MLflow's routes until they are mounted.
     from tracklog.server.mlflow_api import access, routers, routing
 
     for router in (*routers.API_ROUTERS, *routers.ARTIFACT_ROUTERS):

@@ -173,7 +173,13 @@ async def create_multipart_upload(path: str, request: Request) -> Response:
 async def upload_part(upload_id: str, part_number: int, request: Request) -> Response:
     """Store one part of a multipart upload (the client sends it again on failure)."""
     uploads = MultipartUploads(request.app.state.store.artifacts)
-    size = await run_in_threadpool(uploads.write_part, upload_id, part_number, body_chunks(request))
+    size = await run_in_threadpool(
+        uploads.write_part,
+        upload_id,
+        part_number,
+        body_chunks(request),
+        request.app.state.settings.max_artifact_bytes,
+    )
     return WireJSON({}, headers={"ETag": f'"{part_number}-{size}"'})
 
 
