@@ -193,14 +193,19 @@ def test_an_aborted_or_incomplete_multipart_upload_stores_nothing(
     assert _staged(server[2]) == []
 
 
+def _mpu_routes(server: tuple[str, str, Path], run: Any) -> tuple[str, str, dict[str, str]]:
+    """The multipart routes' base URL, the run's artifact folder, and the writer's header."""
+    _, info = run
+    url, token, _ = server
+    folder = f"{info.experiment_id}/{info.run_id}/artifacts"
+    return f"{url}/api/2.0/mlflow-artifacts/mpu", folder, {"Authorization": f"Bearer {token}"}
+
+
 def test_bad_multipart_requests_are_refused_with_a_reason(
     server: tuple[str, str, Path], run: Any
 ) -> None:
-    _, info = run
-    url, token, root = server
-    base = f"{url}/api/2.0/mlflow-artifacts/mpu"
-    folder = f"{info.experiment_id}/{info.run_id}/artifacts"
-    auth = {"Authorization": f"Bearer {token}"}
+    base, folder, auth = _mpu_routes(server, run)
+    root = server[2]
 
     too_many = httpx.post(
         f"{base}/create/{folder}", json={"path": "/tmp/x.bin", "num_parts": 10_001}, headers=auth
@@ -239,11 +244,8 @@ def test_bad_multipart_requests_are_refused_with_a_reason(
 def test_the_parts_of_an_upload_together_stay_under_the_artifact_limit(
     server: tuple[str, str, Path], run: Any
 ) -> None:
-    _, info = run
-    url, token, root = server
-    base = f"{url}/api/2.0/mlflow-artifacts/mpu"
-    folder = f"{info.experiment_id}/{info.run_id}/artifacts"
-    auth = {"Authorization": f"Bearer {token}"}
+    base, folder, auth = _mpu_routes(server, run)
+    root = server[2]
     created = httpx.post(
         f"{base}/create/{folder}", json={"path": "big.bin", "num_parts": 3}, headers=auth
     ).json()
