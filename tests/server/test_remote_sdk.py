@@ -24,6 +24,8 @@ from tracklog.cli.main import cli
 from tracklog.client.hosts import is_loopback
 from tracklog.client.http import HttpSession
 from tracklog.client.settings import ClientSettings
+from tracklog.sdk.journal import JOURNAL_FILE
+from tracklog.store.wire import MEDIA_TYPE
 
 
 @pytest.fixture
@@ -31,6 +33,7 @@ def remote_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     yield from sdk_session(tmp_path, monkeypatch)
 
 
+RECORDS = {"content-type": MEDIA_TYPE}
 VALUES = [1.0, math.nan, math.inf, -math.inf, -0.0, 5e-324, 1.7976931348623157e308]
 
 
@@ -85,6 +88,26 @@ def test_readme_script_through_a_server(
     assert not (remote_env / "tracklog" / "offline" / "ghost").exists()  # nothing left behind
     with pytest.raises(tracklog.AlreadyExistsError):
         tracklog.init(id=run.id)
+
+
+def test_a_resent_ingest_request_adds_no_config_history(
+    server: ServerProcess, remote_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKLOG_URI", server.url)
+    with tracklog.init(project="resent", config={"lr": 0.1}) as run:
+        run.config.update({"lr": 0.2})
+        run.log({"loss": 1.0})
+        run.config.update({"lr": 0.3})
+    journal = remote_env / "tracklog" / "offline" / run.id / JOURNAL_FILE
+    body = journal.read_bytes()
+    # The answer to the sender's request was lost (a timeout, say): it sends the same bytes.
+    resent = httpx.post(f"{server.url}/api/v1/ingest", content=body, headers=RECORDS)
+    assert resent.status_code == 200 and resent.json()["consumed_bytes"] == len(body)
+    r = tracklog.Api(server.url).run(run.id)
+    assert r.config == {"lr": 0.3} and r.status == "FINISHED"
+    changes = [(c["key"], c["old"], c["new"]) for c in r.config_history()]
+    assert changes == [("lr", 0.1, 0.2), ("lr", 0.2, 0.3)]
+    assert r.series("loss").values.tolist() == [1.0]
 
 
 SQLITE_ONLY = pytest.mark.parametrize("store_uri", ["sqlite"], indirect=True)

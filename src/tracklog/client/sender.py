@@ -4,10 +4,11 @@ The journal (:mod:`tracklog.sdk.journal`) is the durable log of a run's writes; 
 beside it holds the byte offset up to which the server has applied it. The sender reads the
 records after that offset and sends runs of them as one ``POST /api/v1/ingest`` body (the
 journal's own bytes, up to :data:`REQUEST_BYTES`), uploads the files of ``log_artifact`` records
-with PUT, and moves the marker only after the server accepted them. Metric batches carry ids
-the server remembers and other writes are idempotent, so resending after a lost answer is
-harmless. A record the server refuses (4xx) is set aside in ``rejected/`` instead of being
-retried forever; an unreachable or failing server is retried with exponential backoff.
+with PUT, and moves the marker only after the server accepted them. Metric batches and config
+changes carry ids the server remembers and other writes are idempotent, so resending after a
+lost answer is harmless. A record the server refuses (4xx) is set aside in ``rejected/``
+instead of being retried forever; an unreachable or failing server is retried with exponential
+backoff.
 """
 
 from __future__ import annotations

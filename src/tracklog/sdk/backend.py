@@ -73,7 +73,8 @@ class JournalBackend:
         return False  # unknowable offline; resume="must" is checked when syncing
 
     def set_config(self, run_id: str, updates: Mapping[str, Any]) -> None:
-        self._record("set_config", run_id=run_id, updates=dict(updates))
+        # The id makes a replayed change a no-op, so the config history gets it once.
+        self._record("set_config", run_id=run_id, updates=dict(updates), change_id=uuid.uuid4().hex)
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         self._record("set_tags", run_id=run_id, tags=dict(tags))

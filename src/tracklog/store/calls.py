@@ -1,7 +1,8 @@
 """Replaying recorded write calls (journal records, ingest requests) into a store.
 
-Only the operations named in :data:`OPS` can be replayed. Metric batches carry ids the store
-remembers and every other write is idempotent, so replaying a record twice changes nothing.
+Only the operations named in :data:`OPS` can be replayed. Metric batches and config changes carry
+ids the store remembers and every other write is idempotent, so replaying a record twice changes
+nothing.
 """
 
 from __future__ import annotations

@@ -196,6 +196,8 @@ run_inputs = Table(
     Column("created_at", BigInteger, nullable=False),
 )
 
+# Ids of the journaled writes applied to a run (metric batches, config changes), so a replayed
+# journal or a resent ingest request applies each once.
 applied_batches = Table(
     "applied_batches",
     metadata,

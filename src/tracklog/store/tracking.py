@@ -363,15 +363,28 @@ class Store:
     # -- config, tags, labels -------------------------------------------------------------
 
     def set_config(
-        self, run_id: str, updates: Mapping[str, Any], *, immutable: bool = False
+        self,
+        run_id: str,
+        updates: Mapping[str, Any],
+        *,
+        immutable: bool = False,
+        change_id: str | None = None,
     ) -> list[tuple[str, Any, Any]]:
         """Deep-merge ``updates`` into the run's config; return the (key, old, new) changes.
 
         Changed keys are kept in the run's config history (``config_changes``). With
         ``immutable`` (MLflow's params), changing a key's value is :class:`InvalidValueError`
-        and nothing is written; setting the same value again is fine.
+        and nothing is written; setting the same value again is fine. With a ``change_id``
+        (journaled calls), a call applied before is skipped and returns no changes: replaying
+        ``lr=0.1`` then ``lr=0.2`` again would otherwise add two history entries.
         """
+        if change_id is not None:
+            validation.bounded(change_id, "change id", validation.MAX_BATCH_ID)
         with writing(self.engine) as conn:
+            if change_id is not None:
+                self._require_active_run(conn, run_id)  # before the claim refers to it
+                if not self._claim_id(conn, run_id, change_id):
+                    return []
             return self._set_config(conn, run_id, updates, immutable=immutable)
 
     def _set_config(
@@ -545,7 +558,7 @@ class Store:
             fresh = [
                 batch
                 for batch, batch_id in batches
-                if batch_id is None or self._claim_batch(conn, run_id, batch_id)
+                if batch_id is None or self._claim_id(conn, run_id, batch_id)
             ]
             if not fresh:
                 return 0
@@ -560,8 +573,10 @@ class Store:
         self._points_since_checkpoint += sum(len(p.steps) for p in points)
         return len(fresh)
 
-    def _claim_batch(self, conn: Connection, run_id: str, batch_id: str) -> bool:
-        row = {"run_id": run_id, "batch_id": batch_id}
+    def _claim_id(self, conn: Connection, run_id: str, write_id: str) -> bool:
+        """Record that the write ``write_id`` (a metric batch, a config change) of the run is
+        applied; False when it was before."""
+        row = {"run_id": run_id, "batch_id": write_id}
         return bool(insert_missing(conn, schema.applied_batches, [row], ("run_id", "batch_id")))
 
     def set_summary(self, run_id: str, values: Mapping[str, Any]) -> None:
