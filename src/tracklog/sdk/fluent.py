@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.sdk import reproduce
@@ -164,7 +165,7 @@ def init(
     if not exists and resume == "must" and not deferred:
         _abandon(backend)
         raise NotFoundError(f"resume='must' but there is no run with id {run_id!r}")
-    run = Run(backend, run_id, project, name, offline_dir(uri, root), mode)
+    run = Run(backend, run_id, project, name, offline_dir(uri, root), mode, _shown(uri))
     if exists:
         backend.resume_run(run_id)
         run._continue(backend.get_run(run_id), backend.series_stats(run_id))
@@ -236,6 +237,17 @@ def _abandon(backend: Backend) -> None:
     abandon = getattr(backend, "abandon", None)
     if abandon is not None:
         abandon()
+
+
+def _shown(uri: str) -> str:
+    """``uri`` for a message: a folder as an absolute path, a password replaced by ``***``."""
+    if "://" not in uri:
+        return str(Path(uri).absolute())
+    parts = urlsplit(uri)
+    if not parts.password:
+        return uri
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def offline_dir(uri: str, root: Path) -> Path:

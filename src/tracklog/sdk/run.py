@@ -41,6 +41,7 @@ class Run:
         name: str,
         rescue_dir: Path,
         mode: str = "online",
+        sync_uri: str | None = None,
     ) -> None:
         self.id = run_id
         self.project = project
@@ -48,6 +49,7 @@ class Run:
         self.mode = mode
         self._backend = backend
         self._rescue_dir = rescue_dir
+        self._sync_uri = sync_uri  # the store `tracklog sync --uri` applies a rescue journal to
         self._writer = Writer(backend, run_id)
         self._known: set[str] = set()
         self._step = 0
@@ -333,11 +335,12 @@ class Run:
                 self._writer.flush()
             except Exception as exc:
                 failure = exc
-            try:
-                self._backend.finish_run(self.id, **end)
-                end = {}
-            except Exception as exc:
-                failure = failure or exc
+            if failure is None and not self._writer.rejected:
+                try:
+                    self._backend.finish_run(self.id, **end)
+                    end = {}
+                except Exception as exc:
+                    failure = exc
         if failure is not None or self._writer.rejected:
             self._rescue(failure, end)
         from tracklog.sdk import fluent
@@ -346,7 +349,11 @@ class Run:
 
     def _rescue(self, failure: Exception | None, end: dict[str, Any]) -> None:
         """Keep what the store did not take in a journal for ``tracklog sync``: batches it could
-        not write, batches it refused, and the run's end if that was not recorded."""
+        not write, batches it refused, and the run's end (applied after them).
+
+        While points are missing the store does not hold the run as it ended: where it takes
+        the end, the run is FAILED with an error that says how to apply the rest (the journal's
+        end replaces it then)."""
         writer = self._writer
         writer.collect_all()
         batches = writer.pending + writer.rejected
@@ -366,15 +373,45 @@ class Run:
                 f"to {folder} failed too ({journal_exc}); they are lost"
             )
             print(message, file=sys.stderr)
+            self._end_incomplete(end, message)
             raise StoreError(message) from failure
         writer.pending.clear()
         writer.rejected.clear()
-        what = f"{points} points" + (" and the run's end" if end else "")
-        print(
-            f"tracklog: {what} were not written because {why}; they were saved to {folder}. "
-            f"Run `tracklog sync {folder}` to apply them.",
-            file=sys.stderr,
-        )
+        command = f"tracklog sync {folder}" + (f" --uri {self._sync_uri}" if self._sync_uri else "")
+        if not points:  # every point is stored; only the run's end is not
+            print(
+                f"tracklog: the run's end was not written because {why}; it was saved to "
+                f"{folder}. Run `{command}` to apply it.",
+                file=sys.stderr,
+            )
+            return
+        saved = f"{points} points were not written because {why}; they were saved to {folder}"
+        if end and self._end_incomplete(end, f"{saved}: `{command}` applies them"):
+            after = (
+                f"The run is marked FAILED, not {end['status']}, until `{command}` applies "
+                "them and the run's end."
+            )
+        else:
+            after = f"Run `{command}` to apply them" + (" and the run's end." if end else ".")
+        print(f"tracklog: {saved}. {after}", file=sys.stderr)
+
+    def _end_incomplete(self, end: dict[str, Any], note: str) -> bool:
+        """End the run FAILED with ``note`` in its error (keeping the script's own error), when
+        its end is not recorded yet; return whether the store took it."""
+        if not end:
+            return False
+        error = note + (f"\n{end['error']}" if end.get("error") else "")
+        try:
+            self._backend.finish_run(
+                self.id,
+                "FAILED",
+                exit_code=end["exit_code"],
+                error=error,
+                end_time=end["end_time"],
+            )
+        except Exception:  # the store is away: the crash check ends the run later
+            return False
+        return True
 
     def __enter__(self) -> Run:
         return self
