@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server_process import start_auth_server
+from server_process import ServerProcess, start_auth_server
 
 MIB = 1 << 20
 
@@ -263,3 +263,64 @@ def test_the_parts_of_an_upload_together_stay_under_the_artifact_limit(
         headers=auth,
     ).raise_for_status()
     assert _staged(root) == []
+
+
+def test_uploads_left_unfinished_expire_when_the_server_starts(tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    server = ServerProcess(
+        f"sqlite:///{tmp_path}/tracklog.db",
+        tmp_path / "artifacts",
+        extra=["--multipart-upload-expiry", "3600"],
+    ).start()
+    try:
+        client = MlflowClient(server.url)
+        info = client.create_run(client.create_experiment("expiry")).info
+        base = f"{server.url}/api/2.0/mlflow-artifacts/mpu"
+        folder = f"{info.experiment_id}/{info.run_id}/artifacts"
+        uploads = {}
+        for name in ("forgotten.bin", "recent.bin"):
+            created = httpx.post(f"{base}/create/{folder}", json={"path": name, "num_parts": 2})
+            uploads[name] = created.json()
+            httpx.put(uploads[name]["credentials"][0]["url"], content=b"a").raise_for_status()
+        staging = tmp_path / "artifacts" / ".tracklog-staging" / "mpu"
+        assert len(list(staging.iterdir())) == 2
+        server.kill()
+        # The client that started "forgotten.bin" went away two hours ago.
+        forgotten_url = uploads["forgotten.bin"]["credentials"][1]["url"]
+        two_hours_ago = time.time() - 7200
+        forgotten = _upload_folder(staging, "forgotten.bin")
+        for path in forgotten.iterdir():
+            os.utime(path, (two_hours_ago, two_hours_ago))
+        server.start()
+        assert not forgotten.exists()
+        assert httpx.put(forgotten_url, content=b"b").status_code == 404
+        recent = uploads["recent.bin"]
+        httpx.put(recent["credentials"][1]["url"], content=b"b").raise_for_status()
+        parts = [{"part_number": n, "etag": ""} for n in (1, 2)]
+        done = httpx.post(
+            f"{base}/complete/{folder}",
+            json={"path": "recent.bin", "upload_id": recent["upload_id"], "parts": parts},
+        )
+        assert done.status_code == 200, done.text
+        assert [f.path for f in client.list_artifacts(info.run_id)] == ["recent.bin"]
+        assert list(staging.iterdir()) == []
+    finally:
+        server.stop()
+
+
+def test_a_bad_upload_expiry_is_refused() -> None:
+    from click.testing import CliRunner
+
+    from tracklog.cli.main import cli
+
+    refused = CliRunner().invoke(cli, ["server", "--multipart-upload-expiry", "0"])
+    assert refused.exit_code == 2 and "--multipart-upload-expiry" in refused.output
+
+
+def _upload_folder(staging: Path, name: str) -> Path:
+    """The folder where the server stages the parts of the upload of file ``name``."""
+    (found,) = (
+        f for f in staging.iterdir() if (f / "upload.json").read_text().find(f"/{name}") > 0
+    )
+    return found

@@ -56,6 +56,15 @@ from tracklog.server.settings import Settings
     help="Most records in one ingest request (413 beyond).",
 )
 @click.option(
+    "--multipart-upload-expiry",
+    default=Settings.multipart_upload_expiry,
+    show_default=True,
+    type=click.IntRange(1),
+    metavar="SECONDS",
+    help="Remove an MLflow multipart upload neither completed nor aborted once untouched "
+    "this long (checked at start and every minute).",
+)
+@click.option(
     "--auth",
     is_flag=True,
     help="Require a token or user name and password on every /api/v1 request "
@@ -71,6 +80,7 @@ def server(
     max_artifact_bytes: int,
     max_batch_points: int,
     max_records_per_request: int,
+    multipart_upload_expiry: int,
     auth: bool,
 ) -> None:
     """Serve a store over HTTP (native API under /api/v1, OpenAPI at /api/v1/openapi.json)."""
@@ -86,6 +96,7 @@ def server(
         max_artifact_bytes=max_artifact_bytes,
         max_batch_points=max_batch_points,
         max_records=max_records_per_request,
+        multipart_upload_expiry=multipart_upload_expiry,
         auth=auth,
     )
     if not auth and not is_loopback_host(host):

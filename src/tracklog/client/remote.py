@@ -168,7 +168,7 @@ class RemoteStore:
 
     def mark_crashed_runs(self) -> list[str]:
         """Nothing to do here: the server marks runs whose process is gone (or whose heartbeat
-        stopped) itself, at start and every minute; see ``tracklog.server.liveness``."""
+        stopped) itself, at start and every minute; see ``tracklog.server.upkeep``."""
         return []
 
     # -- config, tags, labels, summary ----------------------------------------------------

@@ -12,7 +12,6 @@ from tracklog.server import errors, mlflow_api
 from tracklog.server.auth import current_user
 from tracklog.server.gzip_requests import GzipRequests
 from tracklog.server.limits import BodyLimit
-from tracklog.server.liveness import start_sweeper, stop_sweeper
 from tracklog.server.routes import (
     artifacts,
     health,
@@ -28,6 +27,7 @@ from tracklog.server.routes import (
 )
 from tracklog.server.settings import Settings
 from tracklog.server.ui.routes import mount_ui
+from tracklog.server.upkeep import start_sweeper, stop_sweeper
 from tracklog.store.auth import AuthStore
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.tracking import Store
@@ -41,7 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.store = Store(_location(settings))
         app.state.auth = AuthStore(app.state.store) if settings.auth else None
         app.state.settings = settings
-        sweeper = start_sweeper(app.state.store)
+        sweeper = await start_sweeper(app.state.store, settings.multipart_upload_expiry)
         yield
         await stop_sweeper(sweeper)
         app.state.store.close()

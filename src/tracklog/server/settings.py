@@ -23,6 +23,7 @@ class Settings:
     max_artifact_bytes: int = 64 * 1024**3  # artifact uploads stream to storage: no body limit
     max_batch_points: int = 5_000_000
     max_records: int = 10_000
+    multipart_upload_expiry: int = 24 * 3600  # seconds an unfinished upload is kept untouched
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -3,16 +3,19 @@
 Parts arrive as separate requests, in any order and in parallel, each written to the staging
 folder under the artifact root; the file is joined from them only when the upload completes
 (:meth:`ArtifactRepository.write` then puts it in place whole), and aborting removes them, so
-an unfinished upload never shows as an artifact. The state is files, so every server worker
-and process sees the same uploads.
+an unfinished upload never shows as an artifact. An upload neither completed nor aborted (its
+client went away) is removed by :meth:`MultipartUploads.expire` once untouched for long enough.
+The state is files, so every server worker and process sees the same uploads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import posixpath
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -111,6 +114,26 @@ class MultipartUploads:
         folder = posixpath.dirname(self._file(upload_id, "upload.json"))
         if self.fs.exists(folder):
             self.fs.rm(folder, recursive=True)
+
+    def expire(self, max_age: float) -> int:
+        """Remove the uploads whose files (start and parts) were all written more than
+        ``max_age`` seconds ago; return how many. Safe while other processes do the same."""
+        cutoff = time.time() - max_age
+        removed = 0
+        for folder in self._ls(self.repo.staging("mpu")):
+            # An upload's folder without files is being created (or was left by a crash).
+            stamps = [self.fs.modified(f).timestamp() for f in self._ls(folder)]
+            if max(stamps, default=cutoff) < cutoff:
+                with contextlib.suppress(FileNotFoundError):  # another worker was first
+                    self.fs.rm(folder, recursive=True)
+                    removed += 1
+        return removed
+
+    def _ls(self, folder: str) -> list[str]:
+        try:
+            return list(self.fs.ls(folder, detail=False))
+        except FileNotFoundError:
+            return []
 
     def _file(self, upload_id: str, name: str) -> str:
         # The folder is named by a hash of the id: the secret itself is not written anywhere.
