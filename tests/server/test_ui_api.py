@@ -186,22 +186,45 @@ def test_events_announce_series_growth_then_the_end(server: ServerProcess) -> No
 def test_project_events_announce_new_runs_and_their_changes(server: ServerProcess) -> None:
     api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=30)
     first = api.post("/runs", json={"project": "followed"}).json()["id"]
+    pid = api.get(f"/runs/{first}").json()["experiment_id"]
+    at = {"id": pid, "lifecycle_stage": "active"}
     with api.stream("GET", "/events", params={"project": "followed"}) as answer:
         events = _events(answer.iter_lines())
-        assert next(events) == ("project", {"runs": 1, "running": [first]})
+        assert next(events) == ("project", {**at, "runs": 1, "running": [first]})
         name, data = next(events)
         assert name == "run" and data["run"]["id"] == first
         second = api.post("/runs", json={"project": "followed"}).json()["id"]
-        assert next(events) == ("project", {"runs": 2, "running": sorted([first, second])})
+        assert next(events) == ("project", {**at, "runs": 2, "running": sorted([first, second])})
         assert next(events)[1]["run"]["id"] == second
         api.post(f"/runs/{first}/summary", json={"values": {"score": 0.5}})
         name, data = next(events)
         assert name == "run" and data["run"]["summary"] == {"score": 0.5}
         api.post(f"/runs/{first}/finish", json={"status": "FINISHED"})
-        assert next(events) == ("project", {"runs": 2, "running": [second]})
+        assert next(events) == ("project", {**at, "runs": 2, "running": [second]})
         assert next(events)[1]["run"]["status"] == "FINISHED"
         api.delete(f"/runs/{second}")
         assert next(events)[1]["runs"] == 1  # a run moved to the trash leaves the count
+
+
+def test_a_project_stream_says_where_its_renamed_project_went(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=30)
+    mlflow = httpx.Client(base_url=f"{server.url}/api/2.0/mlflow", timeout=30)
+    run = api.post("/runs", json={"project": "old-name"}).json()["id"]
+    pid = api.get(f"/runs/{run}").json()["experiment_id"]
+    with api.stream("GET", "/events", params={"project": "old-name"}) as answer:
+        events = _events(answer.iter_lines())
+        assert next(events)[1]["lifecycle_stage"] == "active"
+        next(events)  # the running run
+        mlflow.post("/experiments/delete", json={"experiment_id": str(pid)})
+        assert next(events)[1]["lifecycle_stage"] == "deleted"  # in the trash, same name
+        renamed = {"experiment_id": str(pid), "new_name": "new-name"}
+        mlflow.post("/experiments/restore", json={"experiment_id": str(pid)})
+        assert next(events)[1]["lifecycle_stage"] == "active"
+        mlflow.post("/experiments/update", json=renamed).raise_for_status()
+        project = {"id": pid, "name": "new-name", "lifecycle_stage": "active"}
+        assert next(events) == ("done", {"project": project})
+        assert next(events, None) is None  # the stream ends
+    assert api.get("/events", params={"project": "old-name"}).status_code == 404
 
 
 def test_bad_event_requests_are_refused_with_a_reason(server: ServerProcess) -> None:

@@ -218,3 +218,33 @@ def test_runs_table_follows_the_project_live(
     expect(row("first").locator(".status-finished")).to_be_visible()
     assert page.evaluate("window.sameDocument") is True
     shot("runs-live")
+
+
+def test_runs_table_follows_its_project_renamed_or_trashed(
+    page: Page, ui_server: ServerProcess, shot: Callable[[str], Path]
+) -> None:
+    """Renamed by another client while the table is open, the project stays followed under
+    its new name (the URL too); trashed, the table says so."""
+    api = httpx.Client(base_url=f"{ui_server.url}/api/v1")
+    mlflow = httpx.Client(base_url=f"{ui_server.url}/api/2.0/mlflow")
+    api.post("/runs", json={"project": "before-rename", "name": "kept"})
+    with page.expect_request(lambda r: "/api/v1/events?project=before-rename" in r.url):
+        page.goto("/#/projects/before-rename?cols=metrics.score")
+    expect(page.locator("td[data-col=name]", has_text="kept")).to_be_visible()
+    exp = mlflow.get("/experiments/get-by-name", params={"experiment_name": "before-rename"})
+    exp_id = exp.json()["experiment"]["experiment_id"]
+    renamed = {"experiment_id": exp_id, "new_name": "after-rename"}
+    mlflow.post("/experiments/update", json=renamed).raise_for_status()
+    expect(page.locator("h1")).to_contain_text("after-rename")
+    assert "#/projects/after-rename?cols=metrics.score" in page.url
+    expect(page.locator("#table-status")).to_contain_text(
+        'The project "before-rename" was renamed to "after-rename".'
+    )
+    api.post("/runs", json={"project": "after-rename", "name": "later"})  # followed live
+    expect(page.locator("td[data-col=name]", has_text="later")).to_be_visible()
+    mlflow.post("/experiments/delete", json={"experiment_id": exp_id}).raise_for_status()
+    expect(page.locator("#table-status")).to_contain_text("This project is in the trash")
+    expect(page.locator("#table-status")).not_to_contain_text("refused")
+    shot("runs-renamed")
+    page.go_back()  # the old name's page was replaced: back leads where the user came from
+    assert "before-rename" not in page.url

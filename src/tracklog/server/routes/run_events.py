@@ -3,9 +3,9 @@
 - ``?runs=ID,...`` (charts of running runs): a ``run`` event whenever a run's status, summary
   or series change, ``done`` once none runs.
 - ``?project=NAME`` (the runs table): a ``project`` event whenever the project gains or loses
-  runs or a run starts or stops running, and ``run`` events of its running runs as above; it
-  says ``done`` only when no project has that name any more (renamed): a run may start at any
-  time.
+  runs, a run starts or stops running, or the project goes to or leaves the trash, and ``run``
+  events of its running runs as above; it says ``done`` only when no project has that name any
+  more (a run may start at any time), naming the project's new name if it was renamed.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.encoding import jsonable, wire_router
 from tracklog.server.routes.series_batch import require_runs
 from tracklog.server.state import StoreDep
+from tracklog.store import experiments
 from tracklog.store.tracking import Store
 
 router = wire_router(prefix="/api/v1", tags=["runs"])
@@ -36,8 +37,9 @@ CHECK_S = 1.0  # how often the store is read for changes
 STREAM_S = 30.0
 RETRY_MS = 1000
 
-# One look at the store: the events to send, and whether the stream is done.
-Check = Callable[[], tuple[list[str], bool]]
+# One look at the store: the events to send, and the data of the ``done`` event that ends the
+# stream (None: it goes on).
+Check = Callable[[], tuple[list[str], dict[str, Any] | None]]
 
 
 @router.get("/events")
@@ -49,14 +51,16 @@ async def run_events(
 ) -> StreamingResponse:
     """``text/event-stream`` of ``runs`` or of ``project`` (name exactly one): at once and
     then on every change, per run an ``event: run`` with ``{"run": run, "series": [statistics
-    of each series]}``; for a project also ``event: project`` with ``{"runs": active runs,
-    "running": [ids]}``; for runs, ``event: done`` when none is RUNNING any more (for a
-    project, when it no longer exists under that name), and the stream ends."""
+    of each series]}``; for a project also ``event: project`` with ``{"id", "runs": active
+    runs, "running": [ids], "lifecycle_stage": "active" or "deleted"}``; for runs, ``event: done``
+    when none is RUNNING any more, and the stream ends. A project's stream ends with ``event:
+    done`` ``{"project": {"id", "name", "lifecycle_stage"}}`` when the project was renamed
+    (``{"project": null}``: it no longer exists)."""
     if (runs is None) == (project is None):
         raise InvalidValueError("name either runs=ID,... or project=NAME")
     if project is not None:
-        await run_in_threadpool(_require_project, store, guard, project)
-        check = _project_check(store, project)
+        project_id = await run_in_threadpool(_require_project, store, guard, project)
+        check = _project_check(store, project, project_id)
     else:
         ids = [i for i in (runs or "").split(",") if i]
         if not 1 <= len(ids) <= MAX_RUNS:
@@ -70,10 +74,10 @@ async def run_events(
     )
 
 
-def _require_project(store: Store, guard: Guard, project: str) -> None:
+def _require_project(store: Store, guard: Guard, project: str) -> int:
     if not guard.require_project(project, "READ"):
         raise NotFoundError(f"no project named {project!r}")
-    store.project_id(project)  # raises NotFoundError naming it
+    return store.project_id(project)  # raises NotFoundError naming it
 
 
 async def _events(check: Check) -> AsyncIterator[str]:
@@ -83,8 +87,8 @@ async def _events(check: Check) -> AsyncIterator[str]:
         events, done = await run_in_threadpool(check)
         for event in events:
             yield event
-        if done:
-            yield _event("done", {})
+        if done is not None:
+            yield _event("done", done)
             return
         if time.monotonic() > end:
             return
@@ -100,19 +104,22 @@ def _runs_check(store: Store, ids: list[str]) -> Check:
 
     def check() -> tuple[list[str], bool]:
         events = [_event("run", c) for c in _changes(store, ids, sent)]
-        return events, not any(state[0] == "RUNNING" for state in sent.values())
+        running = any(state[0] == "RUNNING" for state in sent.values())
+        return events, None if running else {}
 
     return check
 
 
-def _project_check(store: Store, project: str) -> Check:
+def _project_check(store: Store, project: str, project_id: int) -> Check:
     sent: dict[str, Any] = {}
     shown: dict[str, Any] = {}
 
-    def check() -> tuple[list[str], bool]:
+    def check() -> tuple[list[str], dict[str, Any] | None]:
         found = store.projects(project)
-        if not found:
-            return [], True  # the project went away: nothing more will happen in it
+        if not found or found[0].id != project_id:
+            # Nothing more will happen under this name: say where the project went, so the
+            # page can follow it (another project may have taken the name meanwhile).
+            return [], {"project": _project_now(store, project_id)}
         info = found[0]
         running = store.search_run_ids(
             [project],
@@ -121,16 +128,30 @@ def _project_check(store: Store, project: str) -> Check:
             limit=MAX_RUNS,
         )
         events = []
-        state = {"runs": info.run_count, "running": sorted(running)}
+        state = {
+            "id": info.id,
+            "runs": info.run_count,
+            "running": sorted(running),
+            "lifecycle_stage": info.lifecycle_stage,
+        }
         if shown.get("state") != state:
             shown["state"] = state
             events.append(_event("project", state))
         # Running now, or running when last sent (to send how it ended).
         ids = list(dict.fromkeys([*running, *(i for i, s in sent.items() if s[0] == "RUNNING")]))
         events += [_event("run", c) for c in _changes(store, ids, sent)]
-        return events, False
+        return events, None
 
     return check
+
+
+def _project_now(store: Store, project_id: int) -> dict[str, Any] | None:
+    """The project ``project_id`` as it is now, or None if it no longer exists."""
+    try:
+        found = experiments.get(store.engine, project_id)
+    except NotFoundError:
+        return None
+    return {"id": found.id, "name": found.name, "lifecycle_stage": found.lifecycle_stage}
 
 
 def _changes(store: Store, ids: list[str], sent: dict[str, Any]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { ATTRIBUTE_KEYS, attachAutocomplete } from "../autocomplete.js";
 import { dig, fill, fmtDuration, fmtTime, fmtValue, h, statusBadge } from "../dom.js";
-import { link, listParam, setParams } from "../state.js";
+import { link, listParam, route, setParams } from "../state.js";
 import { RunTable } from "../table.js";
 
 const PAGE_SIZE = 50;
@@ -14,6 +14,10 @@ const RELOAD_MS = 250; // a burst of changes (a sweep starting runs) reloads the
 const DEFAULT_SORT = "attributes.start_time DESC";
 
 const TICK_MS = 1000; // how often a running run's duration is redrawn (no request)
+const TRASHED = "This project is in the trash: restore it to log to it again.";
+
+// Said on the page of a project's new name after the table followed a rename.
+let renamedNote = "";
 const duration = (r) => fmtDuration((r.end_time ?? Date.now()) - r.start_time);
 
 const BASE_COLUMNS = [
@@ -65,6 +69,17 @@ function parseSort(clause) {
   return m ? { key: m[1], desc: m[2].toUpperCase() === "DESC" } : { key: clause, desc: false };
 }
 
+/** The project `id` as listed now: null if it is gone, undefined if that cannot be known. */
+async function whereIs(id) {
+  if (id === null) return undefined;
+  try {
+    const { projects } = await api.projects();
+    return projects.find((p) => p.id === id) ?? null;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function render(main, params, project) {
   const state = {
     q: params.get("q") ?? "",
@@ -79,6 +94,7 @@ export async function render(main, params, project) {
   let timer = null; // the next poll, or the next reload after a change
   let events = null; // the project's event stream
   let projectState = null; // the last "project" event's data
+  let projectId = null; // from the events: a renamed project is found by it
   // The whole project's keys (not just this page's), for the pickers and filter completion.
   let keys = { params: [], metrics: [], tags: [] };
 
@@ -250,18 +266,47 @@ export async function render(main, params, project) {
       // A reconnected stream states the project again: reload only if it changed meanwhile.
       if (projectState !== null && projectState !== e.data) reloadIn(RELOAD_MS);
       projectState = e.data;
+      const data = JSON.parse(e.data);
+      projectId = data.id;
+      if (data.lifecycle_stage === "deleted") status.textContent = TRASHED;
+      else if (status.textContent === TRASHED) status.textContent = "";
+    });
+    // The project no longer has this name: the stream says where it went.
+    events.addEventListener("done", (e) => {
+      events.close();
+      events = null;
+      moved(JSON.parse(e.data).project);
     });
     events.addEventListener("run", (e) => {
       const { run } = JSON.parse(e.data);
       const at = table.rows.findIndex((r) => r.id === run.id);
       if (at >= 0) drawRows(table.rows.map((r, i) => (i === at ? run : r)));
     });
-    events.addEventListener("error", () => {
+    events.addEventListener("error", async () => {
       if (events?.readyState !== EventSource.CLOSED) return; // a dropped stream reconnects
       events = null;
+      // Refused on reconnecting: renamed between two streams, or refused indeed?
+      const now = await whereIs(projectId);
+      if (now !== undefined && now?.name !== project) {
+        moved(now);
+        return;
+      }
       status.textContent = "The server refused live updates: the table polls instead.";
       reloadIn(0);
     });
+  }
+
+  /** Follow the project to its new name (`now`), or say it is gone (`now` null). */
+  function moved(now) {
+    clearTimeout(timer);
+    if (now) {
+      renamedNote = `The project "${project}" was renamed to "${now.name}".`;
+      // The view as it is now (filter, sort, columns, selection), under the new name.
+      location.replace(link(`/projects/${encodeURIComponent(now.name)}`, route().params));
+      return;
+    }
+    fill(status, `The project "${project}" no longer exists. `,
+      h("a", { href: "#/" }, "Back to the projects"));
   }
 
   function drawPager(offset, count) {
@@ -284,6 +329,8 @@ export async function render(main, params, project) {
     filterError, selectionBar, status,
     h("div", { class: "table-wrap" }, table.el), empty, pager);
   drawSelection();
+  status.textContent = renamedNote;
+  renamedNote = "";
   follow();
   // Running runs' durations grow between events (a run may log rarely).
   const ticker = setInterval(() => table.rows.forEach((r) => {
