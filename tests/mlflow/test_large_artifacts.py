@@ -123,12 +123,24 @@ def test_a_dropped_upload_leaves_no_partial_file(
     assert Path(back).read_bytes() == first.read_bytes()
 
 
-@pytest.fixture
-def multipart(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The mlflow client uploads files of 1 MiB and more in parts of 1 MiB."""
-    monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
+@pytest.fixture(params=["told", "discovered"])
+def multipart(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mlflow client uploads files of 1 MiB and more in parts of 1 MiB: told to by
+    ``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD``, or finding out from the server's server-info."""
+    if request.param == "told":
+        monkeypatch.setenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true")
+    else:
+        monkeypatch.delenv("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", raising=False)
     monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", str(MIB))
     monkeypatch.setenv("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", str(MIB))
+
+
+def test_server_info_answers_without_credentials(server: tuple[str, str, Path]) -> None:
+    for prefix in ("/api", "/ajax-api"):
+        info = httpx.get(f"{server[0]}{prefix}/3.0/mlflow/server-info")
+        assert info.status_code == 200
+        assert info.json()["multipart_uploads_enabled"] is True
+        assert info.json()["multipart_downloads_enabled"] is False  # no presigned downloads
 
 
 def test_the_client_uploads_in_parts(

@@ -22,7 +22,7 @@ def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:
     permission check of its rule (``access.RULES``; a route without one is refused here)."""
     # The routers are listed in routers.py; imported here, not at module level, so the
     # native server does not pay for MLflow's routes until they are mounted.
-    from tracklog.server.mlflow_api import access, routers, routing
+    from tracklog.server.mlflow_api import access, routers, routing, server_info
 
     for router in (*routers.API_ROUTERS, *routers.ARTIFACT_ROUTERS):
         for route in router.routes:
@@ -40,6 +40,7 @@ def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:
     for router in routers.OPEN_ARTIFACT_ROUTERS:  # no credentials: the URL holds a secret
         for prefix in ARTIFACTS_PREFIXES:
             app.include_router(router, prefix=prefix)
+    app.include_router(server_info.router)  # no credentials, as MLflow's: nothing secret
     # Last, so it only answers what no route above matched: in MLflow's shape, so the client
     # reports ENDPOINT_NOT_FOUND rather than an unparsable answer.
     for prefix in (*API_PREFIXES, *ARTIFACTS_PREFIXES):
