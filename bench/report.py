@@ -174,7 +174,17 @@ METRICS["W7"] = [
     Metric("async_points_per_s", "`synchronous=False`: points/s (points / (loop + `end_run()`))"),
     Metric("create_runs_per_s", "search setup: runs created (`create_run` + `log_batch`)/s"),
     Metric("query_first_s", "`search_runs` at 1,000 runs: first call, s", extensive=True),
-    Metric("query_s", "`search_runs` at 1,000 runs: median of 5, s", extensive=True),
+    Metric("query_s", "`search_runs` at 1,000 runs: median of the next 9, s", extensive=True),
+    Metric("query_client_cpu_ms", "`search_runs`: client CPU per call, ms (median)"),
+    Metric("query_server_cpu_ms", "`search_runs`: server CPU per request, ms (process tree)"),
+    Metric("answer_kb", "`search_runs`: answer size, kB"),
+    Metric(
+        "floor_query_s",
+        "client floor: `search_runs` with the same answer served from memory, median, s",
+        extensive=True,
+    ),
+    Metric("floor_client_cpu_ms", "client floor: client CPU per call, ms (median)"),
+    Metric("query_above_floor_s", "`search_runs` above the client floor, s", extensive=True),
     Metric("matches", "matches", ratio=False),
     Metric("expected_matches", "expected matches", ratio=False),
     Metric("server_startup_s", "server start until it answers, s"),
@@ -353,6 +363,20 @@ def same_scale(base: dict[str, Any], case: dict[str, Any], m: Metric) -> bool:
     return b is not None and b == c
 
 
+def reachable_row(peers: list[dict[str, Any]]) -> list[str]:
+    """W7: each peer's ``search_runs`` time ÷ the client floor measured in the same repeats
+    (its answer replayed from memory, the calls alternating), the ratio a server that answered
+    in no time at all would reach: a floor measured beside the peer's calls saw the same load."""
+    cells = []
+    for c in peers:
+        peer, floor = stats(c, "query_s", 1.0), stats(c, "floor_query_s", 1.0)
+        if peer is None or floor is None or floor[0] == 0:
+            cells.append("n/a")
+        else:
+            cells.append(f"×{fmt(peer[0] / floor[0])}")
+    return ["`search_runs` ÷ the client floor beside it (the most any server can reach)", *cells]
+
+
 def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
     """Results table, ratio table and notes of one workload."""
     out = [f"## {wl} {WORKLOADS[wl]}", "", INTRO[wl], ""]
@@ -399,6 +423,8 @@ def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
                     rr.append(f"×{fmt(s[0] / b[0])}")
             if any(x not in ("n/a", "n/c") for x in rr):
                 rrows.append([m.title, *rr])
+        if wl == "W7":
+            rrows.append(reachable_row(peers))
         out += table(rrows)
     notes = [f"- **{c['label']}**: {c['note']}" for c in cases if c["note"]]
     if notes:

@@ -100,6 +100,20 @@ def tree_rss_mb(pid: int) -> dict[str, float]:
     }
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) spent so far by ``pid``'s live process tree."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
     """(status, body) of a GET; status 0 when nothing answered."""
     try:

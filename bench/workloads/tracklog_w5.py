@@ -32,7 +32,7 @@ from typing import Any
 import common
 import httpx
 import numpy as np
-from servers import exit_on_sigterm, process_tree
+from servers import exit_on_sigterm, tree_cpu_s
 from tracklog_server import (
     create_run,
     ingest,
@@ -120,20 +120,6 @@ def client_replay(args: argparse.Namespace, url: str) -> dict[str, Any]:
 
 def _chunks(n: int, size: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
-
-
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) spent so far by ``pid``'s live process tree."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in process_tree(pid):
-        try:
-            with open(f"/proc/{p}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
 
 
 def _median(results: list[dict[str, Any]], key: str) -> float | None:

@@ -94,7 +94,7 @@ def run_listings(engine: Engine, run_ids: Sequence[str]) -> list[RunListing]:
             stmt = select(_P.c.run_id, pairs).where(_P.c.run_id.in_(part)).group_by(_P.c.run_id)
             params.update(conn.execute(stmt).all())
             stmt = select(_T.c.run_id, _T.c.key, _T.c.value).where(_T.c.run_id.in_(part))
-            for run_id, key, value in conn.execute(stmt.order_by(_T.c.run_id, _T.c.key)):
+            for run_id, key, value in conn.execute(stmt.order_by(_T.c.run_id, _T.c.key)).all():
                 tags[run_id][key] = value
         metrics = latest_points_in(conn, [i for i in ids if i in rows])
     return [
