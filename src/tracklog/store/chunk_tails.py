@@ -37,9 +37,13 @@ class TailCache:
             self._entries.move_to_end(series_id)
             return found[1]
 
-    def put(self, series_id: int, blob: bytes, arrays: Arrays) -> None:
-        """Remember that ``blob`` decodes to ``arrays`` (copied: callers may reuse theirs)."""
-        kept = tuple(np.array(a, t, copy=True) for a, t in zip(arrays, _TYPES, strict=True))
+    def put(self, series_id: int, blob: bytes, arrays: Arrays, owned: bool = False) -> None:
+        """Remember that ``blob`` decodes to ``arrays``. They are copied unless ``owned`` (no
+        one else holds them, so they can be made read-only as they are)."""
+        kept = tuple(
+            np.asarray(a, t) if owned else np.array(a, t, copy=True)
+            for a, t in zip(arrays, _TYPES, strict=True)
+        )
         for a in kept:
             a.flags.writeable = False
         with self._lock:

@@ -178,7 +178,11 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
                 # only each time the tail doubles, and when it is full.
                 keep_raw = raw_sections(blob)
         chunks += _tail_kept(
-            _chunk_rows(row["id"], seq, steps, values, times, keep_raw), steps, values, times
+            _chunk_rows(row["id"], seq, steps, values, times, keep_raw),
+            steps,
+            values,
+            times,
+            owned=row["id"] in tails,  # joined with the old tail above: new arrays
         )
         new_stats = _merged_stats(row, points)
         count = seq + _chunk_count(len(steps))
@@ -192,12 +196,18 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
 
 
 def _tail_kept(
-    rows: list[dict[str, Any]], steps: np.ndarray, values: np.ndarray, times: np.ndarray
+    rows: list[dict[str, Any]],
+    steps: np.ndarray,
+    values: np.ndarray,
+    times: np.ndarray,
+    owned: bool = False,
 ) -> list[dict[str, Any]]:
-    """``rows`` (of ``steps``...), their partly full last chunk remembered in :data:`_TAILS`."""
+    """``rows`` (of ``steps``...), their partly full last chunk remembered in :data:`_TAILS`
+    (``owned``: the arrays were made here, not handed in by the caller)."""
     n = rows[-1]["n"]
     if n < CHUNK_POINTS:
-        _TAILS.put(rows[-1]["series_id"], rows[-1]["data"], (steps[-n:], values[-n:], times[-n:]))
+        tail = (steps[-n:], values[-n:], times[-n:])
+        _TAILS.put(rows[-1]["series_id"], rows[-1]["data"], tail, owned)
     return rows
 
 
