@@ -228,14 +228,15 @@ def _chunk_rows(
     out = []
     for lo in range(0, len(steps), CHUNK_POINTS):
         part = slice(lo, lo + CHUNK_POINTS)
+        s, v, t = steps[part], values[part], times[part]
         out.append(
             {
                 "series_id": series_id,
                 "seq": seq,
-                "n": len(steps[part]),
-                "min_step": int(steps[part].min()),
-                "max_step": int(steps[part].max()),
-                "data": encode(steps[part], values[part], times[part], keep_raw),
+                "n": len(s),
+                "min_step": int(s.min()),
+                "max_step": int(s.max()),
+                "data": encode(s, v, t, keep_raw),
             }
         )
         seq += 1
