@@ -34,8 +34,9 @@ _DELETE_CHUNK = _C.delete().where(
 )
 _INSERT_CHUNK = insert(_C)
 _UPDATE_SERIES = update(_S).where(_S.c.id == bindparam("_id"))
-# Decoded tails of this process's last appends (32 MB: a few hundred busy series).
-_TAILS = TailCache(32 * 1024 * 1024)
+# Decoded tails of this process's last appends (16 MB: about a hundred series with tails
+# of a few thousand points, many more with short ones).
+_TAILS = TailCache(16 * 1024 * 1024)
 
 
 # The statistics of a series before its first point (the columns' defaults).
