@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tracklog.errors import InvalidValueError, NotFoundError, RunDeletedError
-from tracklog.store.codec import CHUNK_POINTS
+from tracklog.store import series
+from tracklog.store.codec import CHUNK_POINTS, decode, encode, raw_sections
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import CHECKPOINT_POINTS, Store
 
@@ -189,3 +192,83 @@ def test_new_and_existing_series_in_one_batch(store: Store) -> None:
     assert (stats["old"].first, stats["old"].last, stats["old"].sum) == (4.0, 9.0, 15.0)
     assert store.read_series(run.id, "old")[1].tolist() == [4.0, 2.0, 9.0]
     assert store.get_run(run.id).summary == {"new": 3.0, "old": 9.0}
+
+
+_NOISE = np.random.default_rng(0).standard_normal(2 * CHUNK_POINTS)
+
+
+def noisy(key: str, lo: int, hi: int) -> SeriesPoints:
+    """Points lo..hi-1 of a series with random values (their low mantissa bytes do not
+    compress) and a clock that ticks every 7 steps."""
+    steps = np.arange(lo, hi, dtype=np.int64)
+    values = _NOISE[lo:hi]
+    return SeriesPoints(key, "", steps, values, 1_700_000_000_000 + steps // 7)
+
+
+def chunk_blobs(store: Store, run_id: str) -> list[bytes]:
+    with store.engine.connect() as conn:
+        sql = (
+            "SELECT c.data FROM metric_chunks c JOIN metric_series s ON s.id = c.series_id "
+            f"WHERE s.run_id = '{run_id}' ORDER BY c.seq"
+        )
+        return [bytes(b) for b in conn.exec_driver_sql(sql).scalars().all()]
+
+
+def test_small_appends_store_what_one_big_append_stores(store: Store) -> None:
+    """Appends of a few points rewrite the tail chunk each time (reusing the last decoded
+    tail and skipping sections that did not compress); the points read back are the same as
+    one append's, and a chunk that fills up is encoded exactly as one append encodes it."""
+    small, big = store.create_run("p"), store.create_run("p")
+    total = CHUNK_POINTS + 300
+    for lo in range(0, total, 100):
+        end = min(lo + 100, total)
+        store.append_metrics(small.id, [noisy("x", lo, end)])
+        tail = decode(chunk_blobs(store, small.id)[-1])  # each version decodes
+        assert tail[0].tolist() == list(range((end - 1) // CHUNK_POINTS * CHUNK_POINTS, end))
+    for lo in range(0, total, 1000):
+        store.append_metrics(big.id, [noisy("x", lo, min(lo + 1000, total))])
+    got, want = store.read_series(small.id, "x"), store.read_series(big.id, "x")
+    for a, b in zip(got, want, strict=True):
+        assert a.tobytes() == b.tobytes()
+    full_small, tail_small = chunk_blobs(store, small.id)
+    full_big, _ = chunk_blobs(store, big.id)
+    assert full_small == full_big
+    # The tail is smaller than its points raw: steps, times and exponents still compress.
+    assert len(tail_small) < 300 * 24 and raw_sections(tail_small)[:2] == (False, False)
+
+
+def test_a_tail_changed_by_another_process_is_read_again(store: Store, store_uri: str) -> None:
+    run = store.create_run("p")
+    store.append_metrics(run.id, [noisy("x", 0, 10)])
+    code = (
+        "import sys, numpy as np\n"
+        "from tracklog.store.series import SeriesPoints\n"
+        "from tracklog.store.tracking import Store\n"
+        "s = np.arange(10, 20, dtype=np.int64)\n"
+        "Store(sys.argv[1]).append_metrics(sys.argv[2], "
+        "[SeriesPoints('x', '', s, s * 1.5, s)])\n"
+    )
+    subprocess.run([sys.executable, "-c", code, store_uri, run.id], check=True)
+    store.append_metrics(run.id, [noisy("x", 20, 30)])
+    steps, values, _ = store.read_series(run.id, "x")
+    assert steps.tolist() == list(range(30))
+    assert values[10:20].tolist() == [s * 1.5 for s in range(10, 20)]
+
+
+def test_an_append_rolled_back_leaves_no_trace_in_later_appends(store: Store) -> None:
+    run = store.create_run("p")
+    store.append_metrics(run.id, [points("x", [0, 1], [1.0, 2.0])])
+    with store.engine.connect() as conn, conn.begin() as tx:
+        series.append(conn, run.id, [points("x", [2], [99.0])])
+        tx.rollback()
+    store.append_metrics(run.id, [points("x", [2], [3.0])])
+    assert store.read_series(run.id, "x")[1].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_sections_kept_raw_round_trip() -> None:
+    p = noisy("x", 0, 500)
+    kept = encode(p.steps, p.values, p.timestamps, [True] * 10)
+    assert raw_sections(kept) == (True,) * 10
+    assert len(kept) > len(encode(p.steps, p.values, p.timestamps))
+    for a, b in zip(decode(kept), (p.steps, p.values, p.timestamps), strict=True):
+        assert a.tobytes() == b.tobytes()

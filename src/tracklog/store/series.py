@@ -15,7 +15,8 @@ import numpy as np
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from tracklog.store import schema
-from tracklog.store.codec import CHUNK_POINTS, decode, encode
+from tracklog.store.chunk_tails import TailCache
+from tracklog.store.codec import CHUNK_POINTS, decode, encode, raw_sections
 from tracklog.store.engine import execute_rows, insert_missing
 from tracklog.store.series_cache import SeriesCache
 
@@ -33,6 +34,9 @@ _DELETE_CHUNK = _C.delete().where(
 )
 _INSERT_CHUNK = insert(_C)
 _UPDATE_SERIES = update(_S).where(_S.c.id == bindparam("_id"))
+# Decoded tails of this process's last appends (16 MB: about a hundred series with tails
+# of a few thousand points, many more with short ones).
+_TAILS = TailCache(16 * 1024 * 1024)
 
 
 # The statistics of a series before its first point (the columns' defaults).
@@ -142,7 +146,12 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
         ]
         for r in insert_missing(conn, _S, new_rows, ("run_id", "key", "context")):
             points = merged[(r.key, r.context)]
-            chunks += _chunk_rows(r.id, 0, points.steps, points.values, points.timestamps)
+            chunks += _tail_kept(
+                _chunk_rows(r.id, 0, points.steps, points.values, points.timestamps),
+                points.steps,
+                points.values,
+                points.timestamps,
+            )
             stats[(r.key, r.context)] = SeriesStats(r.key, r.context, **new[(r.key, r.context)])
         raced = [k for k in missing if k not in stats]  # created by another writer meanwhile
         if raced:
@@ -152,18 +161,30 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
     tails = {}
     if ids:
         found = conn.execute(_TAIL_CHUNKS, {"_ids": ids})
-        tails = {t.series_id: (t.seq, decode(t.data)) for t in found}
+        tails = {t.series_id: (t.seq, t.data) for t in found}
     updates = []
     for k, row in rows.items():
         points = merged[k]
         steps, values, times = points.steps, points.values, points.timestamps
         seq = row["chunk_count"]
+        keep_raw: tuple[bool, ...] = ()
         if row["id"] in tails:
-            seq, old = tails[row["id"]]
+            seq, blob = tails[row["id"]]
+            old = _TAILS.get(row["id"], blob) or decode(blob)
             steps = np.concatenate((old[0], steps))
             values = np.concatenate((old[1], values))
             times = np.concatenate((old[2], times))
-        chunks += _chunk_rows(row["id"], seq, steps, values, times)
+            if len(steps) < CHUNK_POINTS and len(steps).bit_length() == len(old[0]).bit_length():
+                # Sections that did not compress in the tail will not now either: retried
+                # only each time the tail doubles, and when it is full.
+                keep_raw = raw_sections(blob)
+        chunks += _tail_kept(
+            _chunk_rows(row["id"], seq, steps, values, times, keep_raw),
+            steps,
+            values,
+            times,
+            owned=row["id"] in tails,  # joined with the old tail above: new arrays
+        )
         new_stats = _merged_stats(row, points)
         count = seq + _chunk_count(len(steps))
         updates.append({"_id": row["id"], "chunk_count": count, **_nan_to_none(new_stats)})
@@ -175,25 +196,48 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
     return [stats[k] for k in keys]
 
 
+def _tail_kept(
+    rows: list[dict[str, Any]],
+    steps: np.ndarray,
+    values: np.ndarray,
+    times: np.ndarray,
+    owned: bool = False,
+) -> list[dict[str, Any]]:
+    """``rows`` (of ``steps``...), their partly full last chunk remembered in :data:`_TAILS`
+    (``owned``: the arrays were made here, not handed in by the caller)."""
+    n = rows[-1]["n"]
+    if n < CHUNK_POINTS:
+        tail = (steps[-n:], values[-n:], times[-n:])
+        _TAILS.put(rows[-1]["series_id"], rows[-1]["data"], tail, owned)
+    return rows
+
+
 def _chunk_count(n: int) -> int:
     return -(-n // CHUNK_POINTS)
 
 
 def _chunk_rows(
-    series_id: int, seq: int, steps: np.ndarray, values: np.ndarray, times: np.ndarray
+    series_id: int,
+    seq: int,
+    steps: np.ndarray,
+    values: np.ndarray,
+    times: np.ndarray,
+    keep_raw: tuple[bool, ...] = (),
 ) -> list[dict[str, Any]]:
-    """The ``metric_chunks`` rows of points starting at chunk ``seq`` of a series."""
+    """The ``metric_chunks`` rows of points starting at chunk ``seq`` of a series
+    (``keep_raw``: see :func:`codec.encode`)."""
     out = []
     for lo in range(0, len(steps), CHUNK_POINTS):
         part = slice(lo, lo + CHUNK_POINTS)
+        s, v, t = steps[part], values[part], times[part]
         out.append(
             {
                 "series_id": series_id,
                 "seq": seq,
-                "n": len(steps[part]),
-                "min_step": int(steps[part].min()),
-                "max_step": int(steps[part].max()),
-                "data": encode(steps[part], values[part], times[part]),
+                "n": len(s),
+                "min_step": int(s.min()),
+                "max_step": int(s.max()),
+                "data": encode(s, v, t, keep_raw),
             }
         )
         seq += 1
