@@ -53,7 +53,7 @@ def test_the_ui_is_served_with_plotly_from_the_python_package(server: ServerProc
     assert bundle.status_code == 200 and "javascript" in bundle.headers["content-type"]
     assert bundle.headers["content-encoding"] == "gzip"
     assert int(bundle.headers["content-length"]) < len(bundle.content) / 2
-    assert bundle.content.startswith(b"/**\n* plotly.js v")
+    assert bundle.content.startswith(b"//# allFunctionsCalledOnLoad\n/**\n* plotly.js v")
     assert "max-age" in bundle.headers["cache-control"]
     again = web.get("/ui/plotly.min.js", headers={"If-None-Match": bundle.headers["etag"]})
     assert again.status_code == 304 and not again.content

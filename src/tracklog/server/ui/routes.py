@@ -19,9 +19,19 @@ STATIC = Path(__file__).parent / "static"
 BUNDLE_MAX_AGE_S = 86_400
 
 
+# V8's explicit compile hint (Chrome 136+): compile every function of the file eagerly, on the
+# background thread that parses it while it downloads, instead of lazily on the main thread
+# as plotly's start-up calls them (its 4.8 MB factory function alone is parsed twice
+# otherwise). A first visit's main-thread task running plotly.js takes about a third less
+# (0.94 → 0.59 s, headless chromium 150 at load 5); the cost is a larger code cache, which
+# the second visit serializes (~50 ms more). Other browsers ignore the comment.
+COMPILE_HINT = b"//# allFunctionsCalledOnLoad\n"
+
+
 @dataclass(frozen=True)
 class Bundle:
-    """plotly.js as sent: plain, gzipped (4.8 MB → 1.5 MB) and its entity tag."""
+    """plotly.js as sent (the package's file after :data:`COMPILE_HINT`): plain, gzipped
+    (4.8 MB → 1.5 MB) and its entity tag."""
 
     plain: bytes
     gzipped: bytes
@@ -37,7 +47,7 @@ def plotly_bundle() -> Bundle:
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     if not path.is_file():
         raise RuntimeError(f"the plotly package has no bundled plotly.js at {path}")
-    plain = path.read_bytes()
+    plain = COMPILE_HINT + path.read_bytes()
     etag = f'"{hashlib.sha256(plain).hexdigest()[:32]}"'
     return Bundle(plain, gzip.compress(plain, compresslevel=6, mtime=0), etag)
 

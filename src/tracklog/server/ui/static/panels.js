@@ -23,6 +23,15 @@ const panelId = (key, context) => `${key}\u0000${context ?? NO_CONTEXT}`;
 /** What changes as a run logs: its series and their point counts. */
 const seriesSignature = (series) => JSON.stringify(series.map((s) => [s.key, s.context, s.count]));
 
+/** Ask for the series statistics of the runs `ids` now, alongside the page's own first
+ * requests: a round trip less before the charts' points are asked for (and plotly.js runs).
+ * A failure surfaces where the answer is awaited (MetricCharts.load). */
+export function requestStats(ids) {
+  const stats = api.seriesStats(ids);
+  stats.catch(() => {}); // not unhandled while the page awaits its other requests first
+  return stats;
+}
+
 export class MetricCharts {
   /** `runs`: run records; `options`: {x, smooth, log, metrics (keys to show, all if empty)}. */
   constructor(container, runs, options) {
@@ -38,10 +47,11 @@ export class MetricCharts {
     window.addEventListener("themechange", this.onTheme);
   }
 
-  /** Fetch the series statistics of all runs, then each panel's points (a request each). */
-  async load() {
+  /** Fetch the series statistics of all runs (unless `stats` already asks for them, see
+   * requestStats), then each panel's points (a request each). */
+  async load(stats = api.seriesStats(this.runs.map((r) => r.id))) {
     fill(this.container, h("p", { class: "muted" }, "Loading metrics…"));
-    const { series } = await api.seriesStats(this.runs.map((r) => r.id));
+    const { series } = await stats;
     const found = new Map();
     this.runs.forEach((r) => this.seen.set(r.id, seriesSignature(series[r.id])));
     Object.values(series).forEach((list) => list.forEach((s) => {

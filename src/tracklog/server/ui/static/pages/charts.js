@@ -3,7 +3,7 @@
 import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
 import { fill, h, notice } from "../dom.js";
-import { chartControls, groupKeys, MetricCharts } from "../panels.js";
+import { chartControls, groupKeys, MetricCharts, requestStats } from "../panels.js";
 import { prefetchPlotly } from "../plotly.js";
 import { METRIC_AXIS } from "../series.js";
 import { link, listParam, setParams } from "../state.js";
@@ -40,8 +40,9 @@ export function chartOptions(params) {
   };
 }
 
-/** Controls and panels for `runs` in `container`; answers the MetricCharts (to destroy). */
-export async function mountCharts(container, runs, options) {
+/** Controls and panels for `runs` in `container`; answers the MetricCharts (to destroy).
+ * `stats`: the runs' series statistics if already asked for (requestStats). */
+export async function mountCharts(container, runs, options, stats = undefined) {
   const panels = h("div", { class: "panels" });
   const charts = new MetricCharts(panels, runs, options);
   const controls = chartControls(options, (change) => {
@@ -52,7 +53,7 @@ export async function mountCharts(container, runs, options) {
     charts.setOptions(change).catch((err) => charts.showError(err));
   }, groupKeys(runs));
   fill(container, controls, panels);
-  await charts.load();
+  await charts.load(stats);
   // Once the metrics are known, any of them can be the x-axis too (epoch, tokens seen...).
   const axis = controls.querySelector("#x-axis");
   charts.axisChoices().forEach((key) => axis.append(h("option",
@@ -62,6 +63,8 @@ export async function mountCharts(container, runs, options) {
 
 export async function render(main, params) {
   prefetchPlotly();
+  const ids = listParam(params, "runs");
+  const stats = ids.length ? requestStats(ids) : undefined;
   const project = params.get("project");
   const runs = await chosenRuns(params);
   const back = project ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`) },
@@ -78,6 +81,6 @@ export async function render(main, params) {
       h("span", { class: "swatch", style: `background:${colors.get(r.id)}` }), r.name)));
   const body = h("div");
   fill(main, title, legend, body);
-  const charts = await mountCharts(body, runs, chartOptions(params));
+  const charts = await mountCharts(body, runs, chartOptions(params), stats);
   return () => charts.destroy();
 }

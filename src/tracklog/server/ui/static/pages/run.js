@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { filesBrowser } from "../artifacts.js";
 import { dig, errorNotice, fill, fmtDuration, fmtTime, h, statusBadge } from "../dom.js";
+import { requestStats } from "../panels.js";
 import { prefetchPlotly } from "../plotly.js";
 import { link } from "../state.js";
 import { searchableTree } from "../tree.js";
@@ -84,6 +85,7 @@ const section = (title, ...body) => h("section", { class: "card" }, h("h2", {}, 
 
 export async function render(main, params, runId) {
   prefetchPlotly();
+  const stats = requestStats([runId]);
   const [run, { files }] = await Promise.all([api.run(runId), api.files(runId)]);
   const head = h("div");
   const drawHead = (r) => fill(head,
@@ -103,6 +105,6 @@ export async function render(main, params, runId) {
     section("Captured context", searchableTree(run.metadata, "metadata-search", { open: false })),
     log ? section("Console (output.log)", log.el) : null,
     section("Files", filesBrowser(run.id, files)));
-  const panels = await mountCharts(charts, [run], chartOptions(params));
+  const panels = await mountCharts(charts, [run], chartOptions(params), stats);
   return () => { panels.destroy(); log?.stop(); };
 }
