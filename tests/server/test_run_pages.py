@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from server_process import ServerProcess
@@ -61,3 +63,21 @@ def test_the_ui_is_served_with_plotly_from_the_python_package(server: ServerProc
     assert "content-encoding" not in plain.headers and plain.content == bundle.content
     assert web.get("/ui/%2e%2e/routes.py").status_code == 404
     assert web.get("/ui/nothing.js").status_code == 404
+
+
+def test_the_ui_page_starts_compressing_plotly_before_a_chart_asks_for_it() -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from tracklog.server.ui import routes
+
+    routes._read_bundle.cache_clear()
+    routes._warming.clear()
+    app = FastAPI()
+    routes.mount_ui(app)
+    assert TestClient(app).get("/").status_code == 200
+    deadline = time.monotonic() + 30
+    while routes._read_bundle.cache_info().currsize == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert routes._read_bundle.cache_info().currsize == 1  # compressed with no request for it
+    assert routes.plotly_bundle().gzipped.startswith(b"\x1f\x8b")

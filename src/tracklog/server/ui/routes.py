@@ -3,8 +3,10 @@ plotly.js bundled with the ``plotly`` Python package (so nothing is built or fet
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -38,10 +40,33 @@ class Bundle:
     etag: str
 
 
-@cache
+_bundle_lock = threading.Lock()  # one compression per process, whoever asks first
+_warming = threading.Event()
+
+
 def plotly_bundle() -> Bundle:
     """The minified plotly.js that ships inside the ``plotly`` Python package, read and
-    compressed once per process (about 0.3 s, on the first request for it)."""
+    compressed once per process (about 0.3 s of CPU)."""
+    with _bundle_lock:
+        return _read_bundle()
+
+
+def warm_plotly_bundle() -> None:
+    """Start compressing plotly.js in the background, once per process: the UI's first page
+    asks for it, so the chart page it leads to does not wait ~0.3 s for the compression."""
+    if _warming.is_set():
+        return
+    _warming.set()
+
+    def warm() -> None:
+        with contextlib.suppress(RuntimeError):  # no bundled plotly.js: its request says so
+            plotly_bundle()
+
+    threading.Thread(target=warm, name="tracklog-plotly-gzip", daemon=True).start()
+
+
+@cache
+def _read_bundle() -> Bundle:
     import plotly
 
     path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -57,6 +82,7 @@ def mount_ui(app: FastAPI) -> None:
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
+        warm_plotly_bundle()
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     @app.get("/ui/plotly.min.js", include_in_schema=False)
