@@ -172,6 +172,14 @@ METRICS["W7"] = [
     Metric("async_us_per_call", "`synchronous=False`: µs per call"),
     Metric("async_end_s", "`synchronous=False`: `end_run()` (waits for the queue), s"),
     Metric("async_points_per_s", "`synchronous=False`: points/s (points / (loop + `end_run()`))"),
+    Metric(
+        "sync_floor_points_per_s",
+        "client floor: synchronous points/s against a server that answers at once",
+    ),
+    Metric(
+        "async_floor_points_per_s",
+        "client floor: `synchronous=False` points/s against a server that answers at once",
+    ),
     Metric("create_runs_per_s", "search setup: runs created (`create_run` + `log_batch`)/s"),
     Metric("query_first_s", "`search_runs` at 1,000 runs: first call, s", extensive=True),
     Metric("query_s", "`search_runs` at 1,000 runs: median of the next 9, s", extensive=True),
@@ -363,18 +371,33 @@ def same_scale(base: dict[str, Any], case: dict[str, Any], m: Metric) -> bool:
     return b is not None and b == c
 
 
-def reachable_row(peers: list[dict[str, Any]]) -> list[str]:
-    """W7: each peer's ``search_runs`` time ÷ the client floor measured in the same repeats
-    (its answer replayed from memory, the calls alternating), the ratio a server that answered
-    in no time at all would reach: a floor measured beside the peer's calls saw the same load."""
-    cells = []
-    for c in peers:
-        peer, floor = stats(c, "query_s", 1.0), stats(c, "floor_query_s", 1.0)
-        if peer is None or floor is None or floor[0] == 0:
-            cells.append("n/a")
-        else:
-            cells.append(f"×{fmt(peer[0] / floor[0])}")
-    return ["`search_runs` ÷ the client floor beside it (the most any server can reach)", *cells]
+# W7: (peer's value, the client floor's beside it, row title); the floor is the same client
+# against a server that answers at once, so floor ÷ peer (for times: peer ÷ floor) is the
+# most any server could be faster than the peer, measured at the same load.
+REACHABLE = [
+    ("sync_points_per_s", "sync_floor_points_per_s", "synchronous points/s"),
+    ("async_points_per_s", "async_floor_points_per_s", "`synchronous=False` points/s"),
+    ("query_s", "floor_query_s", "`search_runs`"),
+]
+
+
+def reachable_rows(peers: list[dict[str, Any]]) -> list[list[str]]:
+    """W7: for each of :data:`REACHABLE`, the ratio a server that answered in no time at all
+    would reach against each peer: a floor measured beside the peer's calls saw the same load."""
+    rows = []
+    for key, floor_key, title in REACHABLE:
+        cells = []
+        for c in peers:
+            peer, floor = stats(c, key, 1.0), stats(c, floor_key, 1.0)
+            if peer is None or floor is None or floor[0] == 0 or peer[0] == 0:
+                cells.append("n/a")
+            else:
+                rate = key.endswith("_per_s")
+                cells.append(f"×{fmt(floor[0] / peer[0] if rate else peer[0] / floor[0])}")
+        rows.append(
+            [f"{title}: the client floor beside it ÷ the peer (most any server can reach)", *cells]
+        )
+    return rows
 
 
 def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
@@ -424,7 +447,7 @@ def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
             if any(x not in ("n/a", "n/c") for x in rr):
                 rrows.append([m.title, *rr])
         if wl == "W7":
-            rrows.append(reachable_row(peers))
+            rrows += reachable_rows(peers)
         out += table(rrows)
     notes = [f"- **{c['label']}**: {c['note']}" for c in cases if c["note"]]
     if notes:

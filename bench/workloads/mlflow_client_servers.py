@@ -19,7 +19,11 @@ timed on the client:
   server work) and the same ``search_runs`` is timed against it, alternating with the calls
   to the real server.
 
-The stored points of each ingest run are counted with ``get_metric_history`` (untimed).
+Each ingest phase is then run again against the client's floor: a server that answers at
+once (``replay_server.py``: the run's ``runs/get`` and ``runs/update`` answers recorded from
+the real server, ``log-batch`` answered with MLflow's empty answer), so the same client loop
+and ``end_run()`` are timed with no server work at all. The stored points of each ingest run
+are counted with ``get_metric_history`` (untimed).
 """
 
 from __future__ import annotations
@@ -50,8 +54,15 @@ def start_server(args: argparse.Namespace) -> Server:
     return tracklog_server(args.workdir, workers=1)
 
 
-def ingest(srv: Server, names: list[str], rows: list[list[float]], sync: bool) -> dict[str, Any]:
-    """One run of W1's loop through ``mlflow.log_metrics``; µs per call and points/s."""
+API = "/api/2.0/mlflow"
+SEARCH_PATH = f"{API}/runs/search"
+
+
+def ingest(
+    srv: Server, names: list[str], rows: list[list[float]], sync: bool, workdir: Path
+) -> dict[str, Any]:
+    """One run of W1's loop through ``mlflow.log_metrics``; µs per call and points/s, and
+    points/s of the same loop against the server's answers replayed at once (the floor)."""
     mlflow.set_tracking_uri(srv.url)
     exp = mlflow.create_experiment(f"ingest-{'sync' if sync else 'async'}")
     run_id = mlflow.start_run(experiment_id=exp).info.run_id
@@ -60,22 +71,45 @@ def ingest(srv: Server, names: list[str], rows: list[list[float]], sync: bool) -
     def log(d: dict[str, float], step: int) -> None:
         mlflow.log_metrics(d, step=step, synchronous=sync)
 
-    loop_s = common.log_loop(log, names, rows)
-    _, end_s = common.timed(mlflow.end_run)
+    def logged_run() -> tuple[float, float]:
+        loop_s = common.log_loop(log, names, rows)
+        _, end_s = common.timed(mlflow.end_run)
+        return loop_s, end_s
+
+    loop_s, end_s = logged_run()
     points = len(rows) * len(names)
     client = MlflowClient(srv.url)
     stored = sum(len(client.get_metric_history(run_id, k)) for k in names)
+    with replay_server(workdir, run_answers(srv.url, run_id)) as replay:
+        mlflow.set_tracking_uri(replay.url)
+        mlflow.start_run(run_id=run_id)
+        floor_loop_s, floor_end_s = logged_run()
+    mlflow.set_tracking_uri(srv.url)
     prefix = "sync" if sync else "async"
     return {
         f"{prefix}_us_per_call": (loop_s - base) / len(rows) * 1e6,
         f"{prefix}_end_s": end_s,
         f"{prefix}_points_per_s": points / (loop_s + end_s),
+        f"{prefix}_floor_points_per_s": points / (floor_loop_s + floor_end_s),
         f"{prefix}_points": points,
         f"{prefix}_stored_points": stored,
     }
 
 
-SEARCH_PATH = "/api/2.0/mlflow/runs/search"
+def run_answers(url: str, run_id: str) -> dict[str, bytes]:
+    """What resuming, logging to and ending the (finished) run asks of ``url``, answered by it:
+    ``runs/get`` and ``runs/update`` recorded, ``log-batch`` MLflow's empty answer."""
+    got = requests.get(f"{url}{API}/runs/get", params={"run_id": run_id}, timeout=60)
+    ended = requests.post(
+        f"{url}{API}/runs/update", json={"run_id": run_id, "status": "FINISHED"}, timeout=60
+    )
+    for r in (got, ended):
+        r.raise_for_status()
+    return {
+        f"{API}/runs/get": got.content,
+        f"{API}/runs/update": ended.content,
+        f"{API}/runs/log-batch": b"{}",
+    }
 
 
 def search_query(url: str, exp: str) -> Callable[[], int]:
@@ -105,13 +139,16 @@ def recorded_answer(url: str, exp: str) -> bytes:
     return r.content
 
 
-def replay_server(workdir: Path, answer: bytes) -> Server:
-    """A server answering the search route with ``answer`` from memory (replay_server.py)."""
-    path = workdir / "search_answer.json"
-    path.write_bytes(answer)
+def replay_server(workdir: Path, answers: dict[str, bytes]) -> Server:
+    """A server answering each path of ``answers`` with its bytes from memory
+    (replay_server.py)."""
     script = Path(__file__).with_name("replay_server.py")
-    cmd = [sys.executable, str(script), "--port", "{port}", "--path", SEARCH_PATH]
-    return Server([*cmd, "--answer", str(path)], workdir / "replay.log", workdir)
+    cmd = [sys.executable, str(script), "--port", "{port}"]
+    for i, (path, answer) in enumerate(answers.items()):
+        file = workdir / f"answer{i}.json"
+        file.write_bytes(answer)
+        cmd += ["--route", path, str(file)]
+    return Server(cmd, workdir / "replay.log", workdir)
 
 
 def cpu_timed(fn: Callable[[], int]) -> tuple[int, float, float]:
@@ -142,7 +179,7 @@ def search(srv: Server, args: argparse.Namespace) -> dict[str, Any]:
     live = search_query(srv.url, exp)
     matches, first_s, _ = cpu_timed(live)
     answer = recorded_answer(srv.url, exp)
-    with replay_server(args.workdir, answer) as replay:
+    with replay_server(args.workdir, {SEARCH_PATH: answer}) as replay:
         floor = search_query(replay.url, exp)
         floor_matches, _, _ = cpu_timed(floor)  # opens the connection
         if floor_matches != matches:
@@ -192,8 +229,8 @@ def main() -> None:
     names, rows = common.w1_data(max(args.steps, args.async_steps), args.keys)
     with start_server(args) as srv:
         result: dict[str, Any] = {"server_startup_s": srv.startup_s}
-        result.update(ingest(srv, names, rows[: args.steps], sync=True))
-        result.update(ingest(srv, names, rows[: args.async_steps], sync=False))
+        result.update(ingest(srv, names, rows[: args.steps], True, args.workdir))
+        result.update(ingest(srv, names, rows[: args.async_steps], False, args.workdir))
         result.update(search(srv, args))
     # Both ingest phases together, for the report's "points stored / logged" row.
     result["points"] = result["sync_points"] + result["async_points"]

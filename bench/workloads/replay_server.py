@@ -1,8 +1,9 @@
-"""A server that answers one route with recorded bytes at once: W7's client floor.
+"""A server that answers routes with recorded bytes at once: W7's client floors.
 
-``python replay_server.py --port P --path /api/2.0/mlflow/runs/search --answer FILE`` answers
-every POST or GET of ``--path`` with FILE's bytes as ``application/json`` (the request body is
-read and ignored), ``GET /health`` with 200, and anything else with MLflow's 404. The whole
+``python replay_server.py --port P --route /api/2.0/mlflow/runs/search FILE [--route ...]``
+answers every POST or GET of a route's path (the query string aside) with its FILE's bytes as
+``application/json`` (the request body is read and ignored), ``GET /health`` with 200, and
+anything else with MLflow's 404. The whole
 response is prepared once and written with one ``sendall`` (no Nagle delay between headers and
 body), so the time a client spends on it is the client's own: sending the request, reading and
 decoding the answer. Standard library only (it runs in every peer venv).
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 
 def response(status: str, body: bytes) -> bytes:
@@ -23,8 +25,7 @@ def response(status: str, body: bytes) -> bytes:
 class Replay(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the mlflow client's session expects
     disable_nagle_algorithm = True
-    path_to_answer = ""
-    answer = b""
+    answers: ClassVar[dict[str, bytes]] = {}  # path -> the whole prepared response
     health = response("200 OK", b"{}")
     missing = response("404 Not Found", b'{"error_code": "ENDPOINT_NOT_FOUND", "message": ""}')
 
@@ -33,8 +34,8 @@ class Replay(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         path = self.path.split("?", 1)[0]
-        if path == self.path_to_answer:
-            self.wfile.write(self.answer)
+        if path in self.answers:
+            self.wfile.write(self.answers[path])
         elif path == "/health":
             self.wfile.write(self.health)
         else:
@@ -49,11 +50,11 @@ class Replay(BaseHTTPRequestHandler):
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--path", required=True)
-    p.add_argument("--answer", type=Path, required=True)
+    p.add_argument("--route", nargs=2, action="append", metavar=("PATH", "FILE"), required=True)
     args = p.parse_args()
-    Replay.path_to_answer = args.path
-    Replay.answer = response("200 OK", args.answer.read_bytes())
+    Replay.answers = {
+        path: response("200 OK", Path(file).read_bytes()) for path, file in args.route
+    }
     ThreadingHTTPServer(("127.0.0.1", args.port), Replay).serve_forever()
 
 
