@@ -47,8 +47,9 @@ def _file(folder: Path, name: str, size: int) -> Path:
 
 
 def _staged(root: Path) -> list[Path]:
-    """Files left in the server's staging folder."""
-    return [p for p in (root / ".tracklog-staging").rglob("*") if p.is_file()]
+    """Files left in the server's staging folder (``os.walk`` skips folders the server removes
+    while it looks, where ``rglob`` would raise)."""
+    return [Path(d) / f for d, _, files in os.walk(root / ".tracklog-staging") for f in files]
 
 
 def _until_unstaged(root: Path) -> list[Path]:
