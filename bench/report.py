@@ -161,6 +161,12 @@ METRICS["W8"] = [
     Metric("charts_points_drawn", "charts: points drawn (all lines)", ratio=False),
     Metric("big_cold_s", "1M-point series: drawn, first visit, s"),
     Metric("big_warm_s", "1M-point series: drawn, second visit, s (target ≤ 1)"),
+    Metric(
+        "plotly_alone_cold_s",
+        "a page that only loads plotly.js (the least for any page using it): first visit, s",
+        ratio=False,
+    ),
+    Metric("plotly_alone_warm_s", "a page that only loads plotly.js: second visit, s", ratio=False),
     Metric("big_points_drawn", "1M-point series: points in the drawn line", ratio=False),
     Metric("big_spike_visible", "1M-point series: injected spike drawn (1 = yes)", ratio=False),
     *SERVER_MEMORY,

@@ -15,7 +15,8 @@ a ``--points`` (1,000,000)-point series holding a single injected spike. Then
   every run, on a first visit (nothing cached) and a second one (plotly.js cached); the bytes
   of every ``/api/v1`` response body of the first visit, and how many requests;
 - big series: the same for the run's page until its chart is drawn; whether the drawn line
-  holds the spike and the y-axis reaches it.
+  holds the spike and the y-axis reaches it; and, in turn with it, a page that does nothing but
+  load plotly.js from the server (the least any page that uses plotly.js can take).
 
 Each timing is the median of the repeats (``--requests`` / 4, at least 3).
 """
@@ -32,7 +33,7 @@ import numpy as np
 from servers import exit_on_sigterm
 from tracklog_server import server_info, tracklog_server
 from tracklog_w2_bulk import fill, generate
-from ui_browser import browser_session, cold_and_warm, new_page
+from ui_browser import browser_session, cold_and_warm, html_page, new_page
 from w8_data import SPIKE, big_signal
 
 from tracklog.store.series import SeriesPoints
@@ -136,14 +137,28 @@ def time_charts(browser: Any, url: str, ids: list[str], repeats: int) -> dict[st
     }
 
 
+# The least time any page that uses plotly.js takes: one that only loads it from the server.
+PLOTLY_ONLY = '<!doctype html><script src="{url}/ui/plotly.min.js"></script>'
+
+
 def time_big(browser: Any, url: str, run_id: str, repeats: int) -> dict[str, Any]:
     done = "document.querySelector('.chart')?.data?.length === 1"
-    cold, warm, (drawn, payload, _) = cold_and_warm(
-        browser, url, f"/#/runs/{run_id}", done, repeats, PAGE_STATS
-    )
+    cold, warm, alone_cold, alone_warm = [], [], [], []
+    with html_page(PLOTLY_ONLY.format(url=url)) as alone:
+        for _ in range(repeats):  # the page and plotly.js alone in turn: both see one load
+            c, w, (drawn, payload, _) = cold_and_warm(
+                browser, url, f"/#/runs/{run_id}", done, 1, PAGE_STATS
+            )
+            cold += c
+            warm += w
+            c, w, _ = cold_and_warm(browser, url, alone, "window.Plotly !== undefined", 1)
+            alone_cold += c
+            alone_warm += w
     return {
         "big_cold_s": statistics.median(cold),
         "big_warm_s": statistics.median(warm),
+        "plotly_alone_cold_s": statistics.median(alone_cold),
+        "plotly_alone_warm_s": statistics.median(alone_warm),
         "big_payload_bytes": payload,
         "big_points_drawn": drawn["points"],
         "big_spike_visible": int(drawn["peak"] == SPIKE and drawn["top"] >= SPIKE),

@@ -8,10 +8,14 @@ the MLflow workload runs it too, as a script, from the dev venv:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +46,33 @@ def new_page(browser: Any, url: str, api: str = "/api/v1/") -> tuple[Any, Any, l
 
     page.on("requestfinished", count)
     return context, page, body_bytes
+
+
+@contextlib.contextmanager
+def html_page(body: str) -> Iterator[str]:
+    """The URL of a page with ``body`` as HTML, served from this process on another loopback
+    port: the same site as the server under test, so its scripts share the browser's cache
+    with the UI's (a browser's HTTP cache is keyed by site, which ignores the port)."""
+    data = body.encode()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # no line per request on stderr
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def visit(page: Any, path: str, done: str) -> float:
