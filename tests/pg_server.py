@@ -288,7 +288,10 @@ class PostgresServer:
                 PG_USER,
                 "--auth=trust",
                 "--encoding=UTF8",
-                "--no-locale",
+                # A UTF-8 locale as servers are usually set up: text comparisons that ignore
+                # case (ILIKE) then know every letter, not ASCII only as in the C locale.
+                # C.UTF-8 sorts by code point, as C does.
+                "--locale=C.UTF-8",
                 "--no-sync",
             )
             settings = {

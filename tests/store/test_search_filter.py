@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, insert
+from sqlalchemy import Engine, insert
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tracklog.errors import FilterSyntaxError, InvalidValueError
 from tracklog.store import schema
+from tracklog.store.engine import open_engine
+from tracklog.store.location import resolve
 from tracklog.store.search import (
     Comparison,
     OrderTerm,
@@ -256,10 +258,10 @@ _PARAMS = {  # run -> {key: (text, number)}
     "r5": {"model": ("b_rt", None), "lr": ("0.5", 0.5)},
 }  # fmt: skip
 _TAGS = {
-    "r1": {"env": "prod", "team": "NLP"},
-    "r2": {"env": "dev"},
-    "r3": {"env": "prod"},
-    "r5": {"env": "PROD"},
+    "r1": {"env": "prod", "team": "NLP", "city": "zurich"},
+    "r2": {"env": "dev", "city": "Zürich"},
+    "r3": {"env": "prod", "city": "ZÜRICH"},
+    "r5": {"env": "PROD", "note": "Модели"},
 }
 _SUMMARY = {
     "r1": {"acc": 0.9, "train/loss": 0.3, "val acc": 0.85},
@@ -272,8 +274,8 @@ _SUMMARY = {
 
 @pytest.fixture
 def engine(store_uri: str) -> Iterator[Engine]:
-    """A database holding the five runs above (r4 deleted)."""
-    eng = create_engine(store_uri)
+    """A database holding the five runs above (r4 deleted), opened as a store opens it."""
+    eng = open_engine(resolve(store_uri))
     schema.metadata.create_all(eng)
     with eng.begin() as conn:
         experiment = {"artifact_location": "", "created_at": 0, "updated_at": 0}
@@ -379,6 +381,12 @@ def test_tag_filters(engine: Engine) -> None:
             ("tags.team LIKE '%L%'", ["r1"]),
             ("tags.env IN ('dev', 'PROD')", ["r5", "r2"]),
             ("tags.env NOT IN ('prod')", ["r5", "r2"]),
+            # ILIKE ignores the case of any letter, as PostgreSQL's does (SQLite's only ASCII).
+            ("tags.city ILIKE 'zü%'", ["r3", "r2"]),
+            ("tags.city ILIKE '%RICH'", ["r3", "r2", "r1"]),
+            ("tags.city LIKE 'Zü%'", ["r2"]),
+            ("tags.note ILIKE 'моДЕЛИ'", ["r5"]),
+            ("tags.note ILIKE '_одели'", ["r5"]),
         ],
     )
 

@@ -28,6 +28,9 @@ from tracklog.store.location import StoreLocation
 BUSY_TIMEOUT_MS = 60_000
 CHECKPOINT_BYTES = 1 << 16  # below this, SQLite's automatic checkpoints are enough
 _WRITE = "tracklog_write"
+# SQL function of every SQLite store connection: Unicode lower case (SQLite's lower() and LIKE
+# know ASCII letters only), so that ILIKE ignores case as on PostgreSQL.
+UNICODE_LOWER = "tracklog_lower"
 LOCK_SUFFIX = "-writelock"  # beside the database, as SQLite's own -wal and -shm files
 _LOCKS: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
@@ -65,11 +68,16 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
+        dbapi_conn.create_function(UNICODE_LOWER, 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get(_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 @contextmanager

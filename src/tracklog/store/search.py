@@ -4,7 +4,8 @@ Parsing lives in :mod:`tracklog.store.search_parse`. Each metric, param or tag c
 becomes ``runs.id IN (SELECT run_id FROM <table> WHERE key = K AND <test>)``, a semi-join that
 both databases answer from the (key, value_num) index; order-by terms on them are LEFT OUTER
 JOINs on an alias filtered to the key. The same SQL runs on both databases; the
-only dialect branch is case-sensitive LIKE on SQLite (see :class:`_CaseSensitiveLike`).
+only dialect branches are LIKE and ILIKE on SQLite, whose LIKE ignores the case of ASCII
+letters only (see :class:`_CaseSensitiveLike` and :class:`_CaseInsensitiveLike`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,24 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, Float, FromClause, Select, and_, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Float,
+    FromClause,
+    Select,
+    and_,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType
 
 from tracklog.errors import InvalidValueError
-from tracklog.store.engine import reading
+from tracklog.store.engine import UNICODE_LOWER, reading
 from tracklog.store.schema import params, run_summary, run_tags, runs
 from tracklog.store.search_parse import (
     LIST_OPS,
@@ -83,6 +94,33 @@ def _like_sqlite(element: _CaseSensitiveLike, compiler: SQLCompiler, **kw: Any) 
     return f"({compiler.process(glob_match, **kw)})"
 
 
+class _CaseInsensitiveLike(FunctionElement[bool]):
+    """``column ILIKE pattern ESCAPE '\\'``, ignoring the case of any letter on every backend.
+
+    SQLite's LIKE and ``lower()`` know only ASCII letters, so there both sides are lowered by
+    :data:`~tracklog.store.engine.UNICODE_LOWER`, a function every store connection has.
+    """
+
+    type = NullType()
+    inherit_cache = True
+    name = "ci_like"
+
+
+@compiles(_CaseInsensitiveLike)
+def _ilike_default(element: _CaseInsensitiveLike, compiler: SQLCompiler, **kw: Any) -> str:
+    column, pattern = element.clauses
+    ilike = column.ilike(pattern, escape="\\")
+    return f"({compiler.process(ilike, **kw)})"
+
+
+@compiles(_CaseInsensitiveLike, "sqlite")
+def _ilike_sqlite(element: _CaseInsensitiveLike, compiler: SQLCompiler, **kw: Any) -> str:
+    column, pattern = element.clauses
+    lower = getattr(func, UNICODE_LOWER)
+    like = lower(column).like(lower(pattern), escape="\\")
+    return f"({compiler.process(like, **kw)})"
+
+
 def _like_to_glob(pattern: str) -> str:
     """Translate a LIKE pattern (escape character ``\\``) to the equivalent GLOB pattern."""
     out: list[str] = []
@@ -112,7 +150,7 @@ def compare(column: Any, op: str, value: Value) -> ColumnElement[bool]:
     if op == "LIKE":
         return _CaseSensitiveLike(column, literal(value), literal(_like_to_glob(str(value))))
     if op == "ILIKE":
-        return column.ilike(value, escape="\\")
+        return _CaseInsensitiveLike(column, literal(value))
     return _COMPARE[op](column, _bind(value))
 
 
