@@ -95,6 +95,46 @@ def test_group_by_a_config_key_draws_mean_and_band(page: Page, shot: Callable[[s
     shot("charts-grouped")
 
 
+def test_choose_the_metrics_and_the_context_shown(page: Page, shot: Callable[[str], Path]) -> None:
+    page.goto("/#/projects/aim")
+    page.locator("table.runs thead input[type=checkbox]").click()
+    page.click("#open-charts")
+    shown = page.locator(".panel:visible h3")
+    expect(shown).to_have_text(["acc subset=val", "loss subset=train", "loss subset=val", "lr"])
+    page.wait_for_function(
+        "[...document.querySelectorAll('.panel:not([hidden]) .chart')]"
+        ".every(el => el.data?.length === 2)"
+    )
+
+    page.select_option("#context", label="subset=val")
+    expect(shown).to_have_text(["acc subset=val", "loss subset=val"])
+    assert "context=" in page.url
+    page.click("#metric-picker summary")
+    page.uncheck("#metric-picker input[value=acc]")
+    expect(shown).to_have_text(["loss subset=val"])
+    expect(page.locator("#metric-picker summary")).to_contain_text("2 of 3")
+    assert "metrics=loss%2Clr" in page.url
+    shot("charts-context")
+
+    page.select_option("#context", label="(none)")  # lr has no context
+    expect(shown).to_have_text(["lr"])
+    page.uncheck("#metric-picker input[value=lr]")
+    expect(page.locator(".notice-empty")).to_contain_text("No metric in this choice")
+
+    page.select_option("#context", label="(all)")  # then a link reproduces the choice
+    page.reload()
+    expect(shown).to_have_text(["loss subset=train", "loss subset=val"])
+    page.wait_for_function(
+        "[...document.querySelectorAll('.panel:not([hidden]) .chart')]"
+        ".every(el => el.data?.length === 2)"
+    )
+    # The hidden panels were never drawn, and are when chosen again.
+    assert page.eval_on_selector(".chart[data-metric=acc]", "el => el.data === undefined")
+    page.click("#metric-picker summary")
+    page.check("#metric-picker input[value=acc]")
+    page.wait_for_function("document.querySelector('.chart[data-metric=acc]').data?.length === 2")
+
+
 def test_zoom_fetches_detail_of_the_visible_range(page: Page) -> None:
     open_charts_of_vision(page)
     page.eval_on_selector(

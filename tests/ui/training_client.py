@@ -1,6 +1,7 @@
 """A training process for the UI tests, logging to the server named by ``TRACKLOG_URI``.
 
-``seed``: finished runs in projects "vision" and "nlp", one with an image and a CSV file.
+``seed``: finished runs in projects "vision" and "nlp", one with an image and a CSV file, and
+in "aim", whose metrics are logged in train and val contexts.
 ``live RUN_NAME STOP_FILE``: a running run that logs a step every 0.1 s until STOP_FILE exists.
 """
 
@@ -58,6 +59,13 @@ def seed(workdir: Path) -> None:
                     run.log_artifact(workdir / name)
     with tracklog.init(project="nlp", name="bert", config={"lr": 2e-5}, settings=QUIET) as run:
         run.log({"loss": 1.0}, step=0)
+    for name in ("aim-a", "aim-b"):  # Aim-style series: one metric in several contexts
+        with tracklog.init(project="aim", name=name, settings=QUIET) as run:
+            for step in range(50):
+                run.track(1 / (step + 1), "loss", step=step, context={"subset": "train"})
+                run.track(1.2 / (step + 1), "loss", step=step, context={"subset": "val"})
+                run.track(step / 50, "acc", step=step, context={"subset": "val"})
+                run.log({"lr": 0.1}, step=step)
 
 
 def live(name: str, stop: Path) -> None:

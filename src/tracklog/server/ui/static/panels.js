@@ -18,7 +18,13 @@ const WEBGL_POINTS = 20000;
 const NO_CONTEXT = "{}";
 
 /** A panel's identity: the metric key and its context (train/val...), as the API names them. */
-const panelId = (key, context) => `${key}\u0000${context ?? NO_CONTEXT}`;
+const panelId = (key, context) => `${key}\u0000${context || NO_CONTEXT}`;
+
+/** A context (the API's JSON text) for people: `subset=train, fold=2`; "" for none. */
+export function contextLabel(context) {
+  if (!context || context === NO_CONTEXT) return "";
+  return Object.entries(JSON.parse(context)).map(([k, v]) => `${k}=${v}`).join(", ");
+}
 
 /** What changes as a run logs: its series and their point counts. */
 const seriesSignature = (series) => JSON.stringify(series.map((s) => [s.key, s.context, s.count]));
@@ -33,7 +39,8 @@ export function requestStats(ids) {
 }
 
 export class MetricCharts {
-  /** `runs`: run records; `options`: {x, smooth, log, metrics (keys to show, all if empty)}. */
+  /** `runs`: run records; `options`: {x, smooth, log, group, metrics (keys to show, all if
+   * empty), context (the one context to show, all if "")}. */
   constructor(container, runs, options) {
     this.container = container;
     this.runs = runs;
@@ -57,32 +64,74 @@ export class MetricCharts {
     Object.values(series).forEach((list) => list.forEach((s) => {
       found.set(panelId(s.key, s.context), { key: s.key, context: s.context });
     }));
-    const wanted = this.options.metrics?.length ? new Set(this.options.metrics) : null;
     const keys = [...found.values()]
-      .filter((p) => !wanted || wanted.has(p.key))
       .sort((a, b) => a.key.localeCompare(b.key) || a.context.localeCompare(b.context));
     fill(this.container);
-    if (!keys.length) {
-      this.container.append(notice("empty", "No metrics logged yet",
-        "Metrics appear here once a run calls run.log({\"loss\": 0.1}, step=1)."));
-    }
     for (const { key, context } of keys) this.addPanel(key, context);
-    const fetches = [this.fetchXSeries(),
-      ...[...this.panels.values()].map((p) => this.fetchPanel(p))];
+    this.sayIfEmpty();
+    const fetches = [this.fetchXSeries(), ...this.shown().map((p) => this.fetchPanel(p))];
     // Requests out first: plotly.js compiles while the server downsamples.
     await Promise.all([...fetches, loadPlotly()]);
     this.redrawAll();
     this.startLive();
   }
 
+  /** A panel for every series; only those the options choose are shown (and fetched). */
   addPanel(key, context) {
-    this.container.querySelector(".notice-empty")?.remove(); // a running run's first metric
-    const el = h("div", { class: "chart", dataset: { metric: key } });
-    const title = context && context !== NO_CONTEXT ? `${key} ${context}` : key;
-    this.container.append(h("section", { class: "panel" }, h("h3", {}, title), el));
-    const panel = { key, context, el, data: new Map(), range: null, drawn: false };
+    const label = contextLabel(context);
+    const el = h("div", { class: "chart", dataset: { metric: key, context: label } });
+    const section = h("section", { class: "panel" }, h("h3", {}, key,
+      label ? h("span", { class: "context" }, ` ${label}`) : null), el);
+    const panel = { key, context, el, section, data: new Map(), range: null, drawn: false };
+    section.hidden = !this.chooses(panel);
+    this.container.append(section);
     this.panels.set(panelId(key, context), panel);
     return panel;
+  }
+
+  /** Whether the options' metrics and context choose `panel`. */
+  chooses(panel) {
+    const { metrics, context } = this.options;
+    return (!metrics?.length || metrics.includes(panel.key))
+      && (!context || (panel.context || NO_CONTEXT) === context);
+  }
+
+  shown() {
+    return [...this.panels.values()].filter((p) => !p.section.hidden);
+  }
+
+  /** The empty state: no metrics at all, or none the choice shows. */
+  sayIfEmpty() {
+    this.container.querySelector(".notice-empty")?.remove();
+    if (!this.panels.size) {
+      this.container.prepend(notice("empty", "No metrics logged yet",
+        "Metrics appear here once a run calls run.log({\"loss\": 0.1}, step=1)."));
+    } else if (!this.shown().length) {
+      this.container.prepend(notice("empty", "No metric in this choice",
+        "Pick other metrics or another context above."));
+    }
+  }
+
+  /** The metric keys and contexts of all panels, for the pickers (panelPicker). */
+  choices() {
+    const all = [...this.panels.values()];
+    const keys = [...new Set(all.map((p) => p.key))].sort();
+    const contexts = [...new Set(all.map((p) => p.context || NO_CONTEXT))].sort();
+    return { keys, contexts };
+  }
+
+  /** Show the panels the options now choose; those newly shown fetch their points afresh
+   * (hidden panels are not kept up to date). */
+  async applyChoice() {
+    const appear = [];
+    this.panels.forEach((panel) => {
+      const show = this.chooses(panel);
+      if (show && panel.section.hidden) appear.push(panel);
+      panel.section.hidden = !show;
+    });
+    this.sayIfEmpty();
+    await Promise.all(appear.map((p) => this.fetchPanel(p)));
+    appear.forEach((p) => this.draw(p));
   }
 
   /** Points of every run for `panel` (only `runs` if given), within its zoomed range if any. */
@@ -113,6 +162,10 @@ export class MetricCharts {
   async setOptions(changes) {
     const axisChanged = changes.x !== undefined && changes.x !== this.options.x;
     Object.assign(this.options, changes);
+    if ("metrics" in changes || "context" in changes) {
+      await this.applyChoice();
+      return;
+    }
     if (axisChanged) {
       this.xSeries.clear();
       await this.fetchXSeries();
@@ -122,7 +175,7 @@ export class MetricCharts {
 
   redrawAll() {
     if (!window.Plotly) return; // still loading: load() draws once it is there
-    this.panels.forEach((panel) => this.draw(panel));
+    this.shown().forEach((panel) => this.draw(panel));
   }
 
   draw(panel) {
@@ -257,14 +310,12 @@ export class MetricCharts {
     const seen = seriesSignature(series);
     if (this.seen.get(run.id) === seen) return; // nothing new since the last fetch
     this.seen.set(run.id, seen);
-    const wanted = this.options.metrics?.length ? this.options.metrics : null;
     series.forEach((s) => {
-      if (!this.panels.has(panelId(s.key, s.context)) && (!wanted || wanted.includes(s.key))) {
-        this.addPanel(s.key, s.context);
-      }
+      if (!this.panels.has(panelId(s.key, s.context))) this.addPanel(s.key, s.context);
     });
+    this.sayIfEmpty();
     await this.fetchXSeries([known]);
-    for (const panel of this.panels.values()) {
+    for (const panel of this.shown()) {
       await this.fetchPanel(panel, [known]);
       this.draw(panel);
     }
@@ -292,6 +343,31 @@ export function groupKeys(runs) {
   const flat = runs.map((r) => flatten(r.config));
   const keys = [...new Set(flat.flatMap(Object.keys))].sort();
   return keys.filter((k) => new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1);
+}
+
+/** The metrics to show (checkboxes; all when none is unchecked) and, where the runs log
+ * several, the context (train/val...) to show; `onChange` gets {metrics} or {context}. */
+export function panelPicker({ keys, contexts }, options, onChange) {
+  const chosen = new Set(options.metrics);
+  const boxes = keys.map((key) => h("input", { type: "checkbox", value: key,
+    checked: !chosen.size || chosen.has(key), onchange: () => {
+      const on = boxes.filter((b) => b.checked).map((b) => b.value);
+      count.textContent = `${on.length} of ${keys.length}`;
+      onChange({ metrics: on.length === keys.length ? [] : on });
+    } }));
+  const count = h("span", { class: "muted" },
+    `${boxes.filter((b) => b.checked).length} of ${keys.length}`);
+  const metrics = keys.length > 1 ? h("details", { id: "metric-picker", class: "menu" },
+    h("summary", {}, "metrics ", count),
+    h("div", { class: "menu-items" }, boxes.map((box) => h("label", {}, box, box.value))))
+    : null;
+  const context = contexts.length > 1 ? h("label", {}, "context ", h("select", { id: "context",
+    "aria-label": "context", onchange: (e) => onChange({ context: e.target.value }) },
+  h("option", { value: "" }, "(all)"),
+  contexts.map((c) => h("option", { value: c, selected: c === options.context },
+    contextLabel(c) || "(none)"))))
+    : null;
+  return [metrics, context].filter(Boolean);
 }
 
 /** The x-axis select, smoothing slider, log-scale box and (with `keys`) the group-by select;

@@ -3,7 +3,7 @@
 import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
 import { fill, h, notice } from "../dom.js";
-import { chartControls, groupKeys, MetricCharts, requestStats } from "../panels.js";
+import { chartControls, groupKeys, MetricCharts, panelPicker, requestStats } from "../panels.js";
 import { prefetchPlotly } from "../plotly.js";
 import { METRIC_AXIS } from "../series.js";
 import { link, listParam, setParams } from "../state.js";
@@ -29,13 +29,15 @@ export async function chosenRuns(params) {
   return answer.runs;
 }
 
-/** Chart options from the URL: x-axis, smoothing, log scale, metrics shown, grouping. */
+/** Chart options from the URL: x-axis, smoothing, log scale, metrics and context shown,
+ * grouping. */
 export function chartOptions(params) {
   return {
     x: params.get("x") ?? "step",
     smooth: Number(params.get("smooth") ?? 0),
     log: params.get("log") === "1",
     metrics: listParam(params, "metrics"),
+    context: params.get("context") ?? "",
     group: params.get("group") ?? "",
   };
 }
@@ -45,19 +47,23 @@ export function chartOptions(params) {
 export async function mountCharts(container, runs, options, stats = undefined) {
   const panels = h("div", { class: "panels" });
   const charts = new MetricCharts(panels, runs, options);
-  const controls = chartControls(options, (change) => {
+  const onChange = (change) => {
     const url = { ...change };
     if ("log" in change) url.log = change.log ? "1" : "";
     if ("smooth" in change) url.smooth = change.smooth || "";
+    if ("metrics" in change) url.metrics = change.metrics.join(",");
     setParams(url);
     charts.setOptions(change).catch((err) => charts.showError(err));
-  }, groupKeys(runs));
+  };
+  const controls = chartControls(options, onChange, groupKeys(runs));
   fill(container, controls, panels);
   await charts.load(stats);
-  // Once the metrics are known, any of them can be the x-axis too (epoch, tokens seen...).
+  // Once the metrics are known, any of them can be the x-axis too (epoch, tokens seen...),
+  // and the panels can be chosen by metric and context.
   const axis = controls.querySelector("#x-axis");
   charts.axisChoices().forEach((key) => axis.append(h("option",
     { value: `${METRIC_AXIS}${key}`, selected: options.x === `${METRIC_AXIS}${key}` }, key)));
+  controls.prepend(...panelPicker(charts.choices(), options, onChange));
   return charts;
 }
 
