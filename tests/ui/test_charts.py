@@ -94,6 +94,23 @@ def test_group_by_a_config_key_draws_mean_and_band(page: Page, shot: Callable[[s
     assert "group=model" in page.url
     shot("charts-grouped")
 
+    # resnet's band: first min-max of its two runs, then the mean ± their standard deviation.
+    band = "el => [0, 1, 2].map(i => el.data[i].y[5])"  # upper, lower, mean at one x
+    upper, lower, mean = page.eval_on_selector(PANEL.format("loss"), band)
+    assert lower < mean < upper
+    page.select_option("#band", "std")
+    page.wait_for_function(
+        f"document.querySelector('{PANEL.format('loss')}').data[0].name.endsWith('+std')"
+    )
+    std_upper, std_lower, std_mean = page.eval_on_selector(PANEL.format("loss"), band)
+    assert std_mean == mean
+    # Two runs: their sample standard deviation is the range / sqrt(2), beyond the min-max band.
+    assert std_upper - mean == pytest.approx((upper - lower) / 2**0.5)
+    assert mean - std_lower == pytest.approx(std_upper - mean)
+    assert "band=std" in page.url
+    page.select_option("#group-by", "")
+    expect(page.locator("#band")).to_be_disabled()
+
 
 def test_choose_the_metrics_and_the_context_shown(page: Page, shot: Callable[[str], Path]) -> None:
     page.goto("/#/projects/aim")

@@ -1,5 +1,6 @@
-// Runs grouped by a config key (Aim's grouping): per group, the mean line and a band from the
-// minimum to the maximum, computed on a common grid of x values.
+// Runs grouped by a config key (Aim's grouping): per group, the mean line and a band (from the
+// minimum to the maximum, or one standard deviation either side of the mean), computed on a
+// common grid of x values.
 
 import { dig } from "./dom.js";
 import { interpolate } from "./series.js";
@@ -12,9 +13,16 @@ export function groupOf(run, key) {
   return value === undefined ? "(none)" : String(value);
 }
 
+/** The sample standard deviation (n - 1) of `v`; 0 for a single value. */
+function std(v) {
+  if (v.length < 2) return 0;
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  return Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
+}
+
 /**
- * Mean and min/max band of each group. `lines`: [{run, x (numbers), y}] already smoothed;
- * answers [{label, count, x, mean, min, max}] ordered by label.
+ * Mean, min, max and standard deviation of each group. `lines`: [{run, x (numbers), y}]
+ * already smoothed; answers [{label, count, x, mean, min, max, std}] ordered by label.
  */
 export function groupBands(lines, key) {
   const groups = new Map();
@@ -38,6 +46,7 @@ export function groupBands(lines, key) {
       mean: stat((v) => v.reduce((a, b) => a + b, 0) / v.length),
       min: stat((v) => Math.min(...v)),
       max: stat((v) => Math.max(...v)),
+      std: stat(std),
     };
   });
 }

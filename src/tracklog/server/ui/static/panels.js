@@ -226,9 +226,10 @@ export class MetricCharts {
     return traces;
   }
 
-  /** Per group of runs: the mean line over a band from the minimum to the maximum. */
+  /** Per group of runs: the mean line over a band from the minimum to the maximum, or of
+   * one standard deviation either side of the mean (option `band` "std"). */
   groupTraces(panel) {
-    const { x, smooth, group } = this.options;
+    const { x, smooth, group, band: spread } = this.options;
     const lines = this.runs.filter((run) => panel.data.has(run.id)).map((run) => {
       const series = panel.data.get(run.id);
       const xs = x === "wall" ? series.times
@@ -243,9 +244,12 @@ export class MetricCharts {
       const name = `${group}=${band.label} (${band.count})`;
       const edge = { type: "scatter", mode: "lines", x: toX(band.x), legendgroup: name,
         line: { width: 0, color }, showlegend: false, hoverinfo: "skip" };
+      const std = spread === "std";
+      const upper = std ? band.mean.map((m, i) => m + band.std[i]) : band.max;
+      const lower = std ? band.mean.map((m, i) => m - band.std[i]) : band.min;
       return [
-        { ...edge, y: band.max, name: `${name} max` },
-        { ...edge, y: band.min, name: `${name} min`, fill: "tonexty",
+        { ...edge, y: upper, name: `${name} ${std ? "+std" : "max"}` },
+        { ...edge, y: lower, name: `${name} ${std ? "-std" : "min"}`, fill: "tonexty",
           fillcolor: color.startsWith("#") ? `${color}33` : color },
         { type: "scatter", mode: "lines", x: toX(band.x), y: band.mean, name, legendgroup: name,
           line: { color, width: 2 } },
@@ -370,8 +374,8 @@ export function panelPicker({ keys, contexts }, options, onChange) {
   return [metrics, context].filter(Boolean);
 }
 
-/** The x-axis select, smoothing slider, log-scale box and (with `keys`) the group-by select;
- * `onChange` gets the changed option. */
+/** The x-axis select, smoothing slider, log-scale box and (with `keys`) the group-by and band
+ * selects; `onChange` gets the changed option. */
 export function chartControls(options, onChange, keys = []) {
   const axis = h("select", { id: "x-axis", "aria-label": "x-axis",
     onchange: (e) => onChange({ x: e.target.value }) },
@@ -386,10 +390,19 @@ export function chartControls(options, onChange, keys = []) {
     } });
   const log = h("input", { id: "log-scale", type: "checkbox", checked: options.log,
     onchange: (e) => onChange({ log: e.target.checked }) });
-  const group = keys.length ? h("label", {}, "group by ", h("select", { id: "group-by",
-    "aria-label": "group by", onchange: (e) => onChange({ group: e.target.value }) },
+  // The band is the groups' (min–max or ±1 standard deviation): chosen while grouping.
+  const bandSelect = h("select", { id: "band", "aria-label": "band", disabled: !options.group,
+    onchange: (e) => onChange({ band: e.target.value }) },
+  h("option", { value: "" }, "min–max"),
+  h("option", { value: "std", selected: options.band === "std" }, "±1 std"));
+  const group = keys.length ? [h("label", {}, "group by ", h("select", { id: "group-by",
+    "aria-label": "group by", onchange: (e) => {
+      bandSelect.disabled = !e.target.value;
+      onChange({ group: e.target.value });
+    } },
   h("option", { value: "" }, "(each run)"),
-  keys.map((k) => h("option", { value: k, selected: k === options.group }, k)))) : null;
+  keys.map((k) => h("option", { value: k, selected: k === options.group }, k)))),
+  h("label", {}, "band ", bandSelect)] : null;
   return h("div", { class: "toolbar" },
     h("label", {}, "x-axis ", axis),
     h("label", {}, "smoothing ", slider, shown),

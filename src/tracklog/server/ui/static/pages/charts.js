@@ -30,7 +30,7 @@ export async function chosenRuns(params) {
 }
 
 /** Chart options from the URL: x-axis, smoothing, log scale, metrics and context shown,
- * grouping. */
+ * grouping and its band. */
 export function chartOptions(params) {
   return {
     x: params.get("x") ?? "step",
@@ -39,6 +39,7 @@ export function chartOptions(params) {
     metrics: listParam(params, "metrics"),
     context: params.get("context") ?? "",
     group: params.get("group") ?? "",
+    band: params.get("band") ?? "",
   };
 }
 
