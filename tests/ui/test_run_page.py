@@ -57,6 +57,30 @@ def test_run_page_shows_edits_and_previews(page: Page, shot: Callable[[str], Pat
     assert download.get_attribute("href").endswith("/artifacts/preds.csv")
 
 
+def test_system_metrics_are_charted_apart_against_time(page: Page) -> None:
+    open_run(page, "ops", "sampled")
+    main = page.locator(".panels").first.locator(".chart")
+    expect(main).to_have_count(1)  # loss: the machine's series are not among the metrics
+    section = page.locator("details.system-metrics")
+    expect(section.locator("summary")).to_contain_text("System metrics")
+    cpu = section.locator(".chart[data-metric='system/cpu_percent']")
+    expect(cpu).to_be_visible()
+    page.wait_for_function(
+        "document.querySelector(\".system-metrics .chart[data-metric='system/cpu_percent']\")"
+        ".data?.[0].x.length > 1"
+    )
+    title = cpu.evaluate("el => el.layout.xaxis.title.text")
+    assert title == "seconds since start"
+
+    # On the charts page the section starts closed and draws when opened.
+    page.goto(page.url.replace("#/runs/", "#/charts?runs="))
+    expect(page.locator(".panels").first.locator(".chart")).to_have_count(1)
+    closed = page.locator("details.system-metrics")
+    expect(closed.locator(".chart")).to_have_count(0)
+    closed.locator("summary").click()
+    expect(closed.locator(".chart[data-metric='system/cpu_percent']")).to_be_visible()
+
+
 def test_unknown_run_and_bad_route_say_so(page: Page, page_errors: PageErrors) -> None:
     page_errors.expect("status of 404")
     page.goto("/#/runs/no-such-run")

@@ -1,7 +1,7 @@
 """A training process for the UI tests, logging to the server named by ``TRACKLOG_URI``.
 
 ``seed``: finished runs in projects "vision" and "nlp", one with an image and a CSV file, and
-in "aim", whose metrics are logged in train and val contexts.
+in "aim", whose metrics are logged in train and val contexts, and in "ops" with system metrics.
 ``live RUN_NAME STOP_FILE``: a running run that logs a step every 0.1 s until STOP_FILE exists.
 """
 
@@ -66,6 +66,13 @@ def seed(workdir: Path) -> None:
                 run.track(1.2 / (step + 1), "loss", step=step, context={"subset": "val"})
                 run.track(step / 50, "acc", step=step, context={"subset": "val"})
                 run.log({"lr": 0.1}, step=step)
+    # The SDK's own sampler, fast: a run with system metrics (and nothing else captured).
+    system = {**dict.fromkeys(("environment", "git", "packages", "console"), False),
+              "system_interval_s": 0.1}  # fmt: skip
+    with tracklog.init(project="ops", name="sampled", settings=system) as run:
+        for step in range(12):
+            run.log({"loss": 1 / (step + 1)}, step=step)
+            time.sleep(0.05)
 
 
 def live(name: str, stop: Path) -> None:

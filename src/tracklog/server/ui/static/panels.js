@@ -26,6 +26,10 @@ export function contextLabel(context) {
   return Object.entries(JSON.parse(context)).map(([k, v]) => `${k}=${v}`).join(", ");
 }
 
+/** Series the SDK samples from the machine (CPU, memory, GPUs...), on a step count of their
+ * own: the pages chart them apart, against time. */
+export const isSystemKey = (key) => key.startsWith("system/");
+
 /** What changes as a run logs: its series and their point counts. */
 const seriesSignature = (series) => JSON.stringify(series.map((s) => [s.key, s.context, s.count]));
 
@@ -39,10 +43,12 @@ export function requestStats(ids) {
 }
 
 export class MetricCharts {
-  /** `runs`: run records; `options`: {x, smooth, log, group, metrics (keys to show, all if
-   * empty), context (the one context to show, all if "")}. */
-  constructor(container, runs, options) {
+  /** `runs`: run records; `options`: {x, smooth, log, group, band, metrics (keys to show, all
+   * if empty), context (the one context to show, all if "")}; `accepts(key)`: whether a
+   * series belongs to these charts at all. */
+  constructor(container, runs, options, accepts = () => true) {
     this.container = container;
+    this.accepts = accepts;
     this.runs = runs;
     this.colors = runColors(runs.map((r) => r.id));
     this.options = options;
@@ -58,7 +64,7 @@ export class MetricCharts {
    * requestStats), then each panel's points (a request each). */
   async load(stats = api.seriesStats(this.runs.map((r) => r.id))) {
     fill(this.container, h("p", { class: "muted" }, "Loading metrics…"));
-    const { series } = await stats;
+    const series = this.ownSeries((await stats).series);
     const found = new Map();
     this.runs.forEach((r) => this.seen.set(r.id, seriesSignature(series[r.id])));
     Object.values(series).forEach((list) => list.forEach((s) => {
@@ -74,6 +80,12 @@ export class MetricCharts {
     await Promise.all([...fetches, loadPlotly()]);
     this.redrawAll();
     this.startLive();
+  }
+
+  /** Of `series` (runId -> the API's series statistics), those these charts accept. */
+  ownSeries(series) {
+    return Object.fromEntries(Object.entries(series)
+      .map(([id, list]) => [id, list.filter((s) => this.accepts(s.key))]));
   }
 
   /** A panel for every series; only those the options choose are shown (and fetched). */
@@ -308,9 +320,10 @@ export class MetricCharts {
     });
   }
 
-  async onRunEvent({ run, series }) {
+  async onRunEvent({ run, series: all }) {
     const known = this.runs.find((r) => r.id === run.id);
     Object.assign(known, run);
+    const series = all.filter((s) => this.accepts(s.key));
     const seen = seriesSignature(series);
     if (this.seen.get(run.id) === seen) return; // nothing new since the last fetch
     this.seen.set(run.id, seen);

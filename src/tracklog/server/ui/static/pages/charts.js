@@ -3,7 +3,9 @@
 import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
 import { fill, h, notice } from "../dom.js";
-import { chartControls, groupKeys, MetricCharts, panelPicker, requestStats } from "../panels.js";
+import {
+  chartControls, groupKeys, isSystemKey, MetricCharts, panelPicker, requestStats,
+} from "../panels.js";
 import { prefetchPlotly } from "../plotly.js";
 import { METRIC_AXIS } from "../series.js";
 import { link, listParam, setParams } from "../state.js";
@@ -43,11 +45,14 @@ export function chartOptions(params) {
   };
 }
 
-/** Controls and panels for `runs` in `container`; answers the MetricCharts (to destroy).
+/** Controls and panels for `runs` in `container`, and below them the runs' system metrics
+ * (open: drawn at once; else when first opened); answers what to destroy on leaving.
  * `stats`: the runs' series statistics if already asked for (requestStats). */
-export async function mountCharts(container, runs, options, stats = undefined) {
+export async function mountCharts(container, runs, options, stats = undefined,
+  { systemOpen = false } = {}) {
+  const statsAsked = stats ?? requestStats(runs.map((r) => r.id));
   const panels = h("div", { class: "panels" });
-  const charts = new MetricCharts(panels, runs, options);
+  const charts = new MetricCharts(panels, runs, options, (key) => !isSystemKey(key));
   const onChange = (change) => {
     const url = { ...change };
     if ("log" in change) url.log = change.log ? "1" : "";
@@ -58,13 +63,32 @@ export async function mountCharts(container, runs, options, stats = undefined) {
   };
   const controls = chartControls(options, onChange, groupKeys(runs));
   fill(container, controls, panels);
-  await charts.load(stats);
+  await charts.load(statsAsked);
   // Once the metrics are known, any of them can be the x-axis too (epoch, tokens seen...),
   // and the panels can be chosen by metric and context.
   const axis = controls.querySelector("#x-axis");
   charts.axisChoices().forEach((key) => axis.append(h("option",
     { value: `${METRIC_AXIS}${key}`, selected: options.x === `${METRIC_AXIS}${key}` }, key)));
   controls.prepend(...panelPicker(charts.choices(), options, onChange));
+  const system = await mountSystemCharts(container, runs, statsAsked, systemOpen);
+  return { destroy: () => { charts.destroy(); system?.destroy(); } };
+}
+
+/** The runs' system metrics (sampled on a step count of their own), in a section of their own
+ * against the time since each run's start, if they have any; null if not. */
+async function mountSystemCharts(container, runs, stats, open) {
+  const { series } = await stats;
+  const keys = new Set(Object.values(series).flat().map((s) => s.key).filter(isSystemKey));
+  if (!keys.size) return null;
+  const panels = h("div", { class: "panels" });
+  const section = h("details", { class: "system-metrics", open },
+    h("summary", {}, `System metrics (${keys.size})`), panels);
+  container.append(section);
+  const options = { ...chartOptions(new URLSearchParams()), x: "relative" };
+  const charts = new MetricCharts(panels, runs, options, isSystemKey);
+  const load = () => charts.load(stats).catch((err) => charts.showError(err));
+  if (open) await load();
+  else section.addEventListener("toggle", load, { once: true });
   return charts;
 }
 

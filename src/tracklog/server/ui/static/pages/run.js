@@ -105,6 +105,7 @@ export async function render(main, params, runId) {
     section("Captured context", searchableTree(run.metadata, "metadata-search", { open: false })),
     log ? section("Console (output.log)", log.el) : null,
     section("Files", filesBrowser(run.id, files)));
-  const panels = await mountCharts(charts, [run], chartOptions(params), stats);
+  const panels = await mountCharts(charts, [run], chartOptions(params), stats,
+    { systemOpen: true });
   return () => { panels.destroy(); log?.stop(); };
 }
