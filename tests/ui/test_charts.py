@@ -201,6 +201,57 @@ def test_compare_highlights_differences_and_draws_parallel_coordinates(
     shot("compare")
 
 
+def test_compare_plots_the_filtered_runs_and_scatter_selection_filters_the_table(
+    page: Page,
+) -> None:
+    page.goto("/#/projects/vision")
+    page.fill("#filter", "metrics.acc > 0")
+    page.click("#apply-filter")
+    page.locator("table.runs thead input[type=checkbox]").click()
+    page.click("#open-compare")
+    expect(page.locator("h2", has_text="Config → metric")).to_have_text(
+        "Config → metric over 3 runs matching metrics.acc > 0"
+    )
+    page.select_option("#plot-metric", "acc")
+    page.select_option("#scatter-key", "model")
+    page.wait_for_function("document.querySelector('#scatter').layout?.dragmode === 'select'")
+
+    # A real drag across the left half of the scatter plot: the two resnet runs' dots.
+    area = page.locator("#scatter .nsewdrag").bounding_box()
+    assert area is not None
+    top, left = area["y"] + 2, area["x"] + 2
+    page.mouse.move(left, top)
+    page.mouse.down()
+    page.mouse.move(left + area["width"] * 0.4, top + area["height"] - 4, steps=8)
+    page.mouse.up()
+    link = page.locator("#brushed a")
+    expect(link).to_contain_text("metrics.acc > 0 AND params.`model` IN ('resnet') AND")
+    link.click()
+    expect(page.locator("#page-info")).to_have_text("1–2 of 2")
+    assert sorted(page.locator("td[data-col=name]").all_inner_texts()) == ["resnet-a", "resnet-b"]
+
+
+def test_filter_strings_the_pages_build_match_values_with_quotes(
+    page: Page, ui_server: ServerProcess
+) -> None:
+    value = "o'neil \\' \\\\ x"  # a quote, a backslash before a quote, two backslashes
+    with httpx.Client(base_url=f"{ui_server.url}/api/v1") as api:
+        api.post("/runs", json={"project": "quotes", "config": {"who": value}}).raise_for_status()
+    page.goto("/")
+    found = page.evaluate(
+        """async (value) => {
+            const { filterString } = await import("/ui/dom.js");
+            const filter = `params.who IN (${filterString(value)})`;
+            const resp = await fetch("/api/v1/runs/search", { method: "POST",
+                headers: { "Content-Type": "application/json" },
+                body: JSON.stringify({ projects: ["quotes"], filter }) });
+            return (await resp.json()).runs.map((r) => r.config.who);
+        }""",
+        value,
+    )
+    assert found == [value]
+
+
 @pytest.fixture
 def live_run(ui_server: ServerProcess, tmp_path: Path) -> Iterator[str]:
     """A training process logging a step every 0.1 s; yields its run id."""

@@ -35,6 +35,12 @@ export function notice(kind, title, ...body) {
     h("strong", {}, title), ...body.map((b) => h("div", {}, b)));
 }
 
+/** `text` as a string of the filter grammar: quoted, its quotes doubled and backslashes
+ * escaped. */
+export function filterString(text) {
+  return `'${String(text).replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+}
+
 /** Milliseconds since the epoch as local "YYYY-MM-DD HH:MM:SS". */
 export function fmtTime(ms) {
   if (ms === null || ms === undefined) return "";

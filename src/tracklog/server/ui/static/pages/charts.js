@@ -2,7 +2,7 @@
 
 import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
-import { fill, h, notice } from "../dom.js";
+import { fill, filterString, h, notice } from "../dom.js";
 import {
   chartControls, groupKeys, isSystemKey, MetricCharts, panelPicker, requestStats,
 } from "../panels.js";
@@ -17,7 +17,7 @@ const MAX_RUNS = 20;
 export async function chosenRuns(params) {
   const ids = listParam(params, "runs");
   if (ids.length) {
-    const quoted = ids.map((id) => `'${id.replace(/'/g, "''")}'`).join(", ");
+    const quoted = ids.map(filterString).join(", ");
     const { runs } = await api.search({ filter: `attributes.run_id IN (${quoted})`,
       lifecycle: "all" });
     const byId = new Map(runs.map((r) => [r.id, r]));

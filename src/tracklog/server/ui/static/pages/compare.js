@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { runColors } from "../colors.js";
-import { errorNotice, fill, flatten, fmtValue, h, notice } from "../dom.js";
+import { errorNotice, fill, filterString, flatten, fmtValue, h, notice } from "../dom.js";
 import { link, setParams } from "../state.js";
 import { loadPlotly, prefetchPlotly } from "../plotly.js";
 import { chartColors } from "../theme.js";
@@ -55,6 +55,9 @@ function configDimensions(runs) {
   });
 }
 
+/** The filter term `key IN (names...)`. */
+const inList = (key, names) => `${key} IN (${names.map(filterString).join(", ")})`;
+
 /** A number as the filter grammar takes it (plotly's brush ends carry float noise). */
 const num = (v) => String(Number(v.toPrecision(6)));
 
@@ -70,7 +73,7 @@ function brushFilter(el, metric) {
     const key = dim.label === metric ? `metrics.\`${metric}\`` : `params.\`${dim.label}\``;
     if (dim.ticktext) {
       const names = dim.ticktext.filter((_, i) => ranges.some((r) => i >= r[0] && i <= r[1]));
-      terms.push(`${key} IN (${names.map((n) => `'${n}'`).join(", ")})`);
+      terms.push(inList(key, names));
     } else {
       terms.push(`${key} >= ${num(lo)}`, `${key} <= ${num(hi)}`);
     }
@@ -96,9 +99,28 @@ async function parcoords(el, runs, metric, onBrush) {
   el.on("plotly_restyle", () => onBrush(brushFilter(el, metric)));
 }
 
+/** The filter matching the runs selected (box or lasso) in the scatter plot of config key
+ * `dim` against `metric`: the ranges of their values ("" when none is selected). */
+function selectionFilter(points, dim, metric) {
+  if (!points?.length) return "";
+  const key = `params.\`${dim.label}\``;
+  const ys = points.map((p) => p.y);
+  const terms = [];
+  if (dim.ticktext) {
+    const names = [...new Set(points.map((p) => dim.ticktext[p.x]))].sort();
+    terms.push(inList(key, names));
+  } else {
+    const xs = points.map((p) => p.x);
+    terms.push(`${key} >= ${Math.min(...xs)}`, `${key} <= ${Math.max(...xs)}`);
+  }
+  terms.push(`metrics.\`${metric}\` >= ${Math.min(...ys)}`,
+    `metrics.\`${metric}\` <= ${Math.max(...ys)}`);
+  return terms.join(" AND ");
+}
+
 /** Any varying config key (x) against the metric (y), every run a dot; the compared runs
- * are drawn larger in their own colours. */
-async function scatter(el, runs, key, metric, compared) {
+ * are drawn larger in their own colours. Dragging selects runs (`onBrush` gets their filter). */
+async function scatter(el, runs, key, metric, compared, onBrush) {
   const withMetric = runs.filter((r) => typeof r.summary[metric] === "number");
   const dim = configDimensions(withMetric).find((d) => d.label === key);
   if (!dim) {
@@ -119,7 +141,12 @@ async function scatter(el, runs, key, metric, compared) {
     xaxis: { title: { text: key }, gridcolor: colors.grid,
       ...(dim.ticktext ? { tickvals: dim.tickvals, ticktext: dim.ticktext } : {}) },
     yaxis: { title: { text: metric }, gridcolor: colors.grid },
+    dragmode: "select",
   }, { displaylogo: false, responsive: true });
+  el.removeAllListeners?.("plotly_selected");
+  el.on("plotly_selected", (ev) => onBrush(selectionFilter(ev?.points, dim, metric)));
+  el.removeAllListeners?.("plotly_deselect");
+  el.on("plotly_deselect", () => onBrush(""));
 }
 
 /** A select of `options`, the URL parameter `param` choosing the initial one. */
@@ -151,8 +178,11 @@ export async function render(main, params) {
     drawDiff();
   });
 
+  // The plots are over the runs of the table the runs came from: its project and filter.
+  const base = params.get("filter") || "";
   const population = project
-    ? (await api.page({ projects: [project], limit: PARCOORDS_RUNS })).runs : runs;
+    ? (await api.page({ projects: [project], filter: base || null, limit: PARCOORDS_RUNS })).runs
+    : runs;
   const metrics = [...new Set(population.flatMap((r) => Object.keys(r.summary)))].sort();
   const keys = configDimensions(population).map((d) => d.label);
   const parallel = h("div", { id: "parcoords", class: "chart" });
@@ -165,21 +195,26 @@ export async function render(main, params) {
       return Promise.resolve();
     }
     return Promise.all([parcoords(parallel, population, metric, showBrush),
-      key && scatter(dots, population, key, metric, runs)])
+      key && scatter(dots, population, key, metric, runs, showBrush)])
       .catch((err) => fill(parallel, errorNotice(err)));
   };
-  // Brushing axes of the parallel-coordinates plot offers the runs table with that filter.
-  const brushed = h("p", { id: "brushed", class: "muted" },
-    "Drag along an axis to select a range of runs.");
-  const showBrush = (filter) => fill(brushed, filter && project
-    ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`, { filter }) },
-      `Open the runs matching ${filter} in the table`)
-    : "Drag along an axis to select a range of runs.");
+  // Brushing axes of the parallel-coordinates plot, or selecting dots of the scatter plot,
+  // offers the runs table with that filter (and the table's own).
+  const hint = "Drag along an axis, or across the scatter plot, to select runs.";
+  const brushed = h("p", { id: "brushed", class: "muted" }, hint);
+  const showBrush = (brush) => {
+    const filter = [base, brush].filter(Boolean).join(" AND ");
+    fill(brushed, brush && project
+      ? h("a", { href: link(`/projects/${encodeURIComponent(project)}`, { filter }) },
+        `Open the runs matching ${filter} in the table`)
+      : hint);
+  };
   const charts = h("div");
   fill(main, title,
     h("section", { class: "card" }, h("h2", {}, "Config and summary"),
       h("label", {}, showAll, " show keys that are the same"), diff),
-    h("section", { class: "card" }, h("h2", {}, `Config → metric over ${population.length} runs`),
+    h("section", { class: "card" }, h("h2", {}, `Config → metric over ${population.length} runs`
+      + (base ? ` matching ${base}` : "")),
       h("div", { class: "toolbar" }, picker("plot-metric", "metric", metrics, params, "metric", draw),
         picker("scatter-key", "scatter x", keys, params, "key", draw)),
       h("div", { class: "two-col" }, parallel, dots), brushed),

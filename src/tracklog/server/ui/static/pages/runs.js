@@ -186,9 +186,10 @@ export async function render(main, params, project) {
   function drawSelection() {
     save();
     const ids = [...table.selected];
+    const filter = effectiveFilter(state.filter, state.q);
     const chartsHref = ids.length
       ? link("/charts", { project, runs: ids.join(",") })
-      : link("/charts", { project, filter: effectiveFilter(state.filter, state.q) });
+      : link("/charts", { project, filter });
     const tagInput = h("input", { id: "tag-input", placeholder: "key=value",
       "aria-label": "tag to set on the selected runs" });
     const none = ids.length === 0;
@@ -197,7 +198,8 @@ export async function render(main, params, project) {
       h("a", { class: "button", id: "open-charts", href: chartsHref },
         none ? "Charts (first 20)" : "Charts"),
       h("a", { class: "button", id: "open-compare", href: none ? null :
-        link("/compare", { project, runs: ids.join(",") }), "aria-disabled": none }, "Compare"),
+        link("/compare", { project, runs: ids.join(","), filter }), "aria-disabled": none },
+      "Compare"),
       h("button", { type: "button", id: "bulk-delete", disabled: none,
         onclick: () => bulk(ids, api.deleteRun, "moved to the trash") }, "Delete"),
       h("button", { type: "button", id: "bulk-restore", disabled: none,
