@@ -286,3 +286,6 @@ def test_running_run_chart_grows(page: Page, live_run: str, shot: Callable[[str]
         f"document.querySelector('{PANEL.format('loss')}').data[0].x.length > {before + 5}"
     )
     shot("run-live")
+    # A metric the run starts logging later gets its panel and a place in the metrics menu.
+    expect(page.locator(PANEL.format("late"))).to_be_visible()
+    expect(page.locator("#metric-picker input[value=late]")).to_have_count(1)

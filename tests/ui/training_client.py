@@ -79,7 +79,8 @@ def live(name: str, stop: Path) -> None:
     with tracklog.init(project="live", name=name, settings=QUIET) as run:
         step = 0
         while not stop.exists():
-            run.log({"loss": 1 / (step + 1)}, step=step)
+            late = {"late": step} if step >= 30 else {}  # a metric that starts mid-run
+            run.log({"loss": 1 / (step + 1), **late}, step=step)
             step += 1
             time.sleep(0.1)
 

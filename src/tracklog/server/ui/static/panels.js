@@ -56,6 +56,7 @@ export class MetricCharts {
     this.xSeries = new Map(); // runId -> series of the metric on the x-axis, if one is
     this.events = null; // the EventSource following running runs
     this.seen = new Map(); // runId -> seriesSignature of the series last fetched
+    this.onPanelsChange = null; // called when a running run's new series added panels
     this.onTheme = () => this.redrawAll();
     window.addEventListener("themechange", this.onTheme);
   }
@@ -327,9 +328,9 @@ export class MetricCharts {
     const seen = seriesSignature(series);
     if (this.seen.get(run.id) === seen) return; // nothing new since the last fetch
     this.seen.set(run.id, seen);
-    series.forEach((s) => {
-      if (!this.panels.has(panelId(s.key, s.context))) this.addPanel(s.key, s.context);
-    });
+    const fresh = series.filter((s) => !this.panels.has(panelId(s.key, s.context)));
+    fresh.forEach((s) => this.addPanel(s.key, s.context));
+    if (fresh.length) this.onPanelsChange?.();
     this.sayIfEmpty();
     await this.fetchXSeries([known]);
     for (const panel of this.shown()) {
@@ -366,25 +367,27 @@ export function groupKeys(runs) {
  * several, the context (train/val...) to show; `onChange` gets {metrics} or {context}. */
 export function panelPicker({ keys, contexts }, options, onChange) {
   const chosen = new Set(options.metrics);
+  const count = h("span", { class: "muted" });
   const boxes = keys.map((key) => h("input", { type: "checkbox", value: key,
     checked: !chosen.size || chosen.has(key), onchange: () => {
       const on = boxes.filter((b) => b.checked).map((b) => b.value);
       count.textContent = `${on.length} of ${keys.length}`;
       onChange({ metrics: on.length === keys.length ? [] : on });
     } }));
-  const count = h("span", { class: "muted" },
-    `${boxes.filter((b) => b.checked).length} of ${keys.length}`);
-  const metrics = keys.length > 1 ? h("details", { id: "metric-picker", class: "menu" },
+  count.textContent = `${boxes.filter((b) => b.checked).length} of ${keys.length}`;
+  const menu = h("details", { id: "metric-picker", class: "menu" },
     h("summary", {}, "metrics ", count),
-    h("div", { class: "menu-items" }, boxes.map((box) => h("label", {}, box, box.value))))
-    : null;
-  const context = contexts.length > 1 ? h("label", {}, "context ", h("select", { id: "context",
-    "aria-label": "context", onchange: (e) => onChange({ context: e.target.value }) },
+    h("div", { class: "menu-items" }, boxes.map((box) => h("label", {}, box, box.value))));
+  const select = h("select", { id: "context", "aria-label": "context",
+    onchange: (e) => onChange({ context: e.target.value }) },
   h("option", { value: "" }, "(all)"),
   contexts.map((c) => h("option", { value: c, selected: c === options.context },
-    contextLabel(c) || "(none)"))))
-    : null;
-  return [metrics, context].filter(Boolean);
+    contextLabel(c) || "(none)")));
+  // Each is offered where there is a choice, or where the URL's choice may hide every panel.
+  return [
+    keys.length > 1 || chosen.size ? menu : null,
+    contexts.length > 1 || options.context ? h("label", {}, "context ", select) : null,
+  ].filter(Boolean);
 }
 
 /** The x-axis select, smoothing slider, log-scale box and (with `keys`) the group-by and band

@@ -69,7 +69,14 @@ export async function mountCharts(container, runs, options, stats = undefined,
   const axis = controls.querySelector("#x-axis");
   charts.axisChoices().forEach((key) => axis.append(h("option",
     { value: `${METRIC_AXIS}${key}`, selected: options.x === `${METRIC_AXIS}${key}` }, key)));
-  controls.prepend(...panelPicker(charts.choices(), options, onChange));
+  let pickers = [];
+  const drawPickers = () => { // again when a running run logs a new metric
+    pickers.forEach((el) => el.remove());
+    pickers = panelPicker(charts.choices(), options, onChange);
+    controls.prepend(...pickers);
+  };
+  drawPickers();
+  charts.onPanelsChange = drawPickers;
   const system = await mountSystemCharts(container, runs, statsAsked, systemOpen);
   return { destroy: () => { charts.destroy(); system?.destroy(); } };
 }
