@@ -340,6 +340,10 @@ def test_metric_filters(engine: Engine) -> None:
             ('metric."val acc" = 0.85', ["r1"]),
             ("metrics.train/loss > 0.4", ["r3"]),
             ("metrics.missing > 0", []),
+            # Whole numbers past int64 (JavaScript writes 3e20 so) compare as floats.
+            ("metrics.acc < 300000000000000000000", ["r5", "r2", "r1"]),
+            ("metrics.acc > -300000000000000000000", ["r5", "r2", "r1"]),
+            ("attributes.start_time < 99999999999999999999", ["r3", "r5", "r2", "r1"]),
         ],
     )
 

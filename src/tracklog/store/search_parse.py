@@ -122,8 +122,15 @@ def _lone_escape(pattern: str) -> bool:
     return (len(pattern) - len(pattern.rstrip("\\"))) % 2 == 1
 
 
+_INT64 = range(-(2**63), 2**63)
+
+
 def _number(literal: str) -> int | float:
-    return int(literal) if _INTEGER.fullmatch(literal) else float(literal)
+    # A whole number past int64 (as JavaScript writes 3e20) is a float: no database column
+    # holds it as an integer, and SQLite's driver refuses to bind it.
+    if _INTEGER.fullmatch(literal) and (whole := int(literal)) in _INT64:
+        return whole
+    return float(literal)
 
 
 def _tokenize(text: str) -> list[_Token]:
