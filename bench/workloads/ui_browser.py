@@ -51,8 +51,8 @@ def new_page(browser: Any, url: str, api: str = "/api/v1/") -> tuple[Any, Any, l
 @contextlib.contextmanager
 def html_page(body: str) -> Iterator[str]:
     """The URL of a page with ``body`` as HTML, served from this process on another loopback
-    port: the same site as the server under test, so its scripts share the browser's cache
-    with the UI's (a browser's HTTP cache is keyed by site, which ignores the port)."""
+    port (the server under test has no such page); its scripts come from wherever ``body``
+    names."""
     data = body.encode()
 
     class Page(BaseHTTPRequestHandler):

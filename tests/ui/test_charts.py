@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from ui_support import CLIENT, ROOT, client_env
+from ui_support import CLIENT, ROOT, PageErrors, client_env
 
 from server_process import ServerProcess
 
@@ -116,6 +116,7 @@ def test_choose_the_metrics_and_the_context_shown(page: Page, shot: Callable[[st
     page.goto("/#/projects/aim")
     page.locator("table.runs thead input[type=checkbox]").click()
     page.click("#open-charts")
+    runs = page.url.split("runs=")[1].split("&")[0]
     shown = page.locator(".panel:visible h3")
     expect(shown).to_have_text(["acc subset=val", "loss subset=train", "loss subset=val", "lr"])
     page.wait_for_function(
@@ -138,6 +139,9 @@ def test_choose_the_metrics_and_the_context_shown(page: Page, shot: Callable[[st
     page.uncheck("#metric-picker input[value=lr]")
     expect(page.locator(".notice-empty")).to_contain_text("No metric in this choice")
 
+    page.click("#metric-picker input[value=loss]")  # the last one stays: none would be all
+    expect(page.locator("#metric-picker input[value=loss]")).to_be_checked()
+
     page.select_option("#context", label="(all)")  # then a link reproduces the choice
     page.reload()
     expect(shown).to_have_text(["loss subset=train", "loss subset=val"])
@@ -150,6 +154,15 @@ def test_choose_the_metrics_and_the_context_shown(page: Page, shot: Callable[[st
     page.click("#metric-picker summary")
     page.check("#metric-picker input[value=acc]")
     page.wait_for_function("document.querySelector('.chart[data-metric=acc]').data?.length === 2")
+
+    # A link may write the context spaced and its keys in any order; an unknown one says so.
+    page.goto(page.url.split("?")[0] + "?runs=" + runs + '&context={"subset": "val"}')
+    expect(shown).to_have_text(["acc subset=val", "loss subset=val"])
+    page.goto(page.url.split("?")[0] + "?runs=" + runs + '&context={"subset":"test"}')
+    expect(page.locator(".notice-empty")).to_contain_text("No metric in this choice")
+    expect(page.locator("#context option:checked")).to_have_text('{"subset":"test"} (not logged)')
+    page.select_option("#context", label="(all)")
+    expect(shown).to_have_count(4)
 
 
 def test_zoom_fetches_detail_of_the_visible_range(page: Page) -> None:
@@ -231,6 +244,21 @@ def test_compare_plots_the_filtered_runs_and_scatter_selection_filters_the_table
     assert sorted(page.locator("td[data-col=name]").all_inner_texts()) == ["resnet-a", "resnet-b"]
 
 
+def test_compare_with_a_filter_the_server_refuses_plots_every_run(
+    page: Page, page_errors: PageErrors
+) -> None:
+    page.goto("/#/projects/vision")
+    page.locator("table.runs thead input[type=checkbox]").click()
+    compare = page.get_attribute("#open-compare", "href")
+    page_errors.expect("status of 400")
+    page.goto(f"/{compare}&filter=metrics.acc >>> 1")
+    expect(page.locator(".notice-error")).to_contain_text("The runs table's filter does not apply")
+    expect(page.locator("h2", has_text="Config → metric")).to_have_text(
+        "Config → metric over 3 runs"
+    )
+    expect(page.locator("tr.differs[data-key='config.lr']")).to_be_visible()
+
+
 def test_filter_strings_the_pages_build_match_values_with_quotes(
     page: Page, ui_server: ServerProcess
 ) -> None:
@@ -286,6 +314,10 @@ def test_running_run_chart_grows(page: Page, live_run: str, shot: Callable[[str]
         f"document.querySelector('{PANEL.format('loss')}').data[0].x.length > {before + 5}"
     )
     shot("run-live")
-    # A metric the run starts logging later gets its panel and a place in the metrics menu.
+    # A metric the run starts logging later gets its panel and a place in the metrics menu,
+    # and the first system sample (3 s in) a section of its own.
     expect(page.locator(PANEL.format("late"))).to_be_visible()
     expect(page.locator("#metric-picker input[value=late]")).to_have_count(1)
+    expect(page.locator("#x-axis option[value='metric:late']")).to_have_count(1)
+    system = page.locator("details.system-metrics .chart[data-metric='system/cpu_percent']")
+    expect(system).to_be_visible()

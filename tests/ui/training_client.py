@@ -37,6 +37,13 @@ def png(width: int, height: int) -> bytes:
     )
 
 
+def sampled(interval_s: float) -> dict[str, object]:
+    """Settings for a run with system metrics (the SDK's own sampler) and no other capture
+    (on even where the tests' TRACKLOG_CAPTURE=0 is set: settings passed to init() win)."""
+    off = dict.fromkeys(("environment", "git", "packages", "console"), False)
+    return {**off, "enabled": True, "system_interval_s": interval_s}
+
+
 def seed(workdir: Path) -> None:
     configs = [
         ("resnet-a", {"lr": 0.1, "model": "resnet", "optimizer": {"name": "sgd"}}),
@@ -66,17 +73,15 @@ def seed(workdir: Path) -> None:
                 run.track(1.2 / (step + 1), "loss", step=step, context={"subset": "val"})
                 run.track(step / 50, "acc", step=step, context={"subset": "val"})
                 run.log({"lr": 0.1}, step=step)
-    # The SDK's own sampler, fast: a run with system metrics (and nothing else captured).
-    system = {**dict.fromkeys(("environment", "git", "packages", "console"), False),
-              "system_interval_s": 0.1}  # fmt: skip
-    with tracklog.init(project="ops", name="sampled", settings=system) as run:
+    with tracklog.init(project="ops", name="sampled", settings=sampled(0.1)) as run:
         for step in range(12):
             run.log({"loss": 1 / (step + 1)}, step=step)
             time.sleep(0.05)
 
 
 def live(name: str, stop: Path) -> None:
-    with tracklog.init(project="live", name=name, settings=QUIET) as run:
+    # The first system sample comes 3 s in: after the test has opened the run's page.
+    with tracklog.init(project="live", name=name, settings=sampled(3)) as run:
         step = 0
         while not stop.exists():
             late = {"late": step} if step >= 30 else {}  # a metric that starts mid-run

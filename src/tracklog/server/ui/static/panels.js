@@ -20,6 +20,17 @@ const NO_CONTEXT = "{}";
 /** A panel's identity: the metric key and its context (train/val...), as the API names them. */
 const panelId = (key, context) => `${key}\u0000${context || NO_CONTEXT}`;
 
+/** A context's identity: the API's text and a link's (`{"subset": "val"}`, spaced or not, keys
+ * in any order) are the same context; "" and "{}" are none. */
+function contextKey(context) {
+  try {
+    const value = JSON.parse(context || NO_CONTEXT);
+    return JSON.stringify(Object.keys(value).sort().map((k) => [k, value[k]]));
+  } catch {
+    return context; // not JSON: matches no logged context
+  }
+}
+
 /** A context (the API's JSON text) for people: `subset=train, fold=2`; "" for none. */
 export function contextLabel(context) {
   if (!context || context === NO_CONTEXT) return "";
@@ -57,6 +68,8 @@ export class MetricCharts {
     this.events = null; // the EventSource following running runs
     this.seen = new Map(); // runId -> seriesSignature of the series last fetched
     this.onPanelsChange = null; // called when a running run's new series added panels
+    this.onSeries = null; // called with each running run's series, these charts' or not
+    this.destroyed = false;
     this.onTheme = () => this.redrawAll();
     window.addEventListener("themechange", this.onTheme);
   }
@@ -106,7 +119,7 @@ export class MetricCharts {
   chooses(panel) {
     const { metrics, context } = this.options;
     return (!metrics?.length || metrics.includes(panel.key))
-      && (!context || (panel.context || NO_CONTEXT) === context);
+      && (!context || contextKey(panel.context) === contextKey(context));
   }
 
   shown() {
@@ -168,7 +181,8 @@ export class MetricCharts {
 
   /** Metric keys (without context) that can serve as the x-axis. */
   axisChoices() {
-    return [...new Set([...this.panels.values()].filter((p) => !p.context || p.context === "{}")
+    return [...new Set([...this.panels.values()]
+      .filter((p) => contextKey(p.context) === contextKey(NO_CONTEXT))
       .map((p) => p.key))].sort();
   }
 
@@ -308,7 +322,7 @@ export class MetricCharts {
    * run's status or series, refresh that run's lines (new metrics get a panel). */
   startLive() {
     const running = this.runs.filter((r) => r.status === "RUNNING");
-    if (this.events || !running.length) return;
+    if (this.destroyed || this.events || !running.length) return;
     this.events = api.runEvents(running.map((r) => r.id));
     this.events.addEventListener("run", (e) => {
       this.onRunEvent(JSON.parse(e.data)).catch((err) => this.showError(err));
@@ -324,6 +338,7 @@ export class MetricCharts {
   async onRunEvent({ run, series: all }) {
     const known = this.runs.find((r) => r.id === run.id);
     Object.assign(known, run);
+    this.onSeries?.(all);
     const series = all.filter((s) => this.accepts(s.key));
     const seen = seriesSignature(series);
     if (this.seen.get(run.id) === seen) return; // nothing new since the last fetch
@@ -350,6 +365,7 @@ export class MetricCharts {
   }
 
   destroy() {
+    this.destroyed = true; // a load still under way starts no live updates
     this.stop();
     window.removeEventListener("themechange", this.onTheme);
     if (window.Plotly) this.panels.forEach((p) => window.Plotly.purge(p.el));
@@ -369,8 +385,12 @@ export function panelPicker({ keys, contexts }, options, onChange) {
   const chosen = new Set(options.metrics);
   const count = h("span", { class: "muted" });
   const boxes = keys.map((key) => h("input", { type: "checkbox", value: key,
-    checked: !chosen.size || chosen.has(key), onchange: () => {
+    checked: !chosen.size || chosen.has(key), onchange: (e) => {
       const on = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (!on.length) { // no metrics at all would read as all of them: keep the last one
+        e.target.checked = true;
+        return;
+      }
       count.textContent = `${on.length} of ${keys.length}`;
       onChange({ metrics: on.length === keys.length ? [] : on });
     } }));
@@ -378,11 +398,15 @@ export function panelPicker({ keys, contexts }, options, onChange) {
   const menu = h("details", { id: "metric-picker", class: "menu" },
     h("summary", {}, "metrics ", count),
     h("div", { class: "menu-items" }, boxes.map((box) => h("label", {}, box, box.value))));
+  const wanted = options.context && contextKey(options.context);
+  const logged = contexts.some((c) => contextKey(c) === wanted);
   const select = h("select", { id: "context", "aria-label": "context",
     onchange: (e) => onChange({ context: e.target.value }) },
   h("option", { value: "" }, "(all)"),
-  contexts.map((c) => h("option", { value: c, selected: c === options.context },
-    contextLabel(c) || "(none)")));
+  contexts.map((c) => h("option", { value: c, selected: contextKey(c) === wanted },
+    contextLabel(c) || "(none)")),
+  wanted && !logged ? h("option", { value: options.context, selected: true },
+    `${options.context} (not logged)`) : null);
   // Each is offered where there is a choice, or where the URL's choice may hide every panel.
   return [
     keys.length > 1 || chosen.size ? menu : null,

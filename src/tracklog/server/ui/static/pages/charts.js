@@ -50,7 +50,7 @@ export function chartOptions(params) {
  * `stats`: the runs' series statistics if already asked for (requestStats). */
 export async function mountCharts(container, runs, options, stats = undefined,
   { systemOpen = false } = {}) {
-  const statsAsked = stats ?? requestStats(runs.map((r) => r.id));
+  const ids = runs.map((r) => r.id);
   const panels = h("div", { class: "panels" });
   const charts = new MetricCharts(panels, runs, options, (key) => !isSystemKey(key));
   const onChange = (change) => {
@@ -63,40 +63,75 @@ export async function mountCharts(container, runs, options, stats = undefined,
   };
   const controls = chartControls(options, onChange, groupKeys(runs));
   fill(container, controls, panels);
-  await charts.load(statsAsked);
-  // Once the metrics are known, any of them can be the x-axis too (epoch, tokens seen...),
-  // and the panels can be chosen by metric and context.
-  const axis = controls.querySelector("#x-axis");
-  charts.axisChoices().forEach((key) => axis.append(h("option",
-    { value: `${METRIC_AXIS}${key}`, selected: options.x === `${METRIC_AXIS}${key}` }, key)));
-  let pickers = [];
-  const drawPickers = () => { // again when a running run logs a new metric
-    pickers.forEach((el) => el.remove());
-    pickers = panelPicker(charts.choices(), options, onChange);
-    controls.prepend(...pickers);
+  const asked = stats ?? requestStats(ids);
+  await charts.load(asked);
+  const drawChoices = choicesDrawer(controls, charts, options, onChange);
+  drawChoices();
+  charts.onPanelsChange = drawChoices; // a running run logged a new metric
+  const system = new SystemSection(container, runs, systemOpen);
+  await system.mount(asked);
+  // A running run's first system sample may come after the page opened (an interval in).
+  charts.onSeries = (series) => {
+    if (!system.charts && series.some((s) => isSystemKey(s.key))) system.mount(requestStats(ids));
   };
-  drawPickers();
-  charts.onPanelsChange = drawPickers;
-  const system = await mountSystemCharts(container, runs, statsAsked, systemOpen);
-  return { destroy: () => { charts.destroy(); system?.destroy(); } };
+  return { destroy: () => { charts.destroy(); system.destroy(); } };
 }
 
-/** The runs' system metrics (sampled on a step count of their own), in a section of their own
- * against the time since each run's start, if they have any; null if not. */
-async function mountSystemCharts(container, runs, stats, open) {
-  const { series } = await stats;
-  const keys = new Set(Object.values(series).flat().map((s) => s.key).filter(isSystemKey));
-  if (!keys.size) return null;
-  const panels = h("div", { class: "panels" });
-  const section = h("details", { class: "system-metrics", open },
-    h("summary", {}, `System metrics (${keys.size})`), panels);
-  container.append(section);
-  const options = { ...chartOptions(new URLSearchParams()), x: "relative" };
-  const charts = new MetricCharts(panels, runs, options, isSystemKey);
-  const load = () => charts.load(stats).catch((err) => charts.showError(err));
-  if (open) await load();
-  else section.addEventListener("toggle", load, { once: true });
-  return charts;
+/** What draws the choices that follow the panels: any metric as the x-axis (epoch, tokens
+ * seen...), and the metrics and context menus (an open menu stays open when redrawn). */
+function choicesDrawer(controls, charts, options, onChange) {
+  const axis = controls.querySelector("#x-axis");
+  let pickers = [];
+  return () => {
+    const listed = new Set([...axis.options].map((o) => o.value));
+    charts.axisChoices().map((key) => `${METRIC_AXIS}${key}`).filter((v) => !listed.has(v))
+      .forEach((value) => axis.append(h("option", { value, selected: options.x === value },
+        value.slice(METRIC_AXIS.length))));
+    const open = pickers.some((el) => el.open);
+    pickers.forEach((el) => el.remove());
+    pickers = panelPicker(charts.choices(), options, onChange);
+    pickers.filter((el) => el.tagName === "DETAILS").forEach((el) => { el.open = open; });
+    controls.prepend(...pickers);
+  };
+}
+
+/** The runs' system metrics (sampled on a step count of their own) in a section of their
+ * own, against the time since each run's start, once the runs have any. */
+class SystemSection {
+  constructor(container, runs, open) {
+    this.container = container;
+    this.runs = runs;
+    this.open = open;
+    this.charts = null;
+    this.adding = null;
+    this.gone = false;
+  }
+
+  /** Add the section if `stats` (series statistics, asked for) hold system series. */
+  mount(stats) {
+    this.adding ??= this.add(stats).finally(() => { this.adding = null; });
+    return this.adding;
+  }
+
+  async add(stats) {
+    const { series } = await stats;
+    const any = Object.values(series).flat().some((s) => isSystemKey(s.key));
+    if (!any || this.charts || this.gone) return;
+    const panels = h("div", { class: "panels" });
+    const section = h("details", { class: "system-metrics", open: this.open },
+      h("summary", {}, "System metrics"), panels);
+    this.container.append(section);
+    const options = { ...chartOptions(new URLSearchParams()), x: "relative" };
+    this.charts = new MetricCharts(panels, this.runs, options, isSystemKey);
+    const load = () => this.charts.load(stats).catch((err) => this.charts.showError(err));
+    if (this.open) await load();
+    else section.addEventListener("toggle", load, { once: true });
+  }
+
+  destroy() {
+    this.gone = true;
+    this.charts?.destroy();
+  }
 }
 
 export async function render(main, params) {

@@ -1,7 +1,7 @@
 // Compare runs: config and summary side by side (differing keys marked), and a
 // parallel-coordinates plot of numeric config keys against a metric over the project's runs.
 
-import { api } from "../api.js";
+import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
 import { errorNotice, fill, filterString, flatten, fmtValue, h, notice } from "../dom.js";
 import { link, setParams } from "../state.js";
@@ -47,7 +47,10 @@ function configDimensions(runs) {
     if (distinct.every((v) => typeof v === "number")) {
       return [{ label: key, values: column.map((v) => v ?? NaN) }];
     }
-    if (distinct.length > MAX_CATEGORIES) return [];
+    // Categories are text (or true/false), which a filter names as the store holds it; lists
+    // and numbers among text would be written otherwise and match nothing.
+    const text = distinct.every((v) => typeof v === "string" || typeof v === "boolean");
+    if (!text || distinct.length > MAX_CATEGORIES) return [];
     const names = distinct.map(String).sort();
     const index = (v) => (v === undefined ? NaN : names.indexOf(String(v)));
     return [{ label: key, values: column.map(index), tickvals: names.map((_, i) => i),
@@ -179,10 +182,21 @@ export async function render(main, params) {
   });
 
   // The plots are over the runs of the table the runs came from: its project and filter.
-  const base = params.get("filter") || "";
-  const population = project
-    ? (await api.page({ projects: [project], filter: base || null, limit: PARCOORDS_RUNS })).runs
-    : runs;
+  let base = project ? params.get("filter") || "" : "";
+  let refused = null;
+  let population = runs;
+  if (project) {
+    const page = (filter) => api.page({ projects: [project], filter, limit: PARCOORDS_RUNS });
+    try {
+      population = (await page(base || null)).runs;
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 400) throw err;
+      refused = notice("error", "The runs table's filter does not apply", err.message,
+        "The plots are over all the project's runs.");
+      base = "";
+      population = (await page(null)).runs;
+    }
+  }
   const metrics = [...new Set(population.flatMap((r) => Object.keys(r.summary)))].sort();
   const keys = configDimensions(population).map((d) => d.label);
   const parallel = h("div", { id: "parcoords", class: "chart" });
@@ -190,6 +204,7 @@ export async function render(main, params) {
   const draw = () => {
     const metric = main.querySelector("#plot-metric")?.value;
     const key = main.querySelector("#scatter-key")?.value;
+    showBrush(""); // a selection of the plots drawn before does not hold for the new ones
     if (!metric) {
       fill(parallel, notice("empty", "No metrics yet", "Runs with summary metrics show here."));
       return Promise.resolve();
@@ -214,7 +229,7 @@ export async function render(main, params) {
     h("section", { class: "card" }, h("h2", {}, "Config and summary"),
       h("label", {}, showAll, " show keys that are the same"), diff),
     h("section", { class: "card" }, h("h2", {}, `Config → metric over ${population.length} runs`
-      + (base ? ` matching ${base}` : "")),
+      + (base ? ` matching ${base}` : "")), refused,
       h("div", { class: "toolbar" }, picker("plot-metric", "metric", metrics, params, "metric", draw),
         picker("scatter-key", "scatter x", keys, params, "key", draw)),
       h("div", { class: "two-col" }, parallel, dots), brushed),
