@@ -306,6 +306,8 @@ def live_run(ui_server: ServerProcess, tmp_path: Path) -> Iterator[str]:
 
 
 def test_running_run_chart_grows(page: Page, live_run: str, shot: Callable[[str], Path]) -> None:
+    streams: list[str] = []
+    page.on("request", lambda r: streams.append(r.url) if "/api/v1/events" in r.url else None)
     page.goto(f"/#/runs/{live_run}")
     expect(page.locator("h1 .status-running")).to_be_visible()
     page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}')?.data?.length === 1")
@@ -321,3 +323,8 @@ def test_running_run_chart_grows(page: Page, live_run: str, shot: Callable[[str]
     expect(page.locator("#x-axis option[value='metric:late']")).to_have_count(1)
     system = page.locator("details.system-metrics .chart[data-metric='system/cpu_percent']")
     expect(system).to_be_visible()
+    page.wait_for_function(
+        "document.querySelector(\".system-metrics .chart[data-metric='system/cpu_percent']\")"
+        ".data?.[0].x.length > 1"
+    )  # the system charts follow the run too, on the metrics' stream: one in all
+    assert len(streams) == 1, streams

@@ -8,6 +8,7 @@ import { runColors } from "./colors.js";
 import { flatten, h, fill, notice } from "./dom.js";
 import { groupBands } from "./grouping.js";
 import { axisTitle, ema, METRIC_AXIS, xValues, X_AXES } from "./series.js";
+import { followRuns } from "./live.js";
 import { loadPlotly } from "./plotly.js";
 import { chartColors } from "./theme.js";
 
@@ -65,7 +66,7 @@ export class MetricCharts {
     this.options = options;
     this.panels = new Map(); // panelId -> {key, context, el, data: Map(runId -> series), range}
     this.xSeries = new Map(); // runId -> series of the metric on the x-axis, if one is
-    this.events = null; // the EventSource following running runs
+    this.unfollow = null; // stops following the running runs' events (followRuns)
     this.seen = new Map(); // runId -> seriesSignature of the series last fetched
     this.onPanelsChange = null; // called when a running run's new series added panels
     this.onSeries = null; // called with each running run's series, these charts' or not
@@ -322,16 +323,11 @@ export class MetricCharts {
    * run's status or series, refresh that run's lines (new metrics get a panel). */
   startLive() {
     const running = this.runs.filter((r) => r.status === "RUNNING");
-    if (this.destroyed || this.events || !running.length) return;
-    this.events = api.runEvents(running.map((r) => r.id));
-    this.events.addEventListener("run", (e) => {
-      this.onRunEvent(JSON.parse(e.data)).catch((err) => this.showError(err));
-    });
-    this.events.addEventListener("done", () => this.stop());
-    this.events.addEventListener("error", () => { // it reconnects by itself unless refused
-      if (this.events?.readyState === EventSource.CLOSED) {
-        this.showError(new Error("The server refused the live updates of these runs."));
-      }
+    if (this.destroyed || this.unfollow || !running.length) return;
+    this.unfollow = followRuns(running.map((r) => r.id), {
+      run: (data) => this.onRunEvent(data).catch((err) => this.showError(err)),
+      done: () => this.stop(),
+      refused: () => this.showError(new Error("The server refused the live updates of these runs.")),
     });
   }
 
@@ -360,8 +356,8 @@ export class MetricCharts {
   }
 
   stop() {
-    this.events?.close();
-    this.events = null;
+    this.unfollow?.();
+    this.unfollow = null;
   }
 
   destroy() {
