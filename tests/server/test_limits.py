@@ -128,7 +128,6 @@ def test_bad_input_is_never_a_5xx(api: httpx.Client, run_id: str) -> None:
         ("post", "/runs", {"project": "p", "start_time": 2**70}),
         ("post", "/runs", {"project": "p", "host": "h" * 1000}),
         ("post", "/runs/search", {"limit": 2**70}),
-        ("post", "/runs/search", {"filter": "attributes.start_time > 99999999999999999999999"}),
         ("post", f"/runs/{run_id}/finish", {"status": "FINISHED", "end_time": 2**70}),
         ("post", f"/runs/{run_id}/metric-defs", {"defs": [{}]}),
         ("get", f"/runs/{run_id}/series/loss?context=" + "%5B" * 5000, None),
@@ -137,3 +136,9 @@ def test_bad_input_is_never_a_5xx(api: httpx.Client, run_id: str) -> None:
     for method, url, body in requests:
         answer = api.request(method, url, json=body)
         assert 400 <= answer.status_code < 500, (url[:80], body, answer.text)
+    # A whole number past int64 is no bad input: it compares as a float (JavaScript writes 3e20
+    # so, and the UI's scatter selection passes it on).
+    past = api.post(
+        "/runs/search", json={"filter": "attributes.start_time > 99999999999999999999999"}
+    )
+    assert past.status_code == 200 and past.json()["runs"] == [], past.text
