@@ -72,7 +72,8 @@ export async function mountCharts(container, runs, options, stats = undefined,
   await system.mount(asked);
   // A running run's first system sample may come after the page opened (an interval in).
   charts.onSeries = (series) => {
-    if (!system.charts && series.some((s) => isSystemKey(s.key))) system.mount(requestStats(ids));
+    if (system.charts || !series.some((s) => isSystemKey(s.key))) return;
+    system.mount(requestStats(ids)).catch((err) => charts.showError(err));
   };
   return { destroy: () => { charts.destroy(); system.destroy(); } };
 }
