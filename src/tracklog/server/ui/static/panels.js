@@ -33,7 +33,7 @@ function contextKey(context) {
 }
 
 /** A context (the API's JSON text) for people: `subset=train, fold=2`; "" for none. */
-export function contextLabel(context) {
+function contextLabel(context) {
   if (!context || context === NO_CONTEXT) return "";
   return Object.entries(JSON.parse(context)).map(([k, v]) => `${k}=${v}`).join(", ");
 }
