@@ -229,3 +229,100 @@ def test_a_writer_logs_and_registers_a_model_that_a_reader_loads(
     as_user("stranger")
     with pytest.raises(Exception, match=r"PERMISSION_DENIED|403"):
         mlflow.pytorch.load_model("models:/scorer/1")
+
+
+def _as(server: tuple[str, dict[str, str]], user: str) -> httpx.Client:
+    url, tokens = server
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {tokens[user]}"})
+
+
+def test_artifact_listing_checks_the_path_the_handler_lists(
+    server: tuple[str, dict[str, str]], shared: Any
+) -> None:
+    """The rule and the handler read ``path`` with one reader: a JSON body's path (which wins
+    over the query string's) cannot aim a listing at a run the user may not read."""
+    exp_id, _, run_id = shared
+    stranger = _as(server, "stranger")
+    own = stranger.post("/api/2.0/mlflow/experiments/create", json={"name": "strangers-files"})
+    own_id = own.json()["experiment_id"]
+    mine = stranger.post("/api/2.0/mlflow/runs/create", json={"experiment_id": own_id})
+    own_run = mine.json()["run"]["info"]["run_id"]
+    assert stranger.put(
+        f"/api/2.0/mlflow-artifacts/artifacts/{own_id}/{own_run}/artifacts/own.txt", content=b"x"
+    ).is_success
+    listing = "/api/2.0/mlflow-artifacts/artifacts"
+    theirs = f"{exp_id}/{run_id}/artifacts"
+    ours = f"{own_id}/{own_run}/artifacts"
+
+    for params, body in [
+        ({}, {"path": theirs}),  # in the body only
+        ({"path": ours}, {"path": theirs}),  # the query string names the user's own folder
+        ({"path": theirs}, {}),  # in the query string only
+        ({"path": theirs}, {"path": theirs}),
+    ]:
+        answer = stranger.request("GET", listing, params=params, json=body or None)
+        assert answer.status_code == 403, (params, body, answer.text)
+        assert answer.json()["error_code"] == "PERMISSION_DENIED"
+        assert "note.txt" not in answer.text and run_id not in answer.text
+
+    # The body's path wins for the check too: the user's own folder is listed.
+    answer = stranger.request("GET", listing, params={"path": theirs}, json={"path": ours})
+    assert answer.json() == {"files": [{"path": "own.txt", "is_dir": False, "file_size": 1}]}
+    assert stranger.get(listing, params={"path": ours}).json() == answer.json()
+
+
+def test_nothing_links_to_a_run_or_logged_model_the_user_may_not_read(
+    server: tuple[str, dict[str, str]], shared: Any
+) -> None:
+    """A model version, a logged model and a run's model inputs/outputs may only point at runs
+    and logged models the user may read: else the version would show their run id and storage
+    location."""
+    _, private, _ = shared
+    root, stranger = _as(server, "root"), _as(server, "stranger")
+    hidden = root.post("/api/2.0/mlflow/runs/search", json={"experiment_ids": [private]}).json()[
+        "runs"
+    ][0]["info"]["run_id"]
+    made = root.post(
+        "/api/2.0/mlflow/logged-models",
+        json={"experiment_id": private, "name": "secret-model", "source_run_id": hidden},
+    )
+    model_id = made.json()["model"]["info"]["model_id"]
+
+    own = stranger.post("/api/2.0/mlflow/experiments/create", json={"name": "strangers-links"})
+    own_id = own.json()["experiment_id"]
+    own_run = stranger.post("/api/2.0/mlflow/runs/create", json={"experiment_id": own_id})
+    own_run_id = own_run.json()["run"]["info"]["run_id"]
+    assert stranger.post("/api/2.0/mlflow/registered-models/create", json={"name": "linker"})
+
+    versions = "/api/2.0/mlflow/model-versions/create"
+    for body in [
+        {"source": f"models:/{model_id}"},
+        {"source": "mlflow-artifacts:/elsewhere", "model_id": model_id},
+        {"source": f"runs:/{hidden}/model"},
+        {"source": "mlflow-artifacts:/elsewhere", "run_id": hidden},
+    ]:
+        answer = stranger.post(versions, json={"name": "linker", **body})
+        assert answer.status_code == 403, (body, answer.text)
+        assert answer.json()["error_code"] == "PERMISSION_DENIED"
+        assert hidden not in answer.text
+    listed = stranger.get(
+        "/api/2.0/mlflow/registered-models/get-latest-versions", params={"name": "linker"}
+    )
+    assert listed.json().get("model_versions", []) == []
+
+    link = {"models": [{"model_id": model_id}], "run_id": own_run_id}
+    for path, body in [
+        ("/api/2.0/mlflow/logged-models", {"experiment_id": own_id, "source_run_id": hidden}),
+        ("/api/2.0/mlflow/runs/outputs", link),
+        ("/api/2.0/mlflow/runs/log-inputs", link),
+    ]:
+        answer = stranger.post(path, json=body)
+        assert answer.status_code == 403, (path, answer.text)
+        assert answer.json()["error_code"] == "PERMISSION_DENIED"
+    run = stranger.get("/api/2.0/mlflow/runs/get", params={"run_id": own_run_id}).json()["run"]
+    assert model_id not in str(run)
+
+    # Links to what the user may read are made as before.
+    ok = stranger.post(versions, json={"name": "linker", "source": f"runs:/{own_run_id}/m"})
+    assert ok.json()["model_version"]["version"] == "1", ok.text
+    assert root.post(versions, json={"name": "linker", "source": f"models:/{model_id}"}).json()

@@ -312,7 +312,7 @@ class Registry:
         description = validation.free_text(description or "", "description")
         run_link = validation.free_text(run_link or "", "run_link")
         storage_location = None
-        logged_model_id = logged_model_id or _logged_model_id(source)
+        logged_model_id = logged_model_id or source_logged_model(source)
         if logged_model_id:
             logged = self.logged_models.get(logged_model_id)
             storage_location = logged.artifact_location
@@ -459,13 +459,20 @@ class Registry:
             raise NotFoundError(f"version {number} of registered model {name!r} has no tag {key!r}")
 
 
-def _logged_model_id(source: str) -> str | None:
+def source_logged_model(source: str) -> str | None:
     """The logged model a ``models:/<model_id>`` source names (None for other sources)."""
     if not source.startswith("models:/"):
         return None
     rest = source.removeprefix("models:/").strip("/")
     # models:/name/1 and models:/name@alias name registry versions, not logged models.
     return rest if rest.startswith("m-") and "/" not in rest and "@" not in rest else None
+
+
+def source_run(source: str) -> str | None:
+    """The run a ``runs:/<run id>/<path>`` source names (None for other sources)."""
+    if not source.startswith("runs:/"):
+        return None
+    return source.removeprefix("runs:/").strip("/").split("/", 1)[0] or None
 
 
 def _tags(tags: Mapping[str, Any] | None) -> list[tuple[str, str]]:

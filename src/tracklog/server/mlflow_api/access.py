@@ -9,12 +9,15 @@ runs, and ``install`` refuses to mount a route that has no rule. Admins, and ser
 
 The registry has no per-model grants: as on MLflow's ``basic-auth`` app with its default
 permission READ, every user may read it and create registered models; changing a model or its
-versions is for the user who created it (MLflow's MANAGE to its creator) and admins.
+versions is for the user who created it (MLflow's MANAGE to its creator) and admins. What a
+route links to (a model version's run, source and logged model, a logged model's source run, a
+run's model inputs and outputs) needs READ too (:class:`Links`).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,19 +31,23 @@ from tracklog.server.mlflow_api.routing import Args, EmptyAnswer
 from tracklog.store import experiments
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.logged_models import LoggedModels
-from tracklog.store.registry import Registry
+from tracklog.store.registry import Registry, source_logged_model, source_run
 from tracklog.store.tracking import Store
 
 READ, EDIT, MANAGE = "READ", "EDIT", "MANAGE"
+PathParams = Mapping[str, str]  # the route path's parameters, as the handler receives them
 
 
 class Rule(Protocol):
-    """What one route needs. ``reads_args``: the check needs the request's arguments (an
-    artifact upload's body must not be read before the handler streams it)."""
+    """What one route needs. A rule sees the route's path parameters and the arguments
+    :meth:`Args.read` gives the handler, never the raw request: the query string and the
+    body cannot say one thing to the check and another to the handler. ``reads_args``: the
+    check needs the arguments (an artifact upload's body must not be read before the handler
+    streams it)."""
 
     reads_args: bool
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         """Raise unless the user may go on; a search rule may narrow ``args``."""
 
 
@@ -51,7 +58,7 @@ class Anyone:
 
     reads_args: bool = False
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         return None
 
 
@@ -62,7 +69,7 @@ class OnRun:
     need: str
     reads_args: bool = True
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         assert args is not None
         guard.require_run(args.run_id(), self.need)
 
@@ -74,7 +81,7 @@ class OnRuns:
     need: str
     reads_args: bool = True
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         assert args is not None
         for run_id in args.list("run_ids"):
             guard.require_run(str(run_id), self.need)
@@ -88,7 +95,7 @@ class OnExperiment:
     default: str | None = None
     reads_args: bool = True
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         assert args is not None
         guard.require_experiment(experiment_id(args.str("experiment_id", self.default)), self.need)
 
@@ -100,7 +107,7 @@ class OnExperimentNamed:
     need: str
     reads_args: bool = True
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         assert args is not None
         found = experiments.get_by_name(store.engine, args.required("experiment_name"))
         guard.require_experiment(found.id, self.need)
@@ -113,7 +120,7 @@ class AmongReadable:
 
     reads_args: bool = True
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         assert args is not None
         readable = guard.readable_ids()
         if readable is None:
@@ -132,40 +139,57 @@ class OnLoggedModel:
     need: str
     reads_args: bool = False
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
-        model = LoggedModels(store).get(request.path_params["model_id"])
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
+        model = LoggedModels(store).get(path["model_id"])
         guard.require_experiment(model.experiment_id, self.need)
 
 
 @dataclass(frozen=True)
 class OnArtifact:
-    """``need`` on the experiment whose folder holds the artifact path (the path's first
+    """``need`` on the experiment whose folder holds the route's ``{path}`` (the path's first
     part: runs' and logged models' files live under ``<experiment id>/``). Paths outside
     every experiment's folder are for admins."""
 
     need: str
     reads_args: bool = False
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
-        raw = request.path_params.get("path", request.query_params.get("path"))
-        first = safe_relpath(raw).split("/", 1)[0] if raw else ""
-        if not first.isdigit() or len(first) > 18:
-            assert guard.user is not None  # guard.active: auth is on
-            raise PermissionDeniedError(
-                f"user {guard.user.name!r} may not reach artifact path {raw or '/'!r}: only "
-                "admins may reach paths outside an experiment's folder"
-            )
-        guard.require_experiment(int(first), self.need)
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
+        _require_artifact(guard, path["path"], self.need)
+
+
+@dataclass(frozen=True)
+class OnListedArtifacts:
+    """``need`` on the experiment of the folder a listing names in its ``path`` argument,
+    read with :meth:`Args.read` as the handler reads it (a JSON body's ``path`` wins over the
+    query string's, for the check as for the listing)."""
+
+    need: str
+    reads_args: bool = True
+
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
+        assert args is not None
+        _require_artifact(guard, args.str("path") or "", self.need)
+
+
+def _require_artifact(guard: Guard, raw: str, need: str) -> None:
+    """Raise unless the user holds ``need`` on the experiment whose folder holds ``raw``."""
+    first = safe_relpath(raw).split("/", 1)[0] if raw else ""
+    if not first.isdigit() or len(first) > 18:
+        assert guard.user is not None  # guard.active: auth is on
+        raise PermissionDeniedError(
+            f"user {guard.user.name!r} may not reach artifact path {raw or '/'!r}: only "
+            "admins may reach paths outside an experiment's folder"
+        )
+    guard.require_experiment(int(first), need)
 
 
 @dataclass(frozen=True)
 class ModelCreator:
-    """A change to registered model ``name`` or its versions: its creator or an admin; a new
-    version from a run also needs READ on that run's project."""
+    """A change to registered model ``name`` or its versions: its creator or an admin."""
 
     reads_args: bool = True
 
-    def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         assert args is not None and guard.user is not None
         name = args.required("name")
         owner = Registry(store).get_model(name).user
@@ -174,8 +198,70 @@ class ModelCreator:
                 f"user {guard.user.name!r} may not change registered model {name!r}: only "
                 f"its creator ({owner or 'unknown'}) and admins may"
             )
-        if run_id := args.str("run_id"):
+
+
+@dataclass(frozen=True)
+class Links:
+    """READ on every run and logged model the arguments link the route's object to, so a
+    link never shows what the user may not read (a model version shows its run id and its
+    logged model's storage): runs named by the ``runs`` arguments, logged models named by the
+    ``models`` arguments (an id, or a list of objects with a ``model_id``), and, with
+    ``source``, what a model version's source names (``runs:/<run id>/...``,
+    ``models:/m-<id>``)."""
+
+    runs: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    source: bool = False
+    reads_args: bool = True
+
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
+        assert args is not None
+        run_ids = [args.str(name) for name in self.runs]
+        model_ids = [m for name in self.models for m in _model_ids(args, name)]
+        if self.source and (source := args.str("source")):
+            run_ids.append(source_run(source))
+            model_ids.append(source_logged_model(source))
+        for run_id in filter(None, run_ids):
             guard.require_run(run_id, READ)
+        for model_id in filter(None, model_ids):
+            guard.require_experiment(LoggedModels(store).get(model_id).experiment_id, READ)
+
+
+def _model_ids(args: Args, name: str) -> list[str]:
+    """The logged model ids in argument ``name``: one id, or objects with a ``model_id`` (the
+    handler refuses other shapes)."""
+    value = args.values.get(name)
+    if isinstance(value, list):
+        return [m["model_id"] for m in value if isinstance(m, dict) and _is_str(m.get("model_id"))]
+    return [value] if _is_str(value) else []
+
+
+def _is_str(value: object) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Every one of ``rules``, in order."""
+
+    rules: tuple[Rule, ...]
+
+    @property
+    def reads_args(self) -> bool:
+        return any(rule.reads_args for rule in self.rules)
+
+    def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
+        for rule in self.rules:
+            rule.check(guard, store, path, args)
+
+
+def _all(*rules: Rule) -> AllOf:
+    return AllOf(rules)
+
+
+# What the arguments of these routes link to: READ on it is needed too.
+_LOGGED_MODELS = Links(models=("models",))
+_VERSION_SOURCE = Links(runs=("run_id",), models=("model_id",), source=True)
 
 
 def _table(rules: dict[str, Rule]) -> dict[tuple[str, str], Rule]:
@@ -210,13 +296,13 @@ RULES: dict[tuple[str, str], Rule] = _table(
         "POST /runs/log-batch": OnRun(EDIT),
         "POST /runs/set-tag": OnRun(EDIT),
         "POST /runs/delete-tag": OnRun(EDIT),
-        "POST /runs/log-inputs": OnRun(EDIT),
-        "POST /runs/outputs": OnRun(EDIT),
+        "POST /runs/log-inputs": _all(OnRun(EDIT), _LOGGED_MODELS),
+        "POST /runs/outputs": _all(OnRun(EDIT), _LOGGED_MODELS),
         "POST /runs/delete": OnRun(MANAGE),
         "POST /runs/restore": OnRun(MANAGE),
         "GET /metrics/get-history": OnRun(READ),
         "GET /metrics/get-history-bulk-interval": OnRuns(READ),
-        "POST /logged-models": OnExperiment(EDIT),
+        "POST /logged-models": _all(OnExperiment(EDIT), Links(runs=("source_run_id",))),
         "POST /logged-models/search": AmongReadable(),
         "GET /logged-models/{model_id}": OnLoggedModel(READ),
         "PATCH /logged-models/{model_id}": OnLoggedModel(EDIT),
@@ -239,13 +325,13 @@ RULES: dict[tuple[str, str], Rule] = _table(
         "GET /model-versions/get": Anyone(),
         "GET /model-versions/search": Anyone(),
         "GET /model-versions/get-download-uri": Anyone(),
-        "POST /model-versions/create": ModelCreator(),
+        "POST /model-versions/create": _all(ModelCreator(), _VERSION_SOURCE),
         "PATCH /model-versions/update": ModelCreator(),
         "DELETE /model-versions/delete": ModelCreator(),
         "POST /model-versions/transition-stage": ModelCreator(),
         "POST /model-versions/set-tag": ModelCreator(),
         "DELETE /model-versions/delete-tag": ModelCreator(),
-        "GET /artifacts": OnArtifact(READ),
+        "GET /artifacts": OnListedArtifacts(READ),
         "GET /artifacts/{path:path}": OnArtifact(READ),
         "PUT /artifacts/{path:path}": OnArtifact(EDIT),
         "DELETE /artifacts/{path:path}": OnArtifact(MANAGE),
@@ -275,4 +361,5 @@ async def enforce(request: Request, guard: GuardDep) -> None:
     rule = rule_for(request.method, declared)
     args = await Args.read(request) if rule.reads_args else None
     if guard.active:
-        await run_in_threadpool(rule.check, guard, request.app.state.store, request, args)
+        store = request.app.state.store
+        await run_in_threadpool(rule.check, guard, store, request.path_params, args)
