@@ -6,8 +6,8 @@ nothing of theirs. The owner's same call succeeds, so a refusal is the permissio
 a malformed request's. A route missing from :data:`MATRIX` fails the test: a new route needs a
 rule here, or an :class:`Open` entry saying why anyone may call it.
 
-In-process (the ASGI app with its lifespan, a SQLite store in ``tmp_path``), so it is quick
-enough for every CI run."""
+In-process (the ASGI app with its lifespan, on SQLite and PostgreSQL), so it is quick enough
+for every CI run."""
 
 from __future__ import annotations
 
@@ -566,25 +566,25 @@ def _refused(answer: Any) -> bool:
     return answer.status_code == 404 and "ENDPOINT_NOT_FOUND" not in answer.text
 
 
-@pytest.fixture
-def app(tmp_path: Path) -> FastAPI:
+def _app(uri: str, folder: Path) -> FastAPI:
     settings = Settings(
-        backend_store_uri=f"sqlite:///{tmp_path / 'tracklog.db'}",
-        artifacts_destination=str(tmp_path / "artifacts"),
-        auth=True,
+        backend_store_uri=uri, artifacts_destination=str(folder / "artifacts"), auth=True
     )
     return create_app(settings)
 
 
-def test_every_route_has_an_entry_in_the_matrix(app: FastAPI) -> None:
-    served = app_routes(app)
+def test_every_route_has_an_entry_in_the_matrix(tmp_path: Path) -> None:
+    served = app_routes(_app(f"sqlite:///{tmp_path / 'tracklog.db'}", tmp_path))
     listed = {(m, path) for methods, path in MATRIX for m in methods.split("|")}
     assert served - listed == set(), "routes without an entry in MATRIX"
     assert listed - served == set(), "MATRIX entries for routes the app does not serve"
 
 
 @pytest.mark.parametrize("prefix", ["/api", "/ajax-api"])
-def test_an_outsider_is_refused_every_route_of_anothers_project(app: FastAPI, prefix: str) -> None:
+def test_an_outsider_is_refused_every_route_of_anothers_project(
+    store_uri: str, tmp_path: Path, prefix: str
+) -> None:
+    app = _app(store_uri, tmp_path)
     with TestClient(app, raise_server_exceptions=False) as client:
         world = _world(client, app)
         secrets = world.secrets()
