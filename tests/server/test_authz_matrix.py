@@ -133,6 +133,20 @@ def _model_links(path: str) -> tuple[Call, Call]:
     )
 
 
+def _mixed(
+    method: str, path: str, name: str, run: str, *, json: Any = None, params: Any = None
+) -> tuple[Call, Call]:
+    """A route reading a list of runs in argument ``name``: the owner's ``run``, then the
+    outsider's own run with it."""
+
+    def call(runs: list[str], control: bool) -> Call:
+        if params is not None:
+            return Call(method, path, params={**params, name: runs}, control=control)
+        return Call(method, path, json={**(json or {}), name: runs}, control=control)
+
+    return call([run], True), call(["{bob_run}", run], False)
+
+
 RUN, MLRUN = "/api/v1/runs/{run}", "{exp}/{mlrun}/artifacts"
 MPU_BODY = {"path": "big.bin", "upload_id": "{upload}", "parts": [{"part_number": 1}]}
 INGEST = Call(
@@ -178,6 +192,9 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ("POST", "/api/v1/runs/search"): (
         Call("POST", "/api/v1/runs/search", json={}, hide=True),
         Call("POST", "/api/v1/runs/search", json={"projects": ["{project}"]}),
+        Call(
+            "POST", "/api/v1/runs/search", json={"projects": ["bobs", "{project}"]}, control=False
+        ),
     ),
     ("PATCH", "/api/v1/runs/{run_id}"): Call("PATCH", RUN, json={"notes": "changed"}),
     ("POST", "/api/v1/runs/{run_id}/resume"): Call("POST", f"{RUN}/resume", json={}),
@@ -211,14 +228,12 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ),
     ("GET", "/api/v1/runs/{run_id}/artifacts/{path}"): Call("GET", f"{RUN}/artifacts/secret.txt"),
     ("GET", "/api/v1/projects/{name}/keys"): Call("GET", "/api/v1/projects/{project}/keys"),
-    ("POST", "/api/v1/series/batch"): Call(
-        "POST", "/api/v1/series/batch", json={"runs": ["{run}"], "keys": [{"key": "loss"}]}
+    ("POST", "/api/v1/series/batch"): _mixed(
+        "POST", "/api/v1/series/batch", "runs", "{run}", json={"keys": [{"key": "loss"}]}
     ),
-    ("POST", "/api/v1/series/stats"): Call(
-        "POST", "/api/v1/series/stats", json={"runs": ["{run}"]}
-    ),
+    ("POST", "/api/v1/series/stats"): _mixed("POST", "/api/v1/series/stats", "runs", "{run}"),
     ("GET", "/api/v1/events"): (
-        Call("GET", "/api/v1/events", params={"runs": "{run}"}, control=False),
+        Call("GET", "/api/v1/events", params={"runs": "{bob_run},{run}"}, control=False),
         Call("GET", "/api/v1/events", params={"project": "{project}"}, control=False),
     ),
     ("POST", "/api/v1/runs/{run_id}/finish"): Call("POST", f"{RUN}/finish", json={}),
@@ -261,6 +276,9 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ("POST", f"{ML}/runs/search"): (
         Call("POST", f"{ML}/runs/search", json={"experiment_ids": ["{exp}"]}, hide=True),
         Call("POST", f"{ML}/runs/search", json={"experiment_ids": []}, hide=True, control=False),
+        Call(
+            "POST", f"{ML}/runs/search", json={"experiment_ids": ["{bob_exp}", "{exp}"]}, hide=True
+        ),
     ),
     ("POST", f"{ML}/runs/update"): Call(
         "POST", f"{ML}/runs/update", json={"run_id": "{mlrun}", "run_name": "renamed"}
@@ -289,10 +307,12 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ("GET", f"{ML}/metrics/get-history"): Call(
         "GET", f"{ML}/metrics/get-history", params={"run_id": "{mlrun}", "metric_key": "acc"}
     ),
-    ("GET", f"{ML}/metrics/get-history-bulk-interval"): Call(
+    ("GET", f"{ML}/metrics/get-history-bulk-interval"): _mixed(
         "GET",
         f"{ML}/metrics/get-history-bulk-interval",
-        params={"run_ids": "{mlrun}", "metric_key": "acc"},
+        "run_ids",
+        "{mlrun}",
+        params={"metric_key": "acc"},
     ),
     # logged models
     ("POST", f"{ML}/logged-models"): (
