@@ -26,7 +26,7 @@ from tracklog.server.settings import Settings
 from tracklog.store.series import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, encode_record
 
-MARK = "alices-secret-7f3a"  # in the owner's config, notes, tags, params and files
+MARK = "alices-secret-7f3a"  # in the owner's config, tags, params, names and files
 ML, ART = "/api/2.0/mlflow", "/api/2.0/mlflow-artifacts"
 
 
@@ -57,8 +57,9 @@ class World:
 class Call:
     """The outsider's request (``{name}`` fields filled from :attr:`World.ids`). ``hide``:
     the route may answer, with nothing of the owner's; else it must refuse (403/404).
-    ``control``: the owner's same request must succeed (off for an endless stream and for
-    what only creates the caller's own object). ``prepare`` runs first, as the owner."""
+    ``control``: the owner's same request must succeed (off for a stream that would last,
+    for a request naming the outsider's own ids too, and for what only makes the outsider's
+    own object). ``prepare`` runs first, as the owner."""
 
     method: str
     path: str
@@ -232,11 +233,15 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
         "POST", "/api/v1/series/batch", "runs", "{run}", json={"keys": [{"key": "loss"}]}
     ),
     ("POST", "/api/v1/series/stats"): _mixed("POST", "/api/v1/series/stats", "runs", "{run}"),
+    ("POST", "/api/v1/runs/{run_id}/finish"): Call("POST", f"{RUN}/finish", json={}),
+    # A run's stream ends once none of its runs is RUNNING, so it comes after finish (bob's
+    # run is finished too): an outsider let in would not hang the test; a project's stream
+    # lasts STREAM_S (30 s), so the owner's is not opened.
     ("GET", "/api/v1/events"): (
+        Call("GET", "/api/v1/events", params={"runs": "{run}"}),
         Call("GET", "/api/v1/events", params={"runs": "{bob_run},{run}"}, control=False),
         Call("GET", "/api/v1/events", params={"project": "{project}"}, control=False),
     ),
-    ("POST", "/api/v1/runs/{run_id}/finish"): Call("POST", f"{RUN}/finish", json={}),
     # MLflow tracking
     ("POST", f"{ML}/experiments/create"): Call(
         "POST", f"{ML}/experiments/create", json={"name": "bobs-new"}, hide=True, control=False
@@ -575,6 +580,7 @@ def _world(client: TestClient, app: FastAPI) -> World:
     ids["bob_exp"] = bob_exp["experiment"]["experiment_id"]
     bob_run = world.ok("bob", "POST", f"{ML}/runs/create", json={"experiment_id": ids["bob_exp"]})
     ids["bob_run"] = bob_run["run"]["info"]["run_id"]
+    world.ok("bob", "POST", f"/api/v1/runs/{ids['bob_run']}/finish", json={})
     world.ok("bob", "POST", f"{ML}/registered-models/create", json={"name": "bobs-linker"})
     return world
 
