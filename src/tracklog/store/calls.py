@@ -136,6 +136,8 @@ def _points(args: Mapping[str, Any]) -> int:
 
 
 def _create_or_resume(store: Store, args: dict[str, Any], access: RunAccess | None) -> None:
+    """Create the run, or resume it if it exists; the insert decides, not the lookup, so two
+    writers of one new id both succeed (the second resumes)."""
     resume, run_id = args.pop("resume", None), args["run_id"]
     if not store.has_run(run_id):
         if resume == "must":
