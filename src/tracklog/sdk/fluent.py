@@ -159,13 +159,43 @@ def init(
     deferred = mode == "offline" or getattr(backend, "deferred", False)
     if exists and resume in (None, False, "never"):
         _abandon(backend)
-        raise AlreadyExistsError(
-            f"a run with id {run_id!r} exists already; pass resume='allow' to continue it"
-        )
+        raise _exists(run_id)
     if not exists and resume == "must" and not deferred:
         _abandon(backend)
         raise NotFoundError(f"resume='must' but there is no run with id {run_id!r}")
     run = Run(backend, run_id, project, name, offline_dir(uri, root), mode, _shown(uri))
+    if not exists:
+        first_config = Config.clean(config or {})
+        if source is not None:
+            first_config = reproduce.reproduced_config(first_config, source.config)
+        try:
+            backend.create_run(
+                project,
+                run_id=run_id,
+                name=name,
+                user=_user(),
+                group=group,
+                job_type=job_type,
+                notes=notes,
+                start_time=now_ms(),
+                pid=os.getpid(),
+                pid_started=_process_started(os.getpid()),
+                host=socket.gethostname(),
+                config=first_config,
+                labels=list(dict.fromkeys(tags)),
+                **({"resume": resume} if deferred and resume else {}),
+            )
+        except AlreadyExistsError:
+            if resume != "allow":
+                _abandon(backend)
+                raise _exists(run_id) from None
+            exists = True  # another process created it since the lookup: resume it too
+        else:
+            if source is not None:
+                backend.set_tags(run_id, {reproduce.REPRODUCED_FROM_TAG: source.id})
+            run.config.load(first_config)
+            run._labels = tuple(dict.fromkeys(tags))
+            run._notes = notes
     if exists:
         backend.resume_run(run_id)
         run._continue(backend.get_run(run_id), backend.series_stats(run_id))
@@ -173,31 +203,6 @@ def init(
             run.config.update(config)
         if tags:
             run.tags = tuple(tags)
-    else:
-        first_config = Config.clean(config or {})
-        if source is not None:
-            first_config = reproduce.reproduced_config(first_config, source.config)
-        backend.create_run(
-            project,
-            run_id=run_id,
-            name=name,
-            user=_user(),
-            group=group,
-            job_type=job_type,
-            notes=notes,
-            start_time=now_ms(),
-            pid=os.getpid(),
-            pid_started=_process_started(os.getpid()),
-            host=socket.gethostname(),
-            config=first_config,
-            labels=list(dict.fromkeys(tags)),
-            **({"resume": resume} if deferred and resume else {}),
-        )
-        if source is not None:
-            backend.set_tags(run_id, {reproduce.REPRODUCED_FROM_TAG: source.id})
-        run.config.load(first_config)
-        run._labels = tuple(dict.fromkeys(tags))
-        run._notes = notes
     if capture is not None:
         store_dir = Path(uri) if "://" not in uri else None
         exclude = [p for p in (store_dir, offline_dir(uri, root)) if p is not None]
@@ -205,6 +210,12 @@ def init(
     _install_hooks()
     _runs.append(run)
     return run
+
+
+def _exists(run_id: str) -> AlreadyExistsError:
+    return AlreadyExistsError(
+        f"a run with id {run_id!r} exists already; pass resume='allow' to continue it"
+    )
 
 
 def _store(uri: str) -> Store:

@@ -11,10 +11,11 @@ import functools
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracklog.errors import InvalidValueError, NotFoundError
+from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import Record
@@ -40,10 +41,27 @@ OPS = frozenset(
 )
 
 
-def apply(store: Store, record: Record, files: Callable[[str], Path] | None = None) -> None:
+@dataclass(frozen=True)
+class RunAccess:
+    """Checks a ``create_run`` record passes as it is applied, each raising to refuse it:
+    ``create`` gets the project of a run about to be created, ``resume`` the id of an existing
+    run about to be resumed (a server checks its user's permissions here, when it is known
+    which of the two happens)."""
+
+    create: Callable[[str], None]
+    resume: Callable[[str], None]
+
+
+def apply(
+    store: Store,
+    record: Record,
+    files: Callable[[str], Path] | None = None,
+    access: RunAccess | None = None,
+) -> None:
     """Apply one recorded call to ``store``.
 
-    ``create_run`` of a run that exists resumes it (a replay, or ``resume=`` offline);
+    ``create_run`` of a run that exists resumes it (a replay, ``resume=`` offline, or another
+    process starting the same id), after ``access``'s check of what it does;
     ``log_artifact`` reads its file through ``files`` (source name → local path).
     """
     if record.op not in OPS:
@@ -53,7 +71,7 @@ def apply(store: Store, record: Record, files: Callable[[str], Path] | None = No
         check_args(getattr(type(store), record.op), record.op, args)
     try:
         if record.op == "create_run":
-            _create_or_resume(store, args)
+            _create_or_resume(store, args, access)
         elif record.op == "log_artifact":
             if files is None:
                 raise InvalidValueError("a recorded log_artifact call needs its file")
@@ -66,25 +84,18 @@ def apply(store: Store, record: Record, files: Callable[[str], Path] | None = No
         raise InvalidValueError(f"{record.op} is missing the argument {exc}") from exc
 
 
-def apply_all(
-    store: Store, records: Sequence[Record], before: Callable[[Record], None] | None = None
-) -> None:
-    """Apply ``records`` in order, as :func:`apply` one by one would, calling ``before`` with
-    each record first; a run of ``append_metrics`` records of one run is applied as one
-    :meth:`Store.append_batches` (one transaction, one rewrite of each tail chunk) of up to
-    :data:`GROUP_POINTS` points."""
+def apply_all(store: Store, records: Sequence[Record], access: RunAccess | None = None) -> None:
+    """Apply ``records`` in order, as :func:`apply` one by one would; a run of
+    ``append_metrics`` records of one run is applied as one :meth:`Store.append_batches` (one
+    transaction, one rewrite of each tail chunk) of up to :data:`GROUP_POINTS` points."""
     i = 0
     while i < len(records):
         end = _metrics_group_end(records, i)
         if end - i == 1:
-            if before is not None:
-                before(records[i])
-            apply(store, records[i])
+            apply(store, records[i], access=access)
         else:
             group = records[i:end]
             for record in group:
-                if before is not None:
-                    before(record)
                 check_args(Store.append_metrics, record.op, record.args)
             try:
                 store.append_batches(
@@ -124,21 +135,27 @@ def _points(args: Mapping[str, Any]) -> int:
     return sum(len(p.steps) for p in args["batch"] if isinstance(p, SeriesPoints))
 
 
-def _create_or_resume(store: Store, args: dict[str, Any]) -> None:
-    resume = args.pop("resume", None)
-    if store.has_run(args["run_id"]):
-        store.resume_run(
-            args["run_id"],
-            pid=args.get("pid"),
-            host=args.get("host"),
-            pid_started=args.get("pid_started"),
-        )
-    elif resume == "must":
-        raise NotFoundError(
-            f"the run was started with resume='must', but the store has no run {args['run_id']!r}"
-        )
-    else:
-        store.create_run(**args)
+def _create_or_resume(store: Store, args: dict[str, Any], access: RunAccess | None) -> None:
+    """Create the run, or resume it if it exists; the insert decides, not the lookup, so two
+    writers of one new id both succeed (the second resumes)."""
+    resume, run_id = args.pop("resume", None), args["run_id"]
+    if not store.has_run(run_id):
+        if resume == "must":
+            raise NotFoundError(
+                f"the run was started with resume='must', but the store has no run {run_id!r}"
+            )
+        if access is not None:
+            access.create(args["project"])
+        try:
+            store.create_run(**args)
+            return
+        except AlreadyExistsError:
+            pass  # created since the lookup (by another process, or user): resume it instead
+    if access is not None:
+        access.resume(run_id)
+    store.resume_run(
+        run_id, pid=args.get("pid"), host=args.get("host"), pid_started=args.get("pid_started")
+    )
 
 
 def check_args(method: Callable[..., Any], op: str, args: Mapping[str, Any]) -> None:

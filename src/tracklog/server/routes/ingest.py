@@ -53,25 +53,26 @@ async def ingest(request: Request, guard: GuardDep) -> Any:
 
 
 def _apply_all(store: Store, guard: Guard, records: list[Record]) -> None:
-    new_runs = _authorize(store, guard, records)
+    _authorize(store, guard, records)
+    # Checked again as each create_run is applied: a run that did not exist when the request was
+    # checked may have been created since, by another user, and must not be resumed by this one.
+    access = calls.RunAccess(
+        create=guard.claim_project, resume=lambda run_id: guard.require_run(run_id, "EDIT")
+    )
+    calls.apply_all(store, records, access)
 
-    def before(record: Record) -> None:
-        if record.op == "create_run" and record.args.get("run_id") in new_runs:
-            guard.claim_project(str(record.args["project"]))  # a string: _authorize checked
 
-    calls.apply_all(store, records, before)
-
-
-def _authorize(store: Store, guard: Guard, records: list[Record]) -> set[str]:
+def _authorize(store: Store, guard: Guard, records: list[Record]) -> None:
     """Check every record before any is applied, so a refused request changes nothing.
 
     Writes need EDIT on the run's project. A ``create_run`` of a new run needs EDIT on an
-    existing project, or creates the project (its creator gets MANAGE) when applied; returns
-    the ids of those new runs, whose later records in the request need no check.
+    existing project, or creates the project (its creator gets MANAGE) when applied; the
+    later records of such a run need no check, as the run is this user's once created (or,
+    taken meanwhile by someone else, is resumed only after its own check, as it is applied).
     """
     new_runs: set[str] = set()
     if guard.user is None:  # auth is off
-        return new_runs
+        return
     checked: set[str] = set()
     for record in records:
         run_id = record.args.get("run_id")
@@ -88,4 +89,3 @@ def _authorize(store: Store, guard: Guard, records: list[Record]) -> set[str]:
             continue
         guard.require_run(run_id, "EDIT")
         checked.add(run_id)
-    return new_runs
