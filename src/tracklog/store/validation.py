@@ -25,6 +25,7 @@ PERMISSIONS = ("READ", "EDIT", "MANAGE")  # each includes the ones before it
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def _text(value: Any, what: str, limit: int) -> str:
@@ -234,3 +235,12 @@ def free_text(value: Any, what: str, limit: int = MAX_PARAM_VALUE) -> str:
     if "\x00" in value:
         raise InvalidValueError(f"{what} contains a NUL character")
     return value
+
+
+def decimal_id(value: Any, max_digits: int = 18) -> int | None:
+    """The number that a text of 1 to ``max_digits`` ASCII digits stands for (an experiment
+    id); None for anything else. ``str.isdigit`` and ``int`` also take other scripts' digits
+    ('١'), signs, blanks and '_'."""
+    if not isinstance(value, str) or len(value) > max_digits:
+        return None
+    return int(value) if _ASCII_DIGITS.fullmatch(value) else None

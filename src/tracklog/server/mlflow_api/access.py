@@ -25,7 +25,7 @@ from tracklog.errors import PermissionDeniedError
 from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.mlflow_api.convert import experiment_id
 from tracklog.server.mlflow_api.routing import Args, EmptyAnswer
-from tracklog.store import experiments
+from tracklog.store import experiments, validation
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.logged_models import LoggedModels
 from tracklog.store.registry import Registry
@@ -149,13 +149,14 @@ class OnArtifact:
     def check(self, guard: Guard, store: Store, request: Request, args: Args | None) -> None:
         raw = request.path_params.get("path", request.query_params.get("path"))
         first = safe_relpath(raw).split("/", 1)[0] if raw else ""
-        if not first.isdigit() or len(first) > 18:
+        experiment = validation.decimal_id(first)
+        if experiment is None:
             assert guard.user is not None  # guard.active: auth is on
             raise PermissionDeniedError(
                 f"user {guard.user.name!r} may not reach artifact path {raw or '/'!r}: only "
                 "admins may reach paths outside an experiment's folder"
             )
-        guard.require_experiment(int(first), self.need)
+        guard.require_experiment(experiment, self.need)
 
 
 @dataclass(frozen=True)
