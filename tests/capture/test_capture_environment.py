@@ -96,3 +96,18 @@ def test_gpu_info_with_a_driver() -> None:
     gpu = info["gpu"]
     assert gpu["count"] >= 1 and len(gpu["names"]) == gpu["count"]
     assert gpu["driver"] and gpu["cuda_version"].count(".") == 1
+
+
+def test_an_argument_too_long_for_run_metadata_is_cut_with_a_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracklog.store.validation import MAX_JSON_STRING, json_value
+
+    inline = "{" + "x" * MAX_JSON_STRING + "}"  # an inline JSON config, say
+    monkeypatch.setattr(sys, "argv", ["train.py", "--config", inline])
+    monkeypatch.setattr(sys, "orig_argv", [sys.executable, "train.py", "--config", inline])
+    info, notes = collect_environment(tmp_path)
+    json_value(info, "metadata")  # storable: a run's start does not fail on it
+    assert info["argv"][:2] == ["train.py", "--config"]
+    assert info["argv"][2] == inline[:MAX_JSON_STRING] == info["command"][3]
+    assert any(f"{len(inline)}-character argument" in n for n in notes)

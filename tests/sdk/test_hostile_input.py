@@ -149,3 +149,31 @@ def test_define_metric_after_logging_applies_to_earlier_points(local_store: str)
         run._writer.flush()
         run.define_metric("loss", summary="min")
         assert run.summary["loss"] == 1.0
+
+
+@pytest.mark.parametrize("mode", ["online", "offline"])
+def test_deep_or_long_values_are_refused_at_the_call(local_store: str, mode: str) -> None:
+    from tracklog.store.validation import MAX_JSON_DEPTH, MAX_JSON_STRING, MAX_NOTES
+
+    def nested(depth: int) -> object:
+        value: object = 1
+        for _ in range(depth):
+            value = [value]
+        return value
+
+    with pytest.raises(InvalidValueError, match="notes"):
+        tracklog.init(project="p", mode=mode, notes="n" * (MAX_NOTES + 1))
+    with tracklog.init(project="p", mode=mode) as run:
+        with pytest.raises(InvalidValueError, match=f"'x'.*more than {MAX_JSON_DEPTH}"):
+            run.summary["x"] = nested(MAX_JSON_DEPTH + 1)
+        with pytest.raises(InvalidValueError, match=f"'s'.*{MAX_JSON_STRING}"):
+            run.summary.update({"s": "s" * (MAX_JSON_STRING + 1)})
+        with pytest.raises(InvalidValueError, match=f"config.x.*more than {MAX_JSON_DEPTH}"):
+            run.config.update({"x": nested(MAX_JSON_DEPTH)})  # the config is one level itself
+        with pytest.raises(InvalidValueError, match="notes"):
+            run.notes = "n" * (MAX_NOTES + 1)
+        run.summary["x"] = nested(MAX_JSON_DEPTH)
+        run.notes = "fits"
+    if mode == "online":
+        stored = tracklog.Api().run(run.id)
+        assert stored.summary["x"] == nested(MAX_JSON_DEPTH) and stored.notes == "fits"

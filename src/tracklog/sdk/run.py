@@ -262,7 +262,7 @@ class Run:
 
     @notes.setter
     def notes(self, text: str) -> None:
-        self._backend.update_run(self.id, notes=text)
+        self._backend.update_run(self.id, notes=validation.notes(text))
         self._notes = text
 
     # -- files ----------------------------------------------------------------------------
@@ -308,6 +308,9 @@ class Run:
         return local
 
     def _write_summary(self, values: dict[str, Any]) -> None:
+        # Checked here, not only where the backend applies it: a journal (offline, server)
+        # would otherwise hold a value that can never be synced.
+        values = {k: validation.summary_value(k, v) for k, v in values.items()}
         self._backend.set_summary(self.id, values)
         self._explicit_summary.update(values)
 

@@ -16,6 +16,7 @@ from fastapi.datastructures import DefaultPlaceholder
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
+from tracklog.store.stored_json import abridged_text
 from tracklog.store.wire import SERIES_MEDIA_TYPE, encode_series
 
 
@@ -27,16 +28,21 @@ def wire_float(value: float) -> float | str:
     return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
 
 
-def jsonable(value: Any) -> Any:
-    """``value`` with dataclasses as dicts and non-finite floats as strings."""
+def jsonable(value: Any, text: Callable[[str], str] | None = None) -> Any:
+    """``value`` with dataclasses as dicts and non-finite floats as strings; ``text``, if
+    given, maps every string and dict key (a listing abridges long ones with it)."""
+    if isinstance(value, str):
+        return value if text is None else text(value)
     if isinstance(value, float):
         return wire_float(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: jsonable(getattr(value, f.name), text) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
+        if text is None:
+            return {k: jsonable(v) for k, v in value.items()}
+        return {text(k): jsonable(v, text) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
+        return [jsonable(v, text) for v in value]
     return value
 
 
@@ -58,8 +64,17 @@ def wire_router(**kwargs: Any) -> APIRouter:
 class WireJSON(JSONResponse):
     """A JSON response that survives NaN and infinities."""
 
+    text: Callable[[str], str] | None = None  # maps every string and dict key
+
     def render(self, content: Any) -> bytes:
-        return json.dumps(jsonable(content), separators=(",", ":")).encode()
+        return json.dumps(jsonable(content, self.text), separators=(",", ":")).encode()
+
+
+class ListingJSON(WireJSON):
+    """A listing's :class:`WireJSON`: every string longer than ``MAX_LISTED_TEXT`` is cut,
+    with a marker (a run's own endpoint has the whole value)."""
+
+    text = staticmethod(abridged_text)
 
 
 def series_response(

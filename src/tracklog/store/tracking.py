@@ -7,7 +7,6 @@ the server all call it, so every rule is applied in one place.
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import socket
 import uuid
@@ -21,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import params as params_view
-from tracklog.store import schema, series, validation
+from tracklog.store import schema, series, stored_json, validation
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import (
@@ -167,6 +166,7 @@ class Store:
         if parent_run_id is not None:
             validation.run_id(parent_run_id)
         project = validation.name(project, "project name")
+        notes = validation.notes(notes)
         # A new run's first config needs no merge: its JSON and params rows are known up front.
         first_config = validation.json_value(dict(config or {}), "config")
         param_rows = [
@@ -298,9 +298,7 @@ class Store:
         if name is not None:
             values["name"] = validation.name(name, "run name")
         if notes is not None:
-            if not isinstance(notes, str):
-                raise InvalidValueError(f"notes must be a string, got {type(notes).__name__}")
-            values["notes"] = notes
+            values["notes"] = validation.notes(notes)
         if metadata is not None:
             merged = {**self.get_run(run_id).metadata, **metadata}
             values["run_metadata"] = validation.dumps(validation.json_value(merged, "metadata"))
@@ -400,7 +398,7 @@ class Store:
             select(_R.c.config, _R.c.lifecycle_stage).where(_R.c.id == run_id)
         ).first()
         _check_writable(run_id, found and found.lifecycle_stage)
-        old_config = json.loads(found.config)
+        old_config = stored_json.loads(found.config)
         new_config = params_view.merge(old_config, updates)
         old_flat = params_view.flatten(old_config)
         new_flat = params_view.flatten(new_config)
@@ -454,8 +452,8 @@ class Store:
         return [
             {
                 "key": r.key,
-                "old": json.loads(r.old_value),
-                "new": json.loads(r.new_value),
+                "old": stored_json.loads(r.old_value),
+                "new": stored_json.loads(r.new_value),
                 "changed_at": r.changed_at,
             }
             for r in rows
@@ -514,6 +512,7 @@ class Store:
                 if d.get(opt) is not None:
                     item[opt] = d[opt]
             clean.append(item)
+        clean = validation.json_value(clean, "metric definitions")
         with writing(self.engine) as conn:
             self._require_active_run(conn, run_id)
             conn.execute(
@@ -563,7 +562,7 @@ class Store:
             if not fresh:
                 return 0
             points = [p for batch in fresh for p in batch]
-            modes = _summary_modes(json.loads(defs))
+            modes = _summary_modes(stored_json.loads(defs))
             summaries = {
                 stats.key: _summary_value(stats, modes)
                 for stats in series.append(conn, run_id, points)
@@ -590,8 +589,7 @@ class Store:
     ) -> None:
         rows = []
         for k, v in values.items():
-            validation.key(k, "summary key")
-            v = validation.json_value(v, f"summary {k!r}")
+            v = validation.summary_value(k, v)
             number = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
             rows.append(
                 {
@@ -765,7 +763,7 @@ class Store:
             for r in conn.execute(select(lb).where(lb.c.run_id.in_(part)).order_by(lb.c.label)):
                 labels[r.run_id].append(r.label)
             for r in conn.execute(select(s).where(s.c.run_id.in_(part)).order_by(s.c.key)):
-                summary[r.run_id][r.key] = json.loads(r.value_json)
+                summary[r.run_id][r.key] = stored_json.loads(r.value_json)
         return [
             _record(r, names[r.experiment_id], tags[r.id], labels[r.id], summary[r.id])
             for r in rows
@@ -836,12 +834,12 @@ def _record(
         error=r.error,
         lifecycle_stage=r.lifecycle_stage,
         artifact_uri=r.artifact_uri,
-        config=json.loads(r.config),
+        config=stored_json.loads(r.config),
         tags=tags,
         labels=labels,
         summary=summary,
-        metric_defs=json.loads(r.metric_defs),
-        metadata=json.loads(r.run_metadata),
+        metric_defs=stored_json.loads(r.metric_defs),
+        metadata=stored_json.loads(r.run_metadata),
     )
 
 
@@ -864,7 +862,7 @@ def _end_values(
     return {
         "status": status,
         "exit_code": exit_code,
-        "error": error,
+        "error": validation.error_text(error),
         "end_time": end_time or now_ms(),
     }
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, TracklogError
 from tracklog.store import params as params_view
-from tracklog.store import schema, series, validation
+from tracklog.store import schema, series, stored_json, validation
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.codec import decode
 from tracklog.store.engine import reading, writing
@@ -147,12 +147,12 @@ def _read_run(store: Store, run_id: str) -> tuple[dict[str, Any], list[SeriesPoi
         "id": row.id,
         "project": project,
         **{f: getattr(row, f) for f in _RUN_FIELDS},
-        "config": json.loads(row.config),
+        "config": stored_json.loads(row.config),
         "config_history": [
             {
                 "key": h.key,
-                "old": json.loads(h.old_value),
-                "new": json.loads(h.new_value),
+                "old": stored_json.loads(h.old_value),
+                "new": stored_json.loads(h.new_value),
                 "changed_at": h.changed_at,
             }
             for h in history
@@ -160,11 +160,11 @@ def _read_run(store: Store, run_id: str) -> tuple[dict[str, Any], list[SeriesPoi
         "tags": {t.key: t.value for t in tags},
         "labels": [x.label for x in labels],
         "summary": [
-            {"key": s.key, "value": json.loads(s.value_json), "explicit": bool(s.explicit)}
+            {"key": s.key, "value": stored_json.loads(s.value_json), "explicit": bool(s.explicit)}
             for s in summary
         ],
-        "metric_defs": json.loads(row.metric_defs),
-        "metadata": json.loads(row.run_metadata),
+        "metric_defs": stored_json.loads(row.metric_defs),
+        "metadata": stored_json.loads(row.run_metadata),
         "metrics": [{"key": p.key, "context": p.context, "count": len(p.steps)} for p in points],
         "files": [{"path": f.path, "size": f.size, "created_at": f.created_at} for f in files],
     }
@@ -234,7 +234,7 @@ def read_folder(path: Path) -> RunFolder:
         raise ImportFolderError(f"{rj}: cannot be read: {exc}") from None
     try:
         doc = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ImportFolderError(f"{rj}: not valid JSON: {exc}") from None
     try:
         check_doc(doc)
@@ -286,11 +286,14 @@ def check_doc(doc: Any) -> None:
             _need(doc, f, (str,), optional=True)
     if doc["parent_run_id"] is not None:
         validation.run_id(doc["parent_run_id"])
+    validation.notes(doc["notes"])
     validation.json_value(_need(doc, "config", (dict,)), "config")
     for h in _need(doc, "config_history", (list,)):
         if not isinstance(h, dict) or set(h) != {"key", "old", "new", "changed_at"}:
             raise InvalidValueError(f"config_history entry {h!r} needs key, old, new, changed_at")
         validation.key(h["key"], "config key")
+        validation.json_value(h["old"], f"config history {h['key']!r}: old")
+        validation.json_value(h["new"], f"config history {h['key']!r}: new")
         _need(h, "changed_at", (int,))
     for k, v in _need(doc, "tags", (dict,)).items():
         validation.key(k, "tag key")
@@ -307,6 +310,7 @@ def check_doc(doc: Any) -> None:
         if not isinstance(d, dict):
             raise InvalidValueError(f"metric definition {d!r} must be an object")
         validation.key(d.get("name"), "metric name")
+        validation.json_value(d, f"metric definition {d['name']!r}")
         if d.get("summary") is not None:
             validation.summary_mode(d["summary"])
     validation.json_value(_need(doc, "metadata", (dict,)), "metadata")

@@ -17,6 +17,13 @@ MAX_NAME = 256
 MAX_KEY = 250
 MAX_TAG_VALUE = 8000
 MAX_PARAM_VALUE = 65_536
+# A stored JSON value (a config, a summary value, run metadata) nests at most this many lists
+# and dicts: every reader (records, the server's encoders, the web UI) walks values
+# recursively, and a few KB nested ~500 deep overflowed Python's stack on each read.
+MAX_JSON_DEPTH = 32
+MAX_JSON_STRING = MAX_PARAM_VALUE  # each string (and dict key) inside a stored JSON value
+MAX_NOTES = 1_000_000  # a run's notes: a long markdown page fits many times over
+MAX_ERROR = 65_536  # a run's error text; a longer one keeps its end (the traceback's last frames)
 MAX_BATCH_ID = 64
 STEP_MIN, STEP_MAX = -(2**63), 2**63 - 1
 RUN_STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
@@ -25,6 +32,7 @@ PERMISSIONS = ("READ", "EDIT", "MANAGE")  # each includes the ones before it
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def _text(value: Any, what: str, limit: int) -> str:
@@ -165,29 +173,61 @@ def summary_mode(value: Any) -> str:
 
 
 def json_value(value: Any, what: str) -> Any:
-    """A config or summary value as plain JSON data (numpy scalars and arrays converted).
+    """A config, summary or metadata value as plain JSON data (numpy scalars and arrays
+    converted), nested at most ``MAX_JSON_DEPTH`` lists and dicts deep, each string (and dict
+    key) at most ``MAX_JSON_STRING`` characters.
 
-    Raises naming ``what`` (the key) if the value has no JSON form.
+    Raises naming ``what`` (the key) if the value has no JSON form or breaks a limit.
     """
-    if value is None or isinstance(value, bool | int | str):
+    return _json_value(value, what, 0)
+
+
+def _json_value(value: Any, what: str, depth: int) -> Any:
+    if value is None or isinstance(value, bool | int | float):
         return value
-    if isinstance(value, float):
-        return value
+    if isinstance(value, str):
+        return _json_string(value, what)
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
+        return _json_value(value.tolist(), what, depth)
+    if not isinstance(value, Mapping | list | tuple):
+        raise InvalidTypeError(
+            f"{what}: a value of type {type(value).__name__} cannot be stored as JSON "
+            "(use numbers, strings, bools, None, lists or dicts)"
+        )
+    depth += 1
+    if depth > MAX_JSON_DEPTH:
+        raise InvalidValueError(
+            f"{_short(what)}: nested more than {MAX_JSON_DEPTH} lists and dicts deep, the limit "
+            "for a stored value"
+        )
     if isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                raise InvalidTypeError(f"{what}: keys must be strings, got {k!r}")
-            out[k] = json_value(v, f"{what}.{k}")
+                raise InvalidTypeError(f"{_short(what)}: keys must be strings, got {k!r}")
+            out[_json_string(k, f"{what}: a key")] = _json_value(v, f"{what}.{k}", depth)
         return out
-    if isinstance(value, list | tuple):
-        return [json_value(v, f"{what}[{i}]") for i, v in enumerate(value)]
-    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
-        return json_value(value.tolist(), what)
-    raise InvalidTypeError(
-        f"{what}: a value of type {type(value).__name__} cannot be stored as JSON "
-        "(use numbers, strings, bools, None, lists or dicts)"
-    )
+    return [_json_value(v, f"{what}[{i}]", depth) for i, v in enumerate(value)]
+
+
+def _json_string(value: str, what: str) -> str:
+    if len(value) > MAX_JSON_STRING:
+        raise InvalidValueError(
+            f"{_short(what)}: a string of {len(value)} characters, the limit is "
+            f"{MAX_JSON_STRING}: {value[:40]!r}..."
+        )
+    return value
+
+
+def _short(what: str) -> str:
+    """A key path for a message: a path 32 keys deep can be thousands of characters."""
+    return what if len(what) <= 300 else f"{what[:300]}..."
+
+
+def summary_value(k: Any, value: Any) -> Any:
+    """A summary entry: a valid key and a storable JSON value (returned plain)."""
+    key(k, "summary key")
+    return json_value(value, f"summary {k!r}")
 
 
 # One encoder for every call: json.dumps() builds a new one per call unless all options are
@@ -234,3 +274,29 @@ def free_text(value: Any, what: str, limit: int = MAX_PARAM_VALUE) -> str:
     if "\x00" in value:
         raise InvalidValueError(f"{what} contains a NUL character")
     return value
+
+
+def notes(value: Any) -> str | None:
+    """A run's notes (None: no change): text of at most ``MAX_NOTES`` characters."""
+    return None if value is None else free_text(value, "notes", MAX_NOTES)
+
+
+def error_text(value: Any) -> str | None:
+    """A run's error text: never refused (it comes with a run's end, which must not be lost);
+    past ``MAX_ERROR`` characters only its end is kept, after a marker saying so."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= MAX_ERROR:
+        return text
+    marker = f"[the first {len(text) - MAX_ERROR + 200} characters were cut]\n"
+    return marker + text[len(text) - MAX_ERROR + 200 :]
+
+
+def decimal_id(value: Any, max_digits: int = 18) -> int | None:
+    """The number that a text of 1 to ``max_digits`` ASCII digits stands for (an experiment
+    id); None for anything else. ``str.isdigit`` and ``int`` also take other scripts' digits
+    ('١'), signs, blanks and '_'."""
+    if not isinstance(value, str) or len(value) > max_digits:
+        return None
+    return int(value) if _ASCII_DIGITS.fullmatch(value) else None

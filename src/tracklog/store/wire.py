@@ -78,7 +78,10 @@ def iter_records(data: bytes, start: int = 0, source: str = "stream") -> Iterato
 def _decode(payload: bytes, end: int, source: str, pos: int) -> Record:
     header, _, rest = payload.partition(b"\n")
     try:
-        msg = json.loads(header)
+        try:
+            msg = json.loads(header)
+        except RecursionError:  # the store refuses values nested past 32 levels anyway
+            raise ValueError("nested too deep") from None
         op, args = msg["op"], msg["args"]
         if not isinstance(op, str) or not isinstance(args, dict):
             raise TypeError("op must be a string and args an object")

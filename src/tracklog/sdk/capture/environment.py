@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tracklog.store.validation import MAX_JSON_STRING
+
 # Versions are read from installed metadata, never by importing the (heavy) packages.
 FRAMEWORKS = {
     "torch": ("torch",),
@@ -21,13 +23,25 @@ FRAMEWORKS = {
 }
 
 
+def _stored_args(args: list[str], notes: list[str]) -> list[str]:
+    """Command-line arguments as run metadata may hold them: one longer than a stored string
+    (an inline JSON config, say) is cut, with a note, rather than failing the run's start."""
+    out = []
+    for arg in args:
+        if len(arg) > MAX_JSON_STRING:
+            notes.append(f"a {len(arg)}-character argument is cut to {MAX_JSON_STRING}")
+            arg = arg[:MAX_JSON_STRING]
+        out.append(arg)
+    return out
+
+
 def collect_environment(workdir: str | os.PathLike[str] | None = None) -> tuple[dict, list[str]]:
     """A JSON-able description of this process and machine, and notes on what is missing."""
     notes: list[str] = []
     info: dict[str, Any] = {
-        "argv": list(sys.argv),
+        "argv": _stored_args(sys.argv, notes),
         # orig_argv keeps the interpreter and its options (``python -m pkg``): what to re-run.
-        "command": list(getattr(sys, "orig_argv", [sys.executable, *sys.argv])),
+        "command": _stored_args(getattr(sys, "orig_argv", [sys.executable, *sys.argv]), notes),
         "script": script_path(),
         "cwd": str(Path(workdir).absolute()) if workdir is not None else os.getcwd(),
         "python": {

@@ -28,7 +28,7 @@ from tracklog.errors import PermissionDeniedError
 from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.mlflow_api.convert import experiment_id
 from tracklog.server.mlflow_api.routing import Args, EmptyAnswer
-from tracklog.store import experiments
+from tracklog.store import experiments, validation
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.logged_models import LoggedModels
 from tracklog.store.registry import Registry, source_logged_model, source_run
@@ -174,13 +174,14 @@ class OnListedArtifacts:
 def _require_artifact(guard: Guard, raw: str, need: str) -> None:
     """Raise unless the user holds ``need`` on the experiment whose folder holds ``raw``."""
     first = safe_relpath(raw).split("/", 1)[0] if raw else ""
-    if not first.isdigit() or len(first) > 18:
+    experiment = validation.decimal_id(first)
+    if experiment is None:
         assert guard.user is not None  # guard.active: auth is on
         raise PermissionDeniedError(
             f"user {guard.user.name!r} may not reach artifact path {raw or '/'!r}: only "
             "admins may reach paths outside an experiment's folder"
         )
-    guard.require_experiment(int(first), need)
+    guard.require_experiment(experiment, need)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.server.encoding import WireJSON
 from tracklog.server.mlflow_api.routing import Args, mlflow_router
 from tracklog.server.streaming import body_chunks, file_response
+from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.multipart import MultipartUploads
 from tracklog.store.records import RunRecord
@@ -51,7 +52,7 @@ def resolve(store: Store, path: str | None) -> Target:
         return Target(None, None)
     path = safe_relpath(path)
     parts = path.split("/", 3)
-    if len(parts) >= 3 and parts[2] == "artifacts" and parts[0].isdigit():
+    if len(parts) >= 3 and parts[2] == "artifacts" and validation.decimal_id(parts[0]) is not None:
         try:
             run: RunRecord | None = store.get_run(parts[1])
         except NotFoundError:  # no such run: an ordinary path

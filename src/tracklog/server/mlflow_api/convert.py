@@ -14,6 +14,7 @@ import orjson
 
 from tracklog.server.encoding import wire_float
 from tracklog.server.mlflow_api.errors import MlflowError, invalid
+from tracklog.store import validation
 from tracklog.store.logged_models import RunModels
 from tracklog.store.records import DatasetInput, ExperimentRecord, RunRecord
 from tracklog.store.run_listing import RunListing
@@ -29,11 +30,12 @@ def experiment_id(value: str | None, name: str = "experiment_id") -> int:
     """An MLflow experiment id (a decimal string) as tracklog's project id."""
     if value is None:
         raise invalid(f"Missing value for required parameter '{name}'.")
-    if not value.isdigit() or len(value) > 18:
+    number = validation.decimal_id(value)
+    if number is None:
         raise MlflowError(
             "INVALID_PARAMETER_VALUE", f"{name} must be a decimal experiment id, got {value!r}"
         )
-    return int(value)
+    return number
 
 
 def experiment_artifact_uri(exp_id: int) -> str:

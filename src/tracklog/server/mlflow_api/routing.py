@@ -154,7 +154,10 @@ class Args:
             if required:
                 raise invalid(f"Missing value for required parameter '{name}'.")
             return default
-        if isinstance(value, bool | list | dict):
+        # float() also reads other scripts' digits ('١٠') and '_' separators.
+        if isinstance(value, bool | list | dict) or (
+            isinstance(value, str) and (not value.isascii() or "_" in value)
+        ):
             raise invalid(f"parameter '{name}' must be an integer, got {value!r}")
         try:
             number = float(value) if not isinstance(value, int) else value

@@ -15,6 +15,7 @@ from tracklog.store import experiments, inputs, validation
 from tracklog.store.logged_models import LoggedModels
 from tracklog.store.run_listing import run_listings
 from tracklog.store.search import run_ids_page
+from tracklog.store.stored_json import abridged_text
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
@@ -22,10 +23,14 @@ router = mlflow_router()
 STATUS_NUMBERS = {"1": "RUNNING", "2": "SCHEDULED", "3": "FINISHED", "4": "FAILED", "5": "KILLED"}
 
 
-def runs_json(store: Store, run_ids: Sequence[str]) -> list[dict[str, Any]]:
+def runs_json(store: Store, run_ids: Sequence[str], listed: bool = False) -> list[dict[str, Any]]:
     """The runs with these ids (those that exist) as MLflow entities, read in a few queries
-    for the whole page."""
+    for the whole page; ``listed``: notes abridged, as listings show them."""
     runs = run_listings(store.engine, run_ids)
+    if listed:
+        for run in runs:
+            if run.notes is not None:
+                run.notes = abridged_text(run.notes)
     ids = [r.id for r in runs]
     used = inputs.of_runs(store.engine, ids)
     models = LoggedModels(store).of_runs(ids)
@@ -134,7 +139,7 @@ def search(store: Store, args: Args) -> dict[str, Any]:
         )
     except InvalidValueError as exc:
         raise MlflowError("INVALID_PARAMETER_VALUE", f"Invalid search expression: {exc}") from exc
-    answer: dict[str, Any] = {"runs": runs_json(store, ids[:size])}
+    answer: dict[str, Any] = {"runs": runs_json(store, ids[:size], listed=True)}
     token = next_page_token(offset, size, len(ids))
     if token:
         answer["next_page_token"] = token

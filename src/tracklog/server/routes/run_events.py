@@ -26,6 +26,7 @@ from tracklog.server.encoding import jsonable, wire_router
 from tracklog.server.routes.series_batch import require_runs
 from tracklog.server.state import StoreDep
 from tracklog.store import experiments
+from tracklog.store.stored_json import abridged_text
 from tracklog.store.tracking import Store
 
 router = wire_router(prefix="/api/v1", tags=["runs"])
@@ -96,7 +97,9 @@ async def _events(check: Check) -> AsyncIterator[str]:
 
 
 def _event(name: str, data: Any) -> str:
-    return f"event: {name}\ndata: {json.dumps(jsonable(data), separators=(',', ':'))}\n\n"
+    # Long text is abridged as in every listing: a run's own endpoint has it whole.
+    text = json.dumps(jsonable(data, abridged_text), separators=(",", ":"))
+    return f"event: {name}\ndata: {text}\n\n"
 
 
 def _runs_check(store: Store, ids: list[str]) -> Check:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from tracklog.server.auth import GuardDep
-from tracklog.server.encoding import wire_router
+from tracklog.server.encoding import ListingJSON, wire_router
 from tracklog.server.state import StoreDep
 
 router = wire_router(prefix="/api/v1", tags=["runs"])
@@ -29,9 +29,10 @@ class PageRequest(BaseModel):
 
 @router.post("/runs/page")
 def page_runs(body: PageRequest, store: StoreDep, guard: GuardDep) -> Any:
-    """Runs ``offset`` to ``offset + limit`` of the matches, and how many match in all."""
+    """Runs ``offset`` to ``offset + limit`` of the matches (long text abridged), and how
+    many match in all."""
     projects = guard.searchable(body.projects)
     # Ids are cheap even for 100,000 matches; only the page's runs are loaded.
     ids = store.search_run_ids(projects, body.filter, body.order_by, None, body.lifecycle)
     page = ids[body.offset : body.offset + body.limit]
-    return {"runs": store.get_runs(page), "total": len(ids), "offset": body.offset}
+    return ListingJSON({"runs": store.get_runs(page), "total": len(ids), "offset": body.offset})

@@ -8,7 +8,7 @@ from fastapi import status
 from pydantic import BaseModel, Field
 
 from tracklog.server.auth import CAN_EDIT, CAN_MANAGE, CAN_READ, GuardDep
-from tracklog.server.encoding import wire_router
+from tracklog.server.encoding import ListingJSON, wire_router
 from tracklog.server.state import StoreDep
 
 router = wire_router(prefix="/api/v1", tags=["runs"])
@@ -96,10 +96,11 @@ def get_run(run_id: str, store: StoreDep) -> Any:
 
 @router.post("/runs/search")
 def search_runs(body: Search, store: StoreDep, guard: GuardDep) -> Any:
-    """Runs matching MLflow's filter grammar, ordered by ``order_by``, in readable projects."""
+    """Runs matching MLflow's filter grammar, ordered by ``order_by``, in readable projects;
+    long text abridged (``GET /runs/{run_id}`` has it whole)."""
     projects = guard.searchable(body.projects)
     found = store.search_runs(projects, body.filter, body.order_by, body.limit, body.lifecycle)
-    return {"runs": found}
+    return ListingJSON({"runs": found})
 
 
 @router.patch("/runs/{run_id}", dependencies=[CAN_EDIT])
