@@ -122,6 +122,7 @@ def init(
     if resume == "must" and id is None:
         raise InvalidValueError("resume='must' needs the id of the run to resume")
     name = validation.name(name, "run name") if name is not None else f"run-{run_id[:8]}"
+    validation.run_fields(group, job_type, notes)
     tags = list(tags or [])
     for label in tags:
         validation.key(label, "tag")

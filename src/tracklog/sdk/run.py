@@ -122,7 +122,9 @@ class Run:
             data = self._clean(data, "")
         else:
             raise InvalidTypeError(f"log() takes a dict of numbers, got {type(data).__name__}")
-        s = self._step if step is None else (step if type(step) is int else validation.step(step))
+        s = self._step if step is None else step
+        if type(s) is not int or not -_INT64 <= s < _INT64:  # the writer's int64 arrays
+            s = validation.step(s)
         if self._disabled:
             return
         if self._pending and s != self._pending_step:
@@ -186,7 +188,7 @@ class Run:
         number = _number(value, name)
         epoch_value = None if epoch is None else float(validation.step(epoch, "epoch"))
         counter = self._track_steps.get((name, ctx), 0)
-        s = counter if step is None else validation.step(step, name)
+        s = validation.step(counter if step is None else step, name)
         if self._disabled:
             return
         self._track_steps[(name, ctx)] = max(counter, s + 1)
@@ -210,12 +212,11 @@ class Run:
 
         ``summary`` is one of last, first, min, max, mean; ``goal`` is minimize or maximize.
         """
-        if goal is not None and goal not in ("minimize", "maximize"):
-            raise validation.InvalidValueError(f"goal must be 'minimize' or 'maximize': {goal!r}")
-        item = {"name": validation.key(name, "metric name"), "step_metric": step_metric}
-        item |= {"summary": validation.summary_mode(summary) if summary else None, "goal": goal}
-        self._metric_defs = [d for d in self._metric_defs if d["name"] != name] + [item]
-        self._backend.set_metric_defs(self.id, self._metric_defs)
+        item = {"name": name, "step_metric": step_metric, "summary": summary or None, "goal": goal}
+        item = validation.metric_def(item)
+        defs = [d for d in self._metric_defs if d["name"] != name] + [item]
+        self._backend.set_metric_defs(self.id, defs)
+        self._metric_defs = defs
 
     # -- MLflow-style aliases -------------------------------------------------------------
 
@@ -241,7 +242,7 @@ class Run:
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Set key → value tags (MLflow's ``set_tags``)."""
-        self._backend.set_tags(self.id, tags)
+        self._backend.set_tags(self.id, validation.tags(tags))
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -250,7 +251,7 @@ class Run:
 
     @tags.setter
     def tags(self, labels: tuple[str, ...] | list[str]) -> None:
-        new = [lb for lb in labels if lb not in self._labels]
+        new = [validation.key(lb, "tag") for lb in labels if lb not in self._labels]
         if new:
             self._backend.add_labels(self.id, new)
         self._labels = tuple(dict.fromkeys([*self._labels, *new]))
@@ -262,7 +263,7 @@ class Run:
 
     @notes.setter
     def notes(self, text: str) -> None:
-        self._backend.update_run(self.id, notes=text)
+        self._backend.update_run(self.id, notes=validation.run_notes(text))
         self._notes = text
 
     # -- files ----------------------------------------------------------------------------
@@ -308,14 +309,21 @@ class Run:
         return local
 
     def _write_summary(self, values: dict[str, Any]) -> None:
+        values = validation.summary_values(values)
         self._backend.set_summary(self.id, values)
         self._explicit_summary.update(values)
 
     # -- the end --------------------------------------------------------------------------
 
     def finish(self, exit_code: int | None = None, *, status: str | None = None) -> None:
-        """Write everything buffered and mark the run FINISHED (or FAILED for a non-zero code)."""
-        self._finish(exit_code, status or ("FINISHED" if not exit_code else "FAILED"), None)
+        """Write everything buffered and mark the run FINISHED (or FAILED for a non-zero code).
+
+        ``status`` overrides that: FINISHED, FAILED, KILLED or a synonym (completed, success,
+        succeeded, crashed), in any case. A bad value raises here, and the run stays open."""
+        exit_code = validation.exit_code(exit_code)
+        if status is None:
+            status = "FINISHED" if not exit_code else "FAILED"
+        self._finish(exit_code, validation.end_status(status), None)
 
     def _finish(self, exit_code: int | None, status: str, error: str | None) -> None:
         if self._finished:
