@@ -14,7 +14,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import InvalidTypeError, InvalidValueError, RunFinishedError, StoreError
-from tracklog.sdk.backend import Backend, JournalBackend, error_reason
+from tracklog.sdk import rescue
+from tracklog.sdk.backend import Backend, error_reason
 from tracklog.sdk.config import Config
 from tracklog.sdk.summary import Summary
 from tracklog.sdk.writer import BACKLOG_ROWS, Writer
@@ -339,25 +340,25 @@ class Run:
         if self._writer.finish(**end):
             end = {}
         else:
-            try:
-                self._writer.flush()
-            except Exception as exc:
-                failure = exc
-            if failure is None and not self._writer.rejected:
-                try:
-                    self._backend.finish_run(self.id, **end)
-                    end = {}
-                except Exception as exc:
-                    failure = exc
+            failure = rescue.retrying(lambda: self._write_rest(end), f"run {self.id}'s last data")
         if failure is not None or self._writer.rejected:
             self._rescue(failure, end)
         from tracklog.sdk import fluent
 
         fluent.forget(self)
 
+    def _write_rest(self, end: dict[str, Any]) -> None:
+        """Write what is buffered and then, unless the store refused a batch, the run's end
+        (emptying ``end``); one try of the retried end of :meth:`_finish`."""
+        self._writer.flush()
+        if end and not self._writer.rejected:
+            self._backend.finish_run(self.id, **end)
+            end.clear()
+
     def _rescue(self, failure: Exception | None, end: dict[str, Any]) -> None:
         """Keep what the store did not take in a journal for ``tracklog sync``: batches it could
-        not write, batches it refused, and the run's end (applied after them).
+        not write, batches it refused, and the run's end (applied after them). The journal goes
+        beside the store, or where :func:`rescue.folders` says when that cannot be written.
 
         While points are missing the store does not hold the run as it ended: where it takes
         the end, the run is FAILED with an error that says how to apply the rest (the journal's
@@ -365,20 +366,18 @@ class Run:
         writer = self._writer
         writer.collect_all()
         batches = writer.pending + writer.rejected
-        folder = self._rescue_dir / f"{self.id}-rescue-{uuid.uuid4().hex[:8]}"
-        points = sum(len(p.steps) for item in batches for p in item.batch)
+        points = rescue.points(batches)
         why = f"the store failed ({error_reason(failure)})" if failure else "the store refused them"
+        name = f"{self.id}-rescue-{uuid.uuid4().hex[:8]}"
         try:
-            journal = JournalBackend(folder)
-            for item in batches:
-                journal.append_metrics(self.id, item.batch, batch_id=item.batch_id)
-            if end:
-                journal.finish_run(self.id, **end)
-            journal.close()
+            folder = rescue.write_journal(
+                rescue.folders(self._rescue_dir), name, self.id, batches, end
+            )
         except OSError as journal_exc:
+            lost = f" ({rescue.by_series(batches)})" if points else ""
             message = (
-                f"tracklog: {points} points were not written because {why}, and saving them "
-                f"to {folder} failed too ({journal_exc}); they are lost"
+                f"tracklog: {points} points{lost} were not written because {why}, and saving "
+                f"them to a rescue journal failed too ({journal_exc}); they are lost"
             )
             print(message, file=sys.stderr)
             self._end_incomplete(end, message)
@@ -393,7 +392,10 @@ class Run:
                 file=sys.stderr,
             )
             return
-        saved = f"{points} points were not written because {why}; they were saved to {folder}"
+        saved = (
+            f"{points} points were not written because {why}; they were saved to {folder} "
+            f"({rescue.by_series(batches)})"
+        )
         if end and self._end_incomplete(end, f"{saved}: `{command}` applies them"):
             after = (
                 f"The run is marked FAILED, not {end['status']}, until `{command}` applies "
