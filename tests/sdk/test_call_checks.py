@@ -143,3 +143,26 @@ def test_a_step_past_int64_is_refused_at_log(local_store: str, step: int) -> Non
         run.log({"loss": 3.0})  # the run's own counter has nowhere to go
     run.finish()
     assert Store(local_store).read_series(run.id, "loss")[1].tolist() == [2.0]
+
+
+BAD_CONFIGS: dict[str, dict[str, Any]] = {
+    "nested key": {"optimizer": {"l\nr": 0.1}},
+    "long flattened key": {"a" * 200: {"b" * 60: 1}},
+    "long value": {"prompt": "x" * 65_537},
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("config", list(BAD_CONFIGS))
+def test_config_is_checked_as_the_store_flattens_it(
+    local_store: str, mode: str, config: str
+) -> None:
+    run = tracklog.init(project="p", mode=mode, config={"lr": 0.1})
+    with pytest.raises(InvalidValueError, match="config key"):
+        run.config.update(BAD_CONFIGS[config])
+    assert run.config.as_dict() == {"lr": 0.1}
+    run.finish()
+    with pytest.raises(InvalidValueError, match="config key"):
+        tracklog.init(project="p", mode=mode, config=BAD_CONFIGS[config])
+    store = _sync(local_store, run) if mode == "offline" else Store(local_store)
+    assert store.get_run(run.id).config == {"lr": 0.1}
