@@ -16,6 +16,7 @@ import pytest
 
 import tracklog
 from tracklog.errors import InvalidTypeError, InvalidValueError
+from tracklog.sdk import writer
 from tracklog.sdk.run import Run
 from tracklog.sdk.sync import sync_folder
 from tracklog.store.tracking import Store
@@ -166,3 +167,10 @@ def test_config_is_checked_as_the_store_flattens_it(
         tracklog.init(project="p", mode=mode, config=BAD_CONFIGS[config])
     store = _sync(local_store, run) if mode == "offline" else Store(local_store)
     assert store.get_run(run.id).config == {"lr": 0.1}
+
+
+def test_a_refused_init_leaves_no_writer_behind(local_store: str) -> None:
+    before = len(writer._flusher._writers)
+    with pytest.raises(InvalidValueError):
+        tracklog.init(project="p", config={"a": "x" * 65_537})
+    assert len(writer._flusher._writers) == before

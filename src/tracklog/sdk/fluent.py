@@ -128,6 +128,7 @@ def init(
         validation.key(label, "tag")
     if config is not None and not isinstance(config, Mapping):
         raise InvalidValueError(f"config must be a dict, got {type(config).__name__}")
+    Config.clean(config or {})  # a bad config fails before a run's writer starts
     root = Path(dir) if dir is not None else Path.cwd()
     capture = None
     if mode != "disabled":
