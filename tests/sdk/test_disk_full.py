@@ -12,16 +12,20 @@ import re
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 import tracklog
 from tracklog.cli.main import cli
 from tracklog.sdk import rescue
+from tracklog.sdk.writer import PendingBatch
+from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
 
 CHILD = textwrap.dedent(
@@ -193,3 +197,20 @@ def test_a_bad_retry_setting_warns_and_keeps_the_default(
         assert rescue.retry_seconds() == rescue.DEFAULT_RETRY_S
     monkeypatch.setenv(rescue.RETRY_ENV, "0")
     assert rescue.retry_seconds() == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown needs root")
+def test_a_temporary_folder_of_another_user_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    place = rescue.folders(tmp_path / "full")[-1]
+    assert place.parent == tmp_path
+    place.mkdir()
+    os.chown(place, 4242, 4242)  # made by someone else, who could read what lands there
+    batch = PendingBatch("b1", [SeriesPoints("loss", "", *([np.arange(3)] * 3))])
+    with pytest.raises(OSError, match="belongs to another user"):
+        rescue.write_journal([place], "r-rescue", "r", [batch], {})
+    assert not (place / "r-rescue").exists()
+    os.chown(place, os.getuid(), os.getgid())
+    assert rescue.write_journal([place], "r-rescue", "r", [batch], {}) == place / "r-rescue"

@@ -118,6 +118,13 @@ def write_journal(
 
 
 def _write(folder: Path, run_id: str, batches: Sequence[PendingBatch], end: dict[str, Any]) -> None:
+    # A folder made here is the user's alone; in the shared temporary folder, one someone
+    # else made could be read by them, so it is not used.
+    place = folder.parent
+    place.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shared = place.parent == Path(tempfile.gettempdir()).absolute()
+    if shared and hasattr(os, "getuid") and place.lstat().st_uid != os.getuid():
+        raise PermissionError(f"{place} belongs to another user")
     journal = JournalBackend(folder)
     try:
         for item in batches:
