@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tracklog.sdk.capture.session import CaptureSession
 
 _INT64 = 2**63
+_INT64_MIN = -_INT64
 
 
 class Run:
@@ -123,9 +124,15 @@ class Run:
             data = self._clean(data, "")
         else:
             raise InvalidTypeError(f"log() takes a dict of numbers, got {type(data).__name__}")
-        s = self._step if step is None else step
-        if type(s) is not int or not -_INT64 <= s < _INT64:  # the writer's int64 arrays
-            s = validation.step(s)
+        # Steps go into the writer's int64 arrays: one past them must fail here, not there.
+        if step is None:
+            s = self._step
+            if s >= _INT64:  # the last log() was at the largest step there is
+                validation.step(s)
+        elif type(step) is int and _INT64_MIN <= step < _INT64:
+            s = step
+        else:
+            s = validation.step(step)
         if self._disabled:
             return
         if self._pending and s != self._pending_step:
