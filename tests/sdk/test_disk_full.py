@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -115,9 +116,11 @@ def disk(tmp_path: Path) -> Iterator[Path]:
     subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
-def _log_to_full_disk(disk: Path, env: dict[str, str], on_retry: Callable[[], None]) -> str:
-    """Run :data:`LOGGER` with its store on ``disk``; call ``on_retry`` when it says it retries.
-    Returns the child's stderr after its run id."""
+def _log_to_full_disk(
+    disk: Path, env: dict[str, str], on_retry: Callable[[subprocess.Popen[str]], object]
+) -> str:
+    """Run :data:`LOGGER` with its store on ``disk``; call ``on_retry`` with the process when it
+    says it retries. Returns its run id, a line break and its stderr."""
     proc = subprocess.Popen(
         [sys.executable, "-c", LOGGER, str(disk), str(POINTS)],
         stdout=subprocess.PIPE,
@@ -131,8 +134,9 @@ def _log_to_full_disk(disk: Path, env: dict[str, str], on_retry: Callable[[], No
     for line in proc.stderr:
         lines.append(line)
         if "retrying for up to" in line:
-            on_retry()
-    assert proc.wait(timeout=240) in (0, 1), "".join(lines)
+            on_retry(proc)
+    # 1: the points are lost; -SIGINT: Python's end after an uncaught KeyboardInterrupt
+    assert proc.wait(timeout=240) in (0, 1, -signal.SIGINT), "".join(lines)
     return run_id + "\n" + "".join(lines)
 
 
@@ -144,7 +148,7 @@ def _all_points(store: str, run_id: str) -> None:
 
 def test_space_back_within_the_retry_window_loses_nothing(disk: Path) -> None:
     out = _log_to_full_disk(
-        disk, {"TRACKLOG_FINISH_RETRY": "600"}, on_retry=(disk / "filler").unlink
+        disk, {"TRACKLOG_FINISH_RETRY": "600"}, on_retry=lambda _: (disk / "filler").unlink()
     )
     run_id, err = out.split("\n", 1)
     assert "retrying for up to 600 s" in err and "rescue" not in err, err
@@ -154,7 +158,7 @@ def test_space_back_within_the_retry_window_loses_nothing(disk: Path) -> None:
 def test_a_disk_that_stays_full_saves_a_journal_elsewhere(disk: Path, tmp_path: Path) -> None:
     fallback = tmp_path / "rescue"
     env = {"TRACKLOG_FINISH_RETRY": "0.5", "TRACKLOG_RESCUE_DIR": str(fallback)}
-    run_id, err = _log_to_full_disk(disk, env, on_retry=lambda: None).split("\n", 1)
+    run_id, err = _log_to_full_disk(disk, env, on_retry=lambda _: None).split("\n", 1)
     command = re.search(r"`(tracklog sync (\S+) --uri \S+)`", err)
     assert command is not None, err
     assert Path(command.group(2)).parent == fallback
@@ -163,6 +167,19 @@ def test_a_disk_that_stays_full_saves_a_journal_elsewhere(disk: Path, tmp_path: 
     assert int(count.group(1)) == int(count.group(2)) + int(count.group(3))
     assert "database or disk is full" in err
     (disk / "filler").unlink()  # space is back: the printed command applies the rest
+    synced = CliRunner().invoke(cli, command.group(1).split()[1:], catch_exceptions=False)
+    assert synced.exit_code == 0, synced.output
+    _all_points(str(disk / "store"), run_id)
+
+
+def test_ctrl_c_while_finish_retries_still_saves_the_journal(disk: Path, tmp_path: Path) -> None:
+    env = {"TRACKLOG_FINISH_RETRY": "600", "TRACKLOG_RESCUE_DIR": str(tmp_path / "rescue")}
+    out = _log_to_full_disk(disk, env, on_retry=lambda proc: proc.send_signal(signal.SIGINT))
+    run_id, err = out.split("\n", 1)
+    assert "KeyboardInterrupt" in err  # the interrupt goes on once the journal is saved
+    command = re.search(r"`(tracklog sync \S+ --uri \S+)`", err)
+    assert command is not None, err
+    (disk / "filler").unlink()
     synced = CliRunner().invoke(cli, command.group(1).split()[1:], catch_exceptions=False)
     assert synced.exit_code == 0, synced.output
     _all_points(str(disk / "store"), run_id)
@@ -180,7 +197,7 @@ def test_when_no_place_takes_the_journal_the_loss_is_counted_per_series(
     places["TMPDIR"].mkdir()
     (places["TMPDIR"] / f"tracklog-rescue-{getpass.getuser()}").write_text("in the way")
     env = {k: str(v) for k, v in places.items()} | {"TRACKLOG_FINISH_RETRY": "0"}
-    run_id, err = _log_to_full_disk(disk, env, on_retry=lambda: None).split("\n", 1)
+    run_id, err = _log_to_full_disk(disk, env, on_retry=lambda _: None).split("\n", 1)
     lost = re.search(r"(\d+) points \(loss: (\d+), acc: (\d+)\) were not written", err)
     assert lost is not None and "they are lost" in err, err
     for folder in [disk / "store" / "offline", *places.values()]:

@@ -347,7 +347,13 @@ class Run:
         if self._writer.finish(**end):
             end = {}
         else:
-            failure = rescue.retrying(lambda: self._write_rest(end), f"run {self.id}'s last data")
+            try:
+                failure = rescue.retrying(
+                    lambda: self._write_rest(end), f"run {self.id}'s last data"
+                )
+            except KeyboardInterrupt:  # Ctrl-C ends the waiting, not what is left: save it
+                self._rescue(self._writer.error, end)
+                raise
         if failure is not None or self._writer.rejected:
             self._rescue(failure, end)
         from tracklog.sdk import fluent
