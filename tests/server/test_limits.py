@@ -129,6 +129,8 @@ def test_bad_input_is_never_a_5xx(api: httpx.Client, run_id: str) -> None:
         ("post", "/runs", {"project": "p", "host": "h" * 1000}),
         ("post", "/runs/search", {"limit": 2**70}),
         ("post", f"/runs/{run_id}/finish", {"status": "FINISHED", "end_time": 2**70}),
+        ("post", f"/runs/{run_id}/finish", {"status": "FINISHED", "exit_code": 2**40}),
+        ("post", f"/runs/{run_id}/finish", {"status": "done-ish"}),
         ("post", f"/runs/{run_id}/metric-defs", {"defs": [{}]}),
         ("get", f"/runs/{run_id}/series/loss?context=" + "%5B" * 5000, None),
         ("put", f"/runs/{run_id}/artifacts/{'a' * 2000}", None),

@@ -47,6 +47,15 @@ def test_run_lifecycle_ingest_and_series(server: ServerProcess) -> None:
     assert [r["id"] for r in found.json()["runs"]] == [run_id]
 
 
+def test_finish_takes_a_common_status_name(server: ServerProcess) -> None:
+    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    run_id = api.post("/runs", json={"project": "p"}).json()["id"]
+    refused = api.post(f"/runs/{run_id}/finish", json={"status": "done-ish"})
+    assert refused.status_code == 400 and "FINISHED, FAILED, KILLED" in refused.text
+    finished = api.post(f"/runs/{run_id}/finish", json={"status": "Completed", "exit_code": 0})
+    assert finished.json()["status"] == "FINISHED"
+
+
 def test_one_request_of_many_metric_records_applies_each_once_in_order(
     server: ServerProcess,
 ) -> None:

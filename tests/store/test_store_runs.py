@@ -104,7 +104,7 @@ def test_finish_needs_a_final_status(store: Store) -> None:
     run = store.create_run("p")
     with pytest.raises(InvalidValueError, match="status"):
         store.finish_run(run.id, "DONE")
-    with pytest.raises(InvalidValueError, match="final status"):
+    with pytest.raises(InvalidValueError, match="one of FINISHED, FAILED, KILLED"):
         store.finish_run(run.id, "RUNNING")
     assert store.get_run(run.id).status == "RUNNING"
 

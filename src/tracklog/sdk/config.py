@@ -42,7 +42,9 @@ class Config(MutableMapping[str, Any]):
         """Config entries as plain JSON data; raises naming the key that cannot be stored."""
         for k in items:
             validation.key(k, "config key")
-        return validation.json_value(dict(items), "config")
+        clean = validation.json_value(dict(items), "config")
+        params.check(clean)  # the store's rule for each flattened key, checked before journaling
+        return clean
 
     def load(self, data: Mapping[str, Any]) -> None:
         """Take the stored config of a resumed run as this run's (nothing is written)."""

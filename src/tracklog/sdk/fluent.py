@@ -122,12 +122,13 @@ def init(
     if resume == "must" and id is None:
         raise InvalidValueError("resume='must' needs the id of the run to resume")
     name = validation.name(name, "run name") if name is not None else f"run-{run_id[:8]}"
-    notes = validation.notes(notes)
+    validation.run_fields(group, job_type, notes)
     tags = list(tags or [])
     for label in tags:
         validation.key(label, "tag")
     if config is not None and not isinstance(config, Mapping):
         raise InvalidValueError(f"config must be a dict, got {type(config).__name__}")
+    Config.clean(config or {})  # a bad config fails before a run's writer starts
     root = Path(dir) if dir is not None else Path.cwd()
     capture = None
     if mode != "disabled":

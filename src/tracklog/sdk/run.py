@@ -14,7 +14,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import InvalidTypeError, InvalidValueError, RunFinishedError, StoreError
-from tracklog.sdk.backend import Backend, JournalBackend, error_reason
+from tracklog.sdk import rescue
+from tracklog.sdk.backend import Backend, error_reason
 from tracklog.sdk.config import Config
 from tracklog.sdk.summary import Summary
 from tracklog.sdk.writer import BACKLOG_ROWS, Writer
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from tracklog.sdk.capture.session import CaptureSession
 
 _INT64 = 2**63
+_INT64_MIN = -_INT64
 
 
 class Run:
@@ -122,7 +124,15 @@ class Run:
             data = self._clean(data, "")
         else:
             raise InvalidTypeError(f"log() takes a dict of numbers, got {type(data).__name__}")
-        s = self._step if step is None else (step if type(step) is int else validation.step(step))
+        # Steps go into the writer's int64 arrays: one past them must fail here, not there.
+        if step is None:
+            s = self._step
+            if s >= _INT64:  # the last log() was at the largest step there is
+                validation.step(s)
+        elif type(step) is int and _INT64_MIN <= step < _INT64:
+            s = step
+        else:
+            s = validation.step(step)
         if self._disabled:
             return
         if self._pending and s != self._pending_step:
@@ -186,7 +196,7 @@ class Run:
         number = _number(value, name)
         epoch_value = None if epoch is None else float(validation.step(epoch, "epoch"))
         counter = self._track_steps.get((name, ctx), 0)
-        s = counter if step is None else validation.step(step, name)
+        s = validation.step(counter if step is None else step, name)
         if self._disabled:
             return
         self._track_steps[(name, ctx)] = max(counter, s + 1)
@@ -210,12 +220,11 @@ class Run:
 
         ``summary`` is one of last, first, min, max, mean; ``goal`` is minimize or maximize.
         """
-        if goal is not None and goal not in ("minimize", "maximize"):
-            raise validation.InvalidValueError(f"goal must be 'minimize' or 'maximize': {goal!r}")
-        item = {"name": validation.key(name, "metric name"), "step_metric": step_metric}
-        item |= {"summary": validation.summary_mode(summary) if summary else None, "goal": goal}
-        self._metric_defs = [d for d in self._metric_defs if d["name"] != name] + [item]
-        self._backend.set_metric_defs(self.id, self._metric_defs)
+        item = {"name": name, "step_metric": step_metric, "summary": summary or None, "goal": goal}
+        item = validation.metric_def(item)
+        defs = [d for d in self._metric_defs if d["name"] != name] + [item]
+        self._backend.set_metric_defs(self.id, defs)
+        self._metric_defs = defs
 
     # -- MLflow-style aliases -------------------------------------------------------------
 
@@ -241,7 +250,7 @@ class Run:
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Set key → value tags (MLflow's ``set_tags``)."""
-        self._backend.set_tags(self.id, tags)
+        self._backend.set_tags(self.id, validation.tags(tags))
 
     @property
     def tags(self) -> tuple[str, ...]:
@@ -250,7 +259,7 @@ class Run:
 
     @tags.setter
     def tags(self, labels: tuple[str, ...] | list[str]) -> None:
-        new = [lb for lb in labels if lb not in self._labels]
+        new = [validation.key(lb, "tag") for lb in labels if lb not in self._labels]
         if new:
             self._backend.add_labels(self.id, new)
         self._labels = tuple(dict.fromkeys([*self._labels, *new]))
@@ -262,7 +271,7 @@ class Run:
 
     @notes.setter
     def notes(self, text: str) -> None:
-        self._backend.update_run(self.id, notes=validation.notes(text))
+        self._backend.update_run(self.id, notes=validation.run_notes(text))
         self._notes = text
 
     # -- files ----------------------------------------------------------------------------
@@ -308,17 +317,21 @@ class Run:
         return local
 
     def _write_summary(self, values: dict[str, Any]) -> None:
-        # Checked here, not only where the backend applies it: a journal (offline, server)
-        # would otherwise hold a value that can never be synced.
-        values = {k: validation.summary_value(k, v) for k, v in values.items()}
+        values = validation.summary_values(values)
         self._backend.set_summary(self.id, values)
         self._explicit_summary.update(values)
 
     # -- the end --------------------------------------------------------------------------
 
     def finish(self, exit_code: int | None = None, *, status: str | None = None) -> None:
-        """Write everything buffered and mark the run FINISHED (or FAILED for a non-zero code)."""
-        self._finish(exit_code, status or ("FINISHED" if not exit_code else "FAILED"), None)
+        """Write everything buffered and mark the run FINISHED (or FAILED for a non-zero code).
+
+        ``status`` overrides that: FINISHED, FAILED, KILLED or a synonym (completed, success,
+        succeeded, crashed), in any case. A bad value raises here, and the run stays open."""
+        exit_code = validation.exit_code(exit_code)
+        if status is None:
+            status = "FINISHED" if not exit_code else "FAILED"
+        self._finish(exit_code, validation.end_status(status), None)
 
     def _finish(self, exit_code: int | None, status: str, error: str | None) -> None:
         if self._finished:
@@ -335,24 +348,30 @@ class Run:
             end = {}
         else:
             try:
-                self._writer.flush()
-            except Exception as exc:
-                failure = exc
-            if failure is None and not self._writer.rejected:
-                try:
-                    self._backend.finish_run(self.id, **end)
-                    end = {}
-                except Exception as exc:
-                    failure = exc
+                failure = rescue.retrying(
+                    lambda: self._write_rest(end), f"run {self.id}'s last data"
+                )
+            except KeyboardInterrupt:  # Ctrl-C ends the waiting, not what is left: save it
+                self._rescue(self._writer.error, end)
+                raise
         if failure is not None or self._writer.rejected:
             self._rescue(failure, end)
         from tracklog.sdk import fluent
 
         fluent.forget(self)
 
+    def _write_rest(self, end: dict[str, Any]) -> None:
+        """Write what is buffered and then, unless the store refused a batch, the run's end
+        (emptying ``end``); one try of the retried end of :meth:`_finish`."""
+        self._writer.flush()
+        if end and not self._writer.rejected:
+            self._backend.finish_run(self.id, **end)
+            end.clear()
+
     def _rescue(self, failure: Exception | None, end: dict[str, Any]) -> None:
         """Keep what the store did not take in a journal for ``tracklog sync``: batches it could
-        not write, batches it refused, and the run's end (applied after them).
+        not write, batches it refused, and the run's end (applied after them). The journal goes
+        beside the store, or where :func:`rescue.folders` says when that cannot be written.
 
         While points are missing the store does not hold the run as it ended: where it takes
         the end, the run is FAILED with an error that says how to apply the rest (the journal's
@@ -360,20 +379,18 @@ class Run:
         writer = self._writer
         writer.collect_all()
         batches = writer.pending + writer.rejected
-        folder = self._rescue_dir / f"{self.id}-rescue-{uuid.uuid4().hex[:8]}"
-        points = sum(len(p.steps) for item in batches for p in item.batch)
+        points = rescue.points(batches)
         why = f"the store failed ({error_reason(failure)})" if failure else "the store refused them"
+        name = f"{self.id}-rescue-{uuid.uuid4().hex[:8]}"
         try:
-            journal = JournalBackend(folder)
-            for item in batches:
-                journal.append_metrics(self.id, item.batch, batch_id=item.batch_id)
-            if end:
-                journal.finish_run(self.id, **end)
-            journal.close()
+            folder = rescue.write_journal(
+                rescue.folders(self._rescue_dir), name, self.id, batches, end
+            )
         except OSError as journal_exc:
+            lost = f" ({rescue.by_series(batches)})" if points else ""
             message = (
-                f"tracklog: {points} points were not written because {why}, and saving them "
-                f"to {folder} failed too ({journal_exc}); they are lost"
+                f"tracklog: {points} points{lost} were not written because {why}, and saving "
+                f"them to a rescue journal failed too ({journal_exc}); they are lost"
             )
             print(message, file=sys.stderr)
             self._end_incomplete(end, message)
@@ -388,7 +405,10 @@ class Run:
                 file=sys.stderr,
             )
             return
-        saved = f"{points} points were not written because {why}; they were saved to {folder}"
+        saved = (
+            f"{points} points were not written because {why}; they were saved to {folder} "
+            f"({rescue.by_series(batches)})"
+        )
         if end and self._end_incomplete(end, f"{saved}: `{command}` applies them"):
             after = (
                 f"The run is marked FAILED, not {end['status']}, until `{command}` applies "

@@ -34,14 +34,26 @@ def merge(base: dict[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
 
 def param_row(run_id: str, key: str, value: Any) -> dict[str, Any]:
     """The ``params`` row of one flattened config entry: its text and, for numbers, its value."""
+    text = param_text(key, value)
+    return {"run_id": run_id, "key": key, "value": text, "value_num": _numeric(value)}
+
+
+def param_text(key: str, value: Any) -> str:
+    """The text of one flattened config entry, checked: a valid key and at most
+    ``MAX_PARAM_VALUE`` characters."""
     validation.key(key, "config key")
     text = value if isinstance(value, str) else validation.dumps(value)
     if len(text) > validation.MAX_PARAM_VALUE:
         raise validation.InvalidValueError(
             f"config key {key!r}: value is longer than {validation.MAX_PARAM_VALUE} characters"
         )
-    number = _numeric(value)
-    return {"run_id": run_id, "key": key, "value": text, "value_num": number}
+    return text
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Check a config (plain JSON data) as the store will flatten it (:func:`param_text`)."""
+    for k, v in flatten(config).items():
+        param_text(k, v)
 
 
 def _numeric(value: Any) -> float | None:

@@ -157,16 +157,13 @@ class Store:
         only its client ends)."""
         run_id = validation.run_id(run_id) if run_id is not None else uuid.uuid4().hex
         name = validation.name(name, "run name") if name is not None else f"run-{run_id[:8]}"
-        for label, value in (("group", group), ("job_type", job_type)):
-            if value is not None:
-                validation.name(value, label)
+        validation.run_fields(group, job_type, notes)
         for label, value in (("user", user), ("host", host)):
             if value is not None:
                 validation.bounded(value, label)
         if parent_run_id is not None:
             validation.run_id(parent_run_id)
         project = validation.name(project, "project name")
-        notes = validation.notes(notes)
         # A new run's first config needs no merge: its JSON and params rows are known up front.
         first_config = validation.json_value(dict(config or {}), "config")
         param_rows = [
@@ -298,7 +295,7 @@ class Store:
         if name is not None:
             values["name"] = validation.name(name, "run name")
         if notes is not None:
-            values["notes"] = validation.notes(notes)
+            values["notes"] = validation.run_notes(notes)
         if metadata is not None:
             merged = {**self.get_run(run_id).metadata, **metadata}
             values["run_metadata"] = validation.dumps(validation.json_value(merged, "metadata"))
@@ -461,14 +458,7 @@ class Store:
 
     def set_tags(self, run_id: str, tags: Mapping[str, Any]) -> None:
         """Set key → value tags (MLflow-style); existing keys are overwritten."""
-        rows = [
-            {
-                "run_id": run_id,
-                "key": validation.key(k, "tag key"),
-                "value": validation.tag_value(v, k),
-            }
-            for k, v in tags.items()
-        ]
+        rows = [{"run_id": run_id, "key": k, "value": v} for k, v in validation.tags(tags).items()]
         with writing(self.engine) as conn:
             self._require_active_run(conn, run_id)
             upsert(conn, schema.run_tags, rows, ("run_id", "key"), ("value",))
@@ -501,18 +491,7 @@ class Store:
 
     def set_metric_defs(self, run_id: str, defs: Sequence[Mapping[str, Any]]) -> None:
         """Store the run's ``define_metric`` declarations (glob ``name``, ``summary``, ...)."""
-        clean = []
-        for d in defs:
-            if not isinstance(d, Mapping):
-                raise InvalidValueError(f"a metric definition must be a dict, got {d!r}")
-            item = {"name": validation.key(d.get("name"), "metric name")}
-            if d.get("summary") is not None:
-                item["summary"] = validation.summary_mode(d["summary"])
-            for opt in ("goal", "step_metric"):
-                if d.get(opt) is not None:
-                    item[opt] = d[opt]
-            clean.append(item)
-        clean = validation.json_value(clean, "metric definitions")
+        clean = [validation.metric_def(d) for d in defs]
         with writing(self.engine) as conn:
             self._require_active_run(conn, run_id)
             conn.execute(
@@ -580,16 +559,18 @@ class Store:
 
     def set_summary(self, run_id: str, values: Mapping[str, Any]) -> None:
         """Set summary values by hand; they win over the values derived from metrics."""
+        clean = validation.summary_values(values)
         with writing(self.engine) as conn:
             self._require_active_run(conn, run_id)
-            self._write_summary(conn, run_id, dict(values), explicit=True)
+            self._write_summary(conn, run_id, clean, explicit=True)
 
     def _write_summary(
         self, conn: Connection, run_id: str, values: dict[str, Any], explicit: bool
     ) -> None:
+        """Upsert summary values, checked already (by hand: :func:`validation.summary_values`;
+        derived: a metric's number or None)."""
         rows = []
         for k, v in values.items():
-            v = validation.summary_value(k, v)
             number = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
             rows.append(
                 {
@@ -856,12 +837,9 @@ def _end_values(
     status: str, exit_code: int | None, error: str | None, end_time: int | None
 ) -> dict[str, Any]:
     """The run columns that end a run with ``status`` (FINISHED, FAILED or KILLED)."""
-    status = validation.status(status)
-    if status == "RUNNING":
-        raise InvalidValueError("finish_run needs a final status, not RUNNING")
     return {
-        "status": status,
-        "exit_code": exit_code,
+        "status": validation.end_status(status),
+        "exit_code": validation.exit_code(exit_code),
         "error": validation.error_text(error),
         "end_time": end_time or now_ms(),
     }

@@ -286,7 +286,7 @@ def check_doc(doc: Any) -> None:
             _need(doc, f, (str,), optional=True)
     if doc["parent_run_id"] is not None:
         validation.run_id(doc["parent_run_id"])
-    validation.notes(doc["notes"])
+    validation.run_notes(doc["notes"])
     validation.json_value(_need(doc, "config", (dict,)), "config")
     for h in _need(doc, "config_history", (list,)):
         if not isinstance(h, dict) or set(h) != {"key", "old", "new", "changed_at"}:

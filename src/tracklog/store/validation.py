@@ -27,6 +27,16 @@ MAX_ERROR = 65_536  # a run's error text; a longer one keeps its end (the traceb
 MAX_BATCH_ID = 64
 STEP_MIN, STEP_MAX = -(2**63), 2**63 - 1
 RUN_STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
+END_STATUSES = ("FINISHED", "FAILED", "KILLED")
+# What other trackers and home-grown scripts call a run's end; a run ends with any of them.
+END_STATUS_SYNONYMS = {
+    "COMPLETED": "FINISHED",
+    "SUCCESS": "FINISHED",
+    "SUCCEEDED": "FINISHED",
+    "CRASHED": "FAILED",
+}
+METRIC_GOALS = ("minimize", "maximize")
+EXIT_CODE_MIN, EXIT_CODE_MAX = -(2**31), 2**31 - 1  # the store's 32-bit column
 SUMMARY_MODES = ("last", "first", "min", "max", "mean")
 PERMISSIONS = ("READ", "EDIT", "MANAGE")  # each includes the ones before it
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
@@ -135,6 +145,33 @@ def status(value: Any) -> str:
     return value
 
 
+def end_status(value: Any) -> str:
+    """The status a run ends with: FINISHED, FAILED or KILLED, or a synonym of one of them
+    (:data:`END_STATUS_SYNONYMS`), in any case; returned as the store's name."""
+    if not isinstance(value, str):
+        raise InvalidTypeError(f"a run's end status must be a string, got {value!r}")
+    cleaned = value.strip().upper()
+    cleaned = END_STATUS_SYNONYMS.get(cleaned, cleaned)
+    if cleaned not in END_STATUSES:
+        synonyms = ", ".join(s.lower() for s in END_STATUS_SYNONYMS)
+        raise InvalidValueError(
+            f"a run's end status must be one of {', '.join(END_STATUSES)} (any case; also "
+            f"{synonyms}), got {value!r}"
+        )
+    return cleaned
+
+
+def exit_code(value: Any) -> int | None:
+    """A process exit code: None or a 32-bit integer."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTypeError(f"exit code must be an integer, got {value!r}")
+    if not EXIT_CODE_MIN <= value <= EXIT_CODE_MAX:
+        raise InvalidValueError(f"exit code {value} is outside the 32-bit integer range")
+    return value
+
+
 def step(value: Any, metric: str = "") -> int:
     """A step: an integer (or integral float) in the int64 range."""
     where = f" for {metric!r}" if metric else ""
@@ -170,6 +207,46 @@ def summary_mode(value: Any) -> str:
     if value not in SUMMARY_MODES:
         raise InvalidValueError(f"summary must be one of {', '.join(SUMMARY_MODES)}: {value!r}")
     return value
+
+
+def metric_def(value: Any) -> dict[str, Any]:
+    """A ``define_metric`` declaration: a glob ``name``, and optionally a ``summary`` mode,
+    a ``goal`` (minimize or maximize) and a ``step_metric`` (a metric key); returned with
+    the options that are set."""
+    if not isinstance(value, Mapping):
+        raise InvalidValueError(f"a metric definition must be a dict, got {value!r}")
+    item = {"name": key(value.get("name"), "metric name")}
+    if value.get("summary") is not None:
+        item["summary"] = summary_mode(value["summary"])
+    if value.get("goal") is not None:
+        if value["goal"] not in METRIC_GOALS:
+            raise InvalidValueError(f"goal must be 'minimize' or 'maximize': {value['goal']!r}")
+        item["goal"] = value["goal"]
+    if value.get("step_metric") is not None:
+        item["step_metric"] = key(value["step_metric"], "step metric")
+    return item
+
+
+def tags(values: Mapping[Any, Any]) -> dict[str, str]:
+    """Key → value tags: each key a :func:`key`, each value a :func:`tag_value`."""
+    if not isinstance(values, Mapping):
+        raise InvalidTypeError(f"tags must be a dict, got {type(values).__name__}")
+    return {key(k, "tag key"): tag_value(v, k) for k, v in values.items()}
+
+
+def summary_values(values: Mapping[Any, Any]) -> dict[str, Any]:
+    """Summary values set by hand: each key a :func:`key`, each value JSON data."""
+    if not isinstance(values, Mapping):
+        raise InvalidTypeError(f"summary values must be a dict, got {type(values).__name__}")
+    return {key(k, "summary key"): json_value(v, f"summary {k!r}") for k, v in values.items()}
+
+
+def run_fields(group: Any = None, job_type: Any = None, notes: Any = None) -> None:
+    """A new run's group and job type (names) and notes, those that are given."""
+    for what, value in (("group", group), ("job_type", job_type)):
+        if value is not None:
+            name(value, what)
+    run_notes(notes)
 
 
 def json_value(value: Any, what: str) -> Any:
@@ -224,12 +301,6 @@ def _short(what: str) -> str:
     return what if len(what) <= 300 else f"{what[:300]}..."
 
 
-def summary_value(k: Any, value: Any) -> Any:
-    """A summary entry: a valid key and a storable JSON value (returned plain)."""
-    key(k, "summary key")
-    return json_value(value, f"summary {k!r}")
-
-
 # One encoder for every call: json.dumps() builds a new one per call unless all options are
 # the defaults, which costs more than encoding a small value.
 _ENCODER = json.JSONEncoder(sort_keys=True, allow_nan=True)
@@ -276,7 +347,7 @@ def free_text(value: Any, what: str, limit: int = MAX_PARAM_VALUE) -> str:
     return value
 
 
-def notes(value: Any) -> str | None:
+def run_notes(value: Any) -> str | None:
     """A run's notes (None: no change): text of at most ``MAX_NOTES`` characters."""
     return None if value is None else free_text(value, "notes", MAX_NOTES)
 
