@@ -31,7 +31,18 @@ def test_file_and_folder_round_trip(store: Store, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["../escape", "/etc/passwd", "a/../../b", "a\\..\\b", "", "C:/x", "a\x00b"]
+    "bad",
+    [
+        "../escape",
+        "/etc/passwd",
+        "a/../../b",
+        "a\\..\\b",
+        "",
+        "C:/x",
+        "a\x00b",
+        "\ufffd\ufffd/x",
+        "a/\ud800",
+    ],
 )
 def test_paths_outside_the_run_are_refused(bad: str) -> None:
     with pytest.raises(InvalidValueError):
