@@ -20,6 +20,7 @@ from server_process import ServerProcess
 from tracklog.errors import InvalidValueError
 from tracklog.server.mlflow_api.logging import MAX_ENTITIES, MAX_METRICS, MAX_PARAMS, MAX_TAGS
 from tracklog.server.mlflow_api.registry import MAX_MODELS, MAX_VERSIONS
+from tracklog.server.routes.run_events import MAX_RUNS
 from tracklog.server.routes.run_pages import MAX_PAGE
 from tracklog.server.routes.series_batch import MAX_SERIES
 from tracklog.store.artifacts import MAX_PATH, MAX_PATH_PART
@@ -226,6 +227,14 @@ def _log_batch(metrics: int, params: int, tags: int) -> Callable[..., httpx.Resp
     return send
 
 
+def _events(api: httpx.Client, run: dict[str, Any], n: int) -> httpx.Response:
+    """The head of an event stream following the run n times (a stream lasts 30 s: not read)."""
+    with api.stream("GET", "/events", params={"runs": ",".join([run["id"]] * n)}) as answer:
+        if not answer.is_success:
+            answer.read()
+        return answer
+
+
 def _mlflow_page(route: str) -> Callable[..., httpx.Response]:
     def send(api: httpx.Client, run: dict[str, Any], n: int) -> httpx.Response:
         return api.get(f"{_root(api)}/api/2.0/mlflow/{route}", params={"max_results": n})
@@ -365,6 +374,7 @@ LIMITS: dict[str, Limit] = {
         400,
         (f"at most {MAX_SERIES}",),
     ),
+    "event-stream-runs": Limit(_events, MAX_RUNS, 400, (f"1 to {MAX_RUNS}",)),
     "registered-models-page": Limit(
         _mlflow_page("registered-models/search"), MAX_MODELS, 400, (str(MAX_MODELS),)
     ),
