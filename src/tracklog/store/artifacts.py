@@ -104,7 +104,7 @@ class ArtifactRepository:
         None). Refused unless :func:`safe_relpath` accepts it and, on a local disk, it stays in
         that folder after following symbolic links."""
         base = self._base(run_root).rstrip("/")
-        full = f"{base}/{safe_relpath(relpath)}" if relpath else base
+        full = base if relpath is None else f"{base}/{safe_relpath(relpath)}"
         self._stay_inside(base, full, relpath or "")
         return full
 
@@ -205,7 +205,7 @@ class ArtifactRepository:
     def listdir(self, run_root: str, relpath: str | None) -> list[tuple[str, bool, int]]:
         """The (name, is folder, size) entries directly inside folder ``relpath`` of the run
         (its root when None), by name; a missing folder has none."""
-        full = self.confined(run_root, relpath)
+        full = self.confined(run_root, relpath or None)
         if not self.fs.isdir(full):
             return []
         real = self._real(self._base(run_root).rstrip("/"))
@@ -222,6 +222,10 @@ class ArtifactRepository:
         base = self._base(run_root).rstrip("/")
         if not base or base == self._base(self.root).rstrip("/"):
             raise InvalidValueError(f"refusing to delete {run_root!r}: it is not a run's folder")
+        if "file" in _protocols(self.fs) and os.path.islink(base):
+            os.unlink(base)  # the run's entry goes; whatever it leads to is not the store's
+            return
+        self._stay_inside(base, base, run_root)
         if self.fs.exists(base):
             self.fs.rm(base, recursive=True)
 
