@@ -34,8 +34,10 @@ class Answer:
 class RawClient:
     """Sends requests to ``app`` on one event loop, its lifespan entered for the client's life."""
 
-    def __init__(self, app: FastAPI, loop: asyncio.AbstractEventLoop) -> None:
-        self.app, self.loop = app, loop
+    def __init__(
+        self, app: FastAPI, loop: asyncio.AbstractEventLoop, headers: dict[str, str]
+    ) -> None:
+        self.app, self.loop, self.headers = app, loop, headers
 
     def request(
         self,
@@ -55,6 +57,7 @@ class RawClient:
             "host": "testserver",
             "content-type": "application/json",
             "content-length": str(len(body)),
+            **self.headers,
             **(headers or {}),
         }
         scope = {
@@ -94,13 +97,14 @@ class RawClient:
 
 
 @contextmanager
-def raw_client(app: FastAPI) -> Iterator[RawClient]:
-    """A :class:`RawClient` of ``app`` with its lifespan (store opened, sweeper) running."""
+def raw_client(app: FastAPI, headers: dict[str, str] | None = None) -> Iterator[RawClient]:
+    """A :class:`RawClient` of ``app`` with its lifespan (store opened, sweeper) running,
+    sending ``headers`` with every request."""
     loop = asyncio.new_event_loop()
     lifespan = app.router.lifespan_context(app)
     loop.run_until_complete(lifespan.__aenter__())
     try:
-        yield RawClient(app, loop)
+        yield RawClient(app, loop, headers or {})
     finally:
         loop.run_until_complete(lifespan.__aexit__(None, None, None))
         loop.close()

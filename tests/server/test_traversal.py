@@ -25,6 +25,8 @@ from asgi_raw import Answer, RawClient, raw_client
 from server_process import ServerProcess
 from tracklog.server.app import create_app
 from tracklog.server.settings import Settings
+from tracklog.store.auth import AuthStore
+from tracklog.store.tracking import Store
 
 SECRET = b"the sentinel outside the artifact root"
 UP = 16  # more ".." than the root is deep
@@ -57,7 +59,9 @@ def _json(answer: Answer, path: str) -> dict[str, object]:
     return body
 
 
-def _start(tmp_path: Path) -> Iterator[tuple[RawClient, Path, Path]]:
+def _start(tmp_path: Path, auth: bool = False) -> Iterator[tuple[RawClient, Path, Path]]:
+    """The app on a new store beside a sentinel folder; with ``auth``, requests carry an
+    admin's token, so the permission rules (which read the same paths) run first."""
     root = tmp_path / "store" / "artifacts"
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -68,8 +72,15 @@ def _start(tmp_path: Path) -> Iterator[tuple[RawClient, Path, Path]]:
     settings = Settings(
         backend_store_uri=f"sqlite:///{tmp_path / 'store' / 'tracklog.db'}",
         artifacts_destination=str(root),
+        auth=auth,
     )
-    with raw_client(create_app(settings)) as api:
+    headers = {}
+    if auth:
+        store = Store(settings.backend_store_uri)
+        AuthStore(store).create_user("admin", None, admin=True)
+        headers["authorization"] = f"Bearer {AuthStore(store).create_token('admin').secret}"
+        store.close()
+    with raw_client(create_app(settings), headers) as api:
         yield api, root, outside
 
 
@@ -87,9 +98,12 @@ def _setup(api: RawClient, root: Path, outside: Path) -> World:
     return world
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    for api, root, outside in _start(tmp_path_factory.mktemp("traversal")):
+@pytest.fixture(scope="module", params=["open", "auth"])
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    auth = request.param == "auth"
+    for api, root, outside in _start(tmp_path_factory.mktemp("traversal"), auth):
         yield _setup(api, root, outside)
 
 
