@@ -114,3 +114,19 @@ def test_purging_never_deletes_through_a_linked_experiment_folder(
     with pytest.raises(InvalidValueError, match="symbolic link"):
         store.purge_deleted_runs()
     assert sentinel.read_text() == "outside the store"
+
+
+def test_downloading_a_folder_skips_links_leading_out_of_the_run(
+    store: Store, tmp_path: Path
+) -> None:
+    run = store.create_run("p")
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "ckpt" / "ok.txt").write_text("ok")
+    store.log_artifact(run.id, tmp_path / "ckpt", "ckpt")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("outside the store")
+    folder = Path(store.artifacts.run_root(run.experiment_id, run.id)) / "ckpt"
+    os.symlink(secret, folder / "leak.txt")
+    os.symlink(tmp_path, folder / "leakdir")
+    out = store.download_file(run.id, "ckpt", tmp_path / "out")
+    assert sorted(p.name for p in out.rglob("*")) == ["ok.txt"]

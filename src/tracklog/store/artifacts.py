@@ -188,12 +188,25 @@ class ArtifactRepository:
         full = self.confined(run_root, relpath)
         if not self.fs.exists(full):
             raise NotFoundError(f"the run has no artifact {relpath!r}")
-        if self.fs.isdir(full):
+        if self.fs.isdir(full) and "file" in _protocols(self.fs):
+            self._copy_folder(self._base(run_root).rstrip("/"), full, dest)
+        elif self.fs.isdir(full):
             self.fs.get(full, str(dest), recursive=True)
         else:
             dest.parent.mkdir(parents=True, exist_ok=True)
             self.fs.get(full, str(dest))
         return dest
+
+    def _copy_folder(self, base: str, full: str, dest: Path) -> None:
+        """Copy local folder ``full`` of the run in ``base`` to ``dest``. Linked folders are
+        not entered and linked files leading out of the run are left out, as uploads do."""
+        real = self._real(base)
+        for folder, _, files in os.walk(full):  # does not enter linked folders
+            target = dest / os.path.relpath(folder, full)
+            target.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                if _inside(os.path.realpath(f"{folder}/{name}"), real):
+                    shutil.copyfile(f"{folder}/{name}", target / name)
 
     def delete(self, run_root: str, relpath: str) -> None:
         """Delete one stored file or folder of the run; a missing path is :class:`NotFoundError`."""
