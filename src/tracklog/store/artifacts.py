@@ -30,6 +30,13 @@ def safe_relpath(path: str) -> str:
         raise InvalidValueError(f"artifact path must be a non-empty string, got {path!r}")
     if "\x00" in path or "\\" in path:
         raise InvalidValueError(f"artifact path {path!r} contains a NUL or backslash")
+    # A URL's bytes that are not UTF-8 (overlong dots such as %c0%ae) arrive as U+FFFD, and a
+    # lone surrogate (encoded as '?' here) cannot be written: neither is a name the sender wrote.
+    if "\ufffd" in path or path.encode(errors="replace").decode() != path:
+        raise InvalidValueError(
+            f"artifact path {path!r} is not valid UTF-8 (a lone surrogate, or bytes decoded "
+            "as U+FFFD)"
+        )
     longest = max(len(part.encode()) for part in path.split("/"))
     if len(path) > MAX_PATH or longest > MAX_PATH_PART:
         raise InvalidValueError(
@@ -92,22 +99,39 @@ class ArtifactRepository:
 
         return fsspec.core.url_to_fs(run_root)[1]
 
-    def _full(self, run_root: str, relpath: str) -> str:
-        base = self._base(run_root)
-        full = f"{base}/{safe_relpath(relpath)}"
-        if "file" in _protocols(self.fs):
-            # A symbolic link planted inside the artifact folder must not lead outside the run.
-            real_base = os.path.realpath(base)
-            if os.path.commonpath([real_base, os.path.realpath(full)]) != real_base:
-                raise InvalidValueError(f"artifact path {relpath!r} leads outside the run")
+    def confined(self, run_root: str, relpath: str | None) -> str:
+        """The full path of ``relpath`` in the folder ``run_root`` (the folder itself when
+        None). Refused unless :func:`safe_relpath` accepts it and, on a local disk, it stays in
+        that folder after following symbolic links."""
+        base = self._base(run_root).rstrip("/")
+        full = base if relpath is None else f"{base}/{safe_relpath(relpath)}"
+        self._stay_inside(base, full, relpath or "")
         return full
+
+    def _stay_inside(self, base: str, full: str, relpath: str) -> None:
+        """Refuse ``full`` if a symbolic link planted in the store leads it out of ``base``."""
+        if "file" not in _protocols(self.fs):
+            return  # object stores have no links
+        if not _inside(os.path.realpath(full), self._real(base)):
+            raise InvalidValueError(
+                f"artifact path {relpath!r} leads outside its folder through a symbolic link"
+            )
+
+    def _real(self, base: str) -> str:
+        """Where folder ``base`` really is. Under the root it is where the root says, so a link
+        planted in place of a run's or an experiment's folder cannot move it; a folder outside
+        the root (a run recorded under an earlier root) is wherever it leads."""
+        root = self._base(self.root).rstrip("/")
+        if base == root or base.startswith(f"{root}/"):
+            return os.path.normpath(os.path.realpath(root) + base[len(root) :])
+        return os.path.realpath(base)
 
     def upload(self, run_root: str, source: Path, dest: str) -> list[FileInfo]:
         """Copy a local file or folder to ``dest`` inside the run (see :func:`upload_plan`);
         return what was stored."""
         stored = []
         for src, rel in upload_plan(source, dest):
-            target = self._full(run_root, rel)
+            target = self.confined(run_root, rel)
             self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
             with open(src, "rb") as fin, self.fs.open(target, "wb") as fout:
                 shutil.copyfileobj(fin, fout, 1 << 20)
@@ -119,7 +143,7 @@ class ArtifactRepository:
         appears whole or not at all: the bytes go to a staging file, renamed into place once
         ``chunks`` is exhausted, so a failed upload leaves an earlier file of that name as it
         was and no partial one."""
-        target = self._full(run_root, relpath)
+        target = self.confined(run_root, relpath)
         if self.fs.isdir(target):
             raise InvalidValueError(f"artifact path {relpath!r} is a folder, not a file")
         self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
@@ -145,31 +169,48 @@ class ArtifactRepository:
         return size
 
     def staging(self, relpath: str) -> str:
-        """The full path of ``relpath`` in the staging folder under the root."""
-        return f"{self._base(self.root).rstrip('/')}/{STAGING}/{relpath}"
+        """The full path of ``relpath`` in the staging folder under the root (refused if a
+        link planted for that folder leads elsewhere: uploads pass through it)."""
+        root = self._base(self.root).rstrip("/")
+        full = f"{root}/{STAGING}/{relpath}"
+        self._stay_inside(root, full, f"{STAGING}/{relpath}")
+        return full
 
     def open(self, run_root: str, relpath: str) -> BinaryIO:
         """Open a stored file of the run for reading."""
-        full = self._full(run_root, relpath)
+        full = self.confined(run_root, relpath)
         if not self.fs.isfile(full):
             raise NotFoundError(f"the run has no file {relpath!r}")
         return self.fs.open(full, "rb")
 
     def download(self, run_root: str, relpath: str, dest: Path) -> Path:
         """Copy one stored file (or folder) to the local path ``dest``; return that path."""
-        full = self._full(run_root, relpath)
+        full = self.confined(run_root, relpath)
         if not self.fs.exists(full):
             raise NotFoundError(f"the run has no artifact {relpath!r}")
-        if self.fs.isdir(full):
+        if self.fs.isdir(full) and "file" in _protocols(self.fs):
+            self._copy_folder(self._base(run_root).rstrip("/"), full, dest)
+        elif self.fs.isdir(full):
             self.fs.get(full, str(dest), recursive=True)
         else:
             dest.parent.mkdir(parents=True, exist_ok=True)
             self.fs.get(full, str(dest))
         return dest
 
+    def _copy_folder(self, base: str, full: str, dest: Path) -> None:
+        """Copy local folder ``full`` of the run in ``base`` to ``dest``. Linked folders are
+        not entered and linked files leading out of the run are left out, as uploads do."""
+        real = self._real(base)
+        for folder, _, files in os.walk(full):  # does not enter linked folders
+            target = dest / os.path.relpath(folder, full)
+            target.mkdir(parents=True, exist_ok=True)
+            for name in files:
+                if _inside(os.path.realpath(f"{folder}/{name}"), real):
+                    shutil.copyfile(f"{folder}/{name}", target / name)
+
     def delete(self, run_root: str, relpath: str) -> None:
         """Delete one stored file or folder of the run; a missing path is :class:`NotFoundError`."""
-        full = self._full(run_root, relpath)
+        full = self.confined(run_root, relpath)
         if not self.fs.exists(full):
             raise NotFoundError(f"there is no artifact {relpath!r}")
         self.fs.rm(full, recursive=True)
@@ -177,14 +218,16 @@ class ArtifactRepository:
     def listdir(self, run_root: str, relpath: str | None) -> list[tuple[str, bool, int]]:
         """The (name, is folder, size) entries directly inside folder ``relpath`` of the run
         (its root when None), by name; a missing folder has none."""
-        full = self._full(run_root, relpath) if relpath else self._base(run_root).rstrip("/")
+        full = self.confined(run_root, relpath or None)
         if not self.fs.isdir(full):
             return []
-        entries = self.fs.ls(full, detail=True)
+        real = self._real(self._base(run_root).rstrip("/"))
         return sorted(
             (name, e["type"] == "directory", e["size"] or 0)
-            for e in entries
+            for e in self.fs.ls(full, detail=True)
             if (name := posixpath.basename(e["name"].rstrip("/"))) != STAGING
+            # A link leading out of the run is not its file: not even its size is shown.
+            and not (e.get("islink") and not _inside(os.path.realpath(e["name"]), real))
         )
 
     def delete_run_files(self, run_root: str) -> None:
@@ -192,8 +235,16 @@ class ArtifactRepository:
         base = self._base(run_root).rstrip("/")
         if not base or base == self._base(self.root).rstrip("/"):
             raise InvalidValueError(f"refusing to delete {run_root!r}: it is not a run's folder")
+        if "file" in _protocols(self.fs) and os.path.islink(base):
+            os.unlink(base)  # the run's entry goes; whatever it leads to is not the store's
+            return
+        self._stay_inside(base, base, run_root)
         if self.fs.exists(base):
             self.fs.rm(base, recursive=True)
+
+
+def _inside(path: str, folder: str) -> bool:
+    return os.path.commonpath([folder, path]) == folder
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:

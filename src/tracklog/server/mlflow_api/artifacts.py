@@ -93,11 +93,15 @@ def _delete(store: Store, path: str) -> None:
         store.artifacts.delete(store.artifacts.root, target.path)
 
 
+def _folder(store: Store, target: Target) -> str:
+    """The folder ``target.path`` is relative to: its run's, or the artifact root."""
+    return store.get_run(target.run_id).artifact_uri if target.run_id else store.artifacts.root
+
+
 def _list(store: Store, path: str | None) -> dict[str, Any]:
     target = resolve(store, path)
-    root = store.get_run(target.run_id).artifact_uri if target.run_id else store.artifacts.root
     files = []
-    for name, is_dir, size in store.artifacts.listdir(root, target.path):
+    for name, is_dir, size in store.artifacts.listdir(_folder(store, target), target.path):
         entry: dict[str, Any] = {"path": name, "is_dir": is_dir}
         if not is_dir:
             entry["file_size"] = size
@@ -133,7 +137,8 @@ def _upload_path(path: str, args: Args) -> str:
 
 
 def _create(store: Store, path: str, num_parts: int) -> str:
-    _file(store, path)  # refuses a run's folder, a bad path
+    target = _file(store, path)  # refuses a run's folder, a bad path
+    store.artifacts.confined(_folder(store, target), target.path)  # and one through a link
     return MultipartUploads(store.artifacts).create(path, num_parts)
 
 
