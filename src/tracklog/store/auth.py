@@ -158,12 +158,10 @@ class AuthStore:
 
     def verify_password(self, name: str, password: str) -> User:
         """The user whose name and password these are; raises :class:`AuthenticationError`."""
-        with reading(self.engine) as conn:
-            row = conn.execute(select(_U).where(_U.c.name == name)).first()
-        stored = row.password_hash if row is not None else None
-        cache_key = hmac.digest(self._cache_key, f"{name}\0{password}".encode(), "sha256")
-        if stored is not None and self._verified.get(cache_key) == stored:
+        row, cache_key, cached = self._cached(name, password)
+        if cached:
             return _user(row)
+        stored = row.password_hash if row is not None else None
         if stored is None:
             # The same work as a real check, so a wrong name cannot be told by the time taken.
             _verify(self._dummy(), password)
@@ -174,6 +172,20 @@ class AuthStore:
             self._verified.clear()
         self._verified[cache_key] = stored
         return _user(row)
+
+    def cached_password(self, name: str, password: str) -> User | None:
+        """The user if these credentials passed :meth:`verify_password` before and the
+        password is unchanged since; None otherwise. One lookup, no argon2."""
+        row, _, cached = self._cached(name, password)
+        return _user(row) if cached else None
+
+    def _cached(self, name: str, password: str) -> tuple[Any, bytes, bool]:
+        """The user's row, the cache key of the credentials, and whether they are cached."""
+        with reading(self.engine) as conn:
+            row = conn.execute(select(_U).where(_U.c.name == name)).first()
+        cache_key = hmac.digest(self._cache_key, f"{name}\0{password}".encode(), "sha256")
+        stored = row.password_hash if row is not None else None
+        return row, cache_key, stored is not None and self._verified.get(cache_key) == stored
 
     def _dummy(self) -> str:
         if self._dummy_hash is None:
