@@ -52,6 +52,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.settings = settings
         sweeper = await start_sweeper(app.state.store, settings.multipart_upload_expiry)
         yield
+        if app.state.logins is not None:
+            app.state.logins.close()
         await stop_sweeper(sweeper)
         app.state.store.close()
 

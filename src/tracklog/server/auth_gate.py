@@ -41,6 +41,7 @@ class AuthGate:
         app = scope.get("app")
         if (
             scope["type"] != "http"
+            or app is None
             or getattr(app.state, "auth", None) is None
             or not self._needs_credentials(app, scope)
         ):
