@@ -25,6 +25,8 @@ from tracklog.server.login_limits import PasswordChecks
 from tracklog.store.auth import TOKEN_PREFIX, AuthStore, User, require
 from tracklog.store.records import ProjectInfo
 
+AUTH_RESULT = "tracklog.auth"  # scope key: the User, or the error that refused the request
+
 
 async def current_user(request: Request) -> User | None:
     """The authenticated user of this request; None when the server runs without auth.
@@ -40,9 +42,6 @@ async def current_user(request: Request) -> User | None:
     if isinstance(found, Exception):
         raise found
     return found
-
-
-AUTH_RESULT = "tracklog.auth"  # scope key: the User, or the error that refused the request
 
 
 async def authenticate(app: Any, scope: Any) -> User:
