@@ -24,6 +24,8 @@ FULL = {
     "w7_steps": 200,
     "w7_async_steps": 500,
     "w7_runs": 1_000,
+    "w9_clients": 24,
+    "w9_seconds": 15,
 }
 QUICK = {
     "w1_steps": 2_000,
@@ -44,6 +46,8 @@ QUICK = {
     "w7_steps": 20,
     "w7_async_steps": 200,
     "w7_runs": 50,
+    "w9_clients": 8,
+    "w9_seconds": 5,
 }
 
 WORKLOADS = {
@@ -55,6 +59,7 @@ WORKLOADS = {
     "W6": "server read",
     "W7": "mlflow client: tracklog server vs mlflow server",
     "W8": "web UI",
+    "W9": "server auth flood",
     "C1": "run-context capture",
 }
 # Extra --only tokens that name single cases (matched against Case.alias).
@@ -111,6 +116,16 @@ def all_cases(quick: bool) -> list[Case]:
         ),
         *ui_cases(s),
         *mlflow_client_cases(s),
+        Case(
+            "W9",
+            "tracklog",
+            "tracklog server --auth",
+            "tracklog_auth_flood.py",
+            ("--clients", str(s["w9_clients"]), "--seconds", str(s["w9_seconds"])),
+            "`tracklog server --auth --workers 1` (SQLite); the user's password hashed with "
+            "the default argon2 costs (64 MiB, 3 passes); the flood in a process of its own.",
+            timeout_s=600,
+        ),
     ]
 
 

@@ -204,6 +204,31 @@ METRICS["W7"] = [
     Metric("server_startup_s", "server start until it answers, s"),
 ]
 
+METRICS["W9"] = [
+    *(
+        Metric(f"{phase}_{kind}_{q}_ms", f"{title}: valid {label} request, {q}, ms")
+        for phase, title in (
+            ("quiet", "no flood"),
+            ("flood", "flood from one address"),
+            ("spread", "flood from many addresses"),
+        )
+        for kind, label in (("token", "token (Bearer)"), ("basic", "HTTP basic (verified before)"))
+        for q in ("p50", "p99")
+    ),
+    *(
+        Metric(f"{phase}_{key}", f"{title}: {what}", ratio=False)
+        for phase, title in (("flood", "one address"), ("spread", "many addresses"))
+        for key, what in (
+            ("flood_requests", "bad guesses answered"),
+            ("flood_401", "… of them 401"),
+            ("flood_429", "… of them 429"),
+            ("valid_errors", "valid requests refused or failed"),
+            ("server_rss_max_mb", "server RSS, highest sample, MB"),
+        )
+    ),
+    Metric("server_peak_mb", "server peak RSS over all phases, MB"),
+]
+
 COMMON_METRICS = [
     Metric("load1", "1-min load average when the repeat started", ratio=False),
     Metric("wall_s", "wall time of one repeat (incl. process start), s", ratio=False),
@@ -239,6 +264,13 @@ INTRO = {
     "`?samples=1000` vs MLflow's `get-history-bulk-interval?max_results=1000` (what its UI "
     "charts use); the *client library call* is `tracklog.Api(url).run(id).series(k)` vs "
     "`MlflowClient().get_metric_history`.",
+    "W9": "Valid requests to `tracklog server --auth` while unauthenticated clients flood it "
+    "(full scale: 24 connections, 15 s per flood), each posting a gzip body of 64 MiB of zeros "
+    "(64 kB sent) with HTTP basic credentials of a random user name (half of them the real "
+    "user's) and a wrong password; once from one address, once spread over many addresses "
+    "(`X-Forwarded-For`, trusted from loopback), which no per-address limit stops. The timed "
+    "client alternates a token request and an HTTP basic request whose password was verified "
+    "before (as the mlflow client sends it with every request).",
     "W8": "The web UI in headless chromium against `tracklog server` (full scale: a project of "
     "10,000 runs; 20 runs × 4 metrics × 100,000 steps; one run with a 1,000,000-point series "
     "and one injected spike). A *first visit* starts from an empty browser profile, so it "
@@ -327,6 +359,8 @@ def scale_of(case: dict[str, Any]) -> str:
         return f"{r['steps']:,} steps × {r['keys']} keys = {r['points']:,} pts"
     if "runs" in r:
         return f"{r['runs']:,} runs"
+    if "flood_seconds" in r:
+        return f"{r['clients']} flood connections × {r['flood_seconds']:g} s, twice"
     if "clients" in r:
         return f"{r['clients']} clients × {r['points_per_client']:,} pts = {r['points']:,} pts"
     if "points" in r:

@@ -20,11 +20,12 @@ from tracklog.store.wire import MEDIA_TYPE, encode_record
 _CLI = "import sys; sys.argv[0] = 'tracklog'; from tracklog.cli.main import main; main()"
 
 
-def tracklog_server(workdir: Path, workers: int) -> Server:
-    """``tracklog server`` on a free loopback port with a SQLite store in ``workdir/store``."""
+def tracklog_server(workdir: Path, workers: int, *options: str) -> Server:
+    """``tracklog server`` on a free loopback port with a SQLite store in ``workdir/store``,
+    with more ``options`` if given."""
     db = workdir / "store" / "server.db"
     cmd = [sys.executable, "-c", _CLI, "server", "--backend-store-uri", f"sqlite:///{db}"]
-    cmd += ["--host", "127.0.0.1", "--port", "{port}", "--workers", str(workers)]
+    cmd += ["--host", "127.0.0.1", "--port", "{port}", "--workers", str(workers), *options]
     return Server(cmd, workdir / "server.log", workdir)
 
 

@@ -61,6 +61,14 @@ class AuthenticationError(TracklogError):
     """Credentials were missing, malformed or wrong (the message never repeats a secret)."""
 
 
+class RateLimitedError(TracklogError):
+    """Too many failed attempts (logins): refused without a check for ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PermissionDeniedError(TracklogError, PermissionError):
     """The user lacks the permission an action needs; the message names project and level."""
 
@@ -72,6 +80,7 @@ WIRE_ERRORS: tuple[tuple[type[TracklogError], int, str], ...] = (
     (AlreadyExistsError, 409, "ALREADY_EXISTS"),
     (RequestTooLargeError, 413, "REQUEST_TOO_LARGE"),
     (AuthenticationError, 401, "UNAUTHENTICATED"),
+    (RateLimitedError, 429, "TOO_MANY_REQUESTS"),
     (PermissionDeniedError, 403, "PERMISSION_DENIED"),
     (InvalidValueError, 400, "INVALID_VALUE"),
     (InvalidTypeError, 400, "INVALID_VALUE"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from click.testing import CliRunner, Result
 from tracklog.cli.main import cli
 from tracklog.store import auth as auth_module
 from tracklog.store.auth import AuthStore
+from tracklog.store.clock import now_ms
 from tracklog.store.tracking import Store
 
 
@@ -69,3 +71,21 @@ def test_tokens_secret_is_shown_once(tracklog) -> None:  # type: ignore[no-untyp
     assert tracklog("tokens", "revoke", "99").exit_code == 1
     unknown = tracklog("tokens", "create", "--user", "nobody")
     assert unknown.exit_code == 1 and "'nobody'" in unknown.stderr
+
+
+def test_tokens_create_with_an_expiry_lists_it(tracklog) -> None:  # type: ignore[no-untyped-def]
+    assert tracklog("users", "create", "ci", "--no-password").exit_code == 0
+    before = now_ms()
+    made = tracklog("tokens", "create", "--user", "ci", "--expires", "90d")
+    assert made.exit_code == 0, made.output
+    assert "expires on" in made.stderr
+    lines = tracklog("tokens", "ls", "--json").stdout.splitlines()
+    (listed,) = [json.loads(line) for line in lines]
+    expected = before + 90 * 86_400_000
+    assert expected <= listed["expires_at"] <= expected + 60_000
+    table = tracklog("tokens", "ls").stdout
+    assert "expires" in table
+    for bad in ("yesterday", "2020-01-01", "0d"):
+        refused = tracklog("tokens", "create", "--user", "ci", "--expires", bad)
+        assert refused.exit_code != 0 and "token expiry" in refused.stderr, bad
+    assert len(tracklog("tokens", "ls", "--json").stdout.splitlines()) == 1  # none made

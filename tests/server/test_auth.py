@@ -4,8 +4,10 @@ permissions per project, the creator's MANAGE, admins, filtered search, no secre
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -16,6 +18,7 @@ from argon2 import PasswordHasher
 from server_process import ServerProcess
 from tracklog.store import auth as auth_module
 from tracklog.store.auth import AuthStore
+from tracklog.store.clock import now_ms
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
@@ -125,6 +128,25 @@ def test_bearer_basic_and_a_token_as_basic_password_are_accepted(authed: AuthSer
         _basic("alice", token),  # MLFLOW_TRACKING_PASSWORD=<token>
     ):
         assert authed.api(authorization=header).get("/projects").status_code == 200, header
+
+
+def test_an_expired_token_is_refused_naming_its_expiry(authed: AuthServer) -> None:
+    soon = authed.auth.create_token("alice", "short-lived", expires_at=now_ms() + 1_500)
+    assert authed.api(authorization=f"Bearer {soon.secret}").get("/projects").status_code == 200
+    time.sleep(max(0.0, (soon.info.expires_at - now_ms()) / 1000) + 0.1)
+    day = datetime.fromtimestamp(soon.info.expires_at / 1000, timezone.utc).strftime("%Y-%m-%d")
+    for header in (f"Bearer {soon.secret}", _basic("alice", soon.secret)):
+        native = authed.api(authorization=header).get("/projects")
+        assert native.status_code == 401, header
+        assert native.json()["error"] == "UNAUTHENTICATED"
+        assert f"token expired on {day}" in native.json()["message"]
+        mlflow = httpx.get(
+            f"{authed.server.url}/api/2.0/mlflow/experiments/search?max_results=5",
+            headers={"authorization": header},
+        )
+        assert mlflow.status_code == 401, header
+        assert mlflow.json()["error_code"] == "UNAUTHENTICATED"
+        assert f"token expired on {day}" in mlflow.json()["message"]
 
 
 def test_permissions_per_project_creator_manages_admin_bypasses(authed: AuthServer) -> None:

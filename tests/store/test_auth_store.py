@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import time
+from datetime import datetime, timezone
 
 import pytest
 from argon2 import PasswordHasher
@@ -17,7 +19,8 @@ from tracklog.errors import (
 )
 from tracklog.store import auth as auth_module
 from tracklog.store import schema
-from tracklog.store.auth import AuthStore
+from tracklog.store.auth import AuthStore, parse_expiry
+from tracklog.store.clock import now_ms
 from tracklog.store.tracking import Store
 
 PASSWORD = "correct horse battery"
@@ -120,3 +123,34 @@ def test_permissions_levels_grants_and_creator_manage(store: Store, auth: AuthSt
     assert auth.readable_projects(admin) is None
     auth.delete_user("owner")
     assert auth.grants() == []
+
+
+def test_tokens_can_expire_and_list_their_expiry(auth: AuthStore) -> None:
+    auth.create_user("erin", None)
+    forever = auth.create_token("erin", "forever")
+    soon = auth.create_token("erin", "soon", expires_at=now_ms() + 1_500)
+    assert forever.info.expires_at is None and soon.info.expires_at is not None
+    assert auth.verify_token(soon.secret).name == "erin"
+    listed = {t.name: t.expires_at for t in auth.tokens("erin")}
+    assert listed == {"forever": None, "soon": soon.info.expires_at}
+    with pytest.raises(InvalidValueError, match="in the future"):
+        auth.create_token("erin", "stale", expires_at=now_ms() - 1)
+    time.sleep(max(0.0, (soon.info.expires_at - now_ms()) / 1000) + 0.1)
+    day = datetime.fromtimestamp(soon.info.expires_at / 1000, timezone.utc).strftime("%Y-%m-%d")
+    with pytest.raises(AuthenticationError, match=f"token expired on {day}"):
+        auth.verify_token(soon.secret)
+    assert auth.verify_token(forever.secret).name == "erin"
+
+
+def test_token_expiry_takes_durations_and_dates() -> None:
+    now = 1_800_000_000_000  # 2027-01-15T08:00:00Z
+    assert parse_expiry("90d", now) == now + 90 * 86_400_000
+    assert parse_expiry("12h", now) == now + 12 * 3_600_000
+    assert parse_expiry(" 30m ", now) == now + 30 * 60_000
+    assert parse_expiry("2w", now) == now + 14 * 86_400_000
+    march = int(datetime(2027, 3, 1, tzinfo=timezone.utc).timestamp() * 1000)
+    assert parse_expiry("2027-03-01", now) == march  # a date: its midnight, UTC
+    assert parse_expiry("2027-03-01T02:00:00+02:00", now) == march
+    for bad in ("", "90", "d", "-5d", "0h", "1.5d", "90 days", "2020-01-01", "tomorrow"):
+        with pytest.raises(InvalidValueError, match="token expiry"):
+            parse_expiry(bad, now)

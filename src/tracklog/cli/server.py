@@ -70,6 +70,30 @@ from tracklog.server.settings import Settings
     help="Require a token or user name and password on every /api/v1 request "
     "(see 'tracklog users' and 'tracklog tokens').",
 )
+@click.option(
+    "--failed-logins-per-user",
+    default=Settings.failed_logins_per_user,
+    show_default=True,
+    type=click.IntRange(1),
+    help="With --auth: wrong passwords for one user name allowed per --failed-login-window "
+    "(429 beyond, until the oldest leaves the window); per server process.",
+)
+@click.option(
+    "--failed-logins-per-address",
+    default=Settings.failed_logins_per_address,
+    show_default=True,
+    type=click.IntRange(1),
+    help="With --auth: wrong passwords from one client address allowed per "
+    "--failed-login-window (429 beyond); per server process.",
+)
+@click.option(
+    "--failed-login-window",
+    default=Settings.failed_login_window,
+    show_default=True,
+    type=click.IntRange(1),
+    metavar="SECONDS",
+    help="The window the failed-login limits count in.",
+)
 def server(
     backend_store_uri: str,
     artifacts_destination: str,
@@ -82,6 +106,9 @@ def server(
     max_records_per_request: int,
     multipart_upload_expiry: int,
     auth: bool,
+    failed_logins_per_user: int,
+    failed_logins_per_address: int,
+    failed_login_window: int,
 ) -> None:
     """Serve a store over HTTP (native API under /api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
@@ -98,6 +125,9 @@ def server(
         max_records=max_records_per_request,
         multipart_upload_expiry=multipart_upload_expiry,
         auth=auth,
+        failed_logins_per_user=failed_logins_per_user,
+        failed_logins_per_address=failed_logins_per_address,
+        failed_login_window=failed_login_window,
     )
     if not auth and not is_loopback_host(host):
         click.secho(

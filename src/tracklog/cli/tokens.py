@@ -17,15 +17,26 @@ def tokens() -> None:
 @tokens.command("create")
 @click.option("--user", "user", required=True, help="The user the token acts as.")
 @click.option("--name", "label", help="A label to tell tokens apart.")
+@click.option(
+    "--expires",
+    metavar="WHEN",
+    help="Refuse the token from then on: a duration (90d, 12h, 30m, 2w) or an ISO date "
+    "(2027-03-01, UTC) [default: never].",
+)
 @pass_state
-def create(state: CliState, user: str, label: str | None) -> None:
+def create(state: CliState, user: str, label: str | None, expires: str | None) -> None:
     """Create a token and print its secret: the only time it is shown."""
+    from tracklog.store.auth import parse_expiry  # argon2 and SQLAlchemy: only when used
+    from tracklog.store.clock import now_ms
+
+    expires_at = None if expires is None else parse_expiry(expires, now_ms())
     with open_auth(state) as auth:
-        new = auth.create_token(user, label)
+        new = auth.create_token(user, label, expires_at=expires_at)
     # The secret alone on stdout, so TOKEN=$(tracklog tokens create ...) works.
     click.echo(new.secret)
+    until = "" if expires_at is None else f", expires on {output.fmt_time(expires_at)}"
     click.echo(
-        f"token {new.info.id} for {user!r}: keep the secret now, it cannot be shown again",
+        f"token {new.info.id} for {user!r}{until}: keep the secret now, it cannot be shown again",
         err=True,
     )
 
@@ -45,7 +56,7 @@ def ls(state: CliState, user: str | None, as_json: bool) -> None:
     if not found:
         click.echo("no tokens", err=True)
         return
-    t = output.table("id", "user", "name", "created", "last used", "revoked")
+    t = output.table("id", "user", "name", "created", "last used", "revoked", "expires")
     for tok in found:
         t.add_row(
             *output.cells(
@@ -55,6 +66,7 @@ def ls(state: CliState, user: str | None, as_json: bool) -> None:
                 output.fmt_time(tok.created_at),
                 output.fmt_time(tok.last_used_at),
                 output.fmt_time(tok.revoked_at),
+                output.fmt_time(tok.expires_at),
             )
         )
     output.console().print(t)

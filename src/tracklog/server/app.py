@@ -11,8 +11,10 @@ from fastapi import Depends, FastAPI
 from tracklog import __version__
 from tracklog.server import errors, mlflow_api
 from tracklog.server.auth import current_user
+from tracklog.server.auth_gate import AuthGate
 from tracklog.server.gzip_requests import GzipRequests
 from tracklog.server.limits import BodyLimit
+from tracklog.server.login_limits import LoginLimits, PasswordChecks
 from tracklog.server.routes import (
     artifacts,
     health,
@@ -41,9 +43,17 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = Store(_location(settings))
         app.state.auth = AuthStore(app.state.store) if settings.auth else None
+        limits = LoginLimits(
+            settings.failed_logins_per_user,
+            settings.failed_logins_per_address,
+            settings.failed_login_window,
+        )
+        app.state.logins = PasswordChecks(limits) if settings.auth else None
         app.state.settings = settings
         sweeper = await start_sweeper(app.state.store, settings.multipart_upload_expiry)
         yield
+        if app.state.logins is not None:
+            app.state.logins.close()
         await stop_sweeper(sweeper)
         app.state.store.close()
 
@@ -68,7 +78,8 @@ def create_app(settings: Settings) -> FastAPI:
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_artifact_bytes,
     )
-    app.add_middleware(GzipRequests, max_bytes=settings.max_body_bytes)  # outermost: decodes first
+    app.add_middleware(GzipRequests, max_bytes=settings.max_body_bytes)  # decodes before limits
+    app.add_middleware(AuthGate)  # outermost: no body is read before the credentials pass
     return app
 
 

@@ -4,7 +4,8 @@
 and HTTP basic (``user:password``, or any user name with a token as the password, which is what
 the mlflow client sends from ``MLFLOW_TRACKING_USERNAME``/``PASSWORD``). Routes then ask the
 request's :class:`Guard` for the permission they need. Without ``--auth`` both are no-ops.
-Secrets are never logged and never part of a message.
+Secrets are never logged and never part of a message. Failed password logins are limited
+(``login_limits``), and credentials are checked before any body is read (``auth_gate``).
 """
 
 from __future__ import annotations
@@ -17,23 +18,40 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 
 from tracklog.errors import AuthenticationError, NotFoundError
+from tracklog.server.login_limits import PasswordChecks
 from tracklog.store.auth import TOKEN_PREFIX, AuthStore, User, require
 from tracklog.store.records import ProjectInfo
 
+AUTH_RESULT = "tracklog.auth"  # scope key: the User, or the error that refused the request
+
 
 async def current_user(request: Request) -> User | None:
-    """The authenticated user of this request; None when the server runs without auth."""
+    """The authenticated user of this request; None when the server runs without auth.
+
+    :class:`~tracklog.server.auth_gate.AuthGate` checked the credentials before anything read
+    the body; an error it met is raised here, so each route answers it in its own shape."""
     auth: AuthStore | None = request.app.state.auth
     if auth is None:
         return None
-    # Database lookups and argon2 (slow on purpose) run in a worker thread, off the event loop.
-    return await run_in_threadpool(authenticate, auth, request.headers.get("authorization"))
+    found = request.scope.get(AUTH_RESULT)
+    if found is None:  # an app built without the gate: check here, after the body was read
+        found = await authenticate(request.app, request.scope)
+    if isinstance(found, Exception):
+        raise found
+    return found
 
 
-def authenticate(auth: AuthStore, header: str | None) -> User:
-    """The user an ``Authorization`` header names; raises :class:`AuthenticationError`."""
+async def authenticate(app: Any, scope: Any) -> User:
+    """The user the ``Authorization`` header of request ``scope`` names; raises
+    :class:`AuthenticationError` or, after too many failed logins, :class:`RateLimitedError`.
+
+    Tokens (Bearer, or as a basic password) cost one SHA-256 and one lookup; passwords go
+    through ``app.state.logins`` (:class:`~tracklog.server.login_limits.PasswordChecks`)."""
+    auth: AuthStore = app.state.auth
+    header = Headers(scope=scope).get("authorization")
     if not header:
         raise AuthenticationError(
             "this server requires authentication: send 'Authorization: Bearer TOKEN' or "
@@ -41,16 +59,21 @@ def authenticate(auth: AuthStore, header: str | None) -> User:
         )
     scheme, _, credentials = header.strip().partition(" ")
     credentials = credentials.strip()
+    # Database lookups and argon2 (slow on purpose) run in a worker thread, off the event loop.
     if scheme.lower() == "bearer" and credentials:
-        return auth.verify_token(credentials)
+        return await run_in_threadpool(auth.verify_token, credentials)
     if scheme.lower() == "basic" and credentials:
         name, password = _basic(credentials)
-        if password.startswith(TOKEN_PREFIX):
-            try:
-                return auth.verify_token(password)
-            except AuthenticationError:
-                pass  # perhaps a password that happens to look like a token
-        return auth.verify_password(name, password)
+        # A known token is answered without argon2 (an expired one with its date); anything
+        # else may be a password that happens to look like a token.
+        if password.startswith(TOKEN_PREFIX) and (
+            user := await run_in_threadpool(auth.token_user, password)
+        ):
+            return user
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        checks: PasswordChecks = app.state.logins
+        return await checks.verify(auth, name, password, address)
     raise AuthenticationError("the Authorization header must be 'Bearer TOKEN' or 'Basic ...'")
 
 

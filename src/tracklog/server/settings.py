@@ -24,6 +24,9 @@ class Settings:
     max_batch_points: int = 5_000_000
     max_records: int = 10_000
     multipart_upload_expiry: int = 24 * 3600  # seconds an unfinished upload is kept untouched
+    failed_logins_per_user: int = 10  # with --auth, in failed_login_window seconds (429 beyond)
+    failed_logins_per_address: int = 30
+    failed_login_window: int = 60
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -22,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from tracklog.errors import (
     AlreadyExistsError,
     AuthenticationError,
+    InvalidValueError,
     NotFoundError,
     PermissionDeniedError,
 )
@@ -42,6 +45,8 @@ _RANK = {p: i for i, p in enumerate(validation.PERMISSIONS)}
 # last_used_at is refreshed at most this often, so a busy token costs no write per request.
 _TOUCH_EVERY_MS = 60_000
 _CACHE_SIZE = 1024
+_DURATION = re.compile(r"^([0-9]+)([mhdw])$")
+_UNIT_MS = {"m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 7 * 86_400_000}
 _hasher = PasswordHasher()
 
 
@@ -65,6 +70,7 @@ class TokenInfo:
     created_at: int
     last_used_at: int | None
     revoked_at: int | None
+    expires_at: int | None = None  # None: never expires
 
 
 @dataclass(frozen=True)
@@ -152,12 +158,10 @@ class AuthStore:
 
     def verify_password(self, name: str, password: str) -> User:
         """The user whose name and password these are; raises :class:`AuthenticationError`."""
-        with reading(self.engine) as conn:
-            row = conn.execute(select(_U).where(_U.c.name == name)).first()
-        stored = row.password_hash if row is not None else None
-        cache_key = hmac.digest(self._cache_key, f"{name}\0{password}".encode(), "sha256")
-        if stored is not None and self._verified.get(cache_key) == stored:
+        row, cache_key, cached = self._cached(name, password)
+        if cached:
             return _user(row)
+        stored = row.password_hash if row is not None else None
         if stored is None:
             # The same work as a real check, so a wrong name cannot be told by the time taken.
             _verify(self._dummy(), password)
@@ -169,6 +173,20 @@ class AuthStore:
         self._verified[cache_key] = stored
         return _user(row)
 
+    def cached_password(self, name: str, password: str) -> User | None:
+        """The user if these credentials passed :meth:`verify_password` before and the
+        password is unchanged since; None otherwise. One lookup, no argon2."""
+        row, _, cached = self._cached(name, password)
+        return _user(row) if cached else None
+
+    def _cached(self, name: str, password: str) -> tuple[Any, bytes, bool]:
+        """The user's row, the cache key of the credentials, and whether they are cached."""
+        with reading(self.engine) as conn:
+            row = conn.execute(select(_U).where(_U.c.name == name)).first()
+        cache_key = hmac.digest(self._cache_key, f"{name}\0{password}".encode(), "sha256")
+        stored = row.password_hash if row is not None else None
+        return row, cache_key, stored is not None and self._verified.get(cache_key) == stored
+
     def _dummy(self) -> str:
         if self._dummy_hash is None:
             self._dummy_hash = _hasher.hash(secrets.token_hex(16))
@@ -176,20 +194,24 @@ class AuthStore:
 
     # -- tokens ---------------------------------------------------------------------------
 
-    def create_token(self, user: str, name: str | None = None) -> NewToken:
-        """A new token for ``user``; the returned secret is the only copy there will be."""
+    def create_token(
+        self, user: str, name: str | None = None, *, expires_at: int | None = None
+    ) -> NewToken:
+        """A new token for ``user``, valid until ``expires_at`` (epoch ms; None: no expiry,
+        see :func:`parse_expiry`); the returned secret is the only copy there will be."""
         if name is not None:
             name = validation.name(name, "token name")
-        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         t = now_ms()
+        if expires_at is not None and expires_at <= t:
+            raise InvalidValueError(f"token expiry {_utc(expires_at)} is not in the future")
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = {"name": name, "secret_hash": _token_hash(secret), "created_at": t}
         with writing(self.engine) as conn:
             uid = self._user_row(conn, user).id
             tid = conn.execute(
-                insert(_T)
-                .values(user_id=uid, name=name, secret_hash=_token_hash(secret), created_at=t)
-                .returning(_T.c.id)
+                insert(_T).values(user_id=uid, expires_at=expires_at, **row).returning(_T.c.id)
             ).scalar_one()
-        return NewToken(TokenInfo(tid, user, name, t, None, None), secret)
+        return NewToken(TokenInfo(tid, user, name, t, None, None, expires_at), secret)
 
     def tokens(self, user: str | None = None) -> list[TokenInfo]:
         """Every token (of ``user`` if given), oldest first, revoked ones included."""
@@ -199,7 +221,9 @@ class AuthStore:
                 stmt = stmt.where(_T.c.user_id == self._user_row(conn, user).id)
             rows = conn.execute(stmt.order_by(_T.c.id)).all()
         return [
-            TokenInfo(r.id, r.user_name, r.name, r.created_at, r.last_used_at, r.revoked_at)
+            TokenInfo(
+                r.id, r.user_name, r.name, r.created_at, r.last_used_at, r.revoked_at, r.expires_at
+            )
             for r in rows
         ]
 
@@ -215,19 +239,31 @@ class AuthStore:
             )
 
     def verify_token(self, secret: str) -> User:
-        """The owner of a valid, unrevoked token; raises :class:`AuthenticationError`."""
-        if not secret.startswith(TOKEN_PREFIX):
+        """The owner of a valid, unrevoked, unexpired token; raises
+        :class:`AuthenticationError`."""
+        user = self.token_user(secret)
+        if user is None:
             raise AuthenticationError("invalid or revoked token")
+        return user
+
+    def token_user(self, secret: str) -> User | None:
+        """The owner of token ``secret``; None if no unrevoked token has this secret, and
+        :class:`AuthenticationError` naming the date if it has expired. One SHA-256 and one
+        lookup: no password hashing."""
+        if not secret.startswith(TOKEN_PREFIX):
+            return None
         stmt = (
-            select(_U, _T.c.id.label("token_id"), _T.c.last_used_at)
+            select(_U, _T.c.id.label("token_id"), _T.c.last_used_at, _T.c.expires_at)
             .join(_T, _T.c.user_id == _U.c.id)
             .where((_T.c.secret_hash == _token_hash(secret)) & _T.c.revoked_at.is_(None))
         )
         with reading(self.engine) as conn:
             row = conn.execute(stmt).first()
         if row is None:
-            raise AuthenticationError("invalid or revoked token")
+            return None
         t = now_ms()
+        if row.expires_at is not None and t >= row.expires_at:
+            raise AuthenticationError(f"token expired on {_utc(row.expires_at)}")
         if row.last_used_at is None or t - row.last_used_at > _TOUCH_EVERY_MS:
             with writing(self.engine) as conn:
                 conn.execute(update(_T).where(_T.c.id == row.token_id).values(last_used_at=t))
@@ -385,6 +421,33 @@ def _verify(stored: str, password: str) -> bool:
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def parse_expiry(text: str, now: int) -> int:
+    """When a token made at ``now`` (epoch ms) expires, from a duration (``90d``, ``12h``,
+    ``30m``, ``2w``) or an ISO date or time (``2027-03-01``: its midnight; UTC unless the
+    text names a zone); raises :class:`InvalidValueError` unless it is in the future."""
+    text = text.strip()
+    if match := _DURATION.match(text):
+        at = now + int(match.group(1)) * _UNIT_MS[match.group(2)]
+    else:
+        try:
+            when = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidValueError(
+                f"token expiry must be a duration such as 90d, 12h, 30m or 2w, or an ISO date "
+                f"such as 2027-03-01, got {text!r}"
+            ) from None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        at = int(when.timestamp() * 1000)
+    if at <= now:
+        raise InvalidValueError(f"token expiry {text!r} is not in the future")
+    return at
+
+
+def _utc(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _token_hash(secret: str) -> str:

@@ -227,6 +227,7 @@ tokens = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("last_used_at", BigInteger),
     Column("revoked_at", BigInteger),
+    Column("expires_at", BigInteger),  # NULL: never expires
 )
 
 project_permissions = Table(
