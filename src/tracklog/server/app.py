@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from tracklog import __version__
 from tracklog.server import errors, mlflow_api
 from tracklog.server.auth import current_user
+from tracklog.server.disconnect import CancelOnDisconnect
 from tracklog.server.gzip_requests import GzipRequests
 from tracklog.server.limits import BodyLimit
 from tracklog.server.routes import (
@@ -39,7 +40,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = Store(_location(settings))
+        app.state.store = Store(_location(settings), search_timeout_ms=settings.search_timeout_ms)
         app.state.auth = AuthStore(app.state.store) if settings.auth else None
         app.state.settings = settings
         sweeper = await start_sweeper(app.state.store, settings.multipart_upload_expiry)
@@ -63,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])
     mount_ui(app)  # the web UI at /, reading only the API above
+    app.add_middleware(CancelOnDisconnect)  # innermost: sees the body as the routes read it
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,

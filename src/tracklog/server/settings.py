@@ -24,6 +24,7 @@ class Settings:
     max_batch_points: int = 5_000_000
     max_records: int = 10_000
     multipart_upload_expiry: int = 24 * 3600  # seconds an unfinished upload is kept untouched
+    search_timeout_ms: int = 30_000  # a longer search is stopped (400); 0: no bound
 
     @classmethod
     def from_env(cls) -> Settings:

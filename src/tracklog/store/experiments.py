@@ -17,6 +17,7 @@ from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import reading, upsert, writing
+from tracklog.store.query_limits import searching
 from tracklog.store.records import ExperimentRecord
 from tracklog.store.search import LIFECYCLES, compare
 from tracklog.store.search_parse import Comparison, parse_filter, parse_order_by
@@ -107,7 +108,7 @@ def search(
     stmt = select(_E.c.id).where(*conditions).order_by(*order).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    with reading(engine) as conn:
+    with searching(engine) as conn:
         ids = list(conn.execute(stmt).scalars())
     found = {e.id: e for e in _load(engine, _E.c.id.in_(ids))}
     return [found[i] for i in ids]

@@ -21,6 +21,7 @@ from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import batches, insert_missing, reading, upsert, writing
 from tracklog.store.entity_filter import Attribute, Grammar, Side
+from tracklog.store.query_limits import searching
 from tracklog.store.tracking import Store
 
 _L, _LP, _LT, _LM = (
@@ -283,7 +284,7 @@ class LoggedModels:
             .limit(limit)
             .offset(offset)
         )
-        with reading(self.engine) as conn:
+        with searching(self.engine) as conn:
             return _models(conn, list(conn.execute(stmt)))
 
     def log_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:

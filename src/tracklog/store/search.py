@@ -33,7 +33,8 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType
 
 from tracklog.errors import InvalidValueError
-from tracklog.store.engine import UNICODE_LOWER, reading
+from tracklog.store.engine import UNICODE_LOWER
+from tracklog.store.query_limits import searching
 from tracklog.store.schema import params, run_summary, run_tags, runs
 from tracklog.store.search_parse import (
     LIST_OPS,
@@ -257,7 +258,7 @@ def run_ids_page(
 ) -> list[str]:
     """The ids of ``limit`` matching runs from ``offset``, in ``order_by`` order (one page)."""
     stmt = runs_query(filter, order_by, experiment_ids, lifecycle)
-    with reading(engine) as conn:
+    with searching(engine) as conn:
         return list(
             conn.execute(stmt.with_only_columns(runs.c.id).offset(offset).limit(limit)).scalars()
         )
