@@ -181,3 +181,9 @@ def test_a_search_of_more_experiments_than_bind_parameters_works(api: httpx.Clie
     answer = api.post(MLFLOW, json={"experiment_ids": ids})
     assert answer.status_code == 200, answer.text[:300]
     assert len(answer.json()["runs"]) == 3
+
+
+def test_a_logged_model_search_of_as_many_experiments_works(api: httpx.Client) -> None:
+    ids = [_experiment_id(api), *(str(i) for i in range(1000, 71_000))]
+    answer = api.post("/api/2.0/mlflow/logged-models/search", json={"experiment_ids": ids})
+    assert answer.status_code == 200, answer.text[:300]

@@ -20,6 +20,7 @@ from tracklog.store.engine import reading, upsert, writing
 from tracklog.store.query_limits import searching
 from tracklog.store.records import ExperimentRecord
 from tracklog.store.search import LIFECYCLES, compare
+from tracklog.store.search import among as ids_among
 from tracklog.store.search_parse import Comparison, parse_filter, parse_order_by
 
 _E = schema.experiments
@@ -95,7 +96,7 @@ def search(
     if lifecycle != "all":
         conditions.append(_E.c.lifecycle_stage == lifecycle)
     if among is not None:
-        conditions.append(_E.c.id.in_(list(among)))
+        conditions.append(ids_among(_E.c.id, among))
     order: list[Any] = []
     for term in parse_order_by(order_by, ATTRIBUTES):
         if term.kind != "attribute":

@@ -12,7 +12,7 @@ the case of ASCII letters only (see :class:`_CaseSensitiveLike` and :class:`_Cas
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -50,6 +50,7 @@ __all__ = [
     "LIFECYCLES",
     "Comparison",
     "OrderTerm",
+    "among",
     "compare",
     "comparison_clause",
     "parse_filter",
@@ -158,6 +159,12 @@ def compare(column: Any, op: str, value: Value) -> ColumnElement[bool]:
     return _COMPARE[op](column, _bind(value))
 
 
+def among(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
+    """``column IN ids`` for integer ids, written into the SQL: bound one parameter each, a
+    search of 65,536 experiments was more than PostgreSQL takes in one statement."""
+    return column.in_(bindparam("ids", [int(i) for i in ids], literal_execute=True))
+
+
 def _is_number(value: Value) -> bool:
     first = value[0] if isinstance(value, tuple) else value
     return not isinstance(first, str)
@@ -243,10 +250,7 @@ def runs_query(
     if lifecycle != "all":
         conditions.append(runs.c.lifecycle_stage == lifecycle)
     if experiment_ids is not None:
-        # Written into the SQL (they are integers): bound one parameter each, 65,536 of them
-        # were more than PostgreSQL takes in one statement.
-        ids = bindparam("experiment_ids", [int(i) for i in experiment_ids], literal_execute=True)
-        conditions.append(runs.c.experiment_id.in_(ids))
+        conditions.append(among(runs.c.experiment_id, experiment_ids))
     conditions += _filter_conditions(parse_filter(filter))
     return _apply_order(select(runs).where(*conditions), parse_order_by(order_by))
 
