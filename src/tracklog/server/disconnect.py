@@ -2,9 +2,10 @@
 a :class:`~tracklog.store.query_limits.Cancellation` and trips it when the client disconnects,
 so a search of a client that gave up does not keep a database backend busy.
 
-The disconnect is watched from the moment the route has read the whole request body (before
-that, the route's own reads see it) until the response is sent; routes that read no body (GET
-without one) are not watched, and none of them searches.
+The disconnect is watched once a search starts (so requests that do not search pay nothing for
+it) and the route has read the whole request body (before that, the route's own reads see it),
+until the response is sent; a route that reads no body (a GET that FastAPI does not read) is not
+watched: none of them searches.
 """
 
 from __future__ import annotations
@@ -26,9 +27,16 @@ class CancelOnDisconnect:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cancellation = Cancellation()
+        loop = asyncio.get_running_loop()
         watcher: asyncio.Task[Message] | None = None
-        answered = False
+        body_read = answered = False
+
+        def start_watching() -> None:
+            nonlocal watcher
+            if watcher is None and body_read and not answered:
+                watcher = asyncio.ensure_future(watch())
+
+        cancellation = Cancellation(on_search=lambda: loop.call_soon_threadsafe(start_watching))
 
         async def watch() -> Message:
             message = await receive()
@@ -36,16 +44,18 @@ class CancelOnDisconnect:
                 message = await receive()
             if not answered:  # (the server reports a disconnect once the answer is sent, too)
                 # Cancelling on PostgreSQL opens a connection to it: not on the event loop.
-                await asyncio.get_running_loop().run_in_executor(None, cancellation.cancel)
+                await loop.run_in_executor(None, cancellation.cancel)
             return message
 
         async def receiving() -> Message:
-            nonlocal watcher
-            if watcher is not None:  # the watcher reads what comes after the body
-                return await asyncio.shield(watcher)
+            nonlocal body_read
+            if body_read:  # what comes after the body is read by the watcher, for both
+                start_watching()
+                if watcher is not None:
+                    return await asyncio.shield(watcher)
             message = await receive()
             if message["type"] == "http.request" and not message.get("more_body", False):
-                watcher = asyncio.ensure_future(watch())
+                body_read = True
             return message
 
         async def sending(message: Message) -> None:

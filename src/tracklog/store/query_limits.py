@@ -36,10 +36,17 @@ class Cancellation:
     so the connection cannot go back to the pool (and have someone else's query cancelled).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_search: Callable[[], object] | None = None) -> None:
         self._lock = threading.Lock()
         self._stop: Callable[[], object] | None = None
+        self._on_search = on_search
         self.cancelled = False
+
+    def searching(self) -> None:
+        """Called as a search starts: the server then starts watching its client (only a
+        request that searches pays for the watching)."""
+        if self._on_search is not None:
+            self._on_search()
 
     def cancel(self) -> None:
         """Stop the running query, and refuse any that would start after it."""
@@ -80,6 +87,8 @@ def searching(engine: Engine) -> Iterator[Connection]:
     """
     timeout_ms: int | None = engine.get_execution_options().get(_TIMEOUT_OPTION)
     cancellation = CANCELLATION.get()
+    if cancellation is not None:
+        cancellation.searching()
     with reading(engine) as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
