@@ -3,7 +3,7 @@
 Parsing lives in :mod:`tracklog.store.search_parse`. Each metric, param or tag comparison
 becomes ``runs.id IN (SELECT run_id FROM <table> WHERE key = K AND <test>)``, a semi-join that
 both databases answer from the (key, value_num) index; past :data:`MAX_SEMI_JOINS` of them,
-the subqueries are INTERSECTed into one semi-join instead (see :data:`MAX_SEMI_JOINS`).
+the subqueries are INTERSECTed into one semi-join instead.
 Order-by terms on them are LEFT OUTER JOINs on an alias filtered to the key. The same SQL runs
 on both databases; the only dialect branches are LIKE and ILIKE on SQLite, whose LIKE ignores
 the case of ASCII letters only (see :class:`_CaseSensitiveLike` and :class:`_CaseInsensitiveLike`).
@@ -162,7 +162,7 @@ def compare(column: Any, op: str, value: Value) -> ColumnElement[bool]:
 def among(column: Any, ids: Iterable[int]) -> ColumnElement[bool]:
     """``column IN ids`` for integer ids, written into the SQL: bound one parameter each, a
     search of 65,536 experiments was more than PostgreSQL takes in one statement."""
-    return column.in_(bindparam("ids", [int(i) for i in ids], literal_execute=True))
+    return column.in_(bindparam("ids", [int(i) for i in ids], unique=True, literal_execute=True))
 
 
 def _is_number(value: Value) -> bool:
