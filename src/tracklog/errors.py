@@ -57,6 +57,10 @@ class RequestTooLargeError(InvalidValueError):
     """A request carried more than a server limit allows; the message names the limit."""
 
 
+class SearchTimeoutError(InvalidValueError):
+    """A search ran longer than the store allows (``tracklog server --search-timeout``)."""
+
+
 class AuthenticationError(TracklogError):
     """Credentials were missing, malformed or wrong (the message never repeats a secret)."""
 
@@ -79,6 +83,7 @@ WIRE_ERRORS: tuple[tuple[type[TracklogError], int, str], ...] = (
     (NotFoundError, 404, "NOT_FOUND"),
     (AlreadyExistsError, 409, "ALREADY_EXISTS"),
     (RequestTooLargeError, 413, "REQUEST_TOO_LARGE"),
+    (SearchTimeoutError, 400, "SEARCH_TIMEOUT"),
     (AuthenticationError, 401, "UNAUTHENTICATED"),
     (RateLimitedError, 429, "TOO_MANY_REQUESTS"),
     (PermissionDeniedError, 403, "PERMISSION_DENIED"),

@@ -29,3 +29,21 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 def server(store_uri: str, server_factory: Callable[..., ServerProcess]) -> ServerProcess:
     """A running server on a fresh SQLite or PostgreSQL store."""
     return server_factory(store_uri)
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ],
+)
+def module_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
+    """A store shared by one test module's tests, on SQLite and on PostgreSQL: its URI and a
+    folder for its artifacts (for a module-scoped server)."""
+    folder = tmp_path_factory.mktemp("store")
+    if request.param == "sqlite":
+        return f"sqlite:///{folder}/tracklog.db", folder / "artifacts"
+    return request.getfixturevalue("postgres_uri_factory")(), folder / "artifacts"

@@ -65,6 +65,15 @@ from tracklog.server.settings import Settings
     "this long (checked at start and every minute).",
 )
 @click.option(
+    "--search-timeout",
+    default=Settings.search_timeout_ms / 1000,
+    show_default=True,
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="Stop a search (of runs, experiments, models) that runs longer, and answer 400; "
+    "0 for no bound.",
+)
+@click.option(
     "--auth",
     is_flag=True,
     help="Require a token or user name and password on every /api/v1 request "
@@ -105,6 +114,7 @@ def server(
     max_batch_points: int,
     max_records_per_request: int,
     multipart_upload_expiry: int,
+    search_timeout: float,
     auth: bool,
     failed_logins_per_user: int,
     failed_logins_per_address: int,
@@ -124,6 +134,7 @@ def server(
         max_batch_points=max_batch_points,
         max_records=max_records_per_request,
         multipart_upload_expiry=multipart_upload_expiry,
+        search_timeout_ms=round(search_timeout * 1000),
         auth=auth,
         failed_logins_per_user=failed_logins_per_user,
         failed_logins_per_address=failed_logins_per_address,

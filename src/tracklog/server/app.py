@@ -12,6 +12,7 @@ from tracklog import __version__
 from tracklog.server import errors, mlflow_api
 from tracklog.server.auth import current_user
 from tracklog.server.auth_gate import AuthGate
+from tracklog.server.disconnect import CancelOnDisconnect
 from tracklog.server.gzip_requests import GzipRequests
 from tracklog.server.limits import BodyLimit
 from tracklog.server.login_limits import LoginLimits, PasswordChecks
@@ -41,7 +42,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = Store(_location(settings))
+        app.state.store = Store(_location(settings), search_timeout_ms=settings.search_timeout_ms)
         app.state.auth = AuthStore(app.state.store) if settings.auth else None
         limits = LoginLimits(
             settings.failed_logins_per_user,
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])
     mount_ui(app)  # the web UI at /, reading only the API above
+    app.add_middleware(CancelOnDisconnect)  # innermost: sees the body as the routes read it
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,

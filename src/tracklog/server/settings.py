@@ -27,6 +27,7 @@ class Settings:
     failed_logins_per_user: int = 10  # with --auth, in failed_login_window seconds (429 beyond)
     failed_logins_per_address: int = 30
     failed_login_window: int = 60
+    search_timeout_ms: int = 30_000  # a longer search is stopped (400); 0: no bound
 
     @classmethod
     def from_env(cls) -> Settings:

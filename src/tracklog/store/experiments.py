@@ -17,8 +17,10 @@ from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import reading, upsert, writing
+from tracklog.store.query_limits import searching
 from tracklog.store.records import ExperimentRecord
 from tracklog.store.search import LIFECYCLES, compare
+from tracklog.store.search import among as ids_among
 from tracklog.store.search_parse import Comparison, parse_filter, parse_order_by
 
 _E = schema.experiments
@@ -94,7 +96,7 @@ def search(
     if lifecycle != "all":
         conditions.append(_E.c.lifecycle_stage == lifecycle)
     if among is not None:
-        conditions.append(_E.c.id.in_(list(among)))
+        conditions.append(ids_among(_E.c.id, among))
     order: list[Any] = []
     for term in parse_order_by(order_by, ATTRIBUTES):
         if term.kind != "attribute":
@@ -107,7 +109,7 @@ def search(
     stmt = select(_E.c.id).where(*conditions).order_by(*order).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
-    with reading(engine) as conn:
+    with searching(engine) as conn:
         ids = list(conn.execute(stmt).scalars())
     found = {e.id: e for e in _load(engine, _E.c.id.in_(ids))}
     return [found[i] for i in ids]

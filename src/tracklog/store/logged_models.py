@@ -21,6 +21,8 @@ from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import batches, insert_missing, reading, upsert, writing
 from tracklog.store.entity_filter import Attribute, Grammar, Side
+from tracklog.store.query_limits import searching
+from tracklog.store.search import among
 from tracklog.store.tracking import Store
 
 _L, _LP, _LT, _LM = (
@@ -275,7 +277,7 @@ class LoggedModels:
         stmt = (
             select(_L)
             .where(
-                _L.c.experiment_id.in_(list(experiment_ids)),
+                among(_L.c.experiment_id, experiment_ids),
                 _L.c.lifecycle_stage == "active",
                 *GRAMMAR.where(filter),
             )
@@ -283,7 +285,7 @@ class LoggedModels:
             .limit(limit)
             .offset(offset)
         )
-        with reading(self.engine) as conn:
+        with searching(self.engine) as conn:
             return _models(conn, list(conn.execute(stmt)))
 
     def log_outputs(self, run_id: str, outputs: Sequence[ModelOutput]) -> None:

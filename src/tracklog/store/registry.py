@@ -21,6 +21,7 @@ from tracklog.store.clock import now_ms
 from tracklog.store.engine import reading, upsert, writing
 from tracklog.store.entity_filter import Attribute, Grammar, Side
 from tracklog.store.logged_models import LoggedModels
+from tracklog.store.query_limits import searching
 from tracklog.store.tracking import Store
 
 _M, _MT, _A = (
@@ -223,7 +224,7 @@ class Registry:
         ``offset`` on, by name unless ``order_by`` says otherwise."""
         order = MODEL_GRAMMAR.order(order_by, [_M.c.name.asc()], [_M.c.id.asc()])
         stmt = select(_M).where(*MODEL_GRAMMAR.where(filter)).order_by(*order)
-        with reading(self.engine) as conn:
+        with searching(self.engine) as conn:
             return _models(conn, list(conn.execute(stmt.limit(limit).offset(offset))))
 
     def set_model_tag(self, name: str, key: str, value: str) -> None:
@@ -433,7 +434,7 @@ class Registry:
             .where(*VERSION_GRAMMAR.where(filter))
             .order_by(*order)
         )
-        with reading(self.engine) as conn:
+        with searching(self.engine) as conn:
             return _versions(conn, list(conn.execute(stmt.limit(limit).offset(offset))))
 
     def set_version_tag(self, name: str, version: Any, key: str, value: str) -> None:

@@ -5,6 +5,11 @@ Pure Python (no SQLAlchemy) so callers can validate a filter without a store;
 
 A filter is a conjunction: ``metrics.acc > 0.9 AND params.model = 'bert'``. Every parse
 error is a :class:`~tracklog.errors.FilterSyntaxError` pointing at the offending token.
+
+What a search may ask for is bounded here, for every search (runs, experiments, registry,
+logged models), so that no request costs the database without bound: PostgreSQL's planning
+time grows steeply with the number of comparisons, and SQLite refuses deep expressions and
+joins of more than 64 tables.
 """
 
 from __future__ import annotations
@@ -13,7 +18,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tracklog.errors import FilterSyntaxError
+from tracklog.errors import FilterSyntaxError, InvalidValueError
+
+#: Characters in one filter, comparisons ANDed in one filter, values in all of its IN lists,
+#: and clauses of one order-by (docs/server.md's limits).
+MAX_FILTER_CHARS = 100_000
+MAX_FILTER_CLAUSES = 100
+MAX_FILTER_VALUES = 1_000
+MAX_ORDER_KEYS = 10
 
 Scalar = int | float | str
 Value = Scalar | tuple[Scalar, ...]
@@ -332,10 +344,26 @@ def parse_filter(
     ``attributes`` maps attribute names to (column, numeric?) (default: the runs table's)."""
     if not text or not text.strip():
         return []
+    if len(text) > MAX_FILTER_CHARS:
+        raise InvalidValueError(
+            f"a filter may have at most {MAX_FILTER_CHARS:,} characters, this one has {len(text):,}"
+        )
     parser = _Parser(text, attributes)
     out: list[Comparison] = []
+    values = 0
     while True:
+        if len(out) == MAX_FILTER_CLAUSES:
+            raise InvalidValueError(
+                f"a filter may have at most {MAX_FILTER_CLAUSES} comparisons joined by AND; "
+                f"this one has more (from position {parser.peek().pos} on)"
+            )
         out.append(parser.comparison())
+        if isinstance(out[-1].value, tuple):
+            values += len(out[-1].value)
+            if values > MAX_FILTER_VALUES:
+                raise InvalidValueError(
+                    f"a filter's IN lists may hold at most {MAX_FILTER_VALUES} values in all"
+                )
         tok = parser.next()
         if tok.kind == "eof":
             return out
@@ -353,8 +381,17 @@ def parse_order_by(
     """Parse order-by clauses such as ``"metrics.acc DESC"`` (the default direction is ASC)."""
     if isinstance(clauses, str):  # one clause, not a sequence of characters
         clauses = [clauses]
+    clauses = list(clauses or ())
+    if len(clauses) > MAX_ORDER_KEYS:
+        raise InvalidValueError(
+            f"a search may have at most {MAX_ORDER_KEYS} order-by clauses, got {len(clauses)}"
+        )
+    if any(len(clause) > MAX_FILTER_CHARS for clause in clauses):
+        raise InvalidValueError(
+            f"an order-by clause may have at most {MAX_FILTER_CHARS:,} characters"
+        )
     terms: list[OrderTerm] = []
-    for clause in clauses or ():
+    for clause in clauses:
         parser = _Parser(clause, attributes)
         kind, key, _ = parser.identifier("a column such as metrics.acc or attributes.start_time")
         tok = parser.next()

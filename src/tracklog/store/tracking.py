@@ -35,6 +35,7 @@ from tracklog.store.engine import (
 from tracklog.store.liveness import process_alive, process_started
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
+from tracklog.store.query_limits import searching, set_search_timeout
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
 from tracklog.store.series import SeriesPoints, SeriesStats
 from tracklog.store.series_cache import SeriesCache
@@ -59,11 +60,18 @@ HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TRACKLOG_HEARTBEAT_TIMEOUT", "300")) 
 
 
 class Store:
-    """A tracklog store: a database plus an artifact root. Thread-safe; cheap to share."""
+    """A tracklog store: a database plus an artifact root. Thread-safe; cheap to share.
 
-    def __init__(self, uri: str | StoreLocation | None = None) -> None:
+    ``search_timeout_ms`` bounds every search (runs, experiments, registry, logged models);
+    past it a search raises :class:`~tracklog.errors.SearchTimeoutError`. None: no bound.
+    """
+
+    def __init__(
+        self, uri: str | StoreLocation | None = None, *, search_timeout_ms: int | None = None
+    ) -> None:
         self.location = uri if isinstance(uri, StoreLocation) else resolve(uri)
         self.engine = open_engine(self.location)
+        set_search_timeout(self.engine, search_timeout_ms)
         ensure_schema(self.engine, self.location)
         self.artifacts = ArtifactRepository(self.location.artifact_root)
         self._series_cache = SeriesCache.from_env()
@@ -623,7 +631,7 @@ class Store:
     ) -> list[RunRecord]:
         """Runs matching MLflow's filter grammar, ordered by ``order_by``."""
         stmt = self._search_statement(projects, filter, order_by, limit, lifecycle)
-        with reading(self.engine) as conn:
+        with searching(self.engine) as conn:
             return self._records(conn, conn.execute(stmt))
 
     def search_run_ids(
@@ -637,7 +645,7 @@ class Store:
         """The ids :meth:`search_runs` would return, in the same order, without loading the
         runs (cheap for tens of thousands of matches; load them with :meth:`get_runs`)."""
         stmt = self._search_statement(projects, filter, order_by, limit, lifecycle)
-        with reading(self.engine) as conn:
+        with searching(self.engine) as conn:
             return list(conn.execute(stmt.with_only_columns(_R.c.id)).scalars())
 
     def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]:

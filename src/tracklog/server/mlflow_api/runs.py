@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tracklog.errors import InvalidValueError
+from tracklog.errors import InvalidValueError, SearchTimeoutError
 from tracklog.server.mlflow_api import convert
 from tracklog.server.mlflow_api.errors import MlflowError, invalid
 from tracklog.server.mlflow_api.experiments import MAX_RESULTS, lifecycle
@@ -137,6 +137,8 @@ def search(store: Store, args: Args) -> dict[str, Any]:
             offset,
             size + 1,
         )
+    except SearchTimeoutError:
+        raise  # the expression is fine: the message says what happened
     except InvalidValueError as exc:
         raise MlflowError("INVALID_PARAMETER_VALUE", f"Invalid search expression: {exc}") from exc
     answer: dict[str, Any] = {"runs": runs_json(store, ids[:size], listed=True)}
