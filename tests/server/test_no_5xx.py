@@ -23,8 +23,6 @@ from server_process import free_port
 from tracklog.server.app import create_app
 from tracklog.server.mlflow_api import runs as mlflow_runs
 from tracklog.server.settings import Settings
-from tracklog.store.auth import AuthStore
-from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import MEDIA_TYPE, encode_record
@@ -204,23 +202,3 @@ def test_an_unexpected_error_is_logged_once_with_its_traceback(tmp_path: Path) -
         proc.terminate()
         log = proc.communicate(timeout=30)[0].decode()
     assert log.count("Traceback") == 1 and "RuntimeError: a bug nobody foresaw" in log, log
-
-
-def test_an_artifact_path_under_a_non_ascii_digit_is_refused(tmp_path: Path) -> None:
-    uri = f"sqlite:///{tmp_path}/t.db"
-    store = Store(StoreLocation(resolve(uri).db_url, str(tmp_path / "art")))
-    AuthStore(store).create_user("bob", None, admin=False)
-    token = AuthStore(store).create_token("bob", "tests").secret
-    store.close()
-    settings = Settings(
-        backend_store_uri=uri, artifacts_destination=str(tmp_path / "art"), auth=True
-    )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
-        client.headers["Authorization"] = f"Bearer {token}"
-        for prefix in (
-            "/api/2.0/mlflow-artifacts/artifacts",
-            "/ajax-api/2.0/mlflow-artifacts/artifacts",
-        ):
-            answer = mlflow_error(client.get(f"{prefix}/²/x"), 403)
-            assert answer["error_code"] == "PERMISSION_DENIED"
-            answer = mlflow_error(client.get(prefix, params={"path": "²"}), 403)
