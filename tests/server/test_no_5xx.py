@@ -202,3 +202,22 @@ def test_an_unexpected_error_is_logged_once_with_its_traceback(tmp_path: Path) -
         proc.terminate()
         log = proc.communicate(timeout=30)[0].decode()
     assert log.count("Traceback") == 1 and "RuntimeError: a bug nobody foresaw" in log, log
+
+
+def test_refusals_before_the_route_answer_in_its_shape(tmp_path: Path) -> None:
+    # The body limit and the gzip decoder answer before any route: still each API's shape.
+    uri = f"sqlite:///{tmp_path}/t.db"
+    settings = Settings(uri, str(tmp_path / "art"), max_body_bytes=1000)
+    big = json.dumps({"name": "x" * 2000})
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        for path, check in (
+            (f"{M}/experiments/create", mlflow_error),
+            ("/api/v1/runs", native_error),
+        ):
+            assert (
+                "1000 bytes" in check(client.post(path, content=big, headers=JSON), 413)["message"]
+            )
+            gzipped = {**JSON, "content-encoding": "gzip"}
+            assert check(client.post(path, content=b"not gzip", headers=gzipped), 400)
+            odd = {**JSON, "content-encoding": "br"}
+            assert check(client.post(path, content=b"{}", headers=odd), 415)

@@ -14,8 +14,6 @@ from starlette.exceptions import HTTPException
 
 from tracklog.errors import WIRE_ERRORS, TracklogError
 from tracklog.server.mlflow_api import MLFLOW_PREFIXES
-from tracklog.server.mlflow_api.errors import MlflowError
-from tracklog.server.mlflow_api.errors import error_response as mlflow_error
 
 # Sent with every 401: the schemes the server accepts (a browser then asks for a password).
 CHALLENGE = 'Basic realm="tracklog", charset="UTF-8", Bearer realm="tracklog"'
@@ -31,12 +29,18 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 # size limit, failing or read-only.
 _DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
 
-# Framework errors (no route, wrong method) by status: the code a client reads.
-_HTTP_CODES = {
-    404: ("NOT_FOUND", "ENDPOINT_NOT_FOUND"),
-    405: ("METHOD_NOT_ALLOWED", "ENDPOINT_NOT_FOUND"),
-    413: ("REQUEST_TOO_LARGE", "RESOURCE_LIMIT_EXCEEDED"),
+# The MLflow code of an error answered before (or outside) a route, by status.
+_MLFLOW_CODES = {
+    400: "BAD_REQUEST",
+    404: "ENDPOINT_NOT_FOUND",
+    405: "ENDPOINT_NOT_FOUND",
+    413: "RESOURCE_LIMIT_EXCEEDED",
+    415: "BAD_REQUEST",
+    500: "INTERNAL_ERROR",
+    503: "TEMPORARILY_UNAVAILABLE",
 }
+# tracklog's code of the framework's own errors (no such route, a method it does not take).
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE"}
 
 
 def store_unavailable(exc: BaseException) -> bool:
@@ -58,16 +62,13 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _mlflow_path(request: Request) -> bool:
-    return request.url.path.startswith(MLFLOW_PREFIXES)
-
-
-def _answer(
-    request: Request, status: int, code: str, mlflow_code: str, message: str
-) -> JSONResponse:
-    """The error in the shape of the route's API: MLflow's on MLflow's paths."""
-    if _mlflow_path(request):
-        return mlflow_error(MlflowError(mlflow_code, message))
+def error_for(path: str, status: int, code: str, message: str) -> JSONResponse:
+    """The error for a request to ``path`` in its API's shape: MLflow's (with the MLflow code
+    of ``status``) on MLflow's paths, tracklog's ``code`` on the others. For answers given
+    before or outside a route (middleware, the framework, the last resort)."""
+    if path.startswith(MLFLOW_PREFIXES):
+        body = {"error_code": _MLFLOW_CODES.get(status, "BAD_REQUEST"), "message": message}
+        return JSONResponse(body, status_code=status)
     return error_response(status, code, message)
 
 
@@ -77,9 +78,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        code, mlflow_code = _HTTP_CODES.get(exc.status_code, ("INVALID_VALUE", "BAD_REQUEST"))
-        response = _answer(request, exc.status_code, code, mlflow_code, str(exc.detail))
-        response.status_code = exc.status_code
+        code = _HTTP_CODES.get(exc.status_code, "INVALID_VALUE")
+        response = error_for(request.url.path, exc.status_code, code, str(exc.detail))
         response.headers.update(exc.headers or {})
         return response
 
@@ -87,7 +87,7 @@ def install(app: FastAPI) -> None:
         if not store_unavailable(exc):
             raise exc  # not the store's state: an unexpected error, answered below
         message = f"the store cannot be used right now, try again later: {_reason(exc)}"
-        return _answer(request, 503, "STORE_UNAVAILABLE", "TEMPORARILY_UNAVAILABLE", message)
+        return error_for(request.url.path, 503, "STORE_UNAVAILABLE", message)
 
     for kind in (DBAPIError, OSError):
         app.add_exception_handler(kind, _maybe_unavailable)
@@ -100,7 +100,7 @@ def install(app: FastAPI) -> None:
             f"the server failed to answer this request ({type(exc).__name__}); "
             "its log has the details"
         )
-        return _answer(request, 500, "INTERNAL_ERROR", "INTERNAL_ERROR", message)
+        return error_for(request.url.path, 500, "INTERNAL_ERROR", message)
 
     @app.exception_handler(TracklogError)
     async def _tracklog_error(_request: Request, exc: TracklogError) -> JSONResponse:
