@@ -207,14 +207,20 @@ def _operations() -> list[tuple[str, str]]:
 OPERATIONS = _operations()
 
 
-@pytest.fixture(scope="module", params=["open", "auth"])
+@pytest.fixture(
+    scope="module",
+    params=["open", "auth", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
 def fuzz(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[TestClient, dict]]:
-    """A server on a new SQLite store with one of each thing a route can name; with auth
-    on, the permission rules run too (as a user who is not an admin, owning all of it)."""
+    """A server on a new SQLite (or PostgreSQL) store with one of each thing a route can
+    name; with auth on, the permission rules run too (as a user who is not an admin, owning
+    all of it)."""
     root: Path = tmp_path_factory.mktemp("fuzz")
     uri = f"sqlite:///{root}/tracklog.db"
+    if request.param == "postgresql":
+        uri = request.getfixturevalue("postgres_uri_factory")()
     auth = request.param == "auth"
     headers = {}
     if auth:
