@@ -18,9 +18,12 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 from server_process import free_port
 from tracklog.server.app import create_app
+from tracklog.server.errors import beyond_database_limits, store_unavailable
 from tracklog.server.mlflow_api import runs as mlflow_runs
 from tracklog.server.settings import Settings
 from tracklog.store.series import SeriesPoints
@@ -170,6 +173,7 @@ BUGGY_SERVER = textwrap.dedent(
     """
     import sys, uvicorn
     from tracklog.server.app import create_app
+from tracklog.server.errors import beyond_database_limits, store_unavailable
     from tracklog.server.settings import Settings
     from tracklog.store.tracking import Store
 
@@ -221,3 +225,28 @@ def test_refusals_before_the_route_answer_in_its_shape(tmp_path: Path) -> None:
             assert check(client.post(path, content=b"not gzip", headers=gzipped), 400)
             odd = {**JSON, "content-encoding": "br"}
             assert check(client.post(path, content=b"{}", headers=odd), 415)
+
+
+def test_only_a_database_that_cannot_serve_is_a_503(store_uri: str) -> None:
+    # A 503 tells the client to retry (the mlflow client does, for minutes): only for a store
+    # that is busy, full or away, never for an error a retry cannot cure.
+    engine = create_engine(store_uri)
+
+    def error(*statements: str) -> DBAPIError:
+        with pytest.raises(DBAPIError) as caught, engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+        return caught.value
+
+    bug = error("SELECT * FROM no_such_table")
+    assert not store_unavailable(bug) and not beyond_database_limits(bug)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as holder:
+            holder.exec_driver_sql("BEGIN IMMEDIATE")
+            busy = error("PRAGMA busy_timeout = 0", "BEGIN IMMEDIATE")
+            holder.rollback()
+        assert "locked" in str(busy) and store_unavailable(busy)
+    else:
+        cancelled = error("SET statement_timeout = 10", "SELECT pg_sleep(5)")
+        assert "statement timeout" in str(cancelled) and store_unavailable(cancelled)
+    engine.dispose()

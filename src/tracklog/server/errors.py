@@ -5,6 +5,7 @@ unexpected error is still JSON: a 500 in the shape of the route's API."""
 from __future__ import annotations
 
 import errno
+import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,14 +44,57 @@ _MLFLOW_CODES = {
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE"}
 
 
+# Driver errors that say the database cannot serve now (a retry may succeed), by SQLite's
+# primary result code (busy, locked, out of memory, read-only, I/O error, full, cannot open,
+# locking protocol) and by PostgreSQL's SQLSTATE class (connection, insufficient resources
+# such as a full disk, operator intervention such as a cancelled query, system error).
+_SQLITE_UNAVAILABLE = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
+_PG_UNAVAILABLE = ("08", "53", "57", "58")
+# ... and those that say a request asked more than the database takes: SQLite's "string or
+# blob too big", PostgreSQL's class 54 (program limit exceeded: a statement too complex).
+_SQLITE_TOO_BIG = frozenset({18})
+_PG_TOO_BIG = ("54",)
+# SQLite's messages for those codes (sqlite3_errstr), for Python before 3.11.
+_SQLITE_MESSAGES = {
+    "database is locked": 5,
+    "database table is locked": 6,
+    "out of memory": 7,
+    "attempt to write a readonly database": 8,
+    "disk I/O error": 10,
+    "database or disk is full": 13,
+    "unable to open database file": 14,
+    "locking protocol": 15,
+    "string or blob too big": 18,
+}
+
+
 def store_unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` says the store cannot be used right now (its database unreachable,
     locked or full, its disk full or failing): a 503 the client may retry, not its fault."""
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, InterfaceError):
+            return True
+        return isinstance(exc, OperationalError) and _driver_code(
+            exc, _SQLITE_UNAVAILABLE, _PG_UNAVAILABLE
+        )
     return isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS
+
+
+def beyond_database_limits(exc: BaseException) -> bool:
+    """Whether ``exc`` says the request asked more than the database takes (a 400)."""
+    return isinstance(exc, OperationalError) and _driver_code(exc, _SQLITE_TOO_BIG, _PG_TOO_BIG)
+
+
+def _driver_code(
+    exc: DBAPIError, sqlite_codes: frozenset[int], pg_classes: tuple[str, ...]
+) -> bool:
+    if isinstance(exc.orig, sqlite3.Error):
+        code = getattr(exc.orig, "sqlite_errorcode", None)  # Python 3.11+; before, its text
+        if code is None:
+            code = _SQLITE_MESSAGES.get(str(exc.orig).split(" (", 1)[0])
+        return code is not None and code & 0xFF in sqlite_codes
+    state = getattr(exc.orig, "sqlstate", None)
+    return isinstance(state, str) and state.startswith(pg_classes)
 
 
 def _reason(exc: BaseException) -> str:
@@ -84,6 +128,9 @@ def install(app: FastAPI) -> None:
         return response
 
     async def _maybe_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if beyond_database_limits(exc):
+            message = f"the request is more than the store can take: {_reason(exc)}"
+            return error_for(request.url.path, 400, "INVALID_VALUE", message)
         if not store_unavailable(exc):
             raise exc  # not the store's state: an unexpected error, answered below
         message = f"the store cannot be used right now, try again later: {_reason(exc)}"
