@@ -173,7 +173,6 @@ BUGGY_SERVER = textwrap.dedent(
     """
     import sys, uvicorn
     from tracklog.server.app import create_app
-from tracklog.server.errors import beyond_database_limits, store_unavailable
     from tracklog.server.settings import Settings
     from tracklog.store.tracking import Store
 
