@@ -74,7 +74,7 @@ def test_deeply_nested_bodies_are_400s(client: TestClient, ids: dict[str, str]) 
     ):
         for body in (DEEP, '{"name": ' + DEEP + "}"):
             answer = mlflow_error(client.post(f"{M}/{route}", content=body, headers=JSON))
-            assert "nested more than 64 levels" in answer["message"]
+            assert "nested too deep: more than 64 levels" in answer["message"]
     native = [
         ("/api/v1/runs", '{"project": "p", "config": ' + DEEP + "}"),
         ("/api/v1/runs/search", DEEP),
@@ -83,7 +83,7 @@ def test_deeply_nested_bodies_are_400s(client: TestClient, ids: dict[str, str]) 
     ]
     for path, body in native:
         answer = native_error(client.post(path, content=body, headers=JSON))
-        assert "nested more than 64 levels" in answer["message"]
+        assert "nested too deep: more than 64 levels" in answer["message"]
     deep_context = {"context": "[" * 3000}
     answer = native_error(client.get(f"/api/v1/runs/{ids['native']}/series/x", params=deep_context))
     assert "nested" in answer["message"]

@@ -84,4 +84,4 @@ def check(value: Any, what: str) -> None:
 
 
 def _too_deep(what: str) -> InvalidValueError:
-    return InvalidValueError(f"{what} is nested more than {MAX_DEPTH} levels deep")
+    return InvalidValueError(f"{what} is nested too deep: more than {MAX_DEPTH} levels")
