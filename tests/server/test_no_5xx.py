@@ -249,3 +249,18 @@ def test_only_a_database_that_cannot_serve_is_a_503(store_uri: str) -> None:
         cancelled = error("SET statement_timeout = 10", "SELECT pg_sleep(5)")
         assert "statement timeout" in str(cancelled) and store_unavailable(cancelled)
     engine.dispose()
+
+
+def test_request_json_nests_at_most_64_levels(client: TestClient, ids: dict[str, str]) -> None:
+    def nested(argument: str, levels: int) -> str:  # an object around an argument no route reads
+        return "{" + argument + ', "unread": ' + "[" * (levels - 1) + "]" * (levels - 1) + "}"
+
+    routes = [
+        (f"{M}/runs/search", '"experiment_ids": ["0"]', mlflow_error),
+        (f"/api/v1/runs/{ids['native']}/labels", '"labels": ["a"]', native_error),
+    ]
+    for path, argument, refused in routes:
+        at_limit = client.post(path, content=nested(argument, 64), headers=JSON)
+        assert at_limit.status_code < 300, at_limit.text
+        past = refused(client.post(path, content=nested(argument, 65), headers=JSON))
+        assert "more than 64 levels" in past["message"]
