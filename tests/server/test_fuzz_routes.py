@@ -379,8 +379,7 @@ def test_no_route_answers_a_5xx(
         headers["content-type"] = data.draw(st.sampled_from([MEDIA_TYPE, "application/json"]))
         content = _ingest_body(data, ids) if data.draw(st.booleans()) else _raw_body(data)
     elif template.startswith(MLFLOW_PREFIXES):
-        suffix = template.split("/mlflow-artifacts/", 1)[-1].split("/mlflow/", 1)[-1]
-        args = _mlflow_args(data, MLFLOW_ROUTES.get(suffix, []), ids)
+        args = _mlflow_args(data, MLFLOW_ROUTES.get(_mlflow_route(template), []), ids)
         if method == "GET":
             params = {
                 _query(k): [_query(x) for x in v] if isinstance(v, list) else _query(v)
@@ -417,6 +416,17 @@ def test_no_route_answers_a_5xx(
         mlflow = response.request.url.path.startswith(MLFLOW_PREFIXES)
         shape = {"error_code", "message"} if mlflow else {"error", "message"}
         assert set(body) == shape, f"{method} {path}: {body}"
+
+
+def _mlflow_route(template: str) -> str:
+    """An MLflow path template below its prefix, as :data:`MLFLOW_ROUTES` names it."""
+    return template.split("/mlflow-artifacts/", 1)[-1].split("/mlflow/", 1)[-1]
+
+
+def test_every_mlflow_route_is_described() -> None:
+    # A new MLflow route gets its arguments described above, or the fuzz would send it none.
+    routes = {_mlflow_route(t) for _, t in OPERATIONS if t.startswith(MLFLOW_PREFIXES)}
+    assert routes - {"server-info"} == set(MLFLOW_ROUTES)
 
 
 def _query(value: Any) -> str:
