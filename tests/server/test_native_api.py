@@ -90,7 +90,7 @@ def test_bad_input_is_a_4xx_with_a_reason(server: ServerProcess) -> None:
     api = httpx.Client(base_url=f"{server.url}/api/v1")
     assert api.get("/runs/nope").status_code == 404
     bad_json = api.post("/runs", content=b"{not json", headers={"content-type": "application/json"})
-    assert bad_json.status_code == 400 and "invalid request" in bad_json.json()["message"]
+    assert bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["message"]
     wrong_type = api.post("/runs", json={"project": ["x"]})
     assert wrong_type.status_code == 400
     bad_filter = api.post("/runs/search", json={"filter": "metrics.a >> 1"})

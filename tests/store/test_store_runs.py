@@ -55,6 +55,7 @@ def test_duplicate_run_id_rejected_and_first_kept(store: Store) -> None:
         ("p", "   ", "run name"),
         ("p" * 300, "x", "limit is 256"),
         ("p", "bad\x00name", "control character"),
+        ("p\ud800", "x", "surrogate"),  # no UTF-8 form: no database can store it
         ("p", 42, "must be a string"),
     ],
 )
@@ -72,6 +73,8 @@ def test_tags_labels_and_bad_tag_values(store: Store) -> None:
         store.set_tags(run.id, {"big": "x" * 9000})
     with pytest.raises(InvalidValueError, match="tag key"):
         store.set_tags(run.id, {" padded": "x"})
+    with pytest.raises(InvalidValueError, match="tag 'odd': value contains '\\\\udc00'"):
+        store.set_tags(run.id, {"odd": "a\udc00"})
     store.delete_tag(run.id, "priority")
     got = store.get_run(run.id)
     assert got.tags == {"team": "nlp"}

@@ -134,3 +134,15 @@ def test_abridged_text_cuts_long_text_with_a_marker() -> None:
     assert cut == "a" * MAX_LISTED_TEXT + f"… [cut: {MAX_LISTED_TEXT + 5} characters in all]"
     fits = "a" * MAX_LISTED_TEXT
     assert stored_json.abridged_text(fits) is fits
+
+
+def test_a_lone_surrogate_in_a_stored_value_is_refused_naming_the_key(store: Store) -> None:
+    run = store.create_run("p", config={"lr": 0.1})
+    for write in writers(store, run.id).values():
+        with pytest.raises(InvalidValueError, match="surrogate"):
+            write({"k": "a\ud800b"})
+        with pytest.raises(InvalidValueError, match="surrogate"):
+            write({"\udfff": 1})
+    with pytest.raises(InvalidValueError, match="notes contains"):
+        store.update_run(run.id, notes="x\ud800")
+    assert store.get_run(run.id).config == {"lr": 0.1}

@@ -7,15 +7,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import numpy as np
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
+from tracklog.store import json_input
 from tracklog.store.stored_json import abridged_text
 from tracklog.store.wire import SERIES_MEDIA_TYPE, encode_series
 
@@ -48,12 +49,44 @@ def jsonable(value: Any, text: Callable[[str], str] | None = None) -> Any:
 
 class WireRoute(APIRoute):
     """A route whose return value goes to :class:`WireJSON` untouched: FastAPI would otherwise
-    pass it through a response model first, which turns NaN and infinities into null."""
+    pass it through a response model first, which turns NaN and infinities into null. A JSON
+    request body is parsed by :func:`json_input.loads` (nesting bounded, text checked)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if isinstance(kwargs.get("response_model"), DefaultPlaceholder):
             kwargs["response_model"] = None
         super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:  # the route reads no JSON body (or streams its own)
+            return handler
+
+        async def handle(request: Request) -> Response:
+            request = BoundedJSONRequest(request.scope, request.receive)
+            if _json_typed(request.headers.get("content-type")):
+                await request.json()  # a bad body is refused here, naming the problem
+            return await handler(request)
+
+        return handle
+
+
+class BoundedJSONRequest(Request):
+    """A request whose JSON body is parsed by :func:`json_input.loads`: FastAPI's own parse
+    would recurse without bound and let text through that no database can store."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_bounded_json"):
+            self._bounded_json = json_input.loads(await self.body(), "the request body")
+        return self._bounded_json
+
+
+def _json_typed(content_type: str | None) -> bool:
+    """Whether FastAPI reads a body of ``content_type`` as JSON (none at all included)."""
+    if not content_type:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media.startswith("application/") and (media.endswith("/json") or media.endswith("+json"))
 
 
 def wire_router(**kwargs: Any) -> APIRouter:

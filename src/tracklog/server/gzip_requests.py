@@ -11,7 +11,7 @@ import zlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracklog.server.errors import error_response
+from tracklog.server.errors import error_for
 
 _PIECE = 1 << 20  # decompressed bytes produced at a time, so the limit is checked as it grows
 
@@ -29,14 +29,17 @@ class GzipRequests:
             await self.app(scope, receive, send)
             return
         if encoding not in (b"gzip", b"x-gzip"):
-            await error_response(
-                415, "UNSUPPORTED_ENCODING", f"request bodies may be gzip, not {encoding!r}"
+            await error_for(
+                scope["path"],
+                415,
+                "UNSUPPORTED_ENCODING",
+                f"request bodies may be gzip, not {encoding!r}",
             )(scope, receive, send)
             return
         body, problem = await self._decode(receive)
         if problem is not None:
             status, code, message = problem
-            await error_response(status, code, message)(scope, receive, send)
+            await error_for(scope["path"], status, code, message)(scope, receive, send)
             return
         headers = [
             (k, v) for k, v in scope["headers"] if k not in (b"content-encoding", b"content-length")

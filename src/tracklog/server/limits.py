@@ -7,7 +7,7 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracklog.server.errors import error_response
+from tracklog.server.errors import error_for
 
 # PUTs whose body is an artifact file (or a part of one), streamed to storage: native run
 # files, MLflow's proxied artifacts and the parts of its multipart uploads.
@@ -55,7 +55,8 @@ class BodyLimit:
             limit, option = self.max_upload_bytes, "--max-artifact-bytes"
         else:
             limit, option = self.max_bytes, "--max-body-bytes"
-        response = error_response(
+        response = error_for(
+            scope["path"],
             413,
             "REQUEST_TOO_LARGE",
             f"request body exceeds the server's limit of {limit} bytes (tracklog server {option})",

@@ -45,9 +45,24 @@ _RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
+def utf8(value: str, what: str) -> str:
+    """Text the store can hold: encodable as UTF-8, so no lone surrogate (which a JSON
+    ``\\ud800`` escape or Python's own strings can carry, and no database can store)."""
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError as exc:
+            bad = value[exc.start : exc.end]
+            raise InvalidValueError(
+                f"{what} contains {bad!r}, a lone surrogate that is not text (it has no UTF-8 form)"
+            ) from None
+    return value
+
+
 def _text(value: Any, what: str, limit: int) -> str:
     if not isinstance(value, str):
         raise InvalidTypeError(f"{what} must be a string, got {type(value).__name__}: {value!r}")
+    utf8(value, what)
     if not value.strip():
         raise InvalidValueError(f"{what} must not be empty or blank, got {value!r}")
     if len(value) > limit:
@@ -71,7 +86,7 @@ def bounded(value: Any, what: str, limit: int = MAX_NAME) -> str:
         raise InvalidValueError(
             f"{what} is {len(value)} characters long, the limit is {limit}: {value[:40]!r}..."
         )
-    return value
+    return utf8(value, what)
 
 
 def name(value: Any, what: str = "name") -> str:
@@ -105,7 +120,7 @@ def tag_value(value: Any, tag: str) -> str:
         raise InvalidValueError(f"tag {tag!r}: value is longer than {MAX_TAG_VALUE} characters")
     if "\x00" in value:
         raise InvalidValueError(f"tag {tag!r}: value contains a NUL character")
-    return value
+    return utf8(value, f"tag {tag!r}: value")
 
 
 def user_name(value: Any) -> str:
@@ -288,6 +303,7 @@ def _json_value(value: Any, what: str, depth: int) -> Any:
 
 
 def _json_string(value: str, what: str) -> str:
+    utf8(value, _short(what))
     if len(value) > MAX_JSON_STRING:
         raise InvalidValueError(
             f"{_short(what)}: a string of {len(value)} characters, the limit is "
@@ -315,10 +331,15 @@ def series_points(points: Any) -> None:
     """A batch entry for one series: a valid key, a canonical context, equal-length int64
     steps, float64 values and int64 timestamps."""
     key(points.key, "metric key")
+    if not isinstance(points.context, str):  # null from a client: the column holds text
+        raise InvalidTypeError(
+            f"metric {points.key!r}: context must be a string, canonical JSON of a dict or "
+            f'"" for none, got {points.context!r}'
+        )
     if points.context:
         try:
             parsed = json.loads(points.context)
-        except (TypeError, ValueError):
+        except (ValueError, RecursionError):
             parsed = None
         if not isinstance(parsed, dict) or context(parsed) != points.context:
             raise InvalidValueError(

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from tracklog.errors import InvalidValueError, StoreError
+from tracklog.store import json_input
 from tracklog.store.series import SeriesPoints
 
 FRAME = struct.Struct("<II")
@@ -78,10 +79,7 @@ def iter_records(data: bytes, start: int = 0, source: str = "stream") -> Iterato
 def _decode(payload: bytes, end: int, source: str, pos: int) -> Record:
     header, _, rest = payload.partition(b"\n")
     try:
-        try:
-            msg = json.loads(header)
-        except RecursionError:  # the store refuses values nested past 32 levels anyway
-            raise ValueError("nested too deep") from None
+        msg = json_input.loads(header, "the record header")
         op, args = msg["op"], msg["args"]
         if not isinstance(op, str) or not isinstance(args, dict):
             raise TypeError("op must be a string and args an object")

@@ -15,6 +15,8 @@ from fastapi.params import Depends as Dependency
 # MLflow's UI calls the same handlers under /ajax-api; clients use /api.
 API_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
 ARTIFACTS_PREFIXES = ("/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts")
+# Every path an MLflow client calls (server-info is under 3.0): errors there are MLflow's.
+MLFLOW_PREFIXES = (*API_PREFIXES, *ARTIFACTS_PREFIXES, "/api/3.0/mlflow")
 
 
 def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:

@@ -21,6 +21,7 @@ from tracklog.server.mlflow_api.errors import (
     invalid,
     to_mlflow_error,
 )
+from tracklog.store import json_input
 from tracklog.store.tracking import Store
 
 Handler = Callable[[Store, "Args"], dict[str, Any]]
@@ -121,10 +122,7 @@ class Args:
             values[key] = many if len(many) > 1 else many[0]
         body = await request.body()
         if body.strip():
-            try:
-                parsed = json.loads(body)
-            except ValueError as exc:
-                raise invalid(f"the request body is not valid JSON: {exc}") from exc
+            parsed = json_input.loads(body, "the request body")
             if not isinstance(parsed, dict):
                 raise invalid("the request body must be a JSON object")
             values.update(parsed)

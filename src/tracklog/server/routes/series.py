@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import Header, Query
 
-from tracklog.errors import InvalidValueError
 from tracklog.server.auth import CAN_READ
 from tracklog.server.encoding import series_response, wire_router
 from tracklog.server.state import StoreDep
+from tracklog.store import json_input
 from tracklog.store.downsample import window
 from tracklog.store.wire import SERIES_MEDIA_TYPE
 
@@ -37,9 +36,6 @@ def read_series(
     """Points of one series ordered by step, optionally within [min_step, max_step] and
     downsampled to ``samples`` points keeping each stretch's min and max. Send
     ``Accept: application/x-tracklog-series`` for raw arrays instead of JSON."""
-    try:
-        ctx = json.loads(context) if context else None
-    except (ValueError, RecursionError) as exc:
-        raise InvalidValueError(f"context must be a JSON object: {exc}") from exc
+    ctx = json_input.loads(context, "context") if context else None
     steps, values, times = window(*store.read_series(run_id, key, ctx), samples, min_step, max_step)
     return series_response(key, steps, values, times, binary=SERIES_MEDIA_TYPE in accept)
