@@ -174,3 +174,15 @@ def test_a_refused_init_leaves_no_writer_behind(local_store: str) -> None:
     with pytest.raises(InvalidValueError):
         tracklog.init(project="p", config={"a": "x" * 65_537})
     assert len(writer._flusher._writers) == before
+
+
+def test_an_init_the_store_refuses_leaves_no_writer_behind(
+    local_store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store refuses the run only when it is created (here: a login name longer than
+    the store keeps), after the run's writer started: it must be stopped again."""
+    monkeypatch.setenv("LOGNAME", "u" * 300)
+    before = len(writer._flusher._writers)
+    with pytest.raises(InvalidValueError, match="user is 300 characters long"):
+        tracklog.init(project="p")
+    assert len(writer._flusher._writers) == before

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tracklog.client.remote import RemoteStore
     from tracklog.client.settings import ClientSettings
     from tracklog.store.location import StoreLocation
+    from tracklog.store.records import RunRecord
     from tracklog.store.tracking import Store
 
 MODES = ("online", "offline", "disabled")
@@ -166,6 +167,50 @@ def init(
         _abandon(backend)
         raise NotFoundError(f"resume='must' but there is no run with id {run_id!r}")
     run = Run(backend, run_id, project, name, offline_dir(uri, root), mode, _shown(uri))
+    try:
+        exists = _create_or_resume(
+            run,
+            backend,
+            exists,
+            resume,
+            deferred,
+            source,
+            config,
+            tags,
+            group=group,
+            job_type=job_type,
+            notes=notes,
+        )
+    except BaseException:
+        run._writer.stop()  # the run never started: its writer must not keep the flusher alive
+        _abandon(backend)
+        raise
+    if capture is not None:
+        store_dir = Path(uri) if "://" not in uri else None
+        exclude = [p for p in (store_dir, offline_dir(uri, root)) if p is not None]
+        run._start_capture(capture, root, exclude, resumed=exists)
+    _install_hooks()
+    _runs.append(run)
+    return run
+
+
+def _create_or_resume(
+    run: Run,
+    backend: Backend,
+    exists: bool,
+    resume: str | bool | None,
+    deferred: bool,
+    source: RunRecord | None,
+    config: Mapping[str, Any] | None,
+    tags: list[str],
+    *,
+    group: str | None,
+    job_type: str | None,
+    notes: str | None,
+) -> bool:
+    """Create run ``run.id`` (or resume it, if it exists or another process created it since
+    the lookup) and load what it holds into ``run``; whether it was resumed."""
+    run_id, project, name = run.id, run.project, run.name
     if not exists:
         first_config = Config.clean(config or {})
         if source is not None:
@@ -189,7 +234,6 @@ def init(
             )
         except AlreadyExistsError:
             if resume != "allow":
-                _abandon(backend)
                 raise _exists(run_id) from None
             exists = True  # another process created it since the lookup: resume it too
         else:
@@ -205,13 +249,7 @@ def init(
             run.config.update(config)
         if tags:
             run.tags = tuple(tags)
-    if capture is not None:
-        store_dir = Path(uri) if "://" not in uri else None
-        exclude = [p for p in (store_dir, offline_dir(uri, root)) if p is not None]
-        run._start_capture(capture, root, exclude, resumed=exists)
-    _install_hooks()
-    _runs.append(run)
-    return run
+    return exists
 
 
 def _exists(run_id: str) -> AlreadyExistsError:
