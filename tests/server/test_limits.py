@@ -26,6 +26,7 @@ from tracklog.server.routes.series_batch import MAX_SERIES
 from tracklog.store.artifacts import MAX_PATH, MAX_PATH_PART
 from tracklog.store.auth import AuthStore
 from tracklog.store.multipart import MAX_PARTS
+from tracklog.store.search_parse import MAX_SEARCH_PROJECTS
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.validation import (
@@ -366,6 +367,18 @@ LIMITS: dict[str, Limit] = {
     ),
     "runs-page": Limit(
         _native("POST", "/runs/page", lambda n: {"limit": n}), MAX_PAGE, 400, ("limit",)
+    ),
+    "search-projects": Limit(
+        _native("POST", "/runs/search", lambda n: {"projects": ["limits"] * n}),
+        MAX_SEARCH_PROJECTS,
+        400,
+        ("projects", str(MAX_SEARCH_PROJECTS)),
+    ),
+    "page-projects": Limit(
+        _native("POST", "/runs/page", lambda n: {"projects": ["limits"] * n}),
+        MAX_SEARCH_PROJECTS,
+        400,
+        ("projects", str(MAX_SEARCH_PROJECTS)),
     ),
     "series-batch": Limit(
         lambda api, run, n: api.post(

@@ -26,6 +26,7 @@ MAX_FILTER_CHARS = 100_000
 MAX_FILTER_CLAUSES = 100
 MAX_FILTER_VALUES = 1_000
 MAX_ORDER_KEYS = 10
+MAX_SEARCH_PROJECTS = 1_000  # projects one search of runs may name
 
 Scalar = int | float | str
 Value = Scalar | tuple[Scalar, ...]

@@ -130,11 +130,22 @@ class Store:
 
     def project_id(self, name: str) -> int:
         """The id of an existing project; raises :class:`NotFoundError` naming it."""
+        return self.project_ids([name])[0]
+
+    def project_ids(self, names: Sequence[str]) -> list[int]:
+        """The ids of existing projects ``names``, looked up a thousand at a time (not one
+        query per name: a search may name many); raises :class:`NotFoundError` naming the
+        first that does not exist."""
+        found: dict[str, int] = {}
         with reading(self.engine) as conn:
-            pid = conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar()
-        if pid is None:
-            raise NotFoundError(f"no project named {name!r}")
-        return pid
+            for start in range(0, len(names), 1000):
+                chunk = list(names[start : start + 1000])
+                rows = conn.execute(select(_E.c.name, _E.c.id).where(_E.c.name.in_(chunk)))
+                found.update((name, pid) for name, pid in rows)
+        for name in names:
+            if name not in found:
+                raise NotFoundError(f"no project named {name!r}")
+        return [found[name] for name in names]
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -670,7 +681,7 @@ class Store:
 
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise InvalidValueError(f"limit must be a positive integer, got {limit!r}")
-        exp_ids = None if projects is None else [self.project_id(p) for p in projects]
+        exp_ids = None if projects is None else self.project_ids(projects)
         stmt = runs_query(filter, order_by, exp_ids, lifecycle)
         return stmt if limit is None else stmt.limit(limit)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from tracklog.server.auth import GuardDep
 from tracklog.server.encoding import ListingJSON, wire_router
+from tracklog.server.routes.runs import Search
 from tracklog.server.state import StoreDep
 
 router = wire_router(prefix="/api/v1", tags=["runs"])
@@ -16,13 +17,9 @@ router = wire_router(prefix="/api/v1", tags=["runs"])
 MAX_PAGE = 1000
 
 
-class PageRequest(BaseModel):
+class PageRequest(Search):
     """A search (as ``/runs/search``) and the slice of its matches to answer."""
 
-    projects: list[str] | None = None
-    filter: str | None = None
-    order_by: list[str] | None = None
-    lifecycle: str = "active"
     offset: int = Field(default=0, ge=0)
     limit: int = Field(default=50, ge=1, le=MAX_PAGE)
 

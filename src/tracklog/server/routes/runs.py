@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from tracklog.server.auth import CAN_EDIT, CAN_MANAGE, CAN_READ, GuardDep
 from tracklog.server.encoding import ListingJSON, wire_router
 from tracklog.server.state import StoreDep
+from tracklog.store.search_parse import MAX_SEARCH_PROJECTS
 
 router = wire_router(prefix="/api/v1", tags=["runs"])
 
@@ -73,7 +74,7 @@ class MetricDefs(BaseModel):
 
 
 class Search(BaseModel):
-    projects: list[str] | None = None
+    projects: list[str] | None = Field(default=None, max_length=MAX_SEARCH_PROJECTS)
     filter: str | None = None
     order_by: list[str] | None = None
     limit: int | None = Field(default=None, ge=1)
