@@ -168,3 +168,18 @@ def test_bad_folders_are_refused(
     }[make]
     assert f"error: {expected}" in result.output
     assert [p.name for p in api.projects()] == ["Default"]  # nothing imported
+
+
+def test_a_value_nested_thousands_deep_is_refused_naming_it() -> None:
+    """A hostile log: a config value nested 3,000 deep (json.loads would raise
+    RecursionError, which nothing caught: the command crashed)."""
+    from wandb.proto import wandb_internal_pb2 as pb
+
+    from tracklog.importers.wandb import _State
+
+    record = pb.Record()
+    item = record.config.update.add()
+    item.key = "deep"
+    item.value_json = "[" * 3000 + "]" * 3000
+    with pytest.raises(ValueError, match="nested too deep"):
+        _State().apply(record)

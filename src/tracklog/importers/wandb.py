@@ -8,7 +8,6 @@ its ``_step`` and ``_timestamp``; the exit record gives the outcome; the files i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from tracklog.importers.imported_run import (
     require,
 )
 from tracklog.importers.wandb_log import read_records
+from tracklog.store import json_input
 from tracklog.store.series import SeriesPoints
 
 DEFAULT_PROJECT = "uncategorized"  # W&B's project for runs started without one
@@ -200,7 +200,7 @@ def _apply(target: dict[str, Any], record: Any) -> None:
             if not isinstance(child, dict):
                 child = node[p] = {}
             node = child
-        node[last] = json.loads(item.value_json)
+        node[last] = _json(item.value_json)
     for item in record.remove:
         *parents, last = _path(item)
         node = target
@@ -223,9 +223,15 @@ def _key(item: Any) -> str:
 def _value(item: Any) -> Any:
     kind = item.WhichOneof("value")
     if kind is None:
-        return json.loads(item.value_json) if item.value_json else None
+        return _json(item.value_json) if item.value_json else None
     value = getattr(item, kind)
-    return json.loads(value) if kind == "json" else None if kind == "none" else value
+    return _json(value) if kind == "json" else None if kind == "none" else value
+
+
+def _json(text: str) -> Any:
+    """A value of the log, parsed as the server parses request JSON: a hostile log nested
+    thousands deep is an error naming it, not a RecursionError."""
+    return json_input.loads(text, "a value")
 
 
 def _ms(ts: Any) -> int:
