@@ -65,7 +65,8 @@ def api(
     limits += ["--max-records-per-request", str(MAX_RECORDS)]
     limits += ["--max-artifact-bytes", str(MAX_ARTIFACT)]
     server = ServerProcess(uri, folder / "artifacts", extra=limits).start()
-    yield httpx.Client(base_url=f"{server.url}/api/v1")
+    # A generous timeout: a loaded CI machine can take seconds over the largest requests.
+    yield httpx.Client(base_url=f"{server.url}/api/v1", timeout=120)
     server.stop()
 
 

@@ -64,8 +64,10 @@ class WireRoute(APIRoute):
 
         async def handle(request: Request) -> Response:
             request = BoundedJSONRequest(request.scope, request.receive)
-            if _json_typed(request.headers.get("content-type")):
-                await request.json()  # a bad body is refused here, naming the problem
+            # A bad body is refused here, naming the problem. An empty one is no body, as
+            # FastAPI reads it: the route's dependencies (credentials) answer first.
+            if _json_typed(request.headers.get("content-type")) and await request.body():
+                await request.json()
             return await handler(request)
 
         return handle
