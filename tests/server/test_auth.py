@@ -252,8 +252,7 @@ def test_no_secret_reaches_the_server_output(
     ):
         httpx.get(url, headers={"authorization": header})
     server.stop()
-    assert server.proc is not None and server.proc.stdout is not None
-    output = server.proc.stdout.read().decode()
+    output = server.output()
     assert "Uvicorn running" in output or "Application startup complete" in output
     assert "WARNING: tracklog server listens" not in output
     for secret in (token, PASSWORD, *guesses):

@@ -19,7 +19,7 @@ from remote_helpers import (
 )
 
 import tracklog
-from server_process import ServerProcess
+from server_process import ServerProcess, free_port
 from tracklog.cli.main import cli
 from tracklog.client.remote import RemoteStore
 from tracklog.client.sender import read_offset
@@ -33,8 +33,9 @@ def remote_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
 
 @pytest.fixture
 def idle_server(tmp_path: Path) -> Iterator[ServerProcess]:
-    """A server on a SQLite store that is not started yet (the test starts it)."""
-    server = ServerProcess(f"sqlite:///{tmp_path}/server.db", tmp_path / "artifacts")
+    """A server on a SQLite store that is not started yet (the test starts it); its URL is
+    known before, so its port is chosen before."""
+    server = ServerProcess(f"sqlite:///{tmp_path}/server.db", tmp_path / "artifacts", free_port())
     yield server
     server.stop()
 
