@@ -34,6 +34,13 @@ def free_port() -> int:
 _LISTENING = re.compile(rb"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 
 
+def listening_port(output: bytes) -> int:
+    """The port uvicorn says it listens on (it names the one it got for port 0), or 0 while
+    it has not said so yet."""
+    found = _LISTENING.search(output)
+    return int(found.group(1)) if found else 0
+
+
 @dataclass
 class ServerProcess:
     """``tracklog server`` on 127.0.0.1; ``start()`` again after ``kill()`` for a restart.
@@ -70,9 +77,7 @@ class ServerProcess:
                     f"tracklog server exited with {self.proc.returncode}:\n{self.output()}"
                 )
             if not self.port:
-                found = _LISTENING.search(self._output_bytes())
-                if found:
-                    self.port = int(found.group(1))
+                self.port = listening_port(self._output_bytes())
             if self.port:
                 try:
                     if httpx.get(f"{self.url}/health", timeout=5).status_code == 200:
