@@ -31,7 +31,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-_LISTENING = re.compile(rb"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+_LISTENING = re.compile(rb"Uvicorn running on https?://\S+:(\d+) ")
 
 
 def listening_port(output: bytes) -> int:
