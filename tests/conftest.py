@@ -42,6 +42,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A case on the PostgreSQL ``store_uri`` is a postgres test, also where a test passes the
+    database itself (``parametrize("store_uri", ["postgresql"], indirect=True)``), which
+    replaces the fixture's marked params."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("store_uri") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     server = terminalreporter.config.stash.get(_SERVER_KEY, None)
     if server is None:

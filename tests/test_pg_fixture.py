@@ -143,3 +143,21 @@ def test_drop_database_terminates_leaked_connections(postgres_server: PostgresSe
             assert exists.fetchone() is None
     finally:
         leaked.close()
+
+
+def test_a_test_reparametrised_to_postgresql_is_a_postgres_test() -> None:
+    """``-m "not postgres"`` leaves out every case on PostgreSQL, also where a test chooses
+    ``store_uri``'s database itself (``parametrize("store_uri", ["postgresql"], ...)``)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    chosen = [str(here / "server" / "test_faults.py"), str(here / "mlflow" / "test_postgres.py")]
+    args = ["--collect-only", "-q", "-p", "no:cacheprovider", "-m", "not postgres", *chosen]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", *args], capture_output=True, text=True, cwd=here.parent
+    )
+    assert done.returncode in (0, 5), done.stdout + done.stderr  # 5: nothing collected
+    collected = [line for line in done.stdout.splitlines() if "::" in line]
+    assert collected and not [line for line in collected if "postgresql" in line], done.stdout

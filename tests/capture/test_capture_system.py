@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -23,24 +25,38 @@ EXPECTED = {
 }
 
 
+# An idle parent and its busy child: the sampler watches the parent, so the CPU it reports can
+# only be the child's (a descendant's), and no share of a core needs to be reached.
+TREE = """
+import subprocess, sys
+busy = "import sys\\nprint('busy', flush=True)\\nwhile True: pass"
+subprocess.run([sys.executable, "-c", busy])
+"""
+
+
 def test_samples_with_the_process_tree() -> None:
     samples: list[dict[str, float]] = []
-    got_three = threading.Event()
+    busy_seen = threading.Event()
 
     def record(sample: dict[str, float]) -> None:
         samples.append(sample)
-        if len(samples) >= 3:
-            got_three.set()
+        if len(samples) >= 3 and sample["system/proc_cpu_percent"] > 0:
+            busy_seen.set()
 
-    busy = "import time\nend = time.time() + 20\nwhile time.time() < end: pass"
-    child = subprocess.Popen([sys.executable, "-c", busy])
-    sampler = SystemSampler(record, interval_s=0.3).start()
+    parent = subprocess.Popen(
+        [sys.executable, "-c", TREE], stdout=subprocess.PIPE, start_new_session=True
+    )
     try:
-        assert got_three.wait(20)
+        assert parent.stdout is not None and parent.stdout.readline() == b"busy\n"
+        sampler = SystemSampler(record, interval_s=0.3, pid=parent.pid).start()
+        try:
+            # However loaded the machine, the child runs now and then: wait for it to show.
+            assert busy_seen.wait(120), samples
+        finally:
+            sampler.stop()
     finally:
-        sampler.stop()
-        child.kill()
-        child.wait()
+        os.killpg(parent.pid, signal.SIGKILL)  # the parent and its busy child
+        parent.wait()
     assert sampler.notes == []
     for sample in samples:
         assert set(sample) >= EXPECTED
@@ -48,21 +64,19 @@ def test_samples_with_the_process_tree() -> None:
         assert all(isinstance(v, (int, float)) for v in sample.values())
         assert 0 <= sample["system/cpu_percent"] <= 100
         assert 0 < sample["system/memory_percent"] < 100
-        assert sample["system/proc_count"] >= 2  # this process and the busy child
+        assert sample["system/proc_count"] == 2  # the parent and its busy child
         assert sample["system/proc_rss_mb"] > 5
-    # The busy child shows up in the process tree's CPU use (once measured twice).
-    # (Low bound: on a loaded machine the child gets a small share of a core.)
-    assert max(s["system/proc_cpu_percent"] for s in samples[1:]) > 5
     if "system/disk_read_mb_s" in samples[-1]:
         assert samples[-1]["system/disk_read_mb_s"] >= 0
 
 
-def test_stop_is_prompt() -> None:
-    sampler = SystemSampler(lambda s: None, interval_s=60).start()
-    time.sleep(0.3)
-    started = time.perf_counter()
-    sampler.stop()
-    assert time.perf_counter() - started < 30  # not the 60 s interval
+def test_stop_wakes_the_sampler_from_its_wait() -> None:
+    sampler = SystemSampler(lambda s: None, interval_s=3600).start()
+    deadline = time.monotonic() + 120
+    while not sampler.setup_cpu_seconds and not sampler.notes:  # set up: going into its wait
+        assert time.monotonic() < deadline, "the sampler never set up"
+        time.sleep(0.01)
+    sampler.stop(timeout_s=120)  # were it not woken, it would sleep on for an hour
     assert sampler._thread is not None and not sampler._thread.is_alive()
     assert sampler.samples == 0
 
@@ -75,7 +89,7 @@ def test_a_failing_callback_is_noted_once_and_sampling_goes_on() -> None:
         raise RuntimeError("run finished")
 
     sampler = SystemSampler(broken, interval_s=0.1).start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120
     while len(calls) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     sampler.stop()
@@ -87,7 +101,7 @@ def test_the_sampler_accounts_its_own_cpu_time() -> None:
     """The sampler thread's CPU time per sample (what bench case C1 reports; the 1% target is
     checked there, not here: timings on a shared machine are noise)."""
     sampler = SystemSampler(lambda s: None, interval_s=0.1).start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120
     while sampler.samples < 20 and time.monotonic() < deadline:
         time.sleep(0.05)
     sampler.stop()
@@ -108,7 +122,7 @@ def test_gpu_series_when_a_gpu_is_there() -> None:
         pytest.skip("no NVIDIA driver here")
     got: list[dict[str, float]] = []
     sampler = SystemSampler(got.append, interval_s=0.2).start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120
     while not got and time.monotonic() < deadline:
         time.sleep(0.05)
     sampler.stop()

@@ -23,7 +23,11 @@ SCRIPT = textwrap.dedent(
             print(f"\\rprogress {i}", end="", flush=True)
         print()
         run.log({"loss": 1.0})
-        time.sleep(0.7)
+        # Until the sampler has handed over a sample (the second begins after the first's
+        # callback returned), however long a loaded machine takes.
+        deadline = time.monotonic() + 120
+        while run._capture._sampler.samples < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
     print(run.id)
     """
 )

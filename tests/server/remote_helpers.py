@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,21 +23,35 @@ FAST_RETRIES = {
 }
 
 # A training process: logs ``steps`` steps of three keys whose values follow from the step.
+# Given a third argument, it stops halfway until that file exists: a test can act while it is
+# surely still logging, however slow the machine.
 CLIENT = textwrap.dedent(
     """
-    import sys, time
+    import os, sys, time
     import tracklog
 
-    run_id, steps = sys.argv[1], int(sys.argv[2])
+    run_id, steps, hold = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     run = tracklog.init(project="faults", id=run_id)
     for step in range(steps):
+        if hold and step == steps // 2:
+            while not os.path.exists(hold[0]):
+                time.sleep(0.02)
         run.log({"a": step * 0.5, "b": -step, "c": step % 7})
-        if step % 200 == 0:
-            time.sleep(0.02)  # about 2 s for 20,000 steps: long enough to be cut by a kill
     run.finish()
     """
 )
 KEYS = {"a": lambda s: s * 0.5, "b": lambda s: -s.astype(float), "c": lambda s: s % 7}
+
+
+@dataclass
+class Client:
+    """A training process and the file its standard error goes to."""
+
+    proc: subprocess.Popen[bytes]
+    stderr: Path
+
+    def errors(self) -> str:
+        return self.stderr.read_text(errors="replace") if self.stderr.exists() else ""
 
 
 def client_env(url: str, **extra: str) -> dict[str, str]:
@@ -47,26 +62,38 @@ def client_env(url: str, **extra: str) -> dict[str, str]:
 
 
 def start_client(
-    run_id: str, steps: int, url: str, cwd: Path, **env: str
-) -> subprocess.Popen[bytes]:
-    """A training process logging run ``run_id`` to ``url``, its journals under ``cwd``."""
-    return subprocess.Popen(
-        [sys.executable, "-c", CLIENT, run_id, str(steps)],
-        cwd=cwd,
-        env=client_env(url, **env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    run_id: str, steps: int, url: str, cwd: Path, hold: Path | None = None, **env: str
+) -> Client:
+    """A training process logging run ``run_id`` to ``url``, its journals under ``cwd``; with
+    ``hold``, it waits halfway until that file exists."""
+    stderr = cwd / f"{run_id}.stderr"
+    with stderr.open("wb") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CLIENT, run_id, str(steps), *([str(hold)] if hold else [])],
+            cwd=cwd,
+            env=client_env(url, **env),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    return Client(proc, stderr)
 
 
-def wait_clients(procs: list[subprocess.Popen[bytes]], timeout: float = 120) -> list[str]:
+def wait_clients(clients: list[Client], timeout: float = 120) -> list[str]:
     """Wait for every client to exit 0; return their standard error texts."""
     errors = []
-    for proc in procs:
-        _, err = proc.communicate(timeout=timeout)
-        errors.append(err.decode())
-        assert proc.returncode == 0, errors[-1]
+    for client in clients:
+        client.proc.wait(timeout=timeout)
+        errors.append(client.errors())
+        assert client.proc.returncode == 0, errors[-1]
     return errors
+
+
+def wait_for_text(clients: list[Client], text: str, timeout: float = 120) -> None:
+    """Wait until one client's standard error says ``text``."""
+    deadline = time.monotonic() + timeout
+    while not any(text in client.errors() for client in clients):
+        assert time.monotonic() < deadline, f"no client said {text!r}"
+        time.sleep(0.05)
 
 
 def wait_points(url: str, run_ids: list[str], timeout: float = 60) -> None:

@@ -93,8 +93,7 @@ def test_a_full_disk_is_a_503_and_nothing_stored_is_lost(small_disk: Path) -> No
             assert len(api.get(f"/api/v1/runs/{native}").json()["tags"]) == 300
     finally:
         server.stop()
-    assert server.proc is not None and server.proc.stdout is not None
-    log = server.proc.stdout.read().decode()
+    log = server.output()
     assert "Traceback" not in log, log  # an expected state of the disk, not a bug
     with sqlite3.connect(small_disk / "tracklog.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -21,7 +21,7 @@ from httpx import Response
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from server_process import free_port
+from server_process import listening_port
 from tracklog.server.app import create_app
 from tracklog.server.errors import beyond_database_limits, store_unavailable
 from tracklog.server.mlflow_api import runs as mlflow_runs
@@ -188,22 +188,21 @@ BUGGY_SERVER = textwrap.dedent(
 
 
 def test_an_unexpected_error_is_logged_once_with_its_traceback(tmp_path: Path) -> None:
-    port = free_port()
-    cmd = [sys.executable, "-c", BUGGY_SERVER, str(tmp_path), str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    cmd = [sys.executable, "-c", BUGGY_SERVER, str(tmp_path), "0"]  # port 0: a free one
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                httpx.get(f"{url}/health")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        response = httpx.get(f"{url}/api/v1/runs/abc")
+        deadline = time.monotonic() + 120
+        while not (port := listening_port(log_path.read_bytes())):
+            assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.05)
+        response = httpx.get(f"http://127.0.0.1:{port}/api/v1/runs/abc", timeout=60)
         assert native_error(response, 500)["error"] == "INTERNAL_ERROR"
     finally:
         proc.terminate()
-        log = proc.communicate(timeout=30)[0].decode()
+        proc.wait(timeout=30)
+    log = log_path.read_text()
     assert log.count("Traceback") == 1 and "RuntimeError: a bug nobody foresaw" in log, log
 
 

@@ -119,7 +119,7 @@ def test_a_reused_pid_does_not_keep_a_dead_run_alive(store: Store) -> None:
 
     mine = process_started(os.getpid())
     assert mine is not None
-    impostor = store.create_run("p", pid=os.getpid(), pid_started=mine - 1)
+    impostor = store.create_run("p", pid=os.getpid(), pid_started=mine - 60_000)
     owner = store.create_run("p", pid=os.getpid(), pid_started=mine)
     assert store.mark_crashed_runs() == [impostor.id]
     assert store.get_run(owner.id).status == "RUNNING"

@@ -25,26 +25,30 @@ def tracklog(*args: str) -> list[str]:
 def start_ui(
     store: Path, cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], str]:
-    """``tracklog ui`` on ``store``, once it answers."""
-    port = free_port()
-    proc = subprocess.Popen(
-        tracklog("--uri", str(store), "ui", "--port", str(port), *args),
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        assert proc.poll() is None, proc.communicate()[0]
-        assert time.monotonic() < deadline, f"tracklog ui did not answer on {url}"
-        try:
-            if httpx.get(f"{url}health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
+    """``tracklog ui`` on ``store``, once it answers. It names its URL before it listens, so it
+    takes a port chosen here: when another process took that port first, on another one."""
+    for _ in range(5):
+        port = free_port()
+        proc = subprocess.Popen(
+            tracklog("--uri", str(store), "ui", "--port", str(port), *args),
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 120
+        while proc.poll() is None:
+            assert time.monotonic() < deadline, f"tracklog ui did not answer on {url}"
+            try:
+                if httpx.get(f"{url}health", timeout=5).status_code == 200:
+                    return proc, url
+            except httpx.TransportError:
+                time.sleep(0.1)
+        output = proc.communicate()[0]
+        assert "address already in use" in output, output
+    raise AssertionError("tracklog ui found no free port in 5 tries")
 
 
 def stop(proc: subprocess.Popen[str]) -> str:

@@ -1,36 +1,55 @@
-"""Is the process that owns a RUNNING run still there? (Linux reads /proc; elsewhere, a signal.)"""
+"""Is the process that owns a RUNNING run still there? psutil answers on every platform.
+
+psutil is imported on first use, so ``import tracklog`` does not pay for it.
+"""
 
 from __future__ import annotations
 
 import os
 
+# Earlier versions recorded Linux clock ticks since boot; start times in ms since the epoch
+# are above this (any date after 2001), ticks below it (any uptime under 300 years).
+_TICKS_BELOW = 10**12
+# A start time read again may differ by a stepped clock: Linux derives it from the boot time,
+# which moves when the clock is set. A pid is not handed out again within a second.
+_SAME_START_S = 1.0
+
 
 def process_started(pid: int) -> int | None:
-    """The start time of process ``pid`` in clock ticks since boot, or None if unknown.
+    """When process ``pid`` started, in ms since the epoch, or None if unknown.
 
     Together with the pid it tells a live owner from a new process that reused its pid.
     """
+    import psutil
+
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            # Field 22; the command name (field 2) may hold spaces, so count after its ")".
-            return int(f.read().rsplit(")", 1)[1].split()[19])
-    except (OSError, IndexError, ValueError):
+        return round(psutil.Process(pid).create_time() * 1000)
+    except (psutil.Error, ValueError, OverflowError):
         return None
 
 
 def process_alive(pid: int, started: int | None = None) -> bool:
     """Whether ``pid`` exists, is not a zombie and (when known) started at ``started``."""
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:  # killed, not yet reaped by its parent
+            return False
+        return started is None or abs(proc.create_time() - _epoch_s(started)) <= _SAME_START_S
+    except psutil.NoSuchProcess:  # gone (a zombie psutil cannot read is gone too)
         return False
-    except PermissionError:
-        pass
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return True  # no /proc: the signal said it exists
-    if fields[0] == "Z":  # killed, not yet reaped by its parent
+    except psutil.AccessDenied:  # another user's process: it exists
+        return True
+    except (ValueError, OverflowError):  # not a pid any process can have
         return False
-    return started is None or int(fields[19]) == started
+
+
+def _epoch_s(started: int) -> float:
+    """A recorded start time in seconds since the epoch (older records hold Linux ticks)."""
+    if started >= _TICKS_BELOW:
+        return started / 1000
+    import psutil
+
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return psutil.boot_time() + started / ticks
