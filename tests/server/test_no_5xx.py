@@ -19,12 +19,15 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import update
 
 from server_process import free_port
 from tracklog.server.app import create_app
 from tracklog.server.mlflow_api import runs as mlflow_runs
 from tracklog.server.settings import Settings
 from tracklog.store import engine as engine_module
+from tracklog.store import schema
+from tracklog.store.engine import writing
 from tracklog.store.series import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import MEDIA_TYPE, encode_record
@@ -247,6 +250,21 @@ def test_a_locked_database_is_a_503_in_each_apis_shape(
             holder.rollback()
             holder.close()
         assert client.post("/api/v1/runs", json={"project": "p"}).status_code == 201
+
+
+def test_a_store_failure_a_retry_cannot_cure_is_a_500_not_a_503(
+    client: TestClient, ids: dict[str, str], store_uri: str
+) -> None:
+    # A damaged stored chunk: a 503 would have clients retry it for minutes.
+    run_id = ids["native"]
+    steps = np.arange(3, dtype=np.int64)
+    store = Store(store_uri)
+    store.append_metrics(run_id, [SeriesPoints("loss", "", steps, np.ones(3), steps)])
+    with writing(store.engine) as conn:
+        conn.execute(update(schema.metric_chunks).values(data=b"XX9" + b"\0" * 12))
+    store.close()
+    body = native_error(client.get(f"/api/v1/runs/{run_id}/series/loss"), 500)
+    assert body["error"] == "INTERNAL_ERROR" and "StoreError" in body["message"], body
 
 
 def test_request_json_nests_at_most_64_levels(client: TestClient, ids: dict[str, str]) -> None:
