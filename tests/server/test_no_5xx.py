@@ -259,12 +259,16 @@ def test_a_store_failure_a_retry_cannot_cure_is_a_500_not_a_503(
     run_id = ids["native"]
     steps = np.arange(3, dtype=np.int64)
     store = Store(store_uri)
-    store.append_metrics(run_id, [SeriesPoints("loss", "", steps, np.ones(3), steps)])
+    for run in (run_id, ids["run"]):
+        store.append_metrics(run, [SeriesPoints("loss", "", steps, np.ones(3), steps)])
     with writing(store.engine) as conn:
         conn.execute(update(schema.metric_chunks).values(data=b"XX9" + b"\0" * 12))
     store.close()
     body = native_error(client.get(f"/api/v1/runs/{run_id}/series/loss"), 500)
     assert body["error"] == "INTERNAL_ERROR" and "StoreError" in body["message"], body
+    history = {"run_id": ids["run"], "metric_key": "loss"}
+    body = mlflow_error(client.get(f"{M}/metrics/get-history", params=history), 500)
+    assert body["error_code"] == "INTERNAL_ERROR", body
 
 
 def test_request_json_nests_at_most_64_levels(client: TestClient, ids: dict[str, str]) -> None:
