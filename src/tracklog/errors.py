@@ -7,6 +7,8 @@ clauses keep working.
 
 from __future__ import annotations
 
+import errno
+
 
 class TracklogError(Exception):
     """Base class of every error tracklog raises on purpose."""
@@ -30,6 +32,11 @@ class AlreadyExistsError(TracklogError):
 
 class StoreError(TracklogError):
     """The store could not be opened or written."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store cannot serve right now (its database unreachable, locked, busy or full, its
+    disk full or failing, its server away); the same call may succeed later."""
 
 
 class RunDeletedError(TracklogError):
@@ -82,6 +89,7 @@ class PermissionDeniedError(TracklogError, PermissionError):
 WIRE_ERRORS: tuple[tuple[type[TracklogError], int, str], ...] = (
     (NotFoundError, 404, "NOT_FOUND"),
     (AlreadyExistsError, 409, "ALREADY_EXISTS"),
+    (StoreUnavailableError, 503, "STORE_UNAVAILABLE"),
     (RequestTooLargeError, 413, "REQUEST_TOO_LARGE"),
     (SearchTimeoutError, 400, "SEARCH_TIMEOUT"),
     (AuthenticationError, 401, "UNAUTHENTICATED"),
@@ -92,3 +100,24 @@ WIRE_ERRORS: tuple[tuple[type[TracklogError], int, str], ...] = (
     (RunFinishedError, 409, "INVALID_STATE"),
     (RunDeletedError, 409, "RUN_DELETED"),
 )
+
+# HTTP statuses that say "not now" rather than "not this": a client retries them later.
+RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
+
+# Errors of a disk rather than of a request: full, over quota, a file past the size limit,
+# failing or read-only.
+DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether a call that failed with ``exc`` may succeed if made again later: the store (or
+    the server, or the disk under it) could not serve, as opposed to refusing what was asked.
+
+    The one rule of what is retried: the SDK's writer and rescue retry these, the journal
+    sender retries them, and the server answers them with a 503. The store turns database
+    errors into :class:`StoreUnavailableError` (``tracklog.store.db_errors``) and the HTTP
+    client turns :data:`RETRY_STATUSES` and unreachable servers into it.
+    """
+    if isinstance(exc, StoreUnavailableError | ConnectionError | TimeoutError):
+        return True
+    return isinstance(exc, OSError) and exc.errno in DISK_ERRNOS

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from cli_helpers import Invoke
+import sqlite3
+from pathlib import Path
+
+import pytest
+from cli_helpers import Invoke, MakeRun
 
 from tracklog import __version__
+from tracklog.store import engine as engine_module
 
 
 def test_no_command_prints_help_not_an_error(invoke: Invoke) -> None:
@@ -20,3 +25,22 @@ def test_version_and_missing_argument(invoke: Invoke) -> None:
     assert result.stderr.strip() == (
         "error: Missing argument 'RUN_ID'. (see 'tracklog runs show --help')"
     )
+
+
+def test_a_store_that_cannot_serve_is_one_error_line(
+    invoke: Invoke, make_run: MakeRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The store says what the database's error means; the command prints it, no traceback.
+    run_id = make_run(name="r")
+    monkeypatch.setattr(engine_module, "BUSY_TIMEOUT_MS", 50)
+    holder = sqlite3.connect(tmp_path / "tracklog.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = invoke("runs", "rm", run_id)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: the store cannot be used right now: database is locked"
+    ), result.stderr

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from tracklog import __version__
 from tracklog.cli.db import db
@@ -59,9 +58,6 @@ class TracklogGroup(click.Group):
             code = 1
         except TracklogError as exc:
             print_error(error_line(exc))
-            code = 1
-        except SQLAlchemyError as exc:  # a database failure no store method turned into ours
-            print_error(f"database error: {getattr(exc, 'orig', None) or exc}")
             code = 1
         sys.exit(code if isinstance(code, int) else 0)
 

@@ -4,7 +4,8 @@ Request bodies of :data:`GZIP_MIN_BYTES` or more travel gzip-compressed, except 
 this machine (loopback), where compressing only costs CPU. Error answers become
 the exceptions a local store raises (by their code in ``tracklog.errors.WIRE_ERRORS``), so
 callers cannot tell the two apart; an unreachable server, a timeout, 408, 429 and 5xx →
-``StoreError``, which writers retry.
+``StoreUnavailableError``, which writers retry (``tracklog.errors.retryable``); any other 5xx
+→ ``StoreError``, which they do not.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from tracklog import __version__
 from tracklog.client.hosts import is_loopback
 from tracklog.client.settings import ClientSettings
 from tracklog.errors import (
+    RETRY_STATUSES,
     WIRE_ERRORS,
     AuthenticationError,
     InvalidTypeError,
     InvalidValueError,
     StoreError,
+    StoreUnavailableError,
     TracklogError,
 )
 
@@ -126,17 +129,19 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"a value of type {type(value).__name__} cannot be sent as JSON")
 
 
-def unreachable(url: str, exc: Exception) -> StoreError:
+def unreachable(url: str, exc: Exception) -> StoreUnavailableError:
     """The error for a server that could not be reached or did not answer in time."""
     reason = str(exc) or type(exc).__name__
-    return StoreError(f"cannot reach the tracklog server at {url}: {reason}")
+    return StoreUnavailableError(f"cannot reach the tracklog server at {url}: {reason}")
 
 
 def error_for(resp: httpx.Response, url: str) -> TracklogError:
     """The exception a store would raise for the server's error answer ``resp``."""
     code, message = _error_body(resp)
     status = resp.status_code
-    if status in (408, 429) or status >= 500:
+    if status in RETRY_STATUSES:
+        return StoreUnavailableError(f"the tracklog server at {url} failed ({status}): {message}")
+    if status >= 500:
         return StoreError(f"the tracklog server at {url} failed ({status}): {message}")
     if status == 401:
         return AuthenticationError(f"the tracklog server at {url} refused the request: {message}")

@@ -22,7 +22,7 @@ import numpy as np
 from tracklog.client import decode
 from tracklog.client.http import HttpSession
 from tracklog.client.settings import ClientSettings
-from tracklog.errors import NotFoundError, StoreError
+from tracklog.errors import NotFoundError, StoreUnavailableError
 from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath, upload_plan
 from tracklog.store.liveness import process_started
@@ -228,7 +228,7 @@ class RemoteStore:
         if answer.get("consumed_bytes") != len(records):
             # Whole records were sent: a server that read fewer did not get them (a proxy
             # mangled the body, say); retrying keeps them rather than counting them as sent.
-            raise StoreError(
+            raise StoreUnavailableError(
                 f"the tracklog server at {self.url} read {answer.get('consumed_bytes')} of "
                 f"{len(records)} bytes of records"
             )

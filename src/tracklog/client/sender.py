@@ -31,6 +31,7 @@ from tracklog.errors import (
     PermissionDeniedError,
     StoreError,
     TracklogError,
+    retryable,
 )
 from tracklog.store.series import SeriesPoints
 from tracklog.store.wire import FRAME, Record, encode_record, iter_records
@@ -75,9 +76,10 @@ def write_offset(marker: Path, offset: int) -> None:
 
 
 def retry_later(exc: BaseException) -> bool:
-    """Whether a failed send is retried: the server was unreachable or failing, or refused the
-    credentials (which may be fixed), as opposed to refusing what was sent."""
-    return isinstance(exc, StoreError | AuthenticationError | PermissionDeniedError | OSError)
+    """Whether a failed send is retried: what every writer retries (the server unreachable or
+    unable to serve now, :func:`~tracklog.errors.retryable`), and credentials it refused (which
+    may be fixed while the run goes on), as opposed to refusing what was sent."""
+    return retryable(exc) or isinstance(exc, AuthenticationError | PermissionDeniedError)
 
 
 class JournalSender:

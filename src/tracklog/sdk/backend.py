@@ -19,11 +19,6 @@ from tracklog.store.records import FileInfo, RunRecord
 from tracklog.store.series import SeriesPoints, SeriesStats
 
 
-def error_reason(exc: BaseException) -> str:
-    """A database error's own message, without SQLAlchemy's decorations."""
-    return str(getattr(exc, "orig", None) or exc)
-
-
 class Backend(Protocol):
     """The writes a run makes; :class:`~tracklog.store.tracking.Store` implements them all."""
 

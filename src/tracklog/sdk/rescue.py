@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tracklog.sdk.backend import JournalBackend, error_reason
+from tracklog.errors import retryable
+from tracklog.sdk.backend import JournalBackend
 from tracklog.sdk.writer import PendingBatch
-from tracklog.store.engine import is_transient
 
 RETRY_ENV = "TRACKLOG_FINISH_RETRY"
 RESCUE_DIR_ENV = "TRACKLOG_RESCUE_DIR"
@@ -65,12 +65,12 @@ def retrying(attempt: Callable[[], None], what: str) -> Exception | None:
             return None
         except Exception as exc:
             left = deadline - time.monotonic()
-            if not is_transient(exc) or left <= 0:
+            if not retryable(exc) or left <= 0:
                 return exc
             if not said:
                 said = True
                 print(
-                    f"tracklog: writing {what} failed ({error_reason(exc)}); retrying for up "
+                    f"tracklog: writing {what} failed ({exc}); retrying for up "
                     f"to {window:g} s (${RETRY_ENV})",
                     file=sys.stderr,
                     flush=True,

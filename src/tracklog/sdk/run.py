@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import InvalidTypeError, InvalidValueError, RunFinishedError, StoreError
 from tracklog.sdk import rescue
-from tracklog.sdk.backend import Backend, error_reason
+from tracklog.sdk.backend import Backend
 from tracklog.sdk.config import Config
 from tracklog.sdk.summary import Summary
 from tracklog.sdk.writer import BACKLOG_ROWS, Writer
@@ -303,9 +303,7 @@ class Run:
         try:
             self._writer.flush()
         except Exception as exc:
-            raise StoreError(
-                f"run.summary: writing the buffered points failed: {error_reason(exc)}"
-            ) from exc
+            raise StoreError(f"run.summary: writing the buffered points failed: {exc}") from exc
         # The last value of each metric and what was set here: the summary when the store is
         # out of reach (offline, or a server that does not answer).
         local = {**self._writer.last_values, **self._explicit_summary}
@@ -380,7 +378,7 @@ class Run:
         writer.collect_all()
         batches = writer.pending + writer.rejected
         points = rescue.points(batches)
-        why = f"the store failed ({error_reason(failure)})" if failure else "the store refused them"
+        why = f"the store failed ({failure})" if failure else "the store refused them"
         name = f"{self.id}-rescue-{uuid.uuid4().hex[:8]}"
         try:
             folder = rescue.write_journal(

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from tracklog.sdk.backend import Backend, error_reason
-from tracklog.store.engine import is_transient
+from tracklog.errors import retryable
+from tracklog.sdk.backend import Backend
 from tracklog.store.series import SeriesPoints
 
 FLUSH_INTERVAL = 0.25
@@ -139,17 +139,17 @@ class Writer:
             try:
                 self.backend.append_metrics(self.run_id, item.batch, batch_id=item.batch_id)
             except Exception as exc:
-                if not is_transient(exc):
+                if not retryable(exc):
                     self.rejected.append(self.pending.pop(0))
                     warnings.warn(
-                        f"tracklog: the store refused a batch of metrics ({error_reason(exc)});"
+                        f"tracklog: the store refused a batch of metrics ({exc});"
                         " it will be saved for inspection when the run finishes",
                         stacklevel=1,
                     )
                     continue
                 if self.error is None:
                     warnings.warn(
-                        f"tracklog: writing metrics failed, will retry: {error_reason(exc)}",
+                        f"tracklog: writing metrics failed, will retry: {exc}",
                         stacklevel=1,
                     )
                 self.error = exc

@@ -1,19 +1,17 @@
 """Every error becomes a JSON answer ``{"error": CODE, "message": ...}`` with a 4xx status;
-bad input is never a 5xx. A store that cannot be written (a full disk) is a 503, and an
-unexpected error is still JSON: a 500 in the shape of the route's API."""
+bad input is never a 5xx. A store that cannot serve now (``tracklog.errors.retryable``: the
+store's own StoreUnavailableError, a full or failing disk) is a 503, and an unexpected error is
+still JSON: a 500 in the shape of the route's API. The store maps its database's errors to
+tracklog's; nothing here knows the database."""
 
 from __future__ import annotations
-
-import errno
-import sqlite3
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 
-from tracklog.errors import WIRE_ERRORS, TracklogError
+from tracklog.errors import WIRE_ERRORS, TracklogError, retryable
 from tracklog.server.mlflow_api import MLFLOW_PREFIXES
 
 # Sent with every 401: the schemes the server accepts (a browser then asks for a password).
@@ -25,10 +23,6 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     headers = {"WWW-Authenticate": CHALLENGE} if status == 401 else None
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
-
-# Errors of the store's disk rather than of a request: full, over quota, a file past the
-# size limit, failing or read-only.
-_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS})
 
 # The MLflow code of an error answered before (or outside) a route, by status.
 _MLFLOW_CODES = {
@@ -42,68 +36,6 @@ _MLFLOW_CODES = {
 }
 # tracklog's code of the framework's own errors (no such route, a method it does not take).
 _HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED", 413: "REQUEST_TOO_LARGE"}
-
-
-# Driver errors that say the database cannot serve now (a retry may succeed), by SQLite's
-# primary result code (busy, locked, out of memory, read-only, I/O error, full, cannot open,
-# locking protocol) and by PostgreSQL's SQLSTATE class (connection, insufficient resources
-# such as a full disk, operator intervention such as a cancelled query, system error).
-_SQLITE_UNAVAILABLE = frozenset({5, 6, 7, 8, 10, 13, 14, 15})
-_PG_UNAVAILABLE = ("08", "53", "57", "58")
-# ... and those that say a request asked more than the database takes: SQLite's "string or
-# blob too big", PostgreSQL's class 54 (program limit exceeded: a statement too complex).
-_SQLITE_TOO_BIG = frozenset({18})
-_PG_TOO_BIG = ("54",)
-# SQLite's messages for those codes (sqlite3_errstr), for Python before 3.11.
-_SQLITE_MESSAGES = {
-    "database is locked": 5,
-    "database table is locked": 6,
-    "out of memory": 7,
-    "attempt to write a readonly database": 8,
-    "disk I/O error": 10,
-    "database or disk is full": 13,
-    "unable to open database file": 14,
-    "locking protocol": 15,
-    "string or blob too big": 18,
-}
-
-
-def store_unavailable(exc: BaseException) -> bool:
-    """Whether ``exc`` says the store cannot be used right now (its database unreachable,
-    locked or full, its disk full or failing): a 503 the client may retry, not its fault."""
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, InterfaceError):
-            return True
-        return isinstance(exc, OperationalError) and _driver_code(
-            exc, _SQLITE_UNAVAILABLE, _PG_UNAVAILABLE
-        )
-    return isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS
-
-
-def beyond_database_limits(exc: BaseException) -> bool:
-    """Whether ``exc`` says the request asked more than the database takes (a 400)."""
-    return isinstance(exc, OperationalError) and _driver_code(exc, _SQLITE_TOO_BIG, _PG_TOO_BIG)
-
-
-def _driver_code(
-    exc: DBAPIError, sqlite_codes: frozenset[int], pg_classes: tuple[str, ...]
-) -> bool:
-    if isinstance(exc.orig, sqlite3.Error):
-        code = getattr(exc.orig, "sqlite_errorcode", None)  # Python 3.11+; before, its text
-        if code is None:
-            code = _SQLITE_MESSAGES.get(str(exc.orig).split(" (", 1)[0])
-        return code is not None and code & 0xFF in sqlite_codes
-    state = getattr(exc.orig, "sqlstate", None)
-    return isinstance(state, str) and state.startswith(pg_classes)
-
-
-def _reason(exc: BaseException) -> str:
-    """What went wrong, without the SQL statement or its parameters."""
-    if isinstance(exc, DBAPIError):
-        return str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-    if isinstance(exc, OSError):
-        return exc.strerror or type(exc).__name__
-    return type(exc).__name__
 
 
 def error_for(path: str, status: int, code: str, message: str) -> JSONResponse:
@@ -127,17 +59,12 @@ def install(app: FastAPI) -> None:
         response.headers.update(exc.headers or {})
         return response
 
-    async def _maybe_unavailable(request: Request, exc: Exception) -> JSONResponse:
-        if beyond_database_limits(exc):
-            message = f"the request is more than the store can take: {_reason(exc)}"
-            return error_for(request.url.path, 400, "INVALID_VALUE", message)
-        if not store_unavailable(exc):
-            raise exc  # not the store's state: an unexpected error, answered below
-        message = f"the store cannot be used right now, try again later: {_reason(exc)}"
+    @app.exception_handler(OSError)
+    async def _maybe_unavailable(request: Request, exc: OSError) -> JSONResponse:
+        if not retryable(exc):
+            raise exc  # not the disk's state: an unexpected error, answered below
+        message = f"the store cannot be used right now, try again later: {exc.strerror or exc}"
         return error_for(request.url.path, 503, "STORE_UNAVAILABLE", message)
-
-    for kind in (DBAPIError, OSError):
-        app.add_exception_handler(kind, _maybe_unavailable)
 
     # Starlette calls the handler of Exception last, outside every middleware, and then
     # re-raises, so the server logs the traceback once; the client still gets JSON.
@@ -154,15 +81,9 @@ def install(app: FastAPI) -> None:
         for kind, status, code in WIRE_ERRORS:
             if isinstance(exc, kind):
                 return error_response(status, code, str(exc))
-        return error_response(503, "STORE_UNAVAILABLE", str(exc))
+        raise exc  # a store failure a retry cannot cure (a bug): a 500, logged, answered above
 
-    # Safety nets: input that passed validation but that the database cannot hold (a number
-    # beyond its integer range, a text longer than a column) is still the client's error.
-    @app.exception_handler(DataError)
-    async def _data_error(_request: Request, exc: DataError) -> JSONResponse:
-        reason = str(exc.orig).splitlines()[0] if exc.orig else "bad value"
-        return error_response(400, "INVALID_VALUE", f"the store cannot hold a value: {reason}")
-
+    # A safety net: a number beyond what the database's integers hold is the client's error.
     @app.exception_handler(OverflowError)
     async def _overflow(_request: Request, exc: OverflowError) -> JSONResponse:
         return error_response(400, "INVALID_VALUE", f"a number is out of range: {exc}")

@@ -19,7 +19,6 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from tracklog.errors import (
     AlreadyExistsError,
@@ -126,7 +125,7 @@ class AuthStore:
                     .values(name=name, password_hash=digest, is_admin=admin, created_at=t)
                     .returning(_U.c.id)
                 ).scalar_one()
-        except IntegrityError:
+        except AlreadyExistsError:
             raise AlreadyExistsError(f"a user named {name!r} exists already") from None
         return User(uid, name, admin, t)
 

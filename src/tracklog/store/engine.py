@@ -5,6 +5,8 @@ once. Write transactions use ``BEGIN IMMEDIATE``: a deferred transaction that re
 writes can fail with "database is locked" without waiting, an immediate one waits its turn.
 tracklog's own writers queue for the file at a lock of their own first (:class:`WriteLock`), so
 they rarely meet SQLite's lock busy.
+
+Every engine turns database errors into tracklog's (:mod:`tracklog.store.db_errors`).
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
-from tracklog.errors import StoreError
+from tracklog.errors import StoreError, StoreUnavailableError
 from tracklog.store import file_lock
+from tracklog.store.db_errors import translate
 from tracklog.store.location import StoreLocation
 
 BUSY_TIMEOUT_MS = 60_000
@@ -37,7 +40,8 @@ _LOCKS_GUARD = threading.Lock()
 
 
 def open_engine(location: StoreLocation) -> Engine:
-    """Create the engine for ``location``; raises :class:`StoreError` if it cannot connect."""
+    """Create the engine for ``location``; raises :class:`StoreUnavailableError` if the
+    database cannot serve now, :class:`StoreError` if it cannot be opened at all."""
     path = location.sqlite_path
     try:
         if path is not None:
@@ -49,9 +53,12 @@ def open_engine(location: StoreLocation) -> Engine:
             _configure_sqlite(engine)
         else:
             engine = create_engine(location.db_url, pool_pre_ping=True)
+        event.listen(engine, "handle_error", translate)
         with engine.connect():
             pass
-    except (SQLAlchemyError, OSError, ImportError) as exc:
+    except StoreUnavailableError as exc:
+        raise StoreUnavailableError(f"cannot open store {_redact(location.db_url)}: {exc}") from exc
+    except (StoreError, SQLAlchemyError, OSError, ImportError) as exc:
         raise StoreError(f"cannot open store {_redact(location.db_url)}: {exc}") from exc
     return engine
 
@@ -169,15 +176,6 @@ def batches(ids: Sequence[str], size: int | None = None) -> Iterator[list[str]]:
         yield list(ids[i : i + size])
 
 
-def is_transient(exc: BaseException) -> bool:
-    """Whether a failed write may succeed if retried: the store was unreachable, locked, full
-    or failing (``StoreError``, SQLAlchemy's operational errors, ``OSError``), as opposed to
-    refusing what was written (a validation error, a constraint)."""
-    if isinstance(exc, StoreError | OperationalError | InterfaceError | OSError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
 def checkpoint(engine: Engine) -> None:
     """Fold a SQLite store's write-ahead log back into the database file and truncate it, if
     no other process is reading right now (best effort; nothing to do on PostgreSQL)."""
@@ -194,7 +192,7 @@ def checkpoint(engine: Engine) -> None:
         conn.exec_driver_sql("PRAGMA busy_timeout = 50")
         try:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        except SQLAlchemyError:
+        except StoreUnavailableError:
             pass  # busy: the next checkpoint will fold it in
         finally:
             conn.exec_driver_sql(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from tracklog.errors import StoreError
+from tracklog.errors import StoreError, StoreUnavailableError
 from tracklog.store import file_lock, schema
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import writing
@@ -51,7 +51,9 @@ def current_revision(conn: Connection) -> str | None:
     try:
         with conn.begin_nested():
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except SQLAlchemyError:
+    except StoreUnavailableError:
+        raise  # a busy or unreachable database is not an empty one
+    except (StoreError, SQLAlchemyError):
         return None
 
 

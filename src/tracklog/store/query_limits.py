@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from tracklog.errors import SearchTimeoutError, StoreError
+from tracklog.store.db_errors import driver_error
 from tracklog.store.engine import reading
 
 _TIMEOUT_OPTION = "tracklog_search_timeout_ms"
@@ -112,7 +112,7 @@ def searching(engine: Engine) -> Iterator[Connection]:
         try:
             with guard:
                 yield conn
-        except DBAPIError as exc:
+        except StoreError as exc:
             if not _stopped(exc):
                 raise
             if cancellation is not None and cancellation.cancelled:
@@ -128,11 +128,12 @@ def searching(engine: Engine) -> Iterator[Connection]:
                 raw.set_progress_handler(None, 0)
 
 
-def _stopped(exc: DBAPIError) -> bool:
+def _stopped(exc: StoreError) -> bool:
     """Whether ``exc`` says the database stopped the statement (timeout or cancel)."""
-    if getattr(exc.orig, "sqlstate", None) == _QUERY_CANCELED:
+    orig = driver_error(exc)
+    if getattr(orig, "sqlstate", None) == _QUERY_CANCELED:
         return True
-    return str(exc.orig) == "interrupted"  # SQLite: the progress handler stopped it
+    return orig is not None and str(orig) == "interrupted"  # SQLite: the progress handler
 
 
 def _cancelled() -> StoreError:

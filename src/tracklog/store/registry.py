@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
@@ -166,7 +165,7 @@ class Registry:
                 rows = [{"model_id": model_id, "key": k, "value": v} for k, v in clean_tags]
                 if rows:
                     conn.execute(insert(_MT), rows)
-        except IntegrityError:
+        except AlreadyExistsError:
             raise AlreadyExistsError(f"registered model {name!r} already exists") from None
         return self.get_model(name)
 
@@ -185,7 +184,7 @@ class Registry:
                 conn.execute(
                     update(_M).where(_M.c.id == row.id).values(name=new_name, updated_at=now_ms())
                 )
-        except IntegrityError:
+        except AlreadyExistsError:
             raise AlreadyExistsError(f"registered model {new_name!r} already exists") from None
         return self.get_model(new_name)
 

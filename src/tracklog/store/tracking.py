@@ -16,7 +16,6 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import params as params_view
@@ -220,7 +219,7 @@ class Store:
             }
             try:
                 conn.execute(_INSERT_RUN, values)
-            except IntegrityError:  # the id is taken; the transaction is rolled back
+            except AlreadyExistsError:  # the id is taken; the transaction is rolled back
                 raise AlreadyExistsError(f"a run with id {run_id!r} exists already") from None
             execute_rows(conn, _INSERT_PARAM, param_rows)
             execute_rows(conn, _INSERT_LABEL, label_rows)

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, TracklogError
 from tracklog.store import params as params_view
@@ -423,7 +422,7 @@ def write_run(store: Store, run: RunFolder, run_id: str | None = None) -> str:
             )
             try:
                 conn.execute(insert(schema.runs).values(**row))
-            except IntegrityError:
+            except AlreadyExistsError:
                 raise AlreadyExistsError(f"a run with id {run_id!r} exists already") from None
             _insert(
                 conn,

@@ -1,14 +1,14 @@
 """Errors in MLflow's shape: ``{"error_code": ..., "message": ...}`` with MLflow's statuses.
 
 The mlflow client retries 5xx answers for minutes, so bad input must never be one: every
-tracklog error and every validation failure maps to a 4xx code MLflow knows.
+tracklog error and every validation failure maps to a 4xx code MLflow knows, except a store
+that cannot serve now (TEMPORARILY_UNAVAILABLE, 503) and one that failed (a 500).
 """
 
 from __future__ import annotations
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
 
 from tracklog.errors import (
     AlreadyExistsError,
@@ -21,6 +21,7 @@ from tracklog.errors import (
     RequestTooLargeError,
     RunDeletedError,
     RunFinishedError,
+    StoreUnavailableError,
     TracklogError,
 )
 
@@ -47,6 +48,7 @@ STATUS = {
 _CODES: tuple[tuple[type[TracklogError], str], ...] = (
     (NotFoundError, "RESOURCE_DOES_NOT_EXIST"),
     (AlreadyExistsError, "RESOURCE_ALREADY_EXISTS"),
+    (StoreUnavailableError, "TEMPORARILY_UNAVAILABLE"),
     (RequestTooLargeError, "RESOURCE_LIMIT_EXCEEDED"),
     (AuthenticationError, "UNAUTHENTICATED"),
     (RateLimitedError, "REQUEST_LIMIT_EXCEEDED"),
@@ -86,15 +88,12 @@ def to_mlflow_error(exc: Exception) -> MlflowError | None:
         for kind, code in _CODES:
             if isinstance(exc, kind):
                 return MlflowError(code, str(exc))
-        return MlflowError("TEMPORARILY_UNAVAILABLE", str(exc))
+        return None  # a store failure a retry cannot cure (a bug)
     if isinstance(exc, RequestValidationError):
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
         return invalid(f"invalid request: {problems}")
-    if isinstance(exc, DataError):
-        reason = str(exc.orig).splitlines()[0] if exc.orig else "bad value"
-        return invalid(f"the store cannot hold a value: {reason}")
     if isinstance(exc, OverflowError):
         return invalid(f"a number is out of range: {exc}")
     return None
