@@ -26,7 +26,7 @@ from tracklog.server.app import create_app
 from tracklog.server.errors import beyond_database_limits, store_unavailable
 from tracklog.server.mlflow_api import runs as mlflow_runs
 from tracklog.server.settings import Settings
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import MEDIA_TYPE, encode_record
 

@@ -17,7 +17,7 @@ from tracklog.cli.state import CliState, pass_state
 from tracklog.store.records import FileInfo, RunRecord
 
 if TYPE_CHECKING:
-    from tracklog.store.series import SeriesStats
+    from tracklog.store.records import SeriesStats
 
 
 @click.command("show")

@@ -23,7 +23,6 @@ from typing import Any
 
 from tracklog.sdk.backend import JournalBackend, error_reason
 from tracklog.sdk.writer import PendingBatch
-from tracklog.store.engine import is_transient
 
 RETRY_ENV = "TRACKLOG_FINISH_RETRY"
 RESCUE_DIR_ENV = "TRACKLOG_RESCUE_DIR"
@@ -64,6 +63,8 @@ def retrying(attempt: Callable[[], None], what: str) -> Exception | None:
             attempt()
             return None
         except Exception as exc:
+            from tracklog.store.engine import is_transient  # see Writer._write_pending
+
             left = deadline - time.monotonic()
             if not is_transient(exc) or left <= 0:
                 return exc

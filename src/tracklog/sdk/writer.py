@@ -27,8 +27,7 @@ from typing import Any
 import numpy as np
 
 from tracklog.sdk.backend import Backend, error_reason
-from tracklog.store.engine import is_transient
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 
 FLUSH_INTERVAL = 0.25
 BACKLOG_ROWS = 10_000  # rows buffered before log() wakes the writer early (bounds memory)
@@ -139,6 +138,10 @@ class Writer:
             try:
                 self.backend.append_metrics(self.run_id, item.batch, batch_id=item.batch_id)
             except Exception as exc:
+                # Imported on a failure only: the classifier knows SQLAlchemy's errors, which a
+                # process logging to a server never loads otherwise.
+                from tracklog.store.engine import is_transient
+
                 if not is_transient(exc):
                     self.rejected.append(self.pending.pop(0))
                     warnings.warn(
