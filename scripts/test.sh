@@ -2,7 +2,8 @@
 # Run the tracklog test suite in the *current* Python environment (activate a venv first):
 #   0. Debian's postgresql, git and chromium, if missing (needs root)
 #   1. pip install -e ".[test]"   2. ruff check + ruff format --check
-#   3. eslint on the web UI's JavaScript, if npm is installed   4. pytest "$@"
+#   3. lint-imports: the import-layer contracts in pyproject.toml
+#   4. eslint on the web UI's JavaScript, if npm is installed   5. pytest "$@"
 # Works from any directory. Extra arguments are passed to pytest, e.g.
 #   bash scripts/test.sh tests/test_pg_fixture.py -x
 # The exit status is that of the first failing phase (pytest's own code for test failures;
@@ -64,6 +65,7 @@ phase apt debian_packages
 phase install python3 -m pip install -q -e ".[test]"
 phase lint python3 -m ruff check .
 phase format python3 -m ruff format --check .
+phase imports lint-imports
 # eslint is a dev tool from npm (package.json): linted where npm is installed, skipped elsewhere.
 js_lint() {
     if ! command -v npm >/dev/null; then

@@ -12,7 +12,7 @@ import httpx
 import numpy as np
 from servers import Server
 
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, encode_record
 
 # The console script's code, run by this interpreter so that PYTHONPATH=src (the working tree)

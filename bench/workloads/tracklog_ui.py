@@ -36,7 +36,7 @@ from tracklog_w2_bulk import fill, generate
 from ui_browser import browser_session, cold_and_warm, html_page, new_page
 from w8_data import SPIKE, big_signal
 
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 
 CHART_RUNS, CHART_KEYS = 20, ("loss", "acc", "lr", "grad_norm")

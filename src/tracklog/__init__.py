@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tracklog._version import __version__ as __version__
 from tracklog.errors import (
     AlreadyExistsError,
     FilterSyntaxError,
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from tracklog.sdk.fluent import finish, init, log, set_tracking_uri
     from tracklog.sdk.run import Run
 
-__version__ = "0.1.0"
 
 __all__ = [
     "AlreadyExistsError",

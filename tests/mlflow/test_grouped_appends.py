@@ -13,7 +13,7 @@ import numpy as np
 from server_process import ServerProcess
 from tracklog.errors import InvalidValueError
 from tracklog.server.mlflow_api.grouped_appends import GroupedAppends
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 
 

@@ -26,7 +26,7 @@ import tracklog
 from tracklog.cli.main import cli
 from tracklog.sdk import rescue
 from tracklog.sdk.writer import PendingBatch
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 
 CHILD = textwrap.dedent(

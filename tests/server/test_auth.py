@@ -20,7 +20,7 @@ from tracklog.store import auth as auth_module
 from tracklog.store.auth import AuthStore
 from tracklog.store.clock import now_ms
 from tracklog.store.location import StoreLocation, resolve
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import MEDIA_TYPE, encode_record
 

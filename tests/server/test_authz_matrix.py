@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 from tracklog.server.app import create_app
 from tracklog.server.settings import Settings
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, encode_record
 
 MARK = "alices-secret-7f3a"  # in the owner's config, tags, params, names and files

@@ -32,7 +32,7 @@ from tracklog.server.settings import Settings
 from tracklog.store.auth import AuthStore
 from tracklog.store.calls import OPS
 from tracklog.store.location import StoreLocation, resolve
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, encode_record
 

@@ -14,7 +14,7 @@ import pytest
 from server_process import ServerProcess
 from tracklog.store.auth import AuthStore
 from tracklog.store.location import StoreLocation, resolve
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import MEDIA_TYPE, encode_record
 from writers_paused import paused_writers

@@ -6,7 +6,7 @@ import httpx
 import numpy as np
 
 from server_process import ServerProcess
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
 
 RECORDS = {"content-type": MEDIA_TYPE}

@@ -28,7 +28,7 @@ from tracklog.server.settings import Settings
 from tracklog.store import engine as engine_module
 from tracklog.store import schema
 from tracklog.store.engine import writing
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import MEDIA_TYPE, encode_record
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from server_process import ServerProcess
 from tracklog.server.routes.series_batch import BATCH_MEDIA_TYPE, MAX_SERIES
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, decode_series, encode_record
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.store import schema
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 
 # Every table holding rows owned by a run (metric_chunks hang off metric_series).

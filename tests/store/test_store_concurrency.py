@@ -18,7 +18,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from tracklog.store.series import SeriesPoints
+    from tracklog.store.records import SeriesPoints
     from tracklog.store.tracking import Store
 
     store = Store(sys.argv[1])

@@ -129,7 +129,7 @@ def test_writes_to_a_run_in_the_trash_are_refused(store: Store) -> None:
     import numpy as np
 
     from tracklog.errors import RunDeletedError
-    from tracklog.store.series import SeriesPoints
+    from tracklog.store.records import SeriesPoints
 
     run = store.create_run("p", config={"lr": 0.1})
     store.delete_run(run.id)

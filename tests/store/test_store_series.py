@@ -12,7 +12,7 @@ import pytest
 from tracklog.errors import InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import series
 from tracklog.store.codec import CHUNK_POINTS, decode, encode, raw_sections
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import CHECKPOINT_POINTS, Store
 
 
@@ -242,7 +242,7 @@ def test_a_tail_changed_by_another_process_is_read_again(store: Store, store_uri
     store.append_metrics(run.id, [noisy("x", 0, 10)])
     code = (
         "import sys, numpy as np\n"
-        "from tracklog.store.series import SeriesPoints\n"
+        "from tracklog.store.records import SeriesPoints\n"
         "from tracklog.store.tracking import Store\n"
         "s = np.arange(10, 20, dtype=np.int64)\n"
         "Store(sys.argv[1]).append_metrics(sys.argv[2], "

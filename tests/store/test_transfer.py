@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.transfer import (
     FORMAT_VERSION,

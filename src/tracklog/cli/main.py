@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from tracklog import __version__
+from tracklog._version import __version__
 from tracklog.cli.db import db
 from tracklog.cli.demo import demo
 from tracklog.cli.gc import gc

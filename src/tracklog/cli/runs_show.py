@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rich.table import Table
@@ -14,10 +14,7 @@ from rich.tree import Tree
 from tracklog.cli import output
 from tracklog.cli.resolve import resolve_run
 from tracklog.cli.state import CliState, pass_state
-from tracklog.store.records import FileInfo, RunRecord
-
-if TYPE_CHECKING:
-    from tracklog.store.series import SeriesStats
+from tracklog.store.records import FileInfo, RunRecord, SeriesStats
 
 
 @click.command("show")

@@ -10,8 +10,7 @@ import dataclasses
 import math
 from typing import Any
 
-from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
-from tracklog.store.series import SeriesStats
+from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesStats
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _STATS_FIELDS = tuple(f.name for f in dataclasses.fields(SeriesStats))

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from tracklog import __version__
+from tracklog._version import __version__
 from tracklog.client.hosts import is_loopback
 from tracklog.client.settings import ClientSettings
 from tracklog.errors import (

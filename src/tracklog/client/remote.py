@@ -26,8 +26,7 @@ from tracklog.errors import NotFoundError, StoreUnavailableError
 from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath, upload_plan
 from tracklog.store.liveness import process_started
-from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
-from tracklog.store.series import SeriesPoints, SeriesStats
+from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
 
 _CHUNK = 1 << 20

@@ -33,7 +33,7 @@ from tracklog.errors import (
     TracklogError,
     retryable,
 )
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.wire import FRAME, Record, encode_record, iter_records
 
 REQUEST_BYTES = 4 << 20  # journal bytes per ingest request (well under the server's body limit)

@@ -24,7 +24,7 @@ from tracklog.errors import AlreadyExistsError, InvalidValueError, TracklogError
 from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.clock import now_ms
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.transfer import FILES, FORMAT, FORMAT_VERSION, RunFolder, check_doc, write_run
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from tracklog.importers.imported_run import (
     require,
 )
 from tracklog.store.clock import now_ms
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.transfer import FILES
 
 _STATUS = {"SCHEDULED": "RUNNING", "RUNNING": "RUNNING"}

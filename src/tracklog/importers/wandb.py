@@ -25,7 +25,7 @@ from tracklog.importers.imported_run import (
 )
 from tracklog.importers.wandb_log import read_records
 from tracklog.store import json_input
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 
 DEFAULT_PROJECT = "uncategorized"  # W&B's project for runs started without one
 

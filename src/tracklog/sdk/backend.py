@@ -15,8 +15,7 @@ from typing import Any, Protocol
 
 from tracklog.sdk.journal import JournalWriter
 from tracklog.store.artifacts import safe_relpath
-from tracklog.store.records import FileInfo, RunRecord
-from tracklog.store.series import SeriesPoints, SeriesStats
+from tracklog.store.records import FileInfo, RunRecord, SeriesPoints, SeriesStats
 
 
 class Backend(Protocol):

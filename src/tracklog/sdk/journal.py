@@ -16,6 +16,7 @@ from tracklog.errors import TracklogError
 from tracklog.store.wire import Record, encode_record, iter_records
 
 JOURNAL_FILE = "journal.bin"
+MARKER_FILE = "synced-offset"  # beside the journal: the offset applied to the store so far
 
 
 class JournalWriter:

@@ -21,8 +21,7 @@ from tracklog.sdk.summary import Summary
 from tracklog.sdk.writer import BACKLOG_ROWS, Writer
 from tracklog.store import validation
 from tracklog.store.clock import now_ms
-from tracklog.store.records import RunRecord
-from tracklog.store.series import SeriesStats
+from tracklog.store.records import RunRecord, SeriesStats
 
 if TYPE_CHECKING:
     from tracklog.sdk.capture import CaptureSettings

@@ -21,11 +21,9 @@ from tracklog.client.remote import RemoteStore
 from tracklog.client.sender import JournalFiles, Sender
 from tracklog.errors import StoreError, TracklogError
 from tracklog.sdk.backend import JournalBackend
-from tracklog.sdk.journal import JOURNAL_FILE
-from tracklog.sdk.sync import MARKER_FILE
+from tracklog.sdk.journal import JOURNAL_FILE, MARKER_FILE
 from tracklog.store.liveness import process_started
-from tracklog.store.records import RunRecord
-from tracklog.store.series import SeriesStats
+from tracklog.store.records import RunRecord, SeriesStats
 
 
 class ServerBackend(JournalBackend):

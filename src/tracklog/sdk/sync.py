@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracklog.errors import NotFoundError
-from tracklog.sdk.journal import JOURNAL_FILE, read_records
+from tracklog.sdk.journal import JOURNAL_FILE, MARKER_FILE, read_records
 from tracklog.store import calls
 from tracklog.store.tracking import Store
 
@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from tracklog.client.remote import RemoteStore
 
 OFFLINE_DIR = "offline"
-MARKER_FILE = "synced-offset"  # the journal offset applied so far
 
 
 @dataclass(frozen=True)

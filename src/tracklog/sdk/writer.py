@@ -28,7 +28,7 @@ import numpy as np
 
 from tracklog.errors import retryable
 from tracklog.sdk.backend import Backend
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 
 FLUSH_INTERVAL = 0.25
 BACKLOG_ROWS = 10_000  # rows buffered before log() wakes the writer early (bounds memory)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from tracklog import __version__
+from tracklog._version import __version__
 from tracklog.server import errors, mlflow_api
 from tracklog.server.auth import current_user
 from tracklog.server.auth_gate import AuthGate

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import Record
 

@@ -1,9 +1,13 @@
-"""Plain data objects the store returns."""
+"""Plain data objects the store takes and returns: runs, projects, files, metric points and
+series statistics. Nothing here imports SQLAlchemy: the HTTP client and the SDK use them too."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -82,3 +86,40 @@ class DatasetInput:
     schema: str | None
     profile: str | None
     tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SeriesPoints:
+    """Points of one series in arrival order; ``context`` is canonical JSON ("" for none)."""
+
+    key: str
+    context: str
+    steps: np.ndarray
+    values: np.ndarray
+    timestamps: np.ndarray
+
+
+@dataclass(frozen=True)
+class SeriesStats:
+    """Running statistics of a series (NaN values are left out of min, max and mean)."""
+
+    key: str
+    context: str
+    count: int
+    finite_count: int
+    sum: float | None
+    min: float | None
+    max: float | None
+    first: float | None
+    last: float | None
+    last_step: int | None
+    max_step: int | None
+    last_time: int | None
+
+    def summary(self, mode: str) -> float | None:
+        """The series' summary value under ``mode`` (last, first, min, max or mean)."""
+        if mode == "mean":
+            if not self.finite_count or self.sum is None:
+                return None
+            return self.sum / self.finite_count
+        return getattr(self, mode)

@@ -8,7 +8,6 @@ once. Reads return points ordered by step, then by arrival.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ from tracklog.store import schema
 from tracklog.store.chunk_tails import TailCache
 from tracklog.store.codec import CHUNK_POINTS, decode, encode, raw_sections
 from tracklog.store.engine import execute_rows, insert_missing
+from tracklog.store.records import SeriesPoints, SeriesStats
 from tracklog.store.series_cache import SeriesCache
 
 _S = schema.metric_series
@@ -49,43 +49,6 @@ _EMPTY = {
     "first": None,
     "max_step": None,
 }
-
-
-@dataclass
-class SeriesPoints:
-    """Points of one series in arrival order; ``context`` is canonical JSON ("" for none)."""
-
-    key: str
-    context: str
-    steps: np.ndarray
-    values: np.ndarray
-    timestamps: np.ndarray
-
-
-@dataclass(frozen=True)
-class SeriesStats:
-    """Running statistics of a series (NaN values are left out of min, max and mean)."""
-
-    key: str
-    context: str
-    count: int
-    finite_count: int
-    sum: float | None
-    min: float | None
-    max: float | None
-    first: float | None
-    last: float | None
-    last_step: int | None
-    max_step: int | None
-    last_time: int | None
-
-    def summary(self, mode: str) -> float | None:
-        """The series' summary value under ``mode`` (last, first, min, max or mean)."""
-        if mode == "mean":
-            if not self.finite_count or self.sum is None:
-                return None
-            return self.sum / self.finite_count
-        return getattr(self, mode)
 
 
 def _stats_from_row(row: Any) -> SeriesStats:

@@ -35,8 +35,7 @@ from tracklog.store.liveness import process_alive, process_started
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
 from tracklog.store.query_limits import searching, set_search_timeout
-from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
-from tracklog.store.series import SeriesPoints, SeriesStats
+from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
 from tracklog.store.series_cache import SeriesCache
 
 if TYPE_CHECKING:

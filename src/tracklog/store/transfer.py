@@ -26,7 +26,7 @@ from tracklog.store import schema, series, stored_json, validation
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.codec import decode
 from tracklog.store.engine import reading, writing
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 
 if TYPE_CHECKING:
     from tracklog.store.tracking import Store

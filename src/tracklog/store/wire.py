@@ -20,7 +20,7 @@ import numpy as np
 
 from tracklog.errors import InvalidValueError, StoreError
 from tracklog.store import json_input
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import SeriesPoints
 
 FRAME = struct.Struct("<II")
 MEDIA_TYPE = "application/x-tracklog-records"

@@ -16,8 +16,7 @@ from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router
 from tracklog.store import inputs, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.logged_models import LoggedModels, ModelMetric
-from tracklog.store.records import DatasetInput
-from tracklog.store.series import SeriesPoints
+from tracklog.store.records import DatasetInput, SeriesPoints
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
