@@ -218,7 +218,8 @@ class Api:
         include_deleted: bool = False,
     ) -> Runs:
         """Runs of ``project`` (a name, several, or all) matching MLflow's filter grammar,
-        e.g. ``"metrics.val_acc > 0.9 and params.optimizer.lr < 1e-4"``."""
+        e.g. ``"metrics.val_acc > 0.9 and params.optimizer.lr < 1e-4"``. A filter compares the
+        stored status: a crash shown but not yet recorded by a writer still reads RUNNING there."""
         projects = [project] if isinstance(project, str) else project
         if isinstance(order_by, str):
             order_by = [order_by]
