@@ -142,14 +142,14 @@ def local_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
     Runs a test leaves open are finished afterwards so the next test starts clean.
     """
-    from tracklog.sdk import fluent
+    from tracklog.sdk import current
 
     folder = tmp_path / "store"
     monkeypatch.setenv("TRACKLOG_URI", str(folder))
     monkeypatch.delenv("TRACKLOG_ARTIFACTS", raising=False)
     monkeypatch.chdir(tmp_path)
     yield str(folder)
-    for run in list(fluent._runs):
+    for run in list(current.runs):
         run.finish()
 
 

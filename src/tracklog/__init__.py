@@ -26,8 +26,9 @@ from tracklog.errors import (
 
 if TYPE_CHECKING:
     from tracklog.sdk.api import Api
-    from tracklog.sdk.fluent import finish, init, log, set_tracking_uri
+    from tracklog.sdk.fluent import finish, init, log
     from tracklog.sdk.run import Run
+    from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
 
 
 __all__ = [
@@ -58,8 +59,8 @@ _LAZY = {
     "init": "tracklog.sdk.fluent",
     "log": "tracklog.sdk.fluent",
     "finish": "tracklog.sdk.fluent",
-    "set_tracking_uri": "tracklog.sdk.fluent",
-    "get_tracking_uri": "tracklog.sdk.fluent",
+    "set_tracking_uri": "tracklog.sdk.stores",
+    "get_tracking_uri": "tracklog.sdk.stores",
 }
 
 

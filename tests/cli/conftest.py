@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 import tracklog
 from tracklog.cli.main import cli
-from tracklog.sdk import fluent
+from tracklog.sdk import current, stores
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def cli_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """
     uri = f"sqlite:///{tmp_path}/tracklog.db"
     monkeypatch.setenv("TRACKLOG_URI", uri)
-    monkeypatch.setattr(fluent, "_tracking_uri", None)  # whatever an earlier test set
+    monkeypatch.setattr(stores, "_tracking_uri", None)  # whatever an earlier test set
     for name in ("TRACKLOG_ARTIFACTS", "TRACKLOG_MODE", "TRACKLOG_PROJECT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -33,7 +33,7 @@ def cli_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     yield uri
-    for run in list(fluent._runs):
+    for run in list(current.runs):
         run.finish()
 
 

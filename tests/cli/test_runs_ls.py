@@ -85,3 +85,19 @@ def test_empty_store_says_so(invoke: Invoke) -> None:
     result = invoke("runs", "ls")
     assert result.exit_code == 0
     assert "no runs" in result.stderr
+
+
+def test_a_command_records_a_killed_run_as_crashed(invoke: Invoke, cli_uri: str) -> None:
+    """``Api`` only shows a crash; a command may write, so it records it and its filters see
+    the run as FAILED."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, tracklog; run = tracklog.init(project='proj', name='victim'); "
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    assert subprocess.run([sys.executable, "-c", script], timeout=120).returncode == -9
+    result = invoke("runs", "ls", "--filter", "attributes.status = 'FAILED'")
+    assert result.exit_code == 0, result.output
+    assert rows_with(result.stdout, "victim") == ["victim"]

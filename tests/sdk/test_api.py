@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,70 @@ def test_runs_load_lazily_in_pages_and_keep_their_order(
     assert runs[-1].id == ids[2] and [r.id for r in runs[1:3]] == expected[1:3]
     assert runs == list(runs)
     assert tracklog.Api().runs("sa", filter="metrics.val_acc > 5") == []
+
+
+KILLED_SCRIPT = """
+import os, signal, tracklog
+run = tracklog.init(project="p", name="victim")
+run.log({"x": 1.0})
+print(run.id, flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_api_shows_a_killed_run_as_crashed_without_writing(local_store: str) -> None:
+    """``Api()`` only reads: a run whose process was killed reads as FAILED (crashed) through
+    it, while the stored row stays RUNNING until a writer (init, the CLI, a server) marks it."""
+    import subprocess
+    import sys
+
+    from tracklog.store.tracking import Store
+
+    done = subprocess.run([sys.executable, "-c", KILLED_SCRIPT], capture_output=True, timeout=120)
+    run_id = done.stdout.decode().strip()
+    assert done.returncode == -9 and run_id
+    api = tracklog.Api()
+    (listed,) = api.runs("p")
+    for run in (listed, api.run(run_id)):
+        assert run.status == "FAILED" and run.error.startswith("crashed: process")
+        assert run.end_time is not None
+    store = Store(local_store)
+    try:
+        assert store.get_run(run_id).status == "RUNNING"  # nothing was written
+    finally:
+        store.close()
+
+
+def test_run_does_not_import_fluent() -> None:
+    """``sdk.fluent`` builds runs, so ``sdk.run`` must not reach back into it, not even lazily
+    inside a function: the current-run registry both use lives in ``sdk.current``."""
+    import ast
+
+    import tracklog.sdk.run as run_module
+
+    tree = ast.parse(Path(run_module.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    names = {
+        f"{n.module}.{a.name}"
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom)
+        for a in n.names
+    }
+    assert "tracklog.sdk.fluent" not in imported | names
+
+
+def test_api_of_a_server_loads_no_run_machinery() -> None:
+    """Reading a server through ``Api`` opens a client only: ``init()``'s module, ``Run`` and its
+    writer stay unloaded (the tracking URI lives with the store opening, not with ``init``)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tracklog; tracklog.set_tracking_uri('http://127.0.0.1:9'); tracklog.Api(); "
+        "print(sorted(m for m in ('tracklog.sdk.fluent', 'tracklog.sdk.run', "
+        "'tracklog.sdk.writer') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().strip() == "[]"

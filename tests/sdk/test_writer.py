@@ -6,7 +6,7 @@ import os
 import time
 
 import tracklog
-from tracklog.sdk import fluent, writer
+from tracklog.sdk import stores, writer
 from tracklog.store.tracking import Store
 
 
@@ -45,7 +45,7 @@ def test_a_forked_child_does_not_write_the_parents_buffered_rows(local_store: st
     if pid == 0:  # the child logs a run of its own and leaves without cleanup
         code = 1
         try:
-            for store in fluent._stores.values():  # SQLAlchemy's advice for a forked child
+            for store in stores.local_stores.values():  # SQLAlchemy's advice for a forked child
                 store.engine.dispose(close=False)
             with tracklog.init(project="p", name="child") as child:
                 child.log({"c": 2.0})

@@ -127,17 +127,17 @@ def assert_logged_once(url: str, run_id: str, steps: int) -> None:
 def sdk_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """For a fixture: in-process SDK runs with short backoffs, journals under tmp_path (the
     working directory); open runs are finished and server clients closed afterwards."""
-    from tracklog.sdk import fluent
+    from tracklog.sdk import current, stores
 
     for name, value in FAST_RETRIES.items():
         monkeypatch.setenv(name, value)
     for name in ("TRACKLOG_MODE", "TRACKLOG_ARTIFACTS", "TRACKLOG_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(fluent, "_tracking_uri", None)
+    monkeypatch.setattr(stores, "_tracking_uri", None)
     monkeypatch.chdir(tmp_path)
     yield tmp_path
-    for run in list(fluent._runs):
+    for run in list(current.runs):
         run.finish()
-    for remote in fluent._servers.values():
+    for remote in stores.servers.values():
         remote.close()
-    fluent._servers.clear()
+    stores.servers.clear()

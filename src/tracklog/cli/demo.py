@@ -49,7 +49,7 @@ def demo(state: CliState, n_runs: int, project: str, remove: bool) -> None:
 def log_demo_runs(uri: str, n_runs: int, project: str) -> list[str]:
     """Log ``n_runs`` demo runs (labelled "demo") into ``project`` of store ``uri``."""
     import tracklog
-    from tracklog.sdk.fluent import using_tracking_uri
+    from tracklog.sdk.stores import using_tracking_uri
 
     ids = []
     with using_tracking_uri(uri):

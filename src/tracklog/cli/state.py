@@ -25,7 +25,7 @@ class CliState:
         """The store URI: ``--uri``, else ``set_tracking_uri``/``$TRACKLOG_URI``/./tracklog."""
         if self.uri_option is not None:
             return self.uri_option
-        from tracklog.sdk.fluent import get_tracking_uri
+        from tracklog.sdk.stores import get_tracking_uri
 
         return get_tracking_uri()
 
@@ -36,6 +36,9 @@ class CliState:
             from tracklog.sdk.api import Api
 
             self._api = Api(self.uri)
+            # Api only reads; a command may write, so it records the crashes Api would show
+            # (a server's client does nothing here: the server records its own).
+            self._api.store.mark_crashed_runs()
         return self._api
 
     @property

@@ -22,7 +22,8 @@ def default_journal_root() -> Path:
 
     This follows the SDK's tracking URI, not ``--uri``: ``--uri`` names where the runs go.
     """
-    from tracklog.sdk.fluent import get_tracking_uri, offline_dir
+    from tracklog.sdk.fluent import offline_dir
+    from tracklog.sdk.stores import get_tracking_uri
 
     return offline_dir(get_tracking_uri(), Path.cwd())
 

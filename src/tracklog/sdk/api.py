@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 
+from tracklog.sdk.stores import get_tracking_uri, open_store
 from tracklog.store import params as params_view
 from tracklog.store.downsample import minmax_indices
 from tracklog.store.location import is_server_uri
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
-from tracklog.store.tracking import Store
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from tracklog.client.remote import RemoteStore
+    from tracklog.store.tracking import Store
 
 
 @dataclass(frozen=True)
@@ -117,10 +119,20 @@ class Runs(Sequence[ApiRun]):
 
     PAGE = 1000
 
-    def __init__(self, store: Any, ids: list[str], loaded: Sequence[RunRecord] = ()) -> None:
+    def __init__(
+        self,
+        store: Any,
+        ids: list[str],
+        loaded: Sequence[RunRecord] = (),
+        crashed: Mapping[str, tuple[int, str]] | None = None,
+    ) -> None:
         self._store = store
         self._ids = ids
-        self._runs: dict[str, ApiRun] = {r.id: ApiRun(store, r) for r in loaded}
+        self._crashed = crashed or {}
+        self._runs: dict[str, ApiRun] = {r.id: self._wrap(r) for r in loaded}
+
+    def _wrap(self, record: RunRecord) -> ApiRun:
+        return ApiRun(self._store, as_crashed(record, self._crashed))
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -136,7 +148,7 @@ class Runs(Sequence[ApiRun]):
         if run_id not in self._runs:
             start = (index % len(self)) // self.PAGE * self.PAGE
             page = self._ids[start : start + self.PAGE]
-            self._runs.update((r.id, ApiRun(self._store, r)) for r in self._store.get_runs(page))
+            self._runs.update((r.id, self._wrap(r)) for r in self._store.get_runs(page))
         return self._runs[run_id]
 
     def __iter__(self) -> Iterator[ApiRun]:
@@ -183,17 +195,15 @@ class Api:
     """
 
     def __init__(self, uri: str | None = None) -> None:
-        from tracklog.sdk.fluent import get_tracking_uri
-
         target = uri if uri is not None else get_tracking_uri()
-        self.store: Store | RemoteStore
-        if is_server_uri(target):
-            from tracklog.client.remote import RemoteStore
+        self.store: Store | RemoteStore = open_store(target)
+        # The store itself when local (a server's client needs no SQLAlchemy to tell it apart).
+        self._local = None if is_server_uri(target) else cast("Store", self.store)
 
-            self.store = RemoteStore(target)  # the server marks crashed runs itself
-        else:
-            self.store = Store(target)
-            self.store.mark_crashed_runs()
+    def _crashed(self) -> dict[str, tuple[int, str]]:
+        """Runs whose process is gone, shown as crashed without writing (a server marks its
+        own, a local store's are marked by the next writer: ``init()``, a CLI command)."""
+        return self._local.crashed_runs() if self._local is not None else {}
 
     def projects(self) -> list[ProjectInfo]:
         """Every project with its run count and last activity."""
@@ -208,16 +218,25 @@ class Api:
         include_deleted: bool = False,
     ) -> Runs:
         """Runs of ``project`` (a name, several, or all) matching MLflow's filter grammar,
-        e.g. ``"metrics.val_acc > 0.9 and params.optimizer.lr < 1e-4"``."""
+        e.g. ``"metrics.val_acc > 0.9 and params.optimizer.lr < 1e-4"``. A filter compares the
+        stored status: a crash shown but not yet recorded by a writer still reads RUNNING there."""
         projects = [project] if isinstance(project, str) else project
         if isinstance(order_by, str):
             order_by = [order_by]
         query = (projects, filter, order_by, limit, "all" if include_deleted else "active")
-        if isinstance(self.store, Store):
-            return Runs(self.store, self.store.search_run_ids(*query))
+        if self._local is not None:
+            return Runs(self._local, self._local.search_run_ids(*query), crashed=self._crashed())
         found = self.store.search_runs(*query)  # a server answers with whole records
         return Runs(self.store, [r.id for r in found], found)
 
     def run(self, run_id: str) -> ApiRun:
         """The run with this id (raises :class:`~tracklog.errors.NotFoundError`)."""
-        return ApiRun(self.store, self.store.get_run(run_id))
+        return ApiRun(self.store, as_crashed(self.store.get_run(run_id), self._crashed()))
+
+
+def as_crashed(record: RunRecord, crashed: Mapping[str, tuple[int, str]]) -> RunRecord:
+    """``record`` as it reads once its crash is recorded, if ``crashed`` names it."""
+    if record.status != "RUNNING" or record.id not in crashed:
+        return record
+    end_time, error = crashed[record.id]
+    return dataclasses.replace(record, status="FAILED", end_time=end_time, error=error)

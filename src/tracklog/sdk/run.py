@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import InvalidTypeError, InvalidValueError, RunFinishedError, StoreError
-from tracklog.sdk import rescue
+from tracklog.sdk import current, rescue
 from tracklog.sdk.backend import Backend
 from tracklog.sdk.config import Config
 from tracklog.sdk.summary import Summary
@@ -68,6 +68,16 @@ class Run:
         self.summary = Summary(self._read_summary, self._write_summary)
         if not self._disabled:
             self._writer.start()
+
+    def _start(self, config: dict[str, Any], labels: list[str], notes: str | None) -> None:
+        """Hold what a new run was created with: its first config, labels and notes."""
+        self.config.load(config)
+        self._labels = tuple(labels)
+        self._notes = notes
+
+    def _discard(self) -> None:
+        """Stop the writer of a run the store refused at its start (nothing was logged)."""
+        self._writer.stop()
 
     def _continue(self, record: RunRecord, stats: list[SeriesStats]) -> None:
         """Pick up a resumed run where it stopped: step counters after the highest stored
@@ -353,9 +363,7 @@ class Run:
                 raise
         if failure is not None or self._writer.rejected:
             self._rescue(failure, end)
-        from tracklog.sdk import fluent
-
-        fluent.forget(self)
+        current.forget(self)
 
     def _write_rest(self, end: dict[str, Any]) -> None:
         """Write what is buffered and then, unless the store refused a batch, the run's end

@@ -337,8 +337,9 @@ class Store:
         if done.rowcount == 0:
             raise NotFoundError(f"no run with id {run_id!r}")
 
-    def mark_crashed_runs(self) -> list[str]:
-        """Mark FAILED every RUNNING run whose process is gone; return their ids.
+    def crashed_runs(self) -> dict[str, tuple[int, str]]:
+        """Every RUNNING run whose process is gone, found without writing: id → the end time
+        and error :meth:`mark_crashed_runs` records (readers show them until a writer does).
 
         A run is gone when it ran on this host and its process no longer exists, or when its
         heartbeat is older than ``$TRACKLOG_HEARTBEAT_TIMEOUT`` seconds (default 300). Runs
@@ -351,7 +352,7 @@ class Store:
                     _R.c.status == "RUNNING", _R.c.pid.is_not(None)
                 )
             ).all()
-        crashed = []
+        crashed = {}
         for r in rows:
             if r.host == here and r.pid is not None and not process_alive(r.pid, r.pid_started):
                 why = f"process {r.pid} on {r.host} ended without finishing the run"
@@ -359,18 +360,20 @@ class Store:
                 why = f"no heartbeat from {r.host} for {(t - r.heartbeat_at) // 1000} s"
             else:
                 continue
+            crashed[r.id] = (r.heartbeat_at or t, f"crashed: {why}")
+        return crashed
+
+    def mark_crashed_runs(self) -> list[str]:
+        """Mark FAILED every run :meth:`crashed_runs` finds; return their ids."""
+        crashed = self.crashed_runs()
+        for run_id, (end_time, error) in crashed.items():
             with writing(self.engine) as conn:
                 conn.execute(
                     update(_R)
-                    .where((_R.c.id == r.id) & (_R.c.status == "RUNNING"))
-                    .values(
-                        status="FAILED",
-                        end_time=r.heartbeat_at or t,
-                        error=f"crashed: {why}",
-                    )
+                    .where((_R.c.id == run_id) & (_R.c.status == "RUNNING"))
+                    .values(status="FAILED", end_time=end_time, error=error)
                 )
-            crashed.append(r.id)
-        return crashed
+        return list(crashed)
 
     # -- config, tags, labels -------------------------------------------------------------
 
