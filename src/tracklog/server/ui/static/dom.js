@@ -35,10 +35,25 @@ export function notice(kind, title, ...body) {
     h("strong", {}, title), ...body.map((b) => h("div", {}, b)));
 }
 
-/** `text` as a string of the filter grammar: quoted, its quotes doubled and backslashes
+/** `text` in quotes `q` as the filter grammar reads it: the quote doubled, backslashes
  * escaped. */
+const quoted = (text, q) => `${q}${String(text).replaceAll("\\", "\\\\").replaceAll(q, q + q)}${q}`;
+
+/** `text` as a string of the filter grammar. */
 export function filterString(text) {
-  return `'${String(text).replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+  return quoted(text, "'");
+}
+
+/** The filter grammar's name of `key` of `kind` ("params", "metrics", "tags", "attributes"):
+ * backquoted, so any key (dots, spaces, backquotes...) names itself. */
+export function filterKey(kind, key) {
+  return `${kind}.${quoted(key, "`")}`;
+}
+
+/** The filter string of a LIKE / ILIKE pattern matching any text that contains `text`: its
+ * wildcards (% _) and the pattern's escape character (\) escaped, so each matches itself. */
+export function containsPattern(text) {
+  return filterString(`%${String(text).replace(/[\\%_]/g, "\\$&")}%`);
 }
 
 /** Milliseconds since the epoch as local "YYYY-MM-DD HH:MM:SS". */
@@ -78,12 +93,13 @@ export function fmtBytes(n) {
   return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
 }
 
-/** The value at a dotted path of a nested object ("optimizer.lr"), or undefined. */
+/** The value at a dotted path of a nested object ("optimizer.lr"), or undefined. Own keys
+ * only: a key from the URL such as "constructor" must not find the object's prototype. */
 export function dig(obj, dotted) {
-  if (dotted in (obj ?? {})) return obj[dotted];
+  if (obj !== null && typeof obj === "object" && Object.hasOwn(obj, dotted)) return obj[dotted];
   let cur = obj;
   for (const part of dotted.split(".")) {
-    if (cur === null || typeof cur !== "object" || !(part in cur)) return undefined;
+    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, part)) return undefined;
     cur = cur[part];
   }
   return cur;

@@ -3,7 +3,9 @@
 
 import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
-import { errorNotice, fill, filterString, flatten, fmtValue, h, notice } from "../dom.js";
+import {
+  errorNotice, fill, filterKey, filterString, flatten, fmtValue, h, notice,
+} from "../dom.js";
 import { link, setParams } from "../state.js";
 import { loadPlotly, prefetchPlotly } from "../plotly.js";
 import { chartColors } from "../theme.js";
@@ -73,7 +75,8 @@ function brushFilter(el, metric) {
       : [dim.constraintrange];
     const lo = Math.min(...ranges.map((r) => r[0]));
     const hi = Math.max(...ranges.map((r) => r[1]));
-    const key = dim.label === metric ? `metrics.\`${metric}\`` : `params.\`${dim.label}\``;
+    const key = dim.label === metric ? filterKey("metrics", metric)
+      : filterKey("params", dim.label);
     if (dim.ticktext) {
       const names = dim.ticktext.filter((_, i) => ranges.some((r) => i >= r[0] && i <= r[1]));
       terms.push(inList(key, names));
@@ -106,7 +109,7 @@ async function parcoords(el, runs, metric, onBrush) {
  * `dim` against `metric`: the ranges of their values ("" when none is selected). */
 function selectionFilter(points, dim, metric) {
   if (!points?.length) return "";
-  const key = `params.\`${dim.label}\``;
+  const key = filterKey("params", dim.label);
   const ys = points.map((p) => p.y);
   const terms = [];
   if (dim.ticktext) {
@@ -116,8 +119,8 @@ function selectionFilter(points, dim, metric) {
     const xs = points.map((p) => p.x);
     terms.push(`${key} >= ${Math.min(...xs)}`, `${key} <= ${Math.max(...xs)}`);
   }
-  terms.push(`metrics.\`${metric}\` >= ${Math.min(...ys)}`,
-    `metrics.\`${metric}\` <= ${Math.max(...ys)}`);
+  const metricKey = filterKey("metrics", metric);
+  terms.push(`${metricKey} >= ${Math.min(...ys)}`, `${metricKey} <= ${Math.max(...ys)}`);
   return terms.join(" AND ");
 }
 
