@@ -1,5 +1,5 @@
-// Filters the UI builds (run ids, IN lists, config keys, the quick search), checked against the real
-// store's parser and search.
+// Filters the UI builds (run ids, IN lists, config keys, the quick search), checked against
+// the real store's parser and search.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
