@@ -36,6 +36,19 @@ test("durations and byte counts", () => {
   assert.equal(fmtBytes(3 * 1024 ** 4), "3072.0 GiB");
 });
 
+test("a value just below the next unit never shows as 60 s or 1024 of its own", () => {
+  assert.equal(fmtDuration(59960), "59.9s");
+  assert.equal(fmtDuration(59940), "59.9s");
+  assert.equal(fmtDuration(3599999), "59m 59s");
+  assert.equal(fmtBytes(1024 ** 2 - 1), "1.0 MiB");
+  assert.equal(fmtBytes(1023), "1023 B");
+  assert.equal(fmtBytes(1024), "1.0 KiB");
+});
+
+test("a running run's duration is never negative (a browser clock behind the server's)", () => {
+  assert.equal(fmtDuration(-1500), "0.0s");
+});
+
 test("times as local YYYY-MM-DD HH:MM:SS", () => {
   const d = new Date(2024, 0, 2, 3, 4, 5);
   assert.equal(fmtTime(d.getTime()), "2024-01-02 03:04:05");

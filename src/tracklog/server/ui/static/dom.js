@@ -65,10 +65,13 @@ export function fmtTime(ms) {
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** A span of milliseconds as "1h 02m", "3m 04s" or "5.2s". */
+/** A span of milliseconds as "1h 02m", "3m 04s" or "5.2s", cut (not rounded) like a clock's,
+ * so 59.96 s is not "60.0s"; below 0 (a browser clock behind the server's, for a running
+ * run) as 0. */
 export function fmtDuration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "";
-  const s = ms / 1000;
+  const tenths = Math.floor(Math.max(0, ms) / 100);
+  const s = tenths / 10;
   if (s < 60) return `${s.toFixed(1)}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(Math.floor(s % 60)).padStart(2, "0")}s`;
@@ -89,7 +92,8 @@ export function fmtValue(value) {
 export function fmtBytes(n) {
   const units = ["B", "KiB", "MiB", "GiB"];
   let i = 0;
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+  // 1023.96 KiB would show as "1024.0 KiB": such a value goes up a unit.
+  while (n >= (i === 0 ? 1024 : 1023.95) && i < units.length - 1) { n /= 1024; i += 1; }
   return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
 }
 
