@@ -3,7 +3,8 @@
 #   0. Debian's postgresql, git and chromium, if missing (needs root)
 #   1. pip install -e ".[test]"   2. ruff check + ruff format --check
 #   3. lint-imports: the import-layer contracts in pyproject.toml
-#   4. eslint on the web UI's JavaScript, if npm is installed   5. pytest "$@"
+#   4. eslint on the web UI's JavaScript, if npm is installed
+#   5. node --test on the web UI's unit tests (tests/ui/js), if node is installed   6. pytest "$@"
 # Works from any directory. Extra arguments are passed to pytest, e.g.
 #   bash scripts/test.sh tests/test_pg_fixture.py -x
 # The exit status is that of the first failing phase (pytest's own code for test failures;
@@ -75,4 +76,14 @@ js_lint() {
     npm ci --no-audit --no-fund --loglevel=error && npm run --silent lint
 }
 phase eslint js_lint
+# The web UI's pure modules have unit tests for node's own runner (no npm package needed); they
+# check the UI against the tracklog just installed, through python3 (tests/ui/js/oracle.py).
+js_test() {
+    if ! command -v node >/dev/null; then
+        echo "skipped: node not installed"
+        return 0
+    fi
+    node --test tests/ui/js/*.test.js
+}
+phase node js_test
 phase pytest python3 -m pytest -q "$@"

@@ -53,6 +53,10 @@ def test_run_page_shows_edits_and_previews(page: Page, shot: Callable[[str], Pat
     expect(page.locator("#preview .markdown strong")).to_have_text("lr")
     expect(page.locator("#preview .markdown li")).to_have_count(2)
     expect(page.locator("#preview .markdown a")).to_have_count(0)  # no javascript: link
+    # Raw HTML in the file shows as text; nothing of it becomes an element or runs.
+    expect(page.locator("#preview .markdown p")).to_contain_text('<img src=x onerror="window.')
+    expect(page.locator("#preview .markdown img")).to_have_count(0)
+    assert page.evaluate("window.pwned") is None
     download = page.locator("a[download='preds.csv']")
     assert download.get_attribute("href").endswith("/artifacts/preds.csv")
 

@@ -60,7 +60,8 @@ def seed(workdir: Path) -> None:
                 (workdir / "sample.png").write_bytes(png(48, 32))
                 (workdir / "preds.csv").write_text('label,score\ncat,0.9\n"dog, big",0.7\n')
                 (workdir / "NOTES.md").write_text(
-                    "# Findings\n\nThe **lr** sweep [log](javascript:alert(1)).\n\n- one\n- two\n"
+                    "# Findings\n\nThe **lr** sweep [log](javascript:alert(1)).\n"
+                    '<img src=x onerror="window.pwned=1">\n\n- one\n- two\n'
                 )
                 for name in ("sample.png", "preds.csv", "NOTES.md"):
                     run.log_artifact(workdir / name)

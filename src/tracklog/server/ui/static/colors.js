@@ -15,10 +15,27 @@ function hash(text) {
   return h;
 }
 
+const GOLDEN_ANGLE = 137.508;
+
+/** The first colour of hue `hue`, then on by golden angles, that is not `taken` (rounded hues
+ * of two runs' ids can meet); it is added to `taken`. */
+function freeHue(hue, taken) {
+  let color;
+  // 3600 hues at a tenth of a degree: past that many runs, colours repeat.
+  for (let tries = 0; tries < 3600; tries += 1) {
+    color = `hsl(${hue.toFixed(1)}, 65%, 50%)`;
+    if (!taken.has(color)) break;
+    hue = (hue + GOLDEN_ANGLE) % 360;
+  }
+  taken.add(color);
+  return color;
+}
+
 /** A Map of run id -> colour for runs drawn together; beyond the palette, hues by golden angle. */
 export function runColors(runIds) {
   const colors = new Map();
   const used = new Set();
+  const taken = new Set(); // hsl colours given
   [...new Set(runIds)].sort().forEach((id, i) => {
     if (used.size < PALETTE.length) {
       let slot = hash(id) % PALETTE.length;
@@ -28,7 +45,7 @@ export function runColors(runIds) {
     } else if (i - PALETTE.length < EXTRA.length) {
       colors.set(id, EXTRA[i - PALETTE.length]);
     } else {
-      colors.set(id, `hsl(${Math.round((hash(id) + i * 137.508) % 360)}, 65%, 50%)`);
+      colors.set(id, freeHue((hash(id) + i * GOLDEN_ANGLE) % 360, taken));
     }
   });
   return colors;

@@ -35,10 +35,25 @@ export function notice(kind, title, ...body) {
     h("strong", {}, title), ...body.map((b) => h("div", {}, b)));
 }
 
-/** `text` as a string of the filter grammar: quoted, its quotes doubled and backslashes
+/** `text` in quotes `q` as the filter grammar reads it: the quote doubled, backslashes
  * escaped. */
+const quoted = (text, q) => `${q}${String(text).replaceAll("\\", "\\\\").replaceAll(q, q + q)}${q}`;
+
+/** `text` as a string of the filter grammar. */
 export function filterString(text) {
-  return `'${String(text).replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+  return quoted(text, "'");
+}
+
+/** The filter grammar's name of `key` of `kind` ("params", "metrics", "tags", "attributes"):
+ * backquoted, so any key (dots, spaces, backquotes...) names itself. */
+export function filterKey(kind, key) {
+  return `${kind}.${quoted(key, "`")}`;
+}
+
+/** The filter string of a LIKE / ILIKE pattern matching any text that contains `text`: its
+ * wildcards (% _) and the pattern's escape character (\) escaped, so each matches itself. */
+export function containsPattern(text) {
+  return filterString(`%${String(text).replace(/[\\%_]/g, "\\$&")}%`);
 }
 
 /** Milliseconds since the epoch as local "YYYY-MM-DD HH:MM:SS". */
@@ -50,10 +65,13 @@ export function fmtTime(ms) {
     `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-/** A span of milliseconds as "1h 02m", "3m 04s" or "5.2s". */
+/** A span of milliseconds as "1h 02m", "3m 04s" or "5.2s", cut (not rounded) like a clock's,
+ * so 59.96 s is not "60.0s"; below 0 (a browser clock behind the server's, for a running
+ * run) as 0. */
 export function fmtDuration(ms) {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "";
-  const s = ms / 1000;
+  const tenths = Math.floor(Math.max(0, ms) / 100);
+  const s = tenths / 10;
   if (s < 60) return `${s.toFixed(1)}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${String(Math.floor(s % 60)).padStart(2, "0")}s`;
@@ -74,16 +92,18 @@ export function fmtValue(value) {
 export function fmtBytes(n) {
   const units = ["B", "KiB", "MiB", "GiB"];
   let i = 0;
-  while (n >= 1024 && i < units.length - 1) { n /= 1024; i += 1; }
+  // 1023.96 KiB would show as "1024.0 KiB": such a value goes up a unit.
+  while (n >= (i === 0 ? 1024 : 1023.95) && i < units.length - 1) { n /= 1024; i += 1; }
   return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
 }
 
-/** The value at a dotted path of a nested object ("optimizer.lr"), or undefined. */
+/** The value at a dotted path of a nested object ("optimizer.lr"), or undefined. Own keys
+ * only: a key from the URL such as "constructor" must not find the object's prototype. */
 export function dig(obj, dotted) {
-  if (dotted in (obj ?? {})) return obj[dotted];
+  if (obj !== null && typeof obj === "object" && Object.hasOwn(obj, dotted)) return obj[dotted];
   let cur = obj;
   for (const part of dotted.split(".")) {
-    if (cur === null || typeof cur !== "object" || !(part in cur)) return undefined;
+    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, part)) return undefined;
     cur = cur[part];
   }
   return cur;

@@ -1,35 +1,46 @@
 // A small Markdown renderer for file previews: headings, lists, code blocks, paragraphs and
-// inline code, bold, italics and links. It builds DOM nodes (never HTML strings), so nothing
-// in a file can run as script.
+// inline code, bold, italics and links. It parses into a tree of plain nodes whose text is
+// only ever text (never HTML), then builds DOM nodes from it, so nothing in a file can run as
+// script: raw HTML shows as typed, and only http(s) URLs become links.
 
 import { h } from "./dom.js";
 
-const INLINE = /(`[^`]+`)|(\*\*[^*]+\*\*)|(\*[^*]+\*)|(\[[^\]]+\]\([^)\s]+\))/;
+// A link's URL may hold one level of parentheses (Wikipedia's "Foo_(bar)").
+const URL_PART = String.raw`(?:[^()\s]|\([^()\s]*\))+`;
+const INLINE = new RegExp(String.raw`(\`[^\`]+\`)|(\*\*[^*]+\*\*)|(\*[^*]+\*)|`
+  + String.raw`(\[([^\]]+)\]\((${URL_PART})\))`);
+const LIST_ITEM = /^\s*([-*]|\d+\.)\s/;
+const ORDERED = /^\s*\d+\./;
+const HEADING = /^#{1,6}\s/;
+
+/** A node of the tree: an element `tag` with `attrs` and `children` (nodes or text). */
+const node = (tag, attrs, ...children) => ({ tag, attrs, children });
 
 function inline(text) {
   const out = [];
   let rest = text;
   let m;
   while ((m = INLINE.exec(rest))) {
-    out.push(rest.slice(0, m.index));
+    if (m.index) out.push(rest.slice(0, m.index));
     const [token] = m;
-    if (m[1]) out.push(h("code", {}, token.slice(1, -1)));
-    else if (m[2]) out.push(h("strong", {}, token.slice(2, -2)));
-    else if (m[3]) out.push(h("em", {}, token.slice(1, -1)));
+    if (m[1]) out.push(node("code", {}, token.slice(1, -1)));
+    else if (m[2]) out.push(node("strong", {}, token.slice(2, -2)));
+    else if (m[3]) out.push(node("em", {}, token.slice(1, -1)));
     else {
-      const [, label, href] = token.match(/^\[([^\]]+)\]\(([^)\s]+)\)$/);
+      const [label, href] = [m[5], m[6]];
       // Only web links: a javascript: or data: URL in a logged file must not become a link.
-      out.push(/^https?:\/\//.test(href) ? h("a", { href, rel: "noopener", target: "_blank" },
-        label) : label);
+      out.push(/^https?:\/\//i.test(href)
+        ? node("a", { href, rel: "noopener noreferrer", target: "_blank" }, label) : label);
     }
     rest = rest.slice(m.index + token.length);
   }
-  out.push(rest);
+  if (rest) out.push(rest);
   return out;
 }
 
-/** `text` as Markdown, rendered into a <div class="markdown">. */
-export function renderMarkdown(text) {
+/** `text` as a tree of plain nodes ({tag, attrs, children}): the root a div of class
+ * "markdown" holding its blocks. */
+export function parseMarkdown(text) {
   const blocks = [];
   const lines = text.replace(/\r\n?/g, "\n").split("\n");
   let i = 0;
@@ -38,27 +49,43 @@ export function renderMarkdown(text) {
     if (line.startsWith("```")) {
       const code = [];
       for (i += 1; i < lines.length && !lines[i].startsWith("```"); i += 1) code.push(lines[i]);
-      blocks.push(h("pre", {}, h("code", {}, code.join("\n"))));
+      blocks.push(node("pre", {}, node("code", {}, code.join("\n"))));
       i += 1;
-    } else if (/^#{1,6}\s/.test(line)) {
+    } else if (HEADING.test(line)) {
       const level = line.match(/^#+/)[0].length;
-      blocks.push(h(`h${level}`, {}, inline(line.slice(level).trim())));
+      // A closing run of #s ("## Title ##") is not part of the title.
+      const title = line.slice(level).replace(/\s#+\s*$/, "").trim();
+      blocks.push(node(`h${level}`, {}, ...inline(title)));
       i += 1;
-    } else if (/^\s*([-*]|\d+\.)\s/.test(line)) {
-      const ordered = /^\s*\d+\./.test(line);
+    } else if (LIST_ITEM.test(line)) {
+      // A list goes on while its items are of its kind: "1." after "-" starts another list.
+      const ordered = ORDERED.test(line);
       const items = [];
-      for (; i < lines.length && /^\s*([-*]|\d+\.)\s/.test(lines[i]); i += 1) {
-        items.push(h("li", {}, inline(lines[i].replace(/^\s*([-*]|\d+\.)\s/, ""))));
+      for (; i < lines.length && LIST_ITEM.test(lines[i]) && ORDERED.test(lines[i]) === ordered;
+        i += 1) {
+        items.push(node("li", {}, ...inline(lines[i].replace(LIST_ITEM, ""))));
       }
-      blocks.push(h(ordered ? "ol" : "ul", {}, items));
+      blocks.push(node(ordered ? "ol" : "ul", {}, ...items));
     } else if (line.trim() === "") {
       i += 1;
     } else {
+      // A paragraph ends at a blank line, or where a fence, heading or list begins.
       const para = [];
-      for (; i < lines.length && lines[i].trim() !== "" && !/^(#{1,6}\s|```)/.test(lines[i]);
-        i += 1) para.push(lines[i]);
-      blocks.push(h("p", {}, inline(para.join(" "))));
+      for (; i < lines.length && lines[i].trim() !== "" && !lines[i].startsWith("```")
+        && !HEADING.test(lines[i]) && !LIST_ITEM.test(lines[i]); i += 1) para.push(lines[i]);
+      blocks.push(node("p", {}, ...inline(para.join(" "))));
     }
   }
-  return h("div", { class: "markdown" }, blocks);
+  return node("div", { class: "markdown" }, ...blocks);
+}
+
+/** DOM nodes of a parsed tree: text stays text nodes. */
+function build(tree) {
+  if (typeof tree === "string") return tree;
+  return h(tree.tag, tree.attrs, tree.children.map(build));
+}
+
+/** `text` as Markdown, rendered into a <div class="markdown">. */
+export function renderMarkdown(text) {
+  return build(parseMarkdown(text));
 }

@@ -7,7 +7,7 @@ import { api } from "./api.js";
 import { runColors } from "./colors.js";
 import { flatten, h, fill, notice } from "./dom.js";
 import { groupBands } from "./grouping.js";
-import { axisTitle, ema, METRIC_AXIS, xValues, X_AXES } from "./series.js";
+import { axisTitle, ema, MAX_SMOOTH, METRIC_AXIS, xValues, X_AXES } from "./series.js";
 import { followRuns } from "./live.js";
 import { loadPlotly } from "./plotly.js";
 import { chartColors } from "./theme.js";
@@ -418,7 +418,7 @@ export function chartControls(options, onChange, keys = []) {
   Object.entries(X_AXES).map(([value, { label }]) =>
     h("option", { value, selected: value === options.x }, label)));
   const shown = h("output", { id: "smooth-value" }, options.smooth.toFixed(2));
-  const slider = h("input", { id: "smoothing", type: "range", min: 0, max: 0.99, step: 0.01,
+  const slider = h("input", { id: "smoothing", type: "range", min: 0, max: MAX_SMOOTH, step: 0.01,
     value: options.smooth, "aria-label": "smoothing",
     oninput: (e) => {
       shown.textContent = Number(e.target.value).toFixed(2);

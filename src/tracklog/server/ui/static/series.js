@@ -18,7 +18,11 @@ export function decodeSeriesBatch(buffer) {
   const view = new DataView(buffer);
   const out = [];
   for (let at = 0; at < buffer.byteLength;) {
-    const n = Number(view.getBigInt64(at, true));
+    const n = at + 8 <= buffer.byteLength ? Number(view.getBigInt64(at, true)) : NaN;
+    if (!(n >= -1) || at + 8 + 24 * Math.max(n, 0) > buffer.byteLength) {
+      throw new Error(`The series answer is malformed: ${buffer.byteLength} bytes, `
+        + `a series of ${n} points at byte ${at}.`);
+    }
     at += 8;
     out.push(n < 0 ? null : decodeSeries(buffer, at, n));
     at += 24 * Math.max(n, 0);
@@ -26,8 +30,13 @@ export function decodeSeriesBatch(buffer) {
   return out;
 }
 
+/** The strongest smoothing the slider offers (1 would be a flat line). */
+export const MAX_SMOOTH = 0.99;
+
 /** Exponential moving average with weight `alpha` in [0, 1) (0: none), debiased like
- * TensorBoard's so the first points are not pulled towards zero; NaN points are skipped. */
+ * TensorBoard's so the first points are not pulled towards zero. As in TensorBoard, a NaN or
+ * infinite point stays as it is (a diverging run must not look smooth) and leaves the
+ * average alone. */
 export function ema(values, alpha) {
   if (!alpha) return values;
   const out = new Float64Array(values.length);
@@ -39,7 +48,7 @@ export function ema(values, alpha) {
       acc = alpha * acc + (1 - alpha) * v;
       weight = alpha * weight + (1 - alpha);
     }
-    out[i] = weight ? acc / weight : v;
+    out[i] = Number.isFinite(v) ? acc / weight : v;
   }
   return out;
 }

@@ -1,10 +1,18 @@
 // Page state in the URL's hash ("#/projects/NAME?filter=...&sort=..."), so a link reproduces
 // the view. Changing a value replaces the history entry without re-rendering the page.
 
+/** The route of a location hash ("#/path?query"): {path, params}. Only the first "?" starts
+ * the query: one typed into a value by hand stays part of that value. */
+export function parseHash(hash) {
+  const text = hash.replace(/^#/, "");
+  const at = text.indexOf("?");
+  const path = at < 0 ? text : text.slice(0, at);
+  return { path: path || "/", params: new URLSearchParams(at < 0 ? "" : text.slice(at + 1)) };
+}
+
 /** The current route: {path, params}. */
 export function route() {
-  const [path, query = ""] = location.hash.replace(/^#/, "").split("?");
-  return { path: path || "/", params: new URLSearchParams(query) };
+  return parseHash(location.hash);
 }
 
 /** A hash link to `path` with `params` (an object or URLSearchParams; empty values dropped). */
@@ -29,4 +37,11 @@ export function setParams(changes) {
 export function listParam(params, key) {
   const raw = params.get(key);
   return raw ? raw.split(",").filter(Boolean) : [];
+}
+
+/** A page number parameter: a whole number from 0, else 0 (a hand-edited "page=-1" or
+ * "page=x" would ask the server for a negative or missing offset). */
+export function pageParam(params, key = "page") {
+  const n = Number(params.get(key) ?? 0);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }

@@ -7,7 +7,7 @@ import {
   chartControls, groupKeys, isSystemKey, MetricCharts, panelPicker, requestStats,
 } from "../panels.js";
 import { prefetchPlotly } from "../plotly.js";
-import { METRIC_AXIS } from "../series.js";
+import { MAX_SMOOTH, METRIC_AXIS, X_AXES } from "../series.js";
 import { link, listParam, setParams } from "../state.js";
 
 const MAX_RUNS = 20;
@@ -32,16 +32,20 @@ export async function chosenRuns(params) {
 }
 
 /** Chart options from the URL: x-axis, smoothing, log scale, metrics and context shown,
- * grouping and its band. */
+ * grouping and its band. A hand-edited value the controls cannot take (an unknown x-axis,
+ * smoothing outside [0, 0.99]) falls back to the control's default or nearest value. */
 export function chartOptions(params) {
+  const x = params.get("x") ?? "step";
+  const metricAxis = x.startsWith(METRIC_AXIS) && x.length > METRIC_AXIS.length;
+  const smooth = Number(params.get("smooth") ?? 0);
   return {
-    x: params.get("x") ?? "step",
-    smooth: Number(params.get("smooth") ?? 0),
+    x: Object.hasOwn(X_AXES, x) || metricAxis ? x : "step",
+    smooth: Number.isFinite(smooth) ? Math.min(MAX_SMOOTH, Math.max(0, smooth)) : 0,
     log: params.get("log") === "1",
     metrics: listParam(params, "metrics"),
     context: params.get("context") ?? "",
     group: params.get("group") ?? "",
-    band: params.get("band") ?? "",
+    band: params.get("band") === "std" ? "std" : "",
   };
 }
 

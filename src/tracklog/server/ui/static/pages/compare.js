@@ -3,7 +3,8 @@
 
 import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
-import { errorNotice, fill, filterString, flatten, fmtValue, h, notice } from "../dom.js";
+import { brushFilter, configDimensions, selectionFilter } from "../brushing.js";
+import { errorNotice, fill, flatten, fmtValue, h, notice } from "../dom.js";
 import { link, setParams } from "../state.js";
 import { loadPlotly, prefetchPlotly } from "../plotly.js";
 import { chartColors } from "../theme.js";
@@ -32,58 +33,6 @@ function diffTable(runs, showAll) {
         "The runs have the same config and summary."))));
 }
 
-const MAX_CATEGORIES = 12;
-
-/** Parallel-coordinates axes of the config keys: numbers as they are, text keys with a few
- * distinct values as categories; keys every run shares one value of tell nothing and are
- * left out. */
-function configDimensions(runs) {
-  const flat = runs.map((r) => flatten(r.config));
-  const keys = [...new Set(flat.flatMap(Object.keys))].sort();
-  return keys.flatMap((key) => {
-    const column = flat.map((f) => f[key]);
-    const distinct = [...new Set(column.filter((v) => v !== undefined))];
-    if (distinct.length < 2) return [];
-    if (distinct.every((v) => typeof v === "number")) {
-      return [{ label: key, values: column.map((v) => v ?? NaN) }];
-    }
-    // Categories are text (or true/false), which a filter names as the store holds it; lists
-    // and numbers among text would be written otherwise and match nothing.
-    const text = distinct.every((v) => typeof v === "string" || typeof v === "boolean");
-    if (!text || distinct.length > MAX_CATEGORIES) return [];
-    const names = distinct.map(String).sort();
-    const index = (v) => (v === undefined ? NaN : names.indexOf(String(v)));
-    return [{ label: key, values: column.map(index), tickvals: names.map((_, i) => i),
-      ticktext: names }];
-  });
-}
-
-/** The filter term `key IN (names...)`. */
-const inList = (key, names) => `${key} IN (${names.map(filterString).join(", ")})`;
-
-/** A number as the filter grammar takes it (plotly's brush ends carry float noise). */
-const num = (v) => String(Number(v.toPrecision(6)));
-
-/** The filter matching the brushed ranges of the parallel-coordinates plot `el`. */
-function brushFilter(el, metric) {
-  const terms = [];
-  el.data[0].dimensions.forEach((dim) => {
-    if (!dim.constraintrange?.length) return;
-    const ranges = Array.isArray(dim.constraintrange[0]) ? dim.constraintrange
-      : [dim.constraintrange];
-    const lo = Math.min(...ranges.map((r) => r[0]));
-    const hi = Math.max(...ranges.map((r) => r[1]));
-    const key = dim.label === metric ? `metrics.\`${metric}\`` : `params.\`${dim.label}\``;
-    if (dim.ticktext) {
-      const names = dim.ticktext.filter((_, i) => ranges.some((r) => i >= r[0] && i <= r[1]));
-      terms.push(inList(key, names));
-    } else {
-      terms.push(`${key} >= ${num(lo)}`, `${key} <= ${num(hi)}`);
-    }
-  });
-  return terms.join(" AND ");
-}
-
 async function parcoords(el, runs, metric, onBrush) {
   const withMetric = runs.filter((r) => typeof r.summary[metric] === "number");
   if (!withMetric.length) {
@@ -99,26 +48,7 @@ async function parcoords(el, runs, metric, onBrush) {
   { height: 360, margin: { l: 60, r: 60, t: 40, b: 20 }, paper_bgcolor: colors.bg,
     font: { color: colors.fg } }, { displaylogo: false, responsive: true });
   el.removeAllListeners?.("plotly_restyle");
-  el.on("plotly_restyle", () => onBrush(brushFilter(el, metric)));
-}
-
-/** The filter matching the runs selected (box or lasso) in the scatter plot of config key
- * `dim` against `metric`: the ranges of their values ("" when none is selected). */
-function selectionFilter(points, dim, metric) {
-  if (!points?.length) return "";
-  const key = `params.\`${dim.label}\``;
-  const ys = points.map((p) => p.y);
-  const terms = [];
-  if (dim.ticktext) {
-    const names = [...new Set(points.map((p) => dim.ticktext[p.x]))].sort();
-    terms.push(inList(key, names));
-  } else {
-    const xs = points.map((p) => p.x);
-    terms.push(`${key} >= ${Math.min(...xs)}`, `${key} <= ${Math.max(...xs)}`);
-  }
-  terms.push(`metrics.\`${metric}\` >= ${Math.min(...ys)}`,
-    `metrics.\`${metric}\` <= ${Math.max(...ys)}`);
-  return terms.join(" AND ");
+  el.on("plotly_restyle", () => onBrush(brushFilter(el.data[0].dimensions, metric)));
 }
 
 /** Any varying config key (x) against the metric (y), every run a dot; the compared runs

@@ -4,8 +4,10 @@
 
 import { api } from "../api.js";
 import { ATTRIBUTE_KEYS, attachAutocomplete } from "../autocomplete.js";
-import { dig, fill, fmtDuration, fmtTime, fmtValue, h, statusBadge } from "../dom.js";
-import { link, listParam, route, setParams } from "../state.js";
+import {
+  containsPattern, dig, fill, filterKey, fmtDuration, fmtTime, fmtValue, h, statusBadge,
+} from "../dom.js";
+import { link, listParam, pageParam, route, setParams } from "../state.js";
 import { RunTable } from "../table.js";
 
 const PAGE_SIZE = 50;
@@ -48,7 +50,7 @@ function extraColumn(spec, onRemove) {
     label: h("span", {}, spec, h("button", { type: "button", class: "remove",
       title: `remove column ${spec}`, onclick: (e) => { e.stopPropagation(); onRemove(spec); } },
     "×")),
-    sortKey: `${kind}.\`${key}\``,
+    sortKey: filterKey(kind, key),
     cell: (r) => fmtValue(value(r)),
   };
 }
@@ -57,10 +59,10 @@ function extraColumn(spec, onRemove) {
 const prefixedKeys = (keys) =>
   ["params", "metrics", "tags"].flatMap((kind) => keys[kind].map((k) => `${kind}.${k}`));
 
-/** The filter sent to the server: the typed filter and the quick search, joined by AND. */
-function effectiveFilter(filter, quick) {
-  const name = quick.replace(/['"\\%_]/g, "");
-  const parts = [filter.trim(), name ? `attributes.run_name ILIKE '%${name}%'` : ""];
+/** The filter sent to the server: the typed filter and the quick search (names containing
+ * it, whatever characters it holds), joined by AND. */
+export function effectiveFilter(filter, quick) {
+  const parts = [filter.trim(), quick ? `attributes.run_name ILIKE ${containsPattern(quick)}` : ""];
   return parts.filter(Boolean).join(" AND ");
 }
 
@@ -86,7 +88,7 @@ export async function render(main, params, project) {
     filter: params.get("filter") ?? "",
     sort: params.get("sort") ?? DEFAULT_SORT,
     cols: listParam(params, "cols"),
-    page: Number(params.get("page") ?? 0),
+    page: pageParam(params),
     trash: params.get("trash") === "1",
     group: params.get("group") ?? "",
   };
@@ -229,7 +231,8 @@ export async function render(main, params, project) {
     try {
       answer = await api.page({ projects: [project], filter: filter || null,
         // Grouped, the group key sorts first so each group's rows sit together.
-        order_by: state.group ? [`params.\`${state.group}\``, state.sort] : [state.sort], offset: state.page * PAGE_SIZE, limit: PAGE_SIZE,
+        order_by: state.group ? [filterKey("params", state.group), state.sort] : [state.sort],
+        offset: state.page * PAGE_SIZE, limit: PAGE_SIZE,
         lifecycle: state.trash ? "all" : "active" });
     } catch (err) {
       if (err.code !== "INVALID_VALUE") throw err;
