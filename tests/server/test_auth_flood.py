@@ -265,3 +265,37 @@ def test_password_checks_run_a_few_at_a_time(tmp_path: Path) -> None:
         assert grown < 5 * cost, f"peak RSS grew {grown / 2**20:.0f} MiB"
     finally:
         server.stop()
+
+
+def _fail_from(url: str, forwarded_for: list[str]) -> list[int]:
+    """One wrong password per address in ``forwarded_for`` (sent as ``X-Forwarded-For``), each
+    under a user name of its own so only the address limit can block: the statuses."""
+    return [
+        httpx.get(
+            f"{url}/api/v1/projects",
+            headers={**_basic(f"user{i}", "wrong"), "x-forwarded-for": address},
+        ).status_code
+        for i, address in enumerate(forwarded_for)
+    ]
+
+
+def test_a_client_cannot_choose_the_address_the_login_limit_counts(
+    limited: tuple[ServerProcess, dict[str, str]],
+) -> None:
+    server, _ = limited
+    # Six failures allowed per address: the seventh is refused whatever address it claims.
+    spoofed = [f"203.0.113.{i}" for i in range(7)]
+    assert _fail_from(server.url, spoofed) == [401] * 6 + [429]
+
+
+def test_behind_a_named_proxy_the_forwarded_address_is_counted(tmp_path: Path) -> None:
+    uri, _ = _users(tmp_path, "alice")
+    extra = ["--auth", "--failed-logins-per-address", "2", "--forwarded-allow-ips", "127.0.0.1"]
+    server = ServerProcess(uri, tmp_path / "artifacts", extra=extra).start()
+    try:
+        # Each client behind the proxy has its own count ...
+        assert _fail_from(server.url, [f"203.0.113.{i}" for i in range(4)]) == [401] * 4
+        # ... and one client's third failure is refused.
+        assert _fail_from(server.url, ["198.51.100.7"] * 3) == [401, 401, 429]
+    finally:
+        server.stop()

@@ -109,6 +109,14 @@ from tracklog.server.settings import Settings
     metavar="SECONDS",
     help="The window the failed-login limits count in.",
 )
+@click.option(
+    "--forwarded-allow-ips",
+    default="",
+    metavar="ADDRESSES",
+    help="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+    "X-Forwarded-Proto are trusted (the client address then comes from them; '*' trusts "
+    "all). By default none: a client cannot choose the address the login limit counts.",
+)
 def server(
     backend_store_uri: str,
     artifacts_destination: str,
@@ -125,6 +133,7 @@ def server(
     failed_logins_per_user: int,
     failed_logins_per_address: int,
     failed_login_window: int,
+    forwarded_allow_ips: str,
 ) -> None:
     """Serve a store over HTTP (native API under /api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
@@ -164,5 +173,8 @@ def server(
         workers=workers,
         log_level="info",
         access_log=False,
+        # uvicorn trusts X-Forwarded-For from loopback unless told otherwise.
+        proxy_headers=bool(forwarded_allow_ips),
+        forwarded_allow_ips=forwarded_allow_ips or None,
     )
     sys.exit(0)
