@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tracklog.errors import AlreadyExistsError, FilterSyntaxError, InvalidValueError, NotFoundError
-from tracklog.store import experiments, inputs
+from tracklog.store.mlflow import experiments, inputs
 from tracklog.store.records import DatasetInput
 from tracklog.store.tracking import Store
 

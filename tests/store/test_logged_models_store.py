@@ -7,7 +7,7 @@ import math
 import pytest
 
 from tracklog.errors import FilterSyntaxError, InvalidValueError, NotFoundError
-from tracklog.store.logged_models import LoggedModels, ModelMetric, ModelOutput, RunModels
+from tracklog.store.mlflow.logged_models import LoggedModels, ModelMetric, ModelOutput, RunModels
 from tracklog.store.tracking import Store
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from tracklog.store import engine
+from tracklog.store.mlflow.run_listing import run_listings
 from tracklog.store.records import SeriesPoints
-from tracklog.store.run_listing import run_listings
 from tracklog.store.tracking import Store
 
 

@@ -18,7 +18,7 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 
-from tracklog.store.multipart import MultipartUploads
+from tracklog.store.mlflow.multipart import MultipartUploads
 from tracklog.store.tracking import Store
 
 SWEEP_SECONDS = 60.0

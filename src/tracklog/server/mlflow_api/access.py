@@ -28,10 +28,11 @@ from tracklog.errors import PermissionDeniedError
 from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.mlflow_api.convert import experiment_id
 from tracklog.server.mlflow_api.routing import Args, EmptyAnswer
-from tracklog.store import experiments, validation
+from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath
-from tracklog.store.logged_models import LoggedModels
-from tracklog.store.registry import Registry, source_logged_model, source_run
+from tracklog.store.mlflow import experiments
+from tracklog.store.mlflow.logged_models import LoggedModels
+from tracklog.store.mlflow.registry import Registry, source_logged_model, source_run
 from tracklog.store.tracking import Store
 
 READ, EDIT, MANAGE = "READ", "EDIT", "MANAGE"

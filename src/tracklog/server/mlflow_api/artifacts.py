@@ -10,7 +10,7 @@ Uploads stream to storage and appear whole or not at all. MLflow's proxied multi
 (``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true``) works too: ``mpu/create`` answers one URL per
 part on this server (``mpu/parts/<upload id>/<n>``), which the client PUTs like the presigned
 URLs of a cloud store, without credentials: the upload id is the secret. ``mpu/complete``
-joins the parts into the file, ``mpu/abort`` drops them (``tracklog.store.multipart``).
+joins the parts into the file, ``mpu/abort`` drops them (``tracklog.store.mlflow.multipart``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tracklog.server.mlflow_api.routing import Args, mlflow_router
 from tracklog.server.streaming import body_chunks, file_response
 from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath
-from tracklog.store.multipart import MultipartUploads
+from tracklog.store.mlflow.multipart import MultipartUploads
 from tracklog.store.records import RunRecord
 from tracklog.store.tracking import Store
 

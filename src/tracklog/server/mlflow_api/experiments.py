@@ -1,4 +1,5 @@
-"""MLflow's ``experiments/*`` routes over tracklog's projects (``tracklog.store.experiments``)."""
+"""MLflow's ``experiments/*`` routes over tracklog's projects
+(:mod:`tracklog.store.mlflow.experiments`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from tracklog.server.mlflow_api.convert import experiment_id, experiment_json, tag_dict
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
-from tracklog.store import experiments
+from tracklog.store.mlflow import experiments
 from tracklog.store.tracking import Store
 
 router = mlflow_router()

@@ -1,5 +1,5 @@
 """MLflow 3's logged-model routes (``service.proto``: ``logged-models`` and ``runs/outputs``),
-on :class:`tracklog.store.logged_models.LoggedModels`.
+on :class:`tracklog.store.mlflow.logged_models.LoggedModels`.
 
 Routes with the model id in their path are plain FastAPI routes (``endpoint`` handlers see only
 the query string and body); they are sync, so FastAPI runs them in a worker thread too. A
@@ -18,7 +18,7 @@ from tracklog.server.mlflow_api.convert import experiment_id, pairs, tag_dict
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
 from tracklog.server.state import StoreDep
-from tracklog.store.logged_models import LoggedModel, LoggedModels, ModelMetric, ModelOutput
+from tracklog.store.mlflow.logged_models import LoggedModel, LoggedModels, ModelMetric, ModelOutput
 from tracklog.store.tracking import Store
 
 router = mlflow_router()

@@ -13,9 +13,10 @@ from tracklog.errors import NotFoundError
 from tracklog.server.mlflow_api import convert, grouped_appends
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router
-from tracklog.store import inputs, validation
+from tracklog.store import validation
 from tracklog.store.clock import now_ms
-from tracklog.store.logged_models import LoggedModels, ModelMetric
+from tracklog.store.mlflow import inputs
+from tracklog.store.mlflow.logged_models import LoggedModels, ModelMetric
 from tracklog.store.records import DatasetInput, SeriesPoints
 from tracklog.store.tracking import Store
 

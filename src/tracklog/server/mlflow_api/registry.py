@@ -1,5 +1,5 @@
 """MLflow's model registry routes (``model_registry.proto``): registered models, model
-versions, stages, aliases and tags, on :class:`tracklog.store.registry.Registry`."""
+versions, stages, aliases and tags, on :class:`tracklog.store.mlflow.registry.Registry`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from tracklog.server.mlflow_api.convert import pairs, tag_dict
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
-from tracklog.store.registry import ModelVersion, RegisteredModel, Registry
+from tracklog.store.mlflow.registry import ModelVersion, RegisteredModel, Registry
 from tracklog.store.tracking import Store
 
 router = mlflow_router()

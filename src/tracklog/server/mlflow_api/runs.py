@@ -11,9 +11,10 @@ from tracklog.server.mlflow_api.errors import MlflowError, invalid
 from tracklog.server.mlflow_api.experiments import MAX_RESULTS, lifecycle
 from tracklog.server.mlflow_api.logging import apply_tags
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
-from tracklog.store import experiments, inputs, validation
-from tracklog.store.logged_models import LoggedModels
-from tracklog.store.run_listing import run_listings
+from tracklog.store import validation
+from tracklog.store.mlflow import experiments, inputs
+from tracklog.store.mlflow.logged_models import LoggedModels
+from tracklog.store.mlflow.run_listing import run_listings
 from tracklog.store.search import run_ids_page
 from tracklog.store.stored_json import abridged_text
 from tracklog.store.tracking import Store

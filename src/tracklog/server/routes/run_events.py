@@ -25,7 +25,7 @@ from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.encoding import jsonable, wire_router
 from tracklog.server.routes.series_batch import require_runs
 from tracklog.server.state import StoreDep
-from tracklog.store import experiments
+from tracklog.store.mlflow import experiments
 from tracklog.store.stored_json import abridged_text
 from tracklog.store.tracking import Store
 

@@ -20,7 +20,7 @@ from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import batches, insert_missing, reading, upsert, writing
-from tracklog.store.entity_filter import Attribute, Grammar, Side
+from tracklog.store.mlflow.entity_filter import Attribute, Grammar, Side
 from tracklog.store.query_limits import searching
 from tracklog.store.search import among
 from tracklog.store.tracking import Store

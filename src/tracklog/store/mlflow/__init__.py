@@ -1,0 +1,1 @@
+"""What only MLflow's REST API asks of a store (the server's ``mlflow_api`` routes use it)."""
