@@ -22,6 +22,7 @@ from tracklog.store.records import ExperimentRecord
 from tracklog.store.search import LIFECYCLES, compare
 from tracklog.store.search import among as ids_among
 from tracklog.store.search_parse import Comparison, parse_filter, parse_order_by
+from tracklog.store.tracking import Store
 
 _E = schema.experiments
 _T = schema.experiment_tags
@@ -35,125 +36,127 @@ ATTRIBUTES: dict[str, tuple[str, bool]] = {
 }
 
 
-def create(engine: Engine, name: str, artifact_root: str, tags: dict[str, str]) -> int:
-    """Create experiment ``name`` with ``tags``; return its id. A taken name (even by one in
-    the trash) is :class:`AlreadyExistsError`."""
-    name = validation.name(name, "experiment name")
-    rows = _tag_rows(tags)
-    with writing(engine) as conn:
-        stage = conn.execute(select(_E.c.lifecycle_stage).where(_E.c.name == name)).scalar()
-        if stage is not None:
-            where = " in the trash (restore or rename it)" if stage == "deleted" else ""
-            raise AlreadyExistsError(f"Experiment '{name}' already exists{where}.")
-        t = now_ms()
-        exp_id = conn.execute(
-            insert(_E)
-            .values(
-                name=name,
-                artifact_location=artifact_root,
-                lifecycle_stage="active",
-                created_at=t,
-                updated_at=t,
+class Experiments:
+    """The projects of one store as MLflow's experiments."""
+
+    def __init__(self, store: Store) -> None:
+        self.engine = store.engine
+        self.artifact_root = store.location.artifact_root
+
+    def create(self, name: str, tags: dict[str, str]) -> int:
+        """Create experiment ``name`` with ``tags``; return its id. A taken name (even by one in
+        the trash) is :class:`AlreadyExistsError`."""
+        name = validation.name(name, "experiment name")
+        rows = _tag_rows(tags)
+        with writing(self.engine) as conn:
+            stage = conn.execute(select(_E.c.lifecycle_stage).where(_E.c.name == name)).scalar()
+            if stage is not None:
+                where = " in the trash (restore or rename it)" if stage == "deleted" else ""
+                raise AlreadyExistsError(f"Experiment '{name}' already exists{where}.")
+            t = now_ms()
+            exp_id = conn.execute(
+                insert(_E)
+                .values(
+                    name=name,
+                    artifact_location=self.artifact_root,
+                    lifecycle_stage="active",
+                    created_at=t,
+                    updated_at=t,
+                )
+                .returning(_E.c.id)
+            ).scalar_one()
+            if rows:
+                conn.execute(insert(_T), [{"experiment_id": exp_id, **r} for r in rows])
+        return exp_id
+
+    def get(self, experiment_id: int) -> ExperimentRecord:
+        """The experiment with this id; raises :class:`NotFoundError` naming it."""
+        found = _load(self.engine, _E.c.id == experiment_id)
+        if not found:
+            raise NotFoundError(f"No Experiment with id={experiment_id} exists")
+        return found[0]
+
+    def get_by_name(self, name: str) -> ExperimentRecord:
+        """The experiment named ``name``; raises :class:`NotFoundError` naming it."""
+        found = _load(self.engine, _E.c.name == name)
+        if not found:
+            raise NotFoundError(f"Could not find experiment with name '{name}'")
+        return found[0]
+
+    def search(
+        self,
+        filter: str | None = None,
+        order_by: Sequence[str] | None = None,
+        lifecycle: str = "active",
+        offset: int = 0,
+        limit: int | None = None,
+        among: Collection[int] | None = None,
+    ) -> list[ExperimentRecord]:
+        """Experiments matching ``filter`` (``name``, ``tags.KEY``, ``creation_time`` ...), sorted
+        by ``order_by`` (default: newest first, then id), ``limit`` of them from ``offset``;
+        only those whose id is in ``among`` unless it is None."""
+        if lifecycle not in LIFECYCLES:
+            raise InvalidValueError(f"lifecycle must be one of {LIFECYCLES}, not {lifecycle!r}")
+        conditions = [_condition(c) for c in parse_filter(filter, ATTRIBUTES)]
+        if lifecycle != "all":
+            conditions.append(_E.c.lifecycle_stage == lifecycle)
+        if among is not None:
+            conditions.append(ids_among(_E.c.id, among))
+        order: list[Any] = []
+        for term in parse_order_by(order_by, ATTRIBUTES):
+            if term.kind != "attribute":
+                raise InvalidValueError(
+                    f"experiments are ordered by name, experiment_id, creation_time or "
+                    f"last_update_time, not {term.kind}s"
+                )
+            order.append(_E.c[term.key].asc() if term.ascending else _E.c[term.key].desc())
+        order += [_E.c.created_at.desc(), _E.c.id.asc()]
+        stmt = select(_E.c.id).where(*conditions).order_by(*order).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with searching(self.engine) as conn:
+            ids = list(conn.execute(stmt).scalars())
+        found = {e.id: e for e in _load(self.engine, _E.c.id.in_(ids))}
+        return [found[i] for i in ids]
+
+    def rename(self, experiment_id: int, new_name: str) -> None:
+        """Give the experiment a new, unused name."""
+        new_name = validation.name(new_name, "experiment name")
+        with writing(self.engine) as conn:
+            taken = conn.execute(select(_E.c.id).where(_E.c.name == new_name)).scalar()
+            if taken is not None and taken != experiment_id:
+                raise AlreadyExistsError(f"Experiment '{new_name}' already exists.")
+            _touch(conn, experiment_id, name=new_name)
+
+    def set_lifecycle(self, experiment_id: int, stage: str) -> None:
+        """Move an experiment and its runs to the trash ("deleted") or back ("active")."""
+        if stage == "deleted" and experiment_id == DEFAULT_ID:
+            raise InvalidValueError("Cannot delete the default experiment '0'.")
+        with writing(self.engine) as conn:
+            _touch(conn, experiment_id, lifecycle_stage=stage)
+            r = schema.runs
+            conn.execute(
+                update(r)
+                .where(r.c.experiment_id == experiment_id, r.c.lifecycle_stage != stage)
+                .values(lifecycle_stage=stage, deleted_at=now_ms() if stage == "deleted" else None)
             )
-            .returning(_E.c.id)
-        ).scalar_one()
-        if rows:
-            conn.execute(insert(_T), [{"experiment_id": exp_id, **r} for r in rows])
-    return exp_id
 
+    def set_tag(self, experiment_id: int, key: str, value: str) -> None:
+        """Set one experiment tag (overwriting the key's value)."""
+        rows = [{"experiment_id": experiment_id, **r} for r in _tag_rows({key: value})]
+        with writing(self.engine) as conn:
+            _require_active(conn, experiment_id)
+            upsert(conn, _T, rows, ("experiment_id", "key"), ("value",))
 
-def get(engine: Engine, experiment_id: int) -> ExperimentRecord:
-    """The experiment with this id; raises :class:`NotFoundError` naming it."""
-    found = _load(engine, _E.c.id == experiment_id)
-    if not found:
-        raise NotFoundError(f"No Experiment with id={experiment_id} exists")
-    return found[0]
-
-
-def get_by_name(engine: Engine, name: str) -> ExperimentRecord:
-    """The experiment named ``name``; raises :class:`NotFoundError` naming it."""
-    found = _load(engine, _E.c.name == name)
-    if not found:
-        raise NotFoundError(f"Could not find experiment with name '{name}'")
-    return found[0]
-
-
-def search(
-    engine: Engine,
-    filter: str | None = None,
-    order_by: Sequence[str] | None = None,
-    lifecycle: str = "active",
-    offset: int = 0,
-    limit: int | None = None,
-    among: Collection[int] | None = None,
-) -> list[ExperimentRecord]:
-    """Experiments matching ``filter`` (``name``, ``tags.KEY``, ``creation_time`` ...), sorted
-    by ``order_by`` (default: newest first, then id), ``limit`` of them from ``offset``;
-    only those whose id is in ``among`` unless it is None."""
-    if lifecycle not in LIFECYCLES:
-        raise InvalidValueError(f"lifecycle must be one of {LIFECYCLES}, not {lifecycle!r}")
-    conditions = [_condition(c) for c in parse_filter(filter, ATTRIBUTES)]
-    if lifecycle != "all":
-        conditions.append(_E.c.lifecycle_stage == lifecycle)
-    if among is not None:
-        conditions.append(ids_among(_E.c.id, among))
-    order: list[Any] = []
-    for term in parse_order_by(order_by, ATTRIBUTES):
-        if term.kind != "attribute":
-            raise InvalidValueError(
-                f"experiments are ordered by name, experiment_id, creation_time or "
-                f"last_update_time, not {term.kind}s"
+    def delete_tag(self, experiment_id: int, key: str) -> None:
+        """Remove one experiment tag; a missing key is :class:`NotFoundError`."""
+        with writing(self.engine) as conn:
+            _require_active(conn, experiment_id)
+            done = conn.execute(
+                _T.delete().where(_T.c.experiment_id == experiment_id, _T.c.key == key)
             )
-        order.append(_E.c[term.key].asc() if term.ascending else _E.c[term.key].desc())
-    order += [_E.c.created_at.desc(), _E.c.id.asc()]
-    stmt = select(_E.c.id).where(*conditions).order_by(*order).offset(offset)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    with searching(engine) as conn:
-        ids = list(conn.execute(stmt).scalars())
-    found = {e.id: e for e in _load(engine, _E.c.id.in_(ids))}
-    return [found[i] for i in ids]
-
-
-def rename(engine: Engine, experiment_id: int, new_name: str) -> None:
-    """Give the experiment a new, unused name."""
-    new_name = validation.name(new_name, "experiment name")
-    with writing(engine) as conn:
-        taken = conn.execute(select(_E.c.id).where(_E.c.name == new_name)).scalar()
-        if taken is not None and taken != experiment_id:
-            raise AlreadyExistsError(f"Experiment '{new_name}' already exists.")
-        _touch(conn, experiment_id, name=new_name)
-
-
-def set_lifecycle(engine: Engine, experiment_id: int, stage: str) -> None:
-    """Move an experiment and its runs to the trash ("deleted") or back ("active")."""
-    if stage == "deleted" and experiment_id == DEFAULT_ID:
-        raise InvalidValueError("Cannot delete the default experiment '0'.")
-    with writing(engine) as conn:
-        _touch(conn, experiment_id, lifecycle_stage=stage)
-        r = schema.runs
-        conn.execute(
-            update(r)
-            .where(r.c.experiment_id == experiment_id, r.c.lifecycle_stage != stage)
-            .values(lifecycle_stage=stage, deleted_at=now_ms() if stage == "deleted" else None)
-        )
-
-
-def set_tag(engine: Engine, experiment_id: int, key: str, value: str) -> None:
-    """Set one experiment tag (overwriting the key's value)."""
-    rows = [{"experiment_id": experiment_id, **r} for r in _tag_rows({key: value})]
-    with writing(engine) as conn:
-        _require_active(conn, experiment_id)
-        upsert(conn, _T, rows, ("experiment_id", "key"), ("value",))
-
-
-def delete_tag(engine: Engine, experiment_id: int, key: str) -> None:
-    """Remove one experiment tag; a missing key is :class:`NotFoundError`."""
-    with writing(engine) as conn:
-        _require_active(conn, experiment_id)
-        done = conn.execute(_T.delete().where(_T.c.experiment_id == experiment_id, _T.c.key == key))
-    if done.rowcount == 0:
-        raise NotFoundError(f"No tag with name: {key} in experiment with id {experiment_id}")
+        if done.rowcount == 0:
+            raise NotFoundError(f"No tag with name: {key} in experiment with id {experiment_id}")
 
 
 def _tag_rows(tags: dict[str, str]) -> list[dict[str, str]]:
