@@ -55,8 +55,16 @@ def test_trash_takes_the_runs_along(store: Store, experiments: Experiments) -> N
     run = store.create_run("trash", owned=False)
     experiments.set_lifecycle(exp, "deleted")
     assert store.get_run(run.id).lifecycle_stage == "deleted"
-    with pytest.raises(InvalidValueError, match="active"):
-        experiments.set_tag(exp, "k", "v")
+    # One rule for every write into an experiment in the trash (require_active).
+    trashed = f"The experiment {exp} must be in the 'active' state."
+    for write in (
+        lambda: experiments.set_tag(exp, "k", "v"),
+        lambda: experiments.active(exp),
+        lambda: MlflowStore(store).logged_models.create(exp, "net"),
+    ):
+        with pytest.raises(InvalidValueError) as refused:
+            write()
+        assert str(refused.value) == trashed
     experiments.set_lifecycle(exp, "active")
     assert store.get_run(run.id).lifecycle_stage == "active"
 

@@ -57,9 +57,8 @@ def _status(args: Args) -> str | None:
 @endpoint(router, "/runs/create", "POST")
 def create(store: Store, args: Args) -> dict[str, Any]:
     """Create a RUNNING run with no owning process: only its client ends it."""
-    exp = MlflowStore(store).experiments.get(convert.experiment_id(args.str("experiment_id", "0")))
-    if exp.lifecycle_stage != "active":
-        raise invalid(f"The experiment {exp.id} must be in the 'active' state.")
+    exp_id = convert.experiment_id(args.str("experiment_id", "0"))
+    exp = MlflowStore(store).experiments.active(exp_id)
     tags = convert.tag_dict(args.objects("tags"))
     name, tagged = args.str("run_name"), tags.get(convert.RUN_NAME_TAG)
     if name is not None and tagged is not None and name != tagged:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
@@ -71,14 +71,22 @@ class Experiments:
 
     def get(self, experiment_id: int) -> ExperimentRecord:
         """The experiment with this id; raises :class:`NotFoundError` naming it."""
-        found = _load(self.engine, _E.c.id == experiment_id)
+        with reading(self.engine) as conn:
+            found = _load(conn, _E.c.id == experiment_id)
         if not found:
-            raise NotFoundError(f"No Experiment with id={experiment_id} exists")
+            raise _not_found(experiment_id)
         return found[0]
+
+    def active(self, experiment_id: int) -> ExperimentRecord:
+        """The experiment with this id, for a write into it (:func:`require_active`)."""
+        with reading(self.engine) as conn:
+            require_active(conn, experiment_id)
+            return _load(conn, _E.c.id == experiment_id)[0]
 
     def get_by_name(self, name: str) -> ExperimentRecord:
         """The experiment named ``name``; raises :class:`NotFoundError` naming it."""
-        found = _load(self.engine, _E.c.name == name)
+        with reading(self.engine) as conn:
+            found = _load(conn, _E.c.name == name)
         if not found:
             raise NotFoundError(f"Could not find experiment with name '{name}'")
         return found[0]
@@ -116,7 +124,8 @@ class Experiments:
             stmt = stmt.limit(limit)
         with searching(self.engine) as conn:
             ids = list(conn.execute(stmt).scalars())
-        found = {e.id: e for e in _load(self.engine, _E.c.id.in_(ids))}
+        with reading(self.engine) as conn:
+            found = {e.id: e for e in _load(conn, _E.c.id.in_(ids))}
         return [found[i] for i in ids]
 
     def rename(self, experiment_id: int, new_name: str) -> None:
@@ -145,13 +154,13 @@ class Experiments:
         """Set one experiment tag (overwriting the key's value)."""
         rows = [{"experiment_id": experiment_id, **r} for r in _tag_rows({key: value})]
         with writing(self.engine) as conn:
-            _require_active(conn, experiment_id)
+            require_active(conn, experiment_id)
             upsert(conn, _T, rows, ("experiment_id", "key"), ("value",))
 
     def delete_tag(self, experiment_id: int, key: str) -> None:
         """Remove one experiment tag; a missing key is :class:`NotFoundError`."""
         with writing(self.engine) as conn:
-            _require_active(conn, experiment_id)
+            require_active(conn, experiment_id)
             done = conn.execute(
                 _T.delete().where(_T.c.experiment_id == experiment_id, _T.c.key == key)
             )
@@ -171,15 +180,22 @@ def _touch(conn: Any, experiment_id: int, **values: Any) -> None:
         update(_E).where(_E.c.id == experiment_id).values(updated_at=now_ms(), **values)
     )
     if done.rowcount == 0:
-        raise NotFoundError(f"No Experiment with id={experiment_id} exists")
+        raise _not_found(experiment_id)
 
 
-def _require_active(conn: Any, experiment_id: int) -> None:
+def require_active(conn: Connection, experiment_id: int) -> None:
+    """The rule of every MLflow write into an experiment (a run, a tag, a logged model), inside
+    the caller's transaction: the experiment exists (else :class:`NotFoundError`) and is not
+    in the trash (else :class:`InvalidValueError`), in MLflow's words."""
     stage = conn.execute(select(_E.c.lifecycle_stage).where(_E.c.id == experiment_id)).scalar()
     if stage is None:
-        raise NotFoundError(f"No Experiment with id={experiment_id} exists")
+        raise _not_found(experiment_id)
     if stage != "active":
         raise InvalidValueError(f"The experiment {experiment_id} must be in the 'active' state.")
+
+
+def _not_found(experiment_id: int) -> NotFoundError:
+    return NotFoundError(f"No Experiment with id={experiment_id} exists")
 
 
 def _condition(c: Comparison) -> Any:
@@ -193,13 +209,12 @@ def _condition(c: Comparison) -> Any:
     raise InvalidValueError(f"experiments are filtered by attributes and tags, not {c.kind}s")
 
 
-def _load(engine: Engine, where: Any) -> list[ExperimentRecord]:
-    with reading(engine) as conn:
-        rows = conn.execute(select(_E).where(where)).all()
-        ids = [r.id for r in rows]
-        tags: dict[int, dict[str, str]] = {i: {} for i in ids}
-        for t in conn.execute(select(_T).where(_T.c.experiment_id.in_(ids))):
-            tags[t.experiment_id][t.key] = t.value
+def _load(conn: Connection, where: Any) -> list[ExperimentRecord]:
+    rows = conn.execute(select(_E).where(where)).all()
+    ids = [r.id for r in rows]
+    tags: dict[int, dict[str, str]] = {i: {} for i in ids}
+    for t in conn.execute(select(_T).where(_T.c.experiment_id.in_(ids))):
+        tags[t.experiment_id][t.key] = t.value
     return [
         ExperimentRecord(
             r.id,
