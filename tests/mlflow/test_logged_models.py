@@ -150,7 +150,7 @@ def test_logged_model_errors(mlflow_uri: str) -> None:
     with pytest.raises(MlflowException, match="logged model m-nope does not exist") as missing:
         client.get_logged_model("m-nope")
     assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
-    with pytest.raises(MlflowException, match="experiment 4242 does not exist"):
+    with pytest.raises(MlflowException, match="No Experiment with id=4242 exists"):
         client.create_logged_model("4242", name="x")
     exp_id = client.create_experiment("logged-model-errors")
     made = client.create_logged_model(exp_id, name="x", params={"lr": "1"})

@@ -169,6 +169,35 @@ def test_experiments_and_runs_lifecycle(mlflow_uri: str) -> None:
     assert client.get_run(run.info.run_id).info.status == "KILLED"
 
 
+def test_every_write_into_an_experiment_needs_it_active(mlflow_uri: str) -> None:
+    """One rule, one message: a run, a tag or a logged model in an experiment in the trash
+    (or one that does not exist) is refused alike."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient()
+    exp = client.create_experiment("trashed-writes")
+    client.delete_experiment(exp)
+    writes = {
+        "run": lambda e: client.create_run(e),
+        "tag": lambda e: client.set_experiment_tag(e, "k", "v"),
+        "untag": lambda e: client.delete_experiment_tag(e, "k"),
+        "logged model": lambda e: client.create_logged_model(e, name="m"),
+    }
+    for what, write in writes.items():
+        for target, code, message in (
+            (
+                exp,
+                "INVALID_PARAMETER_VALUE",
+                f"The experiment {exp} must be in the 'active' state.",
+            ),
+            ("4242", "RESOURCE_DOES_NOT_EXIST", "No Experiment with id=4242 exists"),
+        ):
+            with pytest.raises(MlflowException) as refused:
+                write(target)
+            assert refused.value.message == f"{code}: {message}", what  # code: message
+
+
 def test_dataset_inputs_are_kept(mlflow_uri: str) -> None:
     import mlflow
     import pandas as pd

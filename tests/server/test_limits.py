@@ -25,7 +25,7 @@ from tracklog.server.routes.run_pages import MAX_PAGE
 from tracklog.server.routes.series_batch import MAX_SERIES
 from tracklog.store.artifacts import MAX_PATH, MAX_PATH_PART
 from tracklog.store.auth import AuthStore
-from tracklog.store.multipart import MAX_PARTS
+from tracklog.store.mlflow.multipart import MAX_PARTS
 from tracklog.store.records import SeriesPoints
 from tracklog.store.search_parse import MAX_SEARCH_PROJECTS
 from tracklog.store.tracking import Store

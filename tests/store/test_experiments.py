@@ -5,54 +5,67 @@ from __future__ import annotations
 import pytest
 
 from tracklog.errors import AlreadyExistsError, FilterSyntaxError, InvalidValueError, NotFoundError
-from tracklog.store import experiments, inputs
+from tracklog.store.mlflow import MlflowStore
+from tracklog.store.mlflow.experiments import Experiments
 from tracklog.store.records import DatasetInput
 from tracklog.store.tracking import Store
 
 
-def test_default_experiment_exists_and_cannot_be_deleted(store: Store) -> None:
-    default = experiments.get(store.engine, 0)
+@pytest.fixture
+def experiments(store: Store) -> Experiments:
+    return MlflowStore(store).experiments
+
+
+def test_default_experiment_exists_and_cannot_be_deleted(experiments: Experiments) -> None:
+    default = experiments.get(0)
     assert (default.name, default.lifecycle_stage) == ("Default", "active")
     with pytest.raises(InvalidValueError, match="default experiment"):
-        experiments.set_lifecycle(store.engine, 0, "deleted")
+        experiments.set_lifecycle(0, "deleted")
 
 
-def test_create_search_rename_and_tags(store: Store) -> None:
-    root = store.location.artifact_root
-    a = experiments.create(store.engine, "vision/a", root, {"team": "cv"})
-    b = experiments.create(store.engine, "vision/b", root, {"team": "nlp"})
+def test_create_search_rename_and_tags(experiments: Experiments) -> None:
+    a = experiments.create("vision/a", {"team": "cv"})
+    b = experiments.create("vision/b", {"team": "nlp"})
     with pytest.raises(AlreadyExistsError, match="vision/a"):
-        experiments.create(store.engine, "vision/a", root, {})
-    found = experiments.search(store.engine, "name LIKE 'vision/%' and tags.team = 'nlp'")
+        experiments.create("vision/a", {})
+    found = experiments.search("name LIKE 'vision/%' and tags.team = 'nlp'")
     assert [e.id for e in found] == [b]
-    ordered = experiments.search(store.engine, "name LIKE 'vision/%'", ["name DESC"], limit=1)
+    ordered = experiments.search("name LIKE 'vision/%'", ["name DESC"], limit=1)
     assert [e.name for e in ordered] == ["vision/b"]
-    page2 = experiments.search(store.engine, "name LIKE 'vision/%'", ["name"], offset=1, limit=1)
+    page2 = experiments.search("name LIKE 'vision/%'", ["name"], offset=1, limit=1)
     assert [e.name for e in page2] == ["vision/b"]
     with pytest.raises(FilterSyntaxError, match="bogus"):
-        experiments.search(store.engine, "bogus = 'x'")
+        experiments.search("bogus = 'x'")
     with pytest.raises(InvalidValueError, match="not metrics"):
-        experiments.search(store.engine, "metrics.acc > 1")
+        experiments.search("metrics.acc > 1")
     with pytest.raises(AlreadyExistsError):
-        experiments.rename(store.engine, a, "vision/b")
-    experiments.rename(store.engine, a, "vision/a2")
-    experiments.set_tag(store.engine, a, "phase", "1")
-    experiments.delete_tag(store.engine, a, "team")
-    assert experiments.get_by_name(store.engine, "vision/a2").tags == {"phase": "1"}
+        experiments.rename(a, "vision/b")
+    experiments.rename(a, "vision/a2")
+    experiments.set_tag(a, "phase", "1")
+    experiments.delete_tag(a, "team")
+    assert experiments.get_by_name("vision/a2").tags == {"phase": "1"}
     with pytest.raises(NotFoundError, match="team"):
-        experiments.delete_tag(store.engine, a, "team")
+        experiments.delete_tag(a, "team")
     with pytest.raises(NotFoundError, match="12345"):
-        experiments.get(store.engine, 12345)
+        experiments.get(12345)
 
 
-def test_trash_takes_the_runs_along(store: Store) -> None:
-    exp = experiments.create(store.engine, "trash", store.location.artifact_root, {})
+def test_trash_takes_the_runs_along(store: Store, experiments: Experiments) -> None:
+    exp = experiments.create("trash", {})
     run = store.create_run("trash", owned=False)
-    experiments.set_lifecycle(store.engine, exp, "deleted")
+    experiments.set_lifecycle(exp, "deleted")
     assert store.get_run(run.id).lifecycle_stage == "deleted"
-    with pytest.raises(InvalidValueError, match="active"):
-        experiments.set_tag(store.engine, exp, "k", "v")
-    experiments.set_lifecycle(store.engine, exp, "active")
+    # One rule for every write into an experiment in the trash (require_active).
+    trashed = f"The experiment {exp} must be in the 'active' state."
+    for write in (
+        lambda: experiments.set_tag(exp, "k", "v"),
+        lambda: experiments.active(exp),
+        lambda: MlflowStore(store).logged_models.create(exp, "net"),
+    ):
+        with pytest.raises(InvalidValueError) as refused:
+            write()
+        assert str(refused.value) == trashed
+    experiments.set_lifecycle(exp, "active")
     assert store.get_run(run.id).lifecycle_stage == "active"
 
 
@@ -82,13 +95,14 @@ def test_unowned_runs_are_never_marked_crashed(
 def test_dataset_inputs_logged_once(store: Store) -> None:
     run = store.create_run("data")
     train = DatasetInput("train", "abc123", "local", '{"uri": "/d"}', None, None, {"ctx": "t"})
-    inputs.log(store.engine, run.id, [train, train])
-    inputs.log(store.engine, run.id, [train])
-    assert inputs.of_runs(store.engine, [run.id]) == {run.id: [train]}
+    inputs = MlflowStore(store).inputs
+    inputs.log(run.id, [train, train])
+    inputs.log(run.id, [train])
+    assert inputs.of_runs([run.id]) == {run.id: [train]}
     # More ids than PostgreSQL binds in one statement (65,535): read in batches.
-    many = inputs.of_runs(store.engine, [*(f"no-run-{i}" for i in range(70_000)), run.id])
+    many = inputs.of_runs([*(f"no-run-{i}" for i in range(70_000)), run.id])
     assert len(many) == 70_001 and many[run.id] == [train]
     with pytest.raises(InvalidValueError, match="digest"):
-        inputs.log(store.engine, run.id, [DatasetInput("x", "d" * 37, "local", "s", None, None)])
+        inputs.log(run.id, [DatasetInput("x", "d" * 37, "local", "s", None, None)])
     with pytest.raises(NotFoundError):
-        inputs.log(store.engine, "nope", [train])
+        inputs.log("nope", [train])

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from tracklog.errors import FilterSyntaxError, InvalidValueError, NotFoundError
-from tracklog.store.logged_models import LoggedModels, ModelMetric, ModelOutput, RunModels
+from tracklog.store.mlflow.logged_models import LoggedModels, ModelMetric, ModelOutput, RunModels
 from tracklog.store.tracking import Store
 
 
@@ -41,7 +41,7 @@ def test_create_get_finalize_and_artifact_location(models: LoggedModels, store: 
 
 
 def test_bad_references_are_not_found(models: LoggedModels, store: Store) -> None:
-    with pytest.raises(NotFoundError, match="experiment 999 does not exist"):
+    with pytest.raises(NotFoundError, match="No Experiment with id=999 exists"):
         models.create(999, "net")
     run = store.create_run("p")
     with pytest.raises(NotFoundError, match="run nosuchrun does not exist"):

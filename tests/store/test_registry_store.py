@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tracklog.errors import AlreadyExistsError, FilterSyntaxError, InvalidValueError, NotFoundError
-from tracklog.store.logged_models import LoggedModels
-from tracklog.store.registry import Registry
+from tracklog.store.mlflow.logged_models import LoggedModels
+from tracklog.store.mlflow.registry import Registry
 from tracklog.store.tracking import Store
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from tracklog.store import engine
+from tracklog.store.mlflow import MlflowStore
 from tracklog.store.records import SeriesPoints
-from tracklog.store.run_listing import run_listings
 from tracklog.store.tracking import Store
 
 
@@ -27,7 +27,7 @@ def test_listing_matches_the_run_record(store: Store) -> None:
     store.set_tags(a.id, {"team": "x", "mlflow.source.name": odd})
     store.append_metrics(a.id, [_points("loss", [0, 1, 2], [3.0, 2.0, float("nan")])])
     b = store.create_run("p", name="b")  # no params, tags or metrics
-    found = run_listings(store.engine, [b.id, "no-such-run", a.id, b.id])
+    found = MlflowStore(store).run_listings([b.id, "no-such-run", a.id, b.id])
     assert [r.id for r in found] == [b.id, a.id, b.id]
     got_b, got_a = found[0], found[1]
     params = {p["key"]: p["value"] for p in json.loads(got_a.params_json)}
@@ -37,7 +37,7 @@ def test_listing_matches_the_run_record(store: Store) -> None:
     ((loss),) = got_a.metrics
     assert (loss.key, loss.step, loss.timestamp) == ("loss", 2, 9) and np.isnan(loss.value)
     assert (got_b.params_json, got_b.tags, got_b.metrics) == ("[]", {}, [])
-    assert run_listings(store.engine, []) == []
+    assert MlflowStore(store).run_listings([]) == []
 
 
 def test_ids_are_read_in_batches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,7 +45,7 @@ def test_ids_are_read_in_batches(store: Store, monkeypatch: pytest.MonkeyPatch) 
     for r in runs:
         store.set_config(r.id, {"i": r.name})
     monkeypatch.setattr(engine, "IN_BATCH", 2)  # 5 runs: three IN lists
-    found = run_listings(store.engine, [r.id for r in reversed(runs)])
+    found = MlflowStore(store).run_listings([r.id for r in reversed(runs)])
     assert [r.name for r in found] == ["r4", "r3", "r2", "r1", "r0"]
     assert [json.loads(r.params_json) for r in found] == [
         [{"key": "i", "value": f"r{i}"}] for i in (4, 3, 2, 1, 0)

@@ -18,7 +18,7 @@ import logging
 
 from starlette.concurrency import run_in_threadpool
 
-from tracklog.store.multipart import MultipartUploads
+from tracklog.store.mlflow import MlflowStore
 from tracklog.store.tracking import Store
 
 SWEEP_SECONDS = 60.0
@@ -34,7 +34,7 @@ async def sweep_once(store: Store, upload_expiry: float) -> None:
     except Exception as exc:  # an unreachable database must not end the sweeps
         _log.warning("marking crashed runs failed: %s", exc)
     try:
-        uploads = MultipartUploads(store.artifacts)
+        uploads = MlflowStore(store).uploads
         expired = await run_in_threadpool(uploads.expire, upload_expiry)
         if expired:
             _log.info("removed %d multipart uploads untouched for %g s", expired, upload_expiry)

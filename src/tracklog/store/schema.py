@@ -244,7 +244,7 @@ project_permissions = Table(
     Index("ix_project_permissions_user", "user_id"),
 )
 
-# Model registry (MLflow's registered models and model versions): see tracklog.store.registry.
+# Model registry (MLflow's registered models and model versions): see store.mlflow.registry.
 registered_models = Table(
     "registered_models",
     metadata,
@@ -326,7 +326,7 @@ registered_model_aliases = Table(
     ),
 )
 
-# MLflow 3 logged models: see tracklog.store.logged_models.
+# MLflow 3 logged models: see tracklog.store.mlflow.logged_models.
 LOGGED_MODEL_ID = String(64)
 
 logged_models = Table(

@@ -34,6 +34,8 @@ from tracklog.store.engine import (
 from tracklog.store.liveness import process_alive, process_started
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
+from tracklog.store.project_keys import ProjectKeys
+from tracklog.store.project_keys import project_keys as read_project_keys
 from tracklog.store.query_limits import searching, set_search_timeout
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
 from tracklog.store.series_cache import SeriesCache
@@ -144,6 +146,11 @@ class Store:
             if name not in found:
                 raise NotFoundError(f"no project named {name!r}")
         return [found[name] for name in names]
+
+    def project_keys(self, name: str, lifecycle: str = "active") -> ProjectKeys:
+        """The config, summary-metric and tag keys of the runs of project ``name`` in
+        ``lifecycle`` ("active", "deleted" or "all")."""
+        return read_project_keys(self.engine, self.project_id(name), lifecycle)
 
     # -- runs -----------------------------------------------------------------------------
 
@@ -630,6 +637,12 @@ class Store:
         with reading(self.engine) as conn:
             self._require_run(conn, run_id)
             return series.list_stats(conn, [run_id])[run_id]
+
+    def series_stats_of(self, run_ids: Sequence[str]) -> dict[str, list[SeriesStats]]:
+        """The statistics of every series of each run, read in one transaction (a run that
+        does not exist has none)."""
+        with reading(self.engine) as conn:
+            return series.list_stats(conn, list(run_ids))
 
     # -- search ---------------------------------------------------------------------------
 

@@ -28,10 +28,10 @@ from tracklog.errors import PermissionDeniedError
 from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.mlflow_api.convert import experiment_id
 from tracklog.server.mlflow_api.routing import Args, EmptyAnswer
-from tracklog.store import experiments, validation
+from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath
-from tracklog.store.logged_models import LoggedModels
-from tracklog.store.registry import Registry, source_logged_model, source_run
+from tracklog.store.mlflow import MlflowStore
+from tracklog.store.mlflow.registry import source_logged_model, source_run
 from tracklog.store.tracking import Store
 
 READ, EDIT, MANAGE = "READ", "EDIT", "MANAGE"
@@ -109,7 +109,7 @@ class OnExperimentNamed:
 
     def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         assert args is not None
-        found = experiments.get_by_name(store.engine, args.required("experiment_name"))
+        found = MlflowStore(store).experiments.get_by_name(args.required("experiment_name"))
         guard.require_experiment(found.id, self.need)
 
 
@@ -140,7 +140,7 @@ class OnLoggedModel:
     reads_args: bool = False
 
     def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
-        model = LoggedModels(store).get(path["model_id"])
+        model = MlflowStore(store).logged_models.get(path["model_id"])
         guard.require_experiment(model.experiment_id, self.need)
 
 
@@ -193,7 +193,7 @@ class ModelCreator:
     def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         assert args is not None and guard.user is not None
         name = args.required("name")
-        owner = Registry(store).get_model(name).user
+        owner = MlflowStore(store).registry.get_model(name).user
         if owner != guard.user.name:
             raise PermissionDeniedError(
                 f"user {guard.user.name!r} may not change registered model {name!r}: only "
@@ -225,7 +225,9 @@ class Links:
         for run_id in filter(None, run_ids):
             guard.require_run(run_id, READ)
         for model_id in filter(None, model_ids):
-            guard.require_experiment(LoggedModels(store).get(model_id).experiment_id, READ)
+            guard.require_experiment(
+                MlflowStore(store).logged_models.get(model_id).experiment_id, READ
+            )
 
 
 def _model_ids(args: Args, name: str) -> list[str]:

@@ -10,7 +10,7 @@ Uploads stream to storage and appear whole or not at all. MLflow's proxied multi
 (``MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true``) works too: ``mpu/create`` answers one URL per
 part on this server (``mpu/parts/<upload id>/<n>``), which the client PUTs like the presigned
 URLs of a cloud store, without credentials: the upload id is the secret. ``mpu/complete``
-joins the parts into the file, ``mpu/abort`` drops them (``tracklog.store.multipart``).
+joins the parts into the file, ``mpu/abort`` drops them (``tracklog.store.mlflow.multipart``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tracklog.server.mlflow_api.routing import Args, mlflow_router
 from tracklog.server.streaming import body_chunks, file_response
 from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath
-from tracklog.store.multipart import MultipartUploads
+from tracklog.store.mlflow import MlflowStore
 from tracklog.store.records import RunRecord
 from tracklog.store.tracking import Store
 
@@ -139,11 +139,11 @@ def _upload_path(path: str, args: Args) -> str:
 def _create(store: Store, path: str, num_parts: int) -> str:
     target = _file(store, path)  # refuses a run's folder, a bad path
     store.artifacts.confined(_folder(store, target), target.path)  # and one through a link
-    return MultipartUploads(store.artifacts).create(path, num_parts)
+    return MlflowStore(store).uploads.create(path, num_parts)
 
 
 def _complete(store: Store, path: str, upload_id: str, numbers: list[int], max_bytes: int) -> None:
-    uploads = MultipartUploads(store.artifacts)
+    uploads = MlflowStore(store).uploads
     if uploads.get(upload_id).path != path:
         raise InvalidValueError(f"multipart upload {upload_id!r} is not one of {path!r}")
     _write(store, path, uploads.joined(upload_id, numbers, max_bytes))
@@ -151,7 +151,7 @@ def _complete(store: Store, path: str, upload_id: str, numbers: list[int], max_b
 
 
 def _abort(store: Store, path: str, upload_id: str) -> None:
-    uploads = MultipartUploads(store.artifacts)
+    uploads = MlflowStore(store).uploads
     if uploads.get(upload_id).path != path:
         raise InvalidValueError(f"multipart upload {upload_id!r} is not one of {path!r}")
     uploads.remove(upload_id)
@@ -178,7 +178,7 @@ async def create_multipart_upload(path: str, request: Request) -> Response:
 @parts_router.put("/mpu/parts/{upload_id}/{part_number}")
 async def upload_part(upload_id: str, part_number: int, request: Request) -> Response:
     """Store one part of a multipart upload (the client sends it again on failure)."""
-    uploads = MultipartUploads(request.app.state.store.artifacts)
+    uploads = MlflowStore(request.app.state.store).uploads
     size = await run_in_threadpool(
         uploads.write_part,
         upload_id,

@@ -15,9 +15,9 @@ import orjson
 from tracklog.server.encoding import wire_float
 from tracklog.server.mlflow_api.errors import MlflowError, invalid
 from tracklog.store import validation
-from tracklog.store.logged_models import RunModels
+from tracklog.store.mlflow.logged_models import RunModels
+from tracklog.store.mlflow.run_listing import RunListing
 from tracklog.store.records import DatasetInput, ExperimentRecord, RunRecord
-from tracklog.store.run_listing import RunListing
 
 RUN_NAME_TAG = "mlflow.runName"
 USER_TAG = "mlflow.user"

@@ -1,4 +1,5 @@
-"""MLflow's ``experiments/*`` routes over tracklog's projects (``tracklog.store.experiments``)."""
+"""MLflow's ``experiments/*`` routes over tracklog's projects
+(:mod:`tracklog.store.mlflow.experiments`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from tracklog.server.mlflow_api.convert import experiment_id, experiment_json, tag_dict
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
-from tracklog.store import experiments
+from tracklog.store.mlflow import MlflowStore
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
@@ -36,9 +37,7 @@ def create(store: Store, args: Args) -> dict[str, Any]:
     """Create an experiment; its artifacts go through this server (``mlflow-artifacts:``).
     With ``--auth`` its creator gets MANAGE on it, as the creator of a project does."""
     tags = tag_dict(args.objects("tags"))
-    exp_id = experiments.create(
-        store.engine, args.required("name"), store.location.artifact_root, tags
-    )
+    exp_id = MlflowStore(store).experiments.create(args.required("name"), tags)
     if args.guard is not None:
         args.guard.created(exp_id)
     return {"experiment_id": str(exp_id)}
@@ -46,12 +45,12 @@ def create(store: Store, args: Args) -> dict[str, Any]:
 
 @endpoint(router, "/experiments/get", "GET")
 def get(store: Store, args: Args) -> dict[str, Any]:
-    return {"experiment": experiment_json(experiments.get(store.engine, _id(args)))}
+    return {"experiment": experiment_json(MlflowStore(store).experiments.get(_id(args)))}
 
 
 @endpoint(router, "/experiments/get-by-name", "GET")
 def get_by_name(store: Store, args: Args) -> dict[str, Any]:
-    found = experiments.get_by_name(store.engine, args.required("experiment_name"))
+    found = MlflowStore(store).experiments.get_by_name(args.required("experiment_name"))
     return {"experiment": experiment_json(found)}
 
 
@@ -59,8 +58,7 @@ def get_by_name(store: Store, args: Args) -> dict[str, Any]:
 def search(store: Store, args: Args) -> dict[str, Any]:
     """The experiments matching the filter among those the user may read."""
     offset, size = args.page(1000, MAX_RESULTS)
-    found = experiments.search(
-        store.engine,
+    found = MlflowStore(store).experiments.search(
         args.str("filter"),
         [str(o) for o in args.list("order_by")],
         lifecycle(args, "view_type"),
@@ -79,20 +77,20 @@ def search(store: Store, args: Args) -> dict[str, Any]:
 def update(store: Store, args: Args) -> dict[str, Any]:
     new_name = args.str("new_name")
     if new_name is not None:
-        experiments.rename(store.engine, _id(args), new_name)
+        MlflowStore(store).experiments.rename(_id(args), new_name)
     return {}
 
 
 @endpoint(router, "/experiments/delete", "POST")
 def delete(store: Store, args: Args) -> dict[str, Any]:
     """Move the experiment and its runs to the trash."""
-    experiments.set_lifecycle(store.engine, _id(args), "deleted")
+    MlflowStore(store).experiments.set_lifecycle(_id(args), "deleted")
     return {}
 
 
 @endpoint(router, "/experiments/restore", "POST")
 def restore(store: Store, args: Args) -> dict[str, Any]:
-    experiments.set_lifecycle(store.engine, _id(args), "active")
+    MlflowStore(store).experiments.set_lifecycle(_id(args), "active")
     return {}
 
 
@@ -100,11 +98,11 @@ def restore(store: Store, args: Args) -> dict[str, Any]:
 def set_tag(store: Store, args: Args) -> dict[str, Any]:
     value = args.str("value", "")
     assert value is not None
-    experiments.set_tag(store.engine, _id(args), args.required("key"), value)
+    MlflowStore(store).experiments.set_tag(_id(args), args.required("key"), value)
     return {}
 
 
 @endpoint(router, "/experiments/delete-experiment-tag", "POST", "DELETE")
 def delete_tag(store: Store, args: Args) -> dict[str, Any]:
-    experiments.delete_tag(store.engine, _id(args), args.required("key"))
+    MlflowStore(store).experiments.delete_tag(_id(args), args.required("key"))
     return {}

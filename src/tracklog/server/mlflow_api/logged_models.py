@@ -1,5 +1,5 @@
 """MLflow 3's logged-model routes (``service.proto``: ``logged-models`` and ``runs/outputs``),
-on :class:`tracklog.store.logged_models.LoggedModels`.
+on :class:`tracklog.store.mlflow.logged_models.LoggedModels`.
 
 Routes with the model id in their path are plain FastAPI routes (``endpoint`` handlers see only
 the query string and body); they are sync, so FastAPI runs them in a worker thread too. A
@@ -18,7 +18,8 @@ from tracklog.server.mlflow_api.convert import experiment_id, pairs, tag_dict
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
 from tracklog.server.state import StoreDep
-from tracklog.store.logged_models import LoggedModel, LoggedModels, ModelMetric, ModelOutput
+from tracklog.store.mlflow import MlflowStore
+from tracklog.store.mlflow.logged_models import LoggedModel, ModelMetric, ModelOutput
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
@@ -67,7 +68,7 @@ def _model(m: LoggedModel) -> dict[str, Any]:
 @endpoint(router, "/logged-models", "POST")
 def create_logged_model(store: Store, args: Args) -> dict[str, Any]:
     """A new PENDING logged model; the client uploads its files, then finalizes it."""
-    model = LoggedModels(store).create(
+    model = MlflowStore(store).logged_models.create(
         experiment_id(args.str("experiment_id")),
         name=args.str("name"),
         model_type=args.str("model_type", "") or "",
@@ -85,7 +86,7 @@ def search_logged_models(store: Store, args: Args) -> dict[str, Any]:
         raise invalid("searching logged models by 'datasets' is not supported by tracklog")
     exp_ids = [experiment_id(str(e), "experiment_ids") for e in args.list("experiment_ids")]
     offset, size = args.page(100, MAX_RESULTS)
-    found = LoggedModels(store).search(
+    found = MlflowStore(store).logged_models.search(
         exp_ids, args.str("filter"), _order_by(args), offset, size + 1
     )
     out: dict[str, Any] = {"models": [logged_model_json(m) for m in found[:size]]}
@@ -110,34 +111,38 @@ def _order_by(args: Args) -> list[tuple[str, bool]]:
 
 @router.get("/logged-models/{model_id}")
 def get_logged_model(model_id: str, store: StoreDep) -> Any:
-    return _model(LoggedModels(store).get(model_id))
+    return _model(MlflowStore(store).logged_models.get(model_id))
 
 
 @router.patch("/logged-models/{model_id}")
 def finalize_logged_model(model_id: str, store: StoreDep, args: ArgsDep) -> Any:
-    return _model(LoggedModels(store).finalize(model_id, args.required("status")))
+    return _model(MlflowStore(store).logged_models.finalize(model_id, args.required("status")))
 
 
 @router.delete("/logged-models/{model_id}")
 def delete_logged_model(model_id: str, store: StoreDep) -> Any:
-    LoggedModels(store).delete(model_id)
+    MlflowStore(store).logged_models.delete(model_id)
     return {}
 
 
 @router.patch("/logged-models/{model_id}/tags")
 def set_logged_model_tags(model_id: str, store: StoreDep, args: ArgsDep) -> Any:
-    return _model(LoggedModels(store).set_tags(model_id, tag_dict(args.objects("tags"))))
+    return _model(
+        MlflowStore(store).logged_models.set_tags(model_id, tag_dict(args.objects("tags")))
+    )
 
 
 @router.delete("/logged-models/{model_id}/tags/{tag_key:path}")
 def delete_logged_model_tag(model_id: str, tag_key: str, store: StoreDep) -> Any:
-    LoggedModels(store).delete_tag(model_id, tag_key)
+    MlflowStore(store).logged_models.delete_tag(model_id, tag_key)
     return {}
 
 
 @router.post("/logged-models/{model_id}/params")
 def log_logged_model_params(model_id: str, store: StoreDep, args: ArgsDep) -> Any:
-    LoggedModels(store).log_params(model_id, tag_dict(args.objects("params"), "params"))
+    MlflowStore(store).logged_models.log_params(
+        model_id, tag_dict(args.objects("params"), "params")
+    )
     return {}
 
 
@@ -149,5 +154,5 @@ def log_outputs(store: Store, args: Args) -> dict[str, Any]:
         if not isinstance(item.get("model_id"), str):
             raise invalid(f"models[{i}] needs a string 'model_id', got {item!r}")
         outputs.append(ModelOutput(item["model_id"], Args(item).int("step", 0) or 0))
-    LoggedModels(store).log_outputs(args.run_id(), outputs)
+    MlflowStore(store).logged_models.log_outputs(args.run_id(), outputs)
     return {}

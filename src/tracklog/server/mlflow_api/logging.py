@@ -13,9 +13,10 @@ from tracklog.errors import NotFoundError
 from tracklog.server.mlflow_api import convert, grouped_appends
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router
-from tracklog.store import inputs, validation
+from tracklog.store import validation
 from tracklog.store.clock import now_ms
-from tracklog.store.logged_models import LoggedModels, ModelMetric
+from tracklog.store.mlflow import MlflowStore
+from tracklog.store.mlflow.logged_models import ModelMetric
 from tracklog.store.records import DatasetInput, SeriesPoints
 from tracklog.store.tracking import Store
 
@@ -138,7 +139,7 @@ def _log_model_metrics(store: Store, run_id: str, points: list[MetricPoint]) -> 
                     p.key, p.value, p.step, p.timestamp, run_id, p.dataset_name, p.dataset_digest
                 )
             )
-    models = LoggedModels(store)
+    models = MlflowStore(store).logged_models
     for model_id, rows in by_model.items():
         models.log_metrics(model_id, rows)
 
@@ -268,6 +269,6 @@ def log_inputs(store: Store, args: Args) -> dict[str, Any]:
         model_ids.append(item["model_id"])
     run_id = args.run_id()
     if model_ids:  # first: a missing model leaves the datasets unrecorded too
-        LoggedModels(store).log_inputs(run_id, model_ids)
-    inputs.log(store.engine, run_id, used)
+        MlflowStore(store).logged_models.log_inputs(run_id, model_ids)
+    MlflowStore(store).inputs.log(run_id, used)
     return {}

@@ -1,5 +1,5 @@
 """MLflow's model registry routes (``model_registry.proto``): registered models, model
-versions, stages, aliases and tags, on :class:`tracklog.store.registry.Registry`."""
+versions, stages, aliases and tags, on :class:`tracklog.store.mlflow.registry.Registry`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from tracklog.server.mlflow_api.convert import pairs, tag_dict
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
-from tracklog.store.registry import ModelVersion, RegisteredModel, Registry
+from tracklog.store.mlflow import MlflowStore
+from tracklog.store.mlflow.registry import ModelVersion, RegisteredModel
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
@@ -66,7 +67,7 @@ def _version(args: Args) -> str:
 
 @endpoint(router, "/registered-models/create", "POST")
 def create_registered_model(store: Store, args: Args) -> dict[str, Any]:
-    model = Registry(store).create_model(
+    model = MlflowStore(store).registry.create_model(
         _name(args),
         args.str("description", "") or "",
         tag_dict(args.objects("tags")),
@@ -77,25 +78,25 @@ def create_registered_model(store: Store, args: Args) -> dict[str, Any]:
 
 @endpoint(router, "/registered-models/get", "GET")
 def get_registered_model(store: Store, args: Args) -> dict[str, Any]:
-    return {"registered_model": model_json(Registry(store).get_model(_name(args)))}
+    return {"registered_model": model_json(MlflowStore(store).registry.get_model(_name(args)))}
 
 
 @endpoint(router, "/registered-models/rename", "POST")
 def rename_registered_model(store: Store, args: Args) -> dict[str, Any]:
-    model = Registry(store).rename_model(_name(args), args.required("new_name"))
+    model = MlflowStore(store).registry.rename_model(_name(args), args.required("new_name"))
     return {"registered_model": model_json(model)}
 
 
 @endpoint(router, "/registered-models/update", "PATCH")
 def update_registered_model(store: Store, args: Args) -> dict[str, Any]:
-    model = Registry(store).update_model(_name(args), args.str("description", "") or "")
+    model = MlflowStore(store).registry.update_model(_name(args), args.str("description", "") or "")
     return {"registered_model": model_json(model)}
 
 
 @endpoint(router, "/registered-models/delete", "DELETE")
 def delete_registered_model(store: Store, args: Args) -> dict[str, Any]:
     """Delete the model with every version, tag and alias."""
-    Registry(store).delete_model(_name(args))
+    MlflowStore(store).registry.delete_model(_name(args))
     return {}
 
 
@@ -104,7 +105,9 @@ def search_registered_models(store: Store, args: Args) -> dict[str, Any]:
     """Models matching MLflow's filter (``name``, ``tags.KEY``), by name unless ordered."""
     offset, size = args.page(100, MAX_MODELS)
     order_by = [str(o) for o in args.list("order_by")]
-    found = Registry(store).search_models(args.str("filter"), order_by, offset, size + 1)
+    found = MlflowStore(store).registry.search_models(
+        args.str("filter"), order_by, offset, size + 1
+    )
     out: dict[str, Any] = {"registered_models": [model_json(m) for m in found[:size]]}
     if token := next_page_token(offset, size, len(found)):
         out["next_page_token"] = token
@@ -115,37 +118,39 @@ def search_registered_models(store: Store, args: Args) -> dict[str, Any]:
 def get_latest_versions(store: Store, args: Args) -> dict[str, Any]:
     """The newest version in each asked-for stage (every stage if none is named)."""
     stages = [str(s) for s in args.list("stages")]
-    versions = Registry(store).latest_versions(_name(args), stages)
+    versions = MlflowStore(store).registry.latest_versions(_name(args), stages)
     return {"model_versions": [version_json(v) for v in versions]}
 
 
 @endpoint(router, "/registered-models/set-tag", "POST")
 def set_registered_model_tag(store: Store, args: Args) -> dict[str, Any]:
-    Registry(store).set_model_tag(_name(args), args.required("key"), args.str("value", "") or "")
+    MlflowStore(store).registry.set_model_tag(
+        _name(args), args.required("key"), args.str("value", "") or ""
+    )
     return {}
 
 
 @endpoint(router, "/registered-models/delete-tag", "DELETE")
 def delete_registered_model_tag(store: Store, args: Args) -> dict[str, Any]:
-    Registry(store).delete_model_tag(_name(args), args.required("key"))
+    MlflowStore(store).registry.delete_model_tag(_name(args), args.required("key"))
     return {}
 
 
 @endpoint(router, "/registered-models/alias", "POST")
 def set_registered_model_alias(store: Store, args: Args) -> dict[str, Any]:
-    Registry(store).set_alias(_name(args), args.required("alias"), _version(args))
+    MlflowStore(store).registry.set_alias(_name(args), args.required("alias"), _version(args))
     return {}
 
 
 @endpoint(router, "/registered-models/alias", "DELETE")
 def delete_registered_model_alias(store: Store, args: Args) -> dict[str, Any]:
-    Registry(store).delete_alias(_name(args), args.required("alias"))
+    MlflowStore(store).registry.delete_alias(_name(args), args.required("alias"))
     return {}
 
 
 @endpoint(router, "/registered-models/alias", "GET")
 def get_model_version_by_alias(store: Store, args: Args) -> dict[str, Any]:
-    version = Registry(store).version_by_alias(_name(args), args.required("alias"))
+    version = MlflowStore(store).registry.version_by_alias(_name(args), args.required("alias"))
     return {"model_version": version_json(version)}
 
 
@@ -156,7 +161,7 @@ def get_model_version_by_alias(store: Store, args: Args) -> dict[str, Any]:
 def create_model_version(store: Store, args: Args) -> dict[str, Any]:
     """A new version, READY at once; a ``models:/<model_id>`` source serves that logged
     model's files."""
-    version = Registry(store).create_version(
+    version = MlflowStore(store).registry.create_version(
         _name(args),
         args.required("source"),
         run_id=args.str("run_id"),
@@ -171,12 +176,16 @@ def create_model_version(store: Store, args: Args) -> dict[str, Any]:
 
 @endpoint(router, "/model-versions/get", "GET")
 def get_model_version(store: Store, args: Args) -> dict[str, Any]:
-    return {"model_version": version_json(Registry(store).get_version(_name(args), _version(args)))}
+    return {
+        "model_version": version_json(
+            MlflowStore(store).registry.get_version(_name(args), _version(args))
+        )
+    }
 
 
 @endpoint(router, "/model-versions/update", "PATCH")
 def update_model_version(store: Store, args: Args) -> dict[str, Any]:
-    version = Registry(store).update_version(
+    version = MlflowStore(store).registry.update_version(
         _name(args), _version(args), args.str("description", "") or ""
     )
     return {"model_version": version_json(version)}
@@ -184,14 +193,14 @@ def update_model_version(store: Store, args: Args) -> dict[str, Any]:
 
 @endpoint(router, "/model-versions/delete", "DELETE")
 def delete_model_version(store: Store, args: Args) -> dict[str, Any]:
-    Registry(store).delete_version(_name(args), _version(args))
+    MlflowStore(store).registry.delete_version(_name(args), _version(args))
     return {}
 
 
 @endpoint(router, "/model-versions/transition-stage", "POST")
 def transition_model_version_stage(store: Store, args: Args) -> dict[str, Any]:
     """Move a version to a stage; ``archive_existing_versions`` archives the others there."""
-    version = Registry(store).transition_stage(
+    version = MlflowStore(store).registry.transition_stage(
         _name(args),
         _version(args),
         args.required("stage"),
@@ -206,7 +215,9 @@ def search_model_versions(store: Store, args: Args) -> dict[str, Any]:
     ``tags.KEY``...), by name and newest version first unless ordered."""
     offset, size = args.page(10_000, MAX_VERSIONS)
     order_by = [str(o) for o in args.list("order_by")]
-    found = Registry(store).search_versions(args.str("filter"), order_by, offset, size + 1)
+    found = MlflowStore(store).registry.search_versions(
+        args.str("filter"), order_by, offset, size + 1
+    )
     out: dict[str, Any] = {"model_versions": [version_json(v) for v in found[:size]]}
     if token := next_page_token(offset, size, len(found)):
         out["next_page_token"] = token
@@ -216,18 +227,22 @@ def search_model_versions(store: Store, args: Args) -> dict[str, Any]:
 @endpoint(router, "/model-versions/get-download-uri", "GET")
 def get_model_version_download_uri(store: Store, args: Args) -> dict[str, Any]:
     """Where the version's files are: its logged model's artifacts, or its source."""
-    version = Registry(store).get_version(_name(args), _version(args))
+    version = MlflowStore(store).registry.get_version(_name(args), _version(args))
     return {"artifact_uri": version.download_uri}
 
 
 @endpoint(router, "/model-versions/set-tag", "POST")
 def set_model_version_tag(store: Store, args: Args) -> dict[str, Any]:
     value = args.str("value", "") or ""
-    Registry(store).set_version_tag(_name(args), _version(args), args.required("key"), value)
+    MlflowStore(store).registry.set_version_tag(
+        _name(args), _version(args), args.required("key"), value
+    )
     return {}
 
 
 @endpoint(router, "/model-versions/delete-tag", "DELETE")
 def delete_model_version_tag(store: Store, args: Args) -> dict[str, Any]:
-    Registry(store).delete_version_tag(_name(args), _version(args), args.required("key"))
+    MlflowStore(store).registry.delete_version_tag(
+        _name(args), _version(args), args.required("key")
+    )
     return {}

@@ -11,10 +11,8 @@ from tracklog.server.mlflow_api.errors import MlflowError, invalid
 from tracklog.server.mlflow_api.experiments import MAX_RESULTS, lifecycle
 from tracklog.server.mlflow_api.logging import apply_tags
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
-from tracklog.store import experiments, inputs, validation
-from tracklog.store.logged_models import LoggedModels
-from tracklog.store.run_listing import run_listings
-from tracklog.store.search import run_ids_page
+from tracklog.store import validation
+from tracklog.store.mlflow import MlflowStore
 from tracklog.store.stored_json import abridged_text
 from tracklog.store.tracking import Store
 
@@ -26,14 +24,15 @@ STATUS_NUMBERS = {"1": "RUNNING", "2": "SCHEDULED", "3": "FINISHED", "4": "FAILE
 def runs_json(store: Store, run_ids: Sequence[str], listed: bool = False) -> list[dict[str, Any]]:
     """The runs with these ids (those that exist) as MLflow entities, read in a few queries
     for the whole page; ``listed``: notes abridged, as listings show them."""
-    runs = run_listings(store.engine, run_ids)
+    mlflow = MlflowStore(store)
+    runs = mlflow.run_listings(run_ids)
     if listed:
         for run in runs:
             if run.notes is not None:
                 run.notes = abridged_text(run.notes)
     ids = [r.id for r in runs]
-    used = inputs.of_runs(store.engine, ids)
-    models = LoggedModels(store).of_runs(ids)
+    used = mlflow.inputs.of_runs(ids)
+    models = mlflow.logged_models.of_runs(ids)
     return [convert.run_json(r, used[r.id], models[r.id]) for r in runs]
 
 
@@ -58,9 +57,8 @@ def _status(args: Args) -> str | None:
 @endpoint(router, "/runs/create", "POST")
 def create(store: Store, args: Args) -> dict[str, Any]:
     """Create a RUNNING run with no owning process: only its client ends it."""
-    exp = experiments.get(store.engine, convert.experiment_id(args.str("experiment_id", "0")))
-    if exp.lifecycle_stage != "active":
-        raise invalid(f"The experiment {exp.id} must be in the 'active' state.")
+    exp_id = convert.experiment_id(args.str("experiment_id", "0"))
+    exp = MlflowStore(store).experiments.active(exp_id)
     tags = convert.tag_dict(args.objects("tags"))
     name, tagged = args.str("run_name"), tags.get(convert.RUN_NAME_TAG)
     if name is not None and tagged is not None and name != tagged:
@@ -128,8 +126,7 @@ def search(store: Store, args: Args) -> dict[str, Any]:
     offset, size = args.page(1000, MAX_RESULTS)
     order_by = [str(o) for o in args.list("order_by")]
     try:
-        ids = run_ids_page(
-            store.engine,
+        ids = MlflowStore(store).run_ids_page(
             args.str("filter"),
             order_by,
             exp_ids,

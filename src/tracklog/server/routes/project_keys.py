@@ -8,7 +8,6 @@ from tracklog.errors import NotFoundError
 from tracklog.server.auth import GuardDep
 from tracklog.server.encoding import wire_router
 from tracklog.server.state import StoreDep
-from tracklog.store.project_keys import project_keys
 
 router = wire_router(prefix="/api/v1", tags=["projects"])
 
@@ -21,4 +20,4 @@ def list_project_keys(
     over the project's runs in ``lifecycle`` ("active", "deleted" or "all")."""
     if not guard.require_project(name, "READ"):
         raise NotFoundError(f"no project named {name!r}")
-    return project_keys(store.engine, store.project_id(name), lifecycle)
+    return store.project_keys(name, lifecycle)

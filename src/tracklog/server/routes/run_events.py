@@ -25,7 +25,6 @@ from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.encoding import jsonable, wire_router
 from tracklog.server.routes.series_batch import require_runs
 from tracklog.server.state import StoreDep
-from tracklog.store import experiments
 from tracklog.store.stored_json import abridged_text
 from tracklog.store.tracking import Store
 
@@ -150,9 +149,8 @@ def _project_check(store: Store, project: str, project_id: int) -> Check:
 
 def _project_now(store: Store, project_id: int) -> dict[str, Any] | None:
     """The project ``project_id`` as it is now, or None if it no longer exists."""
-    try:
-        found = experiments.get(store.engine, project_id)
-    except NotFoundError:
+    found = next((p for p in store.projects() if p.id == project_id), None)
+    if found is None:
         return None
     return {"id": found.id, "name": found.name, "lifecycle_stage": found.lifecycle_stage}
 

@@ -16,8 +16,6 @@ from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.encoding import WireJSON, series_columns, wire_router
 from tracklog.server.state import StoreDep
 from tracklog.store.downsample import window
-from tracklog.store.engine import reading
-from tracklog.store.series import list_stats
 from tracklog.store.tracking import Store
 from tracklog.store.wire import encode_series
 
@@ -95,8 +93,7 @@ def read_series_batch(
 def series_stats_batch(body: StatsRequest, store: StoreDep, guard: GuardDep) -> Any:
     """``{"series": {run id: [statistics of each of its series]}}`` for every run of ``runs``."""
     require_runs(store, guard, body.runs)
-    with reading(store.engine) as conn:
-        return {"series": list_stats(conn, body.runs)}
+    return {"series": store.series_stats_of(body.runs)}
 
 
 def require_runs(store: Store, guard: Guard, run_ids: list[str]) -> None:

@@ -20,7 +20,8 @@ from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import batches, insert_missing, reading, upsert, writing
-from tracklog.store.entity_filter import Attribute, Grammar, Side
+from tracklog.store.mlflow.entity_filter import Attribute, Grammar, Side
+from tracklog.store.mlflow.experiments import require_active
 from tracklog.store.query_limits import searching
 from tracklog.store.search import among
 from tracklog.store.tracking import Store
@@ -31,7 +32,7 @@ _L, _LP, _LT, _LM = (
     schema.logged_model_tags,
     schema.logged_model_metrics,
 )
-_O, _I, _E, _R = schema.run_model_outputs, schema.run_model_inputs, schema.experiments, schema.runs
+_O, _I, _R = schema.run_model_outputs, schema.run_model_inputs, schema.runs
 
 STATUSES = ("PENDING", "READY", "UPLOAD_FAILED")
 
@@ -142,7 +143,7 @@ class LoggedModels:
             source_run_id = validation.run_id(source_run_id)
         t = now_ms()
         with writing(self.engine) as conn:
-            _experiment(conn, experiment_id)
+            require_active(conn, experiment_id)
             if source_run_id:
                 _run(conn, source_run_id)
             conn.execute(
@@ -354,14 +355,6 @@ def _put(conn: Connection, table: Any, model_id: str, pairs: list[tuple[str, str
         conn.execute(
             insert(table), [{"model_id": model_id, "key": k, "value": v} for k, v in pairs]
         )
-
-
-def _experiment(conn: Connection, experiment_id: int) -> None:
-    stage = conn.execute(select(_E.c.lifecycle_stage).where(_E.c.id == experiment_id)).scalar()
-    if stage is None:
-        raise NotFoundError(f"experiment {experiment_id} does not exist")
-    if stage != "active":
-        raise InvalidValueError(f"experiment {experiment_id} is deleted")
 
 
 def _run(conn: Connection, run_id: str) -> None:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from tracklog.errors import InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import batches, insert_missing, reading, writing
 from tracklog.store.records import DatasetInput
+from tracklog.store.tracking import Store
 
 _I = schema.run_inputs
 _R = schema.runs
@@ -21,45 +22,50 @@ MAX_NAME, MAX_DIGEST, MAX_SOURCE_TYPE = 500, 36, 36
 MAX_SCHEMA, MAX_PROFILE = 1_048_576, 16_384
 
 
-def log(engine: Engine, run_id: str, inputs: Sequence[DatasetInput]) -> None:
-    """Record that the run used these datasets; one already recorded is kept as it was."""
-    rows = [_row(run_id, i) for i in inputs]
-    with writing(engine) as conn:
-        stage = conn.execute(select(_R.c.lifecycle_stage).where(_R.c.id == run_id)).scalar()
-        if stage is None:
-            raise NotFoundError(f"no run with id {run_id!r}")
-        if stage != "active":
-            raise RunDeletedError(f"run {run_id!r} is in the trash; restore it first")
-        if rows:
-            insert_missing(conn, _I, rows, ("run_id", "name", "digest"))
+class Inputs:
+    """The datasets the runs of one store used."""
 
+    def __init__(self, store: Store) -> None:
+        self.engine = store.engine
 
-def of_runs(engine: Engine, run_ids: Sequence[str]) -> dict[str, list[DatasetInput]]:
-    """The datasets each run used, in the order they were logged."""
-    out: dict[str, list[DatasetInput]] = {r: [] for r in run_ids}
-    if not run_ids:
-        return out
-    with reading(engine) as conn:
-        rows = (
-            r
-            for ids in batches(run_ids)
-            for r in conn.execute(
-                select(_I).where(_I.c.run_id.in_(ids)).order_by(_I.c.created_at, _I.c.name)
-            )
-        )
-        for r in rows:
-            out[r.run_id].append(
-                DatasetInput(
-                    r.name,
-                    r.digest,
-                    r.source_type,
-                    r.source,
-                    r.dataset_schema,
-                    r.profile,
-                    json.loads(r.tags),
+    def log(self, run_id: str, inputs: Sequence[DatasetInput]) -> None:
+        """Record that the run used these datasets; one already recorded is kept as it was."""
+        rows = [_row(run_id, i) for i in inputs]
+        with writing(self.engine) as conn:
+            stage = conn.execute(select(_R.c.lifecycle_stage).where(_R.c.id == run_id)).scalar()
+            if stage is None:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            if stage != "active":
+                raise RunDeletedError(f"run {run_id!r} is in the trash; restore it first")
+            if rows:
+                insert_missing(conn, _I, rows, ("run_id", "name", "digest"))
+
+    def of_runs(self, run_ids: Sequence[str]) -> dict[str, list[DatasetInput]]:
+        """The datasets each run used, in the order they were logged."""
+        out: dict[str, list[DatasetInput]] = {r: [] for r in run_ids}
+        if not run_ids:
+            return out
+        with reading(self.engine) as conn:
+            rows = (
+                r
+                for ids in batches(run_ids)
+                for r in conn.execute(
+                    select(_I).where(_I.c.run_id.in_(ids)).order_by(_I.c.created_at, _I.c.name)
                 )
             )
-    return out
+            for r in rows:
+                out[r.run_id].append(
+                    DatasetInput(
+                        r.name,
+                        r.digest,
+                        r.source_type,
+                        r.source,
+                        r.dataset_schema,
+                        r.profile,
+                        json.loads(r.tags),
+                    )
+                )
+        return out
 
 
 def _row(run_id: str, i: DatasetInput) -> dict[str, object]:

@@ -22,7 +22,7 @@ from sqlalchemy.types import Text
 
 from tracklog.store import schema
 from tracklog.store.engine import batches, reading
-from tracklog.store.latest_metrics import LatestPoint, latest_points_in
+from tracklog.store.mlflow.latest_metrics import LatestPoint, latest_points_in
 
 _R, _P, _T = schema.runs, schema.params, schema.run_tags
 _COLUMNS = (

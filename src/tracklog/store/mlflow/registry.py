@@ -18,8 +18,8 @@ from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import reading, upsert, writing
-from tracklog.store.entity_filter import Attribute, Grammar, Side
-from tracklog.store.logged_models import LoggedModels
+from tracklog.store.mlflow.entity_filter import Attribute, Grammar, Side
+from tracklog.store.mlflow.logged_models import LoggedModels
 from tracklog.store.query_limits import searching
 from tracklog.store.tracking import Store
 

@@ -7,10 +7,10 @@ import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, select
 
 from tracklog.store import schema, series
-from tracklog.store.engine import batches, reading
+from tracklog.store.engine import batches
 
 _S = schema.metric_series
 
@@ -25,14 +25,9 @@ class LatestPoint(NamedTuple):
     timestamp: int
 
 
-def latest_points(engine: Engine, run_ids: Sequence[str]) -> dict[str, list[LatestPoint]]:
-    """The latest point of each context-free metric of each run, by key."""
-    with reading(engine) as conn:
-        return latest_points_in(conn, run_ids)
-
-
 def latest_points_in(conn: Connection, run_ids: Sequence[str]) -> dict[str, list[LatestPoint]]:
-    """:func:`latest_points` inside an open transaction; up to 1,000 runs per query."""
+    """The latest point of each context-free metric of each run, by key, read in the open
+    transaction ``conn``; up to 1,000 runs per query."""
     out: dict[str, list[LatestPoint]] = {r: [] for r in run_ids}
     # Only the columns needed, for a page of up to 1,000 runs of MLflow's search.
     cols = (_S.c.run_id, _S.c.key, _S.c.last, _S.c.last_step, _S.c.max_step, _S.c.last_time)
