@@ -11,8 +11,6 @@ back as raw arrays, so NaN and infinities survive bit for bit.
 from __future__ import annotations
 
 import dataclasses
-import os
-import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from tracklog.client.settings import ClientSettings
 from tracklog.errors import NotFoundError, StoreUnavailableError
 from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath, upload_plan
-from tracklog.store.liveness import process_started
+from tracklog.store.liveness import owner_columns
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
 
@@ -357,13 +355,9 @@ def _run(run_id: str, tail: str = "") -> str:
 def _owner(
     owned: bool, pid: int | None, host: str | None, pid_started: int | None
 ) -> dict[str, Any]:
-    """The owning process of a run: this one unless given (the server's own would be wrong),
-    or none when not ``owned``."""
-    if not owned:
-        return {"owned": False, "pid": None, "host": host, "pid_started": None}
-    if pid is None:
-        pid, pid_started = os.getpid(), process_started(os.getpid())
-    return {"pid": pid, "host": host or socket.gethostname(), "pid_started": pid_started}
+    """The owner fields of a run sent to the server, filled in here: the server's own
+    process would be the wrong default."""
+    return {"owned": owned, **owner_columns(owned, pid, pid_started, host)}
 
 
 def _read_file(path: Path) -> Iterator[bytes]:
