@@ -3,8 +3,9 @@
 #   0. Debian's postgresql, git and chromium, if missing (needs root)
 #   1. pip install -e ".[test]"   2. ruff check + ruff format --check
 #   3. lint-imports: the import-layer contracts in pyproject.toml
-#   4. eslint on the web UI's JavaScript, if npm is installed
-#   5. node --test on the web UI's unit tests (tests/ui/js), if node is installed   6. pytest "$@"
+#   4. mypy: the type checker on the core, client and SDK ([tool.mypy] in pyproject.toml)
+#   5. eslint on the web UI's JavaScript, if npm is installed
+#   6. node --test on the web UI's unit tests (tests/ui/js), if node is installed   7. pytest "$@"
 # Works from any directory. Extra arguments are passed to pytest, e.g.
 #   bash scripts/test.sh tests/test_pg_fixture.py -x
 # The exit status is that of the first failing phase (pytest's own code for test failures;
@@ -67,6 +68,7 @@ phase install python3 -m pip install -q -e ".[test]"
 phase lint python3 -m ruff check .
 phase format python3 -m ruff format --check .
 phase imports lint-imports
+phase types python3 -m mypy
 # eslint is a dev tool from npm (package.json): linted where npm is installed, skipped elsewhere.
 js_lint() {
     if ! command -v npm >/dev/null; then

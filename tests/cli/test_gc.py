@@ -88,3 +88,11 @@ def test_older_than(invoke: Invoke, store: Store) -> None:
     assert result.stdout.strip() == "nothing to purge: no runs in the trash that old"
     assert store.get_run(gone).lifecycle_stage == "deleted"
     assert invoke("gc", "--older-than", "-1").exit_code == 2
+
+
+def test_a_server_is_refused_naming_the_command(invoke: Invoke) -> None:
+    # Nothing is asked of the server (none listens here): gc needs the database itself.
+    result = invoke("--uri", "http://127.0.0.1:9", "gc", "--yes")
+    assert result.exit_code == 1
+    assert "'tracklog gc' needs direct access to the store" in result.output
+    assert "not a tracklog server" in result.output

@@ -178,7 +178,10 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     (ANY, f"{ML}/{{path}}"): Open("answers ENDPOINT_NOT_FOUND for unknown MLflow paths"),
     (ANY, f"{ART}/{{path}}"): Open("answers ENDPOINT_NOT_FOUND for unknown artifact paths"),
     # native /api/v1
-    ("GET", "/api/v1/projects"): Call("GET", "/api/v1/projects", hide=True),
+    ("GET", "/api/v1/projects"): (
+        Call("GET", "/api/v1/projects", hide=True),
+        Call("GET", "/api/v1/projects?name={project}", hide=True),
+    ),
     ("GET", "/api/v1/projects/{project}/permissions"): Call(
         "GET", "/api/v1/projects/{project}/permissions"
     ),

@@ -65,7 +65,7 @@ def log_demo_runs(uri: str, n_runs: int, project: str) -> list[str]:
 
 def remove_demo_runs(state: CliState, project: str) -> int:
     """Move the runs labelled "demo" of ``project`` to the trash; answer how many."""
-    if project not in {p.name for p in state.store.projects()}:
+    if not state.store.projects(project):
         return 0
     found = [r for r in state.store.search_runs([project]) if DEMO_LABEL in r.labels]
     for run in found:

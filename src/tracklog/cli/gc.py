@@ -8,7 +8,6 @@ import click
 
 from tracklog.cli import output
 from tracklog.cli.state import CliState, pass_state
-from tracklog.errors import InvalidValueError
 
 _DAY_MS = 86_400_000
 
@@ -29,9 +28,7 @@ def gc(state: CliState, dry_run: bool, days: float | None, yes: bool) -> None:
 
     Lists the runs first and asks before purging, unless --yes is given.
     """
-    store = state.store
-    if not hasattr(store, "purge_deleted_runs"):
-        raise InvalidValueError("gc needs direct access to the store's database, not a server")
+    store = state.local_store()
     older = None if days is None else round(days * _DAY_MS)
     runs = store.purge_deleted_runs(older, dry_run=True)
     if not runs:

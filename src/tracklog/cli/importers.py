@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from tracklog.cli.runs_transfer import local_store
 from tracklog.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def mlflow(state: CliState, source: str, project: str | None, experiments: tuple
     """
     from tracklog.importers.mlflow import read_runs
 
-    _import(local_store(state), read_runs(source, experiments, project))
+    _import(state.local_store(), read_runs(source, experiments, project))
 
 
 @import_group.command("wandb")
@@ -59,7 +58,7 @@ def wandb(state: CliState, folder: Path, project: str | None) -> None:
     """
     from tracklog.importers.wandb import read_runs
 
-    _import(local_store(state), read_runs(folder, project))
+    _import(state.local_store(), read_runs(folder, project))
 
 
 def _import(store: Store, runs: Iterable[SourceRun]) -> None:

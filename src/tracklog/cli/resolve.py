@@ -9,13 +9,13 @@ from tracklog.store import validation
 from tracklog.store.records import RunRecord
 
 if TYPE_CHECKING:
-    from tracklog.store.tracking import Store
+    from tracklog.store.interface import TrackingStore
 
 MIN_PREFIX = 4
 _MAX_CANDIDATES = 5
 
 
-def resolve_run(store: Store, ref: str) -> RunRecord:
+def resolve_run(store: TrackingStore, ref: str) -> RunRecord:
     """The run whose id is ``ref`` or, failing that, starts with ``ref`` (4+ characters).
 
     Runs in the trash count too, so ``runs restore`` and ``runs show`` accept prefixes.
@@ -50,6 +50,6 @@ def resolve_run(store: Store, ref: str) -> RunRecord:
     return matches[0]
 
 
-def resolve_runs(store: Store, refs: tuple[str, ...] | list[str]) -> list[RunRecord]:
+def resolve_runs(store: TrackingStore, refs: tuple[str, ...] | list[str]) -> list[RunRecord]:
     """:func:`resolve_run` for each of ``refs``, in order."""
     return [resolve_run(store, ref) for ref in refs]

@@ -20,8 +20,7 @@ from tracklog.store import params as params_view
 from tracklog.store.records import RunRecord
 
 if TYPE_CHECKING:
-    from tracklog.client.remote import RemoteStore
-    from tracklog.store.tracking import Store
+    from tracklog.store.interface import TrackingStore
 
 #: Shown for a side whose run did not capture that part of its metadata.
 NOT_CAPTURED = "(not captured)"
@@ -101,7 +100,7 @@ def diff(state: CliState, run_a: str, run_b: str, as_json: bool) -> None:
         output.section(section, t)
 
 
-def diff_runs(store: Store | RemoteStore, a: RunRecord, b: RunRecord) -> RunDiff:
+def diff_runs(store: TrackingStore, a: RunRecord, b: RunRecord) -> RunDiff:
     """Compare two runs (their files are read for the packages)."""
     result = RunDiff(a.id, b.id)
     result.config = _rows(params_view.flatten(a.config), params_view.flatten(b.config))
@@ -137,7 +136,7 @@ def _meta(metadata: Mapping[str, Any], part: str, path: tuple[str, ...]) -> Any:
     return node
 
 
-def _requirements(store: Store | RemoteStore, run: RunRecord) -> dict[str, str] | None:
+def _requirements(store: TrackingStore, run: RunRecord) -> dict[str, str] | None:
     """The run's ``requirements.txt`` as {normalised name: pin}, or None if it has none."""
     if _REQUIREMENTS not in {f.path for f in store.list_files(run.id)}:
         return None

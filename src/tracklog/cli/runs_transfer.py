@@ -3,29 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from tracklog.cli.resolve import resolve_runs
 from tracklog.cli.state import CliState, pass_state
-
-if TYPE_CHECKING:
-    from tracklog.store.tracking import Store
-
-
-def local_store(state: CliState) -> Store:
-    """The store itself; commands that write whole runs cannot go through a server."""
-    from tracklog.store.tracking import Store
-
-    store = state.store
-    if not isinstance(store, Store):
-        command = click.get_current_context().command_path
-        raise click.ClickException(
-            f"'{command}' needs direct access to the store (a folder, SQLite or "
-            "PostgreSQL URI), not a tracklog server"
-        )
-    return store
 
 
 @click.command("export")
@@ -45,7 +27,7 @@ def export(state: CliState, run_ids: tuple[str, ...], out: Path) -> None:
     """
     from tracklog.store.transfer import export_runs
 
-    store = local_store(state)
+    store = state.local_store()
     runs = list({r.id: r for r in resolve_runs(store, run_ids)}.values())
     for run, folder in zip(runs, export_runs(store, [r.id for r in runs], out), strict=True):
         click.echo(f"exported {run.id} ({run.name}) to {folder}")
@@ -63,6 +45,6 @@ def import_(state: CliState, folder: Path, new_id: bool) -> None:
     """
     from tracklog.store.transfer import import_runs
 
-    store = local_store(state)
+    store = state.local_store()
     for rid in import_runs(store, folder, new_id=new_id):
         click.echo(f"imported {rid}")

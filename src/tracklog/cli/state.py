@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
-    from tracklog.client.remote import RemoteStore
     from tracklog.sdk.api import Api
+    from tracklog.store.interface import TrackingStore
     from tracklog.store.tracking import Store
 
 
@@ -42,9 +42,23 @@ class CliState:
         return self._api
 
     @property
-    def store(self) -> Store | RemoteStore:
+    def store(self) -> TrackingStore:
         """The store itself (or the server standing for it), for writes and per-run details."""
         return self.api.store
+
+    def local_store(self) -> Store:
+        """The store itself; commands that need its database (whole-run writes, purges)
+        cannot go through a server."""
+        from tracklog.store.tracking import Store
+
+        store = self.store
+        if not isinstance(store, Store):
+            command = click.get_current_context().command_path
+            raise click.ClickException(
+                f"'{command}' needs direct access to the store (a folder, SQLite or "
+                "PostgreSQL URI), not a tracklog server"
+            )
+        return store
 
     def close(self) -> None:
         """Release the database (or server) connections, if a store was opened."""

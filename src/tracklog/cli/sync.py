@@ -12,9 +12,8 @@ from tracklog.cli.state import CliState, pass_state
 from tracklog.errors import TracklogError
 
 if TYPE_CHECKING:
-    from tracklog.client.remote import RemoteStore
     from tracklog.sdk.sync import SyncResult
-    from tracklog.store.tracking import Store
+    from tracklog.store.interface import TrackingStore
 
 
 def default_journal_root() -> Path:
@@ -67,7 +66,7 @@ def sync(state: CliState, paths: tuple[Path, ...], uri: str | None) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _describe(store: Store | RemoteStore, result: SyncResult) -> str:
+def _describe(store: TrackingStore, result: SyncResult) -> str:
     """One line: the run, what was applied now, and what the store holds of it."""
     if not result.applied:
         return f"{result.folder}: already up to date"

@@ -88,7 +88,9 @@ class HttpSession:
         headers = dict(headers or {})
         if self.compress and isinstance(content, bytes) and len(content) >= GZIP_MIN_BYTES:
             # Level 1: most of the size win at a fraction of the CPU the training process shares.
-            content = zlib.compress(content, 1, wbits=31)
+            # (zlib.compress takes wbits only from Python 3.11 on.)
+            gzip = zlib.compressobj(1, zlib.DEFLATED, 31)
+            content = gzip.compress(content) + gzip.flush()
             headers["content-encoding"] = "gzip"
         extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
         try:

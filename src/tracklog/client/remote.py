@@ -1,8 +1,9 @@
-"""``RemoteStore``: a tracklog server used through the methods of a local ``Store``.
+"""``RemoteStore``: a tracklog server used through the store interface.
 
-The SDK, ``Api``, ``tracklog sync`` and the CLI call these exactly as they call
-:class:`~tracklog.store.tracking.Store`; they get the same record types back and the same
-exceptions (see :mod:`tracklog.client.http`). Metric batches travel as framed records to
+It implements :class:`~tracklog.store.interface.TrackingStore` as
+:class:`~tracklog.store.tracking.Store` does, so the SDK, ``Api``, ``tracklog sync`` and the
+CLI call it the same way; they get the same record types back and the same exceptions (see
+:mod:`tracklog.client.http`). Metric batches travel as framed records to
 ``POST /api/v1/ingest`` with their batch ids, so a retried batch is applied once; series come
 back as raw arrays, so NaN and infinities survive bit for bit.
 """
@@ -10,8 +11,6 @@ back as raw arrays, so NaN and infinities survive bit for bit.
 from __future__ import annotations
 
 import dataclasses
-import os
-import socket
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from tracklog.client.settings import ClientSettings
 from tracklog.errors import NotFoundError, StoreUnavailableError
 from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath, upload_plan
-from tracklog.store.liveness import process_started
+from tracklog.store.liveness import owner_columns
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
 
@@ -58,16 +57,17 @@ class RemoteStore:
 
     # -- projects -------------------------------------------------------------------------
 
-    def projects(self) -> list[ProjectInfo]:
-        """Every project (the caller may read) with its run count and last activity."""
-        answer = self.http.call("GET", "/api/v1/projects")
+    def projects(self, name: str | None = None) -> list[ProjectInfo]:
+        """Every project the caller may read (or only the one called ``name``) with its
+        number of active runs and last activity."""
+        params = None if name is None else {"name": name}
+        answer = self.http.call("GET", "/api/v1/projects", params=params)
         return [decode.project_info(p) for p in answer["projects"]]
 
     def project_id(self, name: str) -> int:
         """The id of an existing project; raises :class:`NotFoundError` naming it."""
-        for project in self.projects():
-            if project.name == name:
-                return project.id
+        for project in self.projects(name):
+            return project.id
         raise NotFoundError(f"no project named {name!r}")
 
     # -- runs -----------------------------------------------------------------------------
@@ -89,8 +89,10 @@ class RemoteStore:
         host: str | None = None,
         config: Mapping[str, Any] | None = None,
         labels: Sequence[str] | None = None,
+        owned: bool = True,
     ) -> RunRecord:
-        """Create a RUNNING run; like the local store, owned by this process by default."""
+        """Create a RUNNING run; like the local store, owned by this process by default
+        (``owned=False``: by none, so it is never taken for crashed)."""
         body = {
             "project": project,
             "run_id": run_id,
@@ -103,12 +105,17 @@ class RemoteStore:
             "start_time": start_time,
             "config": None if config is None else dict(config),
             "labels": None if labels is None else list(labels),
-            **_owner(pid, host, pid_started),
+            **_owner(owned, pid, host, pid_started),
         }
         return decode.run_record(self.http.call("POST", "/api/v1/runs", body))
 
-    def has_run(self, run_id: str, timeout: float | None = None) -> bool:
+    def has_run(self, run_id: str) -> bool:
         """Whether a run with this id exists (in any lifecycle stage)."""
+        return self.has_run_within(run_id, None)
+
+    def has_run_within(self, run_id: str, timeout: float | None) -> bool:
+        """:meth:`has_run`, waiting at most ``timeout`` seconds for the server's answer
+        (None: the client's usual timeout); ``init()`` bounds its wait with it."""
         try:
             self.http.call("GET", _run(run_id), timeout=timeout)
         except NotFoundError:
@@ -125,9 +132,11 @@ class RemoteStore:
         pid: int | None = None,
         host: str | None = None,
         pid_started: int | None = None,
+        owned: bool = True,
     ) -> None:
-        """Mark a run RUNNING again, owned by process ``pid`` (default: this one)."""
-        self.http.call("POST", _run(run_id, "resume"), _owner(pid, host, pid_started))
+        """Mark a run RUNNING again, owned by process ``pid`` (default: this one; none with
+        ``owned=False``)."""
+        self.http.call("POST", _run(run_id, "resume"), _owner(owned, pid, host, pid_started))
 
     def finish_run(
         self,
@@ -165,16 +174,30 @@ class RemoteStore:
         """Bring a run back from the trash."""
         self.http.call("POST", _run(run_id, "restore"))
 
+    def crashed_runs(self) -> dict[str, tuple[int, str]]:
+        """None to find here: the server records runs whose process is gone (or whose
+        heartbeat stopped) itself, at start and every minute; see ``tracklog.server.upkeep``."""
+        return {}
+
     def mark_crashed_runs(self) -> list[str]:
-        """Nothing to do here: the server marks runs whose process is gone (or whose heartbeat
-        stopped) itself, at start and every minute; see ``tracklog.server.upkeep``."""
+        """Nothing to do here: the server records its crashed runs itself (see
+        :meth:`crashed_runs`)."""
         return []
 
     # -- config, tags, labels, summary ----------------------------------------------------
 
-    def set_config(self, run_id: str, updates: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
-        """Deep-merge ``updates`` into the run's config; return the (key, old, new) changes."""
-        answer = self.http.call("POST", _run(run_id, "config"), {"updates": dict(updates)})
+    def set_config(
+        self,
+        run_id: str,
+        updates: Mapping[str, Any],
+        *,
+        immutable: bool = False,
+        change_id: str | None = None,
+    ) -> list[tuple[str, Any, Any]]:
+        """Deep-merge ``updates`` into the run's config; return the (key, old, new) changes.
+        ``immutable`` refuses a changed value; a ``change_id`` applied before changes nothing."""
+        body = {"updates": dict(updates), "immutable": immutable, "change_id": change_id}
+        answer = self.http.call("POST", _run(run_id, "config"), body)
         return [(c["key"], c["old"], c["new"]) for c in answer["changes"]]
 
     def config_history(self, run_id: str) -> list[dict[str, Any]]:
@@ -329,11 +352,12 @@ def _run(run_id: str, tail: str = "") -> str:
     return f"{path}/{tail}" if tail else path
 
 
-def _owner(pid: int | None, host: str | None, pid_started: int | None) -> dict[str, Any]:
-    """The owning process of a run: this one unless given (the server's own would be wrong)."""
-    if pid is None:
-        pid, pid_started = os.getpid(), process_started(os.getpid())
-    return {"pid": pid, "host": host or socket.gethostname(), "pid_started": pid_started}
+def _owner(
+    owned: bool, pid: int | None, host: str | None, pid_started: int | None
+) -> dict[str, Any]:
+    """The owner fields of a run sent to the server, filled in here: the server's own
+    process would be the wrong default."""
+    return {"owned": owned, **owner_columns(owned, pid, pid_started, host)}
 
 
 def _read_file(path: Path) -> Iterator[bytes]:

@@ -20,7 +20,7 @@ from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
 if TYPE_CHECKING:
     import pandas as pd
 
-    from tracklog.client.remote import RemoteStore
+    from tracklog.store.interface import TrackingStore
     from tracklog.store.tracking import Store
 
 
@@ -48,7 +48,7 @@ class Series:
 class ApiRun:
     """A stored run, read through :class:`Api`."""
 
-    def __init__(self, store: Store | RemoteStore, record: RunRecord) -> None:
+    def __init__(self, store: TrackingStore, record: RunRecord) -> None:
         self._store = store
         self._record = record
 
@@ -196,14 +196,15 @@ class Api:
 
     def __init__(self, uri: str | None = None) -> None:
         target = uri if uri is not None else get_tracking_uri()
-        self.store: Store | RemoteStore = open_store(target)
-        # The store itself when local (a server's client needs no SQLAlchemy to tell it apart).
+        self.store: TrackingStore = open_store(target)
+        # The store itself when local, whose runs are paged by id (a server's client needs no
+        # SQLAlchemy to tell it apart).
         self._local = None if is_server_uri(target) else cast("Store", self.store)
 
     def _crashed(self) -> dict[str, tuple[int, str]]:
         """Runs whose process is gone, shown as crashed without writing (a server marks its
         own, a local store's are marked by the next writer: ``init()``, a CLI command)."""
-        return self._local.crashed_runs() if self._local is not None else {}
+        return self.store.crashed_runs()
 
     def projects(self) -> list[ProjectInfo]:
         """Every project with its run count and last activity."""

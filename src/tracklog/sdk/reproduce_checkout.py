@@ -26,8 +26,7 @@ from tracklog.store.location import ENV_ARTIFACTS, ENV_URI, is_server_uri, resol
 from tracklog.store.records import RunRecord
 
 if TYPE_CHECKING:
-    from tracklog.client.remote import RemoteStore
-    from tracklog.store.tracking import Store
+    from tracklog.store.interface import TrackingStore
 
 #: Where the recorded requirements go when the checkout has a ``requirements.txt`` of its own.
 RECORDED_REQUIREMENTS = "requirements.recorded.txt"
@@ -85,7 +84,7 @@ class Checkout:
     requirements: Path | None
 
 
-def read_recipe(store: Store | RemoteStore, run: RunRecord) -> Recipe:
+def read_recipe(store: TrackingStore, run: RunRecord) -> Recipe:
     """The commit, command and files ``run`` recorded; NotFoundError naming what is missing."""
     git: Mapping[str, Any] = run.metadata.get("git") or {}
     commit = git.get("commit")
@@ -130,7 +129,7 @@ def read_recipe(store: Store | RemoteStore, run: RunRecord) -> Recipe:
     )
 
 
-def _file(store: Store | RemoteStore, run_id: str, name: str) -> bytes:
+def _file(store: TrackingStore, run_id: str, name: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         try:
             return store.download_file(run_id, name, Path(tmp) / name).read_bytes()

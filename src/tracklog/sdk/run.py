@@ -320,7 +320,7 @@ class Run:
         if self.mode == "online" and read_summary is not None:  # a server's backend decides
             return read_summary(self.id, local)
         if self.mode == "online":
-            return dict(self._backend.get_run(self.id).summary)  # type: ignore[attr-defined]
+            return dict(self._backend.get_run(self.id).summary)
         return local
 
     def _write_summary(self, values: dict[str, Any]) -> None:
@@ -350,7 +350,12 @@ class Run:
             self._commit_pending()
         self._writer.stop()
         failure: Exception | None = None
-        end = {"status": status, "exit_code": exit_code, "error": error, "end_time": now_ms()}
+        end: dict[str, Any] = {
+            "status": status,
+            "exit_code": exit_code,
+            "error": error,
+            "end_time": now_ms(),
+        }
         if self._writer.finish(**end):
             end = {}
         else:
@@ -373,7 +378,7 @@ class Run:
             self._backend.finish_run(self.id, **end)
             end.clear()
 
-    def _rescue(self, failure: Exception | None, end: dict[str, Any]) -> None:
+    def _rescue(self, failure: BaseException | None, end: dict[str, Any]) -> None:
         """Keep what the store did not take in a journal for ``tracklog sync``: batches it could
         not write, batches it refused, and the run's end (applied after them). The journal goes
         beside the store, or where :func:`rescue.folders` says when that cannot be written.

@@ -50,7 +50,7 @@ class ServerBackend(JournalBackend):
         """Whether the server has the run; False, and :attr:`deferred`, if it does not answer
         within ``$TRACKLOG_INIT_TIMEOUT`` seconds."""
         try:
-            return self.remote.has_run(run_id, timeout=self.settings.init_timeout)
+            return self.remote.has_run_within(run_id, self.settings.init_timeout)
         except TracklogError as exc:
             if not isinstance(exc, StoreError):  # a refused token, say: init() fails
                 self.abandon()

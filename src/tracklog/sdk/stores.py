@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from tracklog.client.remote import RemoteStore
     from tracklog.client.settings import ClientSettings
     from tracklog.sdk.backend import Backend
+    from tracklog.store.interface import TrackingStore
     from tracklog.store.location import StoreLocation
     from tracklog.store.tracking import Store
 
@@ -55,7 +56,7 @@ def get_tracking_uri(dir: str | os.PathLike[str] | None = None) -> str:
     return os.environ.get(ENV_URI) or str(Path(dir or ".", DEFAULT_DIR))
 
 
-def open_store(uri: str, *, shared: bool = False) -> Store | RemoteStore:
+def open_store(uri: str, *, shared: bool = False) -> TrackingStore:
     """The store ``uri`` names; a new one the caller closes, or with ``shared`` the one the
     process's runs write to (a local one has its crashed runs marked when first opened)."""
     return _server(uri, shared) if is_server_uri(uri) else _local(uri, shared)
@@ -67,14 +68,17 @@ def open_backend(mode: str, uri: str, journal: Path, run_id: str) -> Backend:
     from tracklog.sdk.backend import DisabledBackend, JournalBackend
 
     if mode == "disabled":
-        return DisabledBackend()  # type: ignore[return-value]
+        return DisabledBackend()
     if mode == "offline":
-        return JournalBackend(journal)
+        # Reads (get_run, series_stats) never reach a journal: init() finds no run to resume
+        # offline and refuses to reproduce one.
+        return JournalBackend(journal)  # type: ignore[return-value]
     if is_server_uri(uri):
         from tracklog.sdk.server_backend import ServerBackend
 
         return ServerBackend(_server(uri, shared=True), journal, run_id)
-    return _local(uri, shared=True)
+    # Backend.create_run takes any keywords: init() passes ``resume`` to journals only.
+    return _local(uri, shared=True)  # type: ignore[return-value]
 
 
 def _server(uri: str, shared: bool) -> RemoteStore:

@@ -14,7 +14,7 @@ class Summary(MutableMapping[str, Any]):
         self._read = read
         self._write = write
 
-    def update(self, other: Any = (), /, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, other: Any = (), /, **kwargs: Any) -> None:
         """Set several summary values in one write."""
         self._write(dict(other, **kwargs))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from tracklog.errors import NotFoundError
 from tracklog.sdk.journal import JOURNAL_FILE, MARKER_FILE, read_records
@@ -13,6 +13,7 @@ from tracklog.store.tracking import Store
 
 if TYPE_CHECKING:
     from tracklog.client.remote import RemoteStore
+    from tracklog.store.interface import TrackingStore
 
 OFFLINE_DIR = "offline"
 
@@ -34,7 +35,7 @@ def find_journals(root: Path) -> list[Path]:
     return sorted(p.parent for p in base.glob(f"*/{JOURNAL_FILE}"))
 
 
-def sync_folder(store: Store | RemoteStore, folder: Path) -> SyncResult:
+def sync_folder(store: TrackingStore, folder: Path) -> SyncResult:
     """Apply the records of ``folder``'s journal not applied before; return what was done.
 
     Metric batches carry ids the store remembers and every other write is idempotent, so an
@@ -44,7 +45,8 @@ def sync_folder(store: Store | RemoteStore, folder: Path) -> SyncResult:
         from tracklog.client.sender import JournalFiles, send_journal
 
         files = JournalFiles(folder, folder / JOURNAL_FILE, folder / MARKER_FILE)
-        return SyncResult(folder, *send_journal(store, files))
+        # open_store() makes a RemoteStore of any store that is not a database.
+        return SyncResult(folder, *send_journal(cast("RemoteStore", store), files))
     marker = folder / MARKER_FILE
     start = int(marker.read_text()) if marker.exists() else 0
     run_id, applied = None, 0

@@ -261,11 +261,11 @@ def _columns(rows: list[Row], last_values: dict[str, float]) -> list[SeriesPoint
     parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     for keys, index in groups.items():
         try:
-            values = chain.from_iterable(rows[i][2].values() for i in index)
-            matrix = np.fromiter(values, np.float64, len(index) * len(keys))
+            flat = chain.from_iterable(rows[i][2].values() for i in index)
+            matrix = np.fromiter(flat, np.float64, len(index) * len(keys))
         except OverflowError:  # an int beyond float64 slipped past log()'s quick check
-            values = chain.from_iterable(rows[i][2].values() for i in index)
-            matrix = np.fromiter(map(_to_float, values), np.float64, len(index) * len(keys))
+            flat = chain.from_iterable(rows[i][2].values() for i in index)
+            matrix = np.fromiter(map(_to_float, flat), np.float64, len(index) * len(keys))
         matrix = matrix.reshape(len(index), len(keys))
         idx = np.asarray(index, dtype=np.int64)
         for j, key in enumerate(keys):

@@ -6,6 +6,8 @@ psutil is imported on first use, so ``import tracklog`` does not pay for it.
 from __future__ import annotations
 
 import os
+import socket
+from typing import Any
 
 # Earlier versions recorded Linux clock ticks since boot; start times in ms since the epoch
 # are above this (any date after 2001), ticks below it (any uptime under 300 years).
@@ -26,6 +28,19 @@ def process_started(pid: int) -> int | None:
         return round(psutil.Process(pid).create_time() * 1000)
     except (psutil.Error, ValueError, OverflowError):
         return None
+
+
+def owner_columns(
+    owned: bool, pid: int | None, started: int | None, host: str | None
+) -> dict[str, Any]:
+    """The owner of a run (``pid``, ``pid_started``, ``host``): process ``pid`` (default: the
+    calling one) on ``host`` (default: this machine), or none when not ``owned``, a run only
+    its client ends. A server's client fills them in, since the server's own would be wrong."""
+    if not owned:
+        return {"pid": None, "pid_started": None, "host": host}
+    if pid is None:
+        pid, started = os.getpid(), process_started(os.getpid())
+    return {"pid": pid, "pid_started": started, "host": host or socket.gethostname()}
 
 
 def process_alive(pid: int, started: int | None = None) -> bool:

@@ -31,7 +31,8 @@ from tracklog.store.engine import (
     upsert,
     writing,
 )
-from tracklog.store.liveness import process_alive, process_started
+from tracklog.store.liveness import owner_columns as _owner
+from tracklog.store.liveness import process_alive
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
 from tracklog.store.project_keys import ProjectKeys
@@ -855,15 +856,6 @@ def _record(
         metric_defs=stored_json.loads(r.metric_defs),
         metadata=stored_json.loads(r.run_metadata),
     )
-
-
-def _owner(owned: bool, pid: int | None, started: int | None, host: str | None) -> dict[str, Any]:
-    """The owner columns of a run: process ``pid`` (default: this one) on ``host``, or none."""
-    if not owned:
-        return {"pid": None, "pid_started": None, "host": host}
-    if pid is None:
-        pid, started = os.getpid(), process_started(os.getpid())
-    return {"pid": pid, "pid_started": started, "host": host or socket.gethostname()}
 
 
 def _end_values(

@@ -89,7 +89,8 @@ class CaptureSettings:
             values["code"] = True
         resolved = cls(**values)
         if not resolved.enabled:
-            resolved = dataclasses.replace(resolved, **dict.fromkeys(_SWITCHES, False))
+            off: dict[str, Any] = dict.fromkeys(_SWITCHES, False)
+            resolved = dataclasses.replace(resolved, **off)
         return resolved
 
 

@@ -12,6 +12,7 @@ router = wire_router(tags=["projects"])
 
 
 @router.get("/api/v1/projects")
-def list_projects(store: StoreDep, guard: GuardDep) -> Any:
-    """Every readable project with its run count and last activity."""
-    return {"projects": guard.visible(store.projects())}
+def list_projects(store: StoreDep, guard: GuardDep, name: str | None = None) -> Any:
+    """Every readable project (or only the one called ``name``) with its run count and last
+    activity."""
+    return {"projects": guard.visible(store.projects(name))}

@@ -32,6 +32,7 @@ class RunCreate(BaseModel):
     host: str | None = None
     config: dict[str, Any] | None = None
     labels: list[str] | None = None
+    owned: bool = True
 
 
 class RunFinish(BaseModel):
@@ -45,6 +46,7 @@ class RunResume(BaseModel):
     pid: int | None = None
     host: str | None = None
     pid_started: int | None = None
+    owned: bool = True
 
 
 class RunUpdate(BaseModel):
@@ -55,6 +57,8 @@ class RunUpdate(BaseModel):
 
 class ConfigUpdate(BaseModel):
     updates: dict[str, Any]
+    immutable: bool = False
+    change_id: str | None = None
 
 
 class Tags(BaseModel):
@@ -149,8 +153,11 @@ def restore_run(run_id: str, store: StoreDep) -> Any:
 
 @router.post("/runs/{run_id}/config", dependencies=[CAN_EDIT])
 def set_config(run_id: str, body: ConfigUpdate, store: StoreDep) -> Any:
-    """Deep-merge config keys; answer the (key, old, new) changes."""
-    changes = store.set_config(run_id, body.updates)
+    """Deep-merge config keys; answer the (key, old, new) changes (none for a ``change_id``
+    applied before; 400 for a changed value when ``immutable``)."""
+    changes = store.set_config(
+        run_id, body.updates, immutable=body.immutable, change_id=body.change_id
+    )
     return {"changes": [{"key": k, "old": old, "new": new} for k, old, new in changes]}
 
 
