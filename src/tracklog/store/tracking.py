@@ -34,6 +34,7 @@ from tracklog.store.liveness import process_alive, process_started
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
 from tracklog.store.new_run import NewRun
+from tracklog.store.paging import Page, PageSpec
 from tracklog.store.query_limits import searching, set_search_timeout
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
 from tracklog.store.series_cache import SeriesCache
@@ -662,6 +663,22 @@ class Store:
         stmt = self._search_statement(projects, filter, order_by, limit, lifecycle)
         with searching(self.engine) as conn:
             return list(conn.execute(stmt.with_only_columns(_R.c.id)).scalars())
+
+    def search_page(
+        self,
+        projects: Sequence[str] | None,
+        filter: str | None,
+        order_by: Sequence[str] | None,
+        lifecycle: str,
+        page: PageSpec,
+        count: bool = False,
+    ) -> Page[str]:
+        """One page of the ids :meth:`search_run_ids` would return (sliced in the database),
+        and how many match in all if ``count``; load the runs with :meth:`get_runs`."""
+        from tracklog.store.search import run_ids_page
+
+        exp_ids = None if projects is None else self.project_ids(projects)
+        return run_ids_page(self.engine, filter, order_by, exp_ids, lifecycle, page, count)
 
     def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]:
         """The runs with these ids, in the order given (ids that do not exist are skipped)."""
