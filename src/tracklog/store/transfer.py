@@ -21,8 +21,8 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, TracklogError
+from tracklog.store import json_output, schema, series, stored_json, validation
 from tracklog.store import params as params_view
-from tracklog.store import schema, series, stored_json, validation
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.codec import decode
 from tracklog.store.engine import reading, writing
@@ -92,16 +92,12 @@ def export_run(store: Store, run_id: str, out: Path) -> Path:
         for f in doc["files"]:
             store.download_file(run_id, f["path"], tmp / FILES / f["path"])
         (tmp / FILES).mkdir(exist_ok=True)
-        (tmp / RUN_JSON).write_text(_dump_json(doc), encoding="utf-8")
+        (tmp / RUN_JSON).write_text(json_output.export_text(doc), encoding="utf-8")
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
-
-
-def _dump_json(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, sort_keys=True, allow_nan=True, ensure_ascii=False) + "\n"
 
 
 def _read_run(store: Store, run_id: str) -> tuple[dict[str, Any], list[SeriesPoints]]:

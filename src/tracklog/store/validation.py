@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tracklog.errors import InvalidTypeError, InvalidValueError
+from tracklog.store.json_output import dumps as dumps  # the store's text of a value
 
 MAX_NAME = 256
 MAX_KEY = 250
@@ -320,16 +321,6 @@ def _json_string(value: str, what: str) -> str:
 def _short(what: str) -> str:
     """A key path for a message: a path 32 keys deep can be thousands of characters."""
     return what if len(what) <= 300 else f"{what[:300]}..."
-
-
-# One encoder for every call: json.dumps() builds a new one per call unless all options are
-# the defaults, which costs more than encoding a small value.
-_ENCODER = json.JSONEncoder(sort_keys=True, allow_nan=True)
-
-
-def dumps(value: Any) -> str:
-    """JSON text of ``value``; NaN and infinities are written as NaN/Infinity and survive."""
-    return _ENCODER.encode(value)
 
 
 def series_points(points: Any) -> None:
