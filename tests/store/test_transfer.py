@@ -295,6 +295,7 @@ def test_not_a_folder_and_empty_folder(store: Store, tmp_path: Path) -> None:
         ("end_time", -(2**70), "end_time"),
         ("metric_defs", [{"name": "acc", "goal": "sideways"}], "goal"),
         ("metric_defs", [{"name": "acc", "step_metric": " x"}], "step metric"),
+        ("config", {"lr": [1] * 30_000}, "config key 'lr'"),
     ],
 )
 def test_import_obeys_the_rules_of_creating_a_run(

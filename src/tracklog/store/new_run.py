@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tracklog.errors import InvalidTypeError
-from tracklog.store import validation
+from tracklog.errors import InvalidValueError
+from tracklog.store import params, validation
 
 PID_BITS = 32  # the runs.pid column
 
@@ -66,7 +66,9 @@ class NewRun:
             if value is not None:
                 validation.bounded(value, what)
         if config is not None and not isinstance(config, Mapping):
-            raise InvalidTypeError(f"config must be a dict, got {type(config).__name__}")
+            raise InvalidValueError(f"config must be a dict, got {type(config).__name__}")
+        clean_config = validation.json_value(dict(config or {}), "config")
+        params.check(clean_config)  # each flattened key and value, as the params table holds it
         return cls(
             project=validation.name(project, "project name"),
             run_id=run_id,
@@ -80,6 +82,6 @@ class NewRun:
             start_time=validation.integer(start_time, "start_time"),
             pid=validation.integer(pid, "pid", PID_BITS),
             pid_started=validation.integer(pid_started, "pid_started"),
-            config=validation.json_value(dict(config or {}), "config"),
+            config=clean_config,
             labels=tuple(validation.key(x, "tag") for x in dict.fromkeys(labels or ())),
         )
