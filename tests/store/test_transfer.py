@@ -296,6 +296,8 @@ def test_not_a_folder_and_empty_folder(store: Store, tmp_path: Path) -> None:
         ("metric_defs", [{"name": "acc", "goal": "sideways"}], "goal"),
         ("metric_defs", [{"name": "acc", "step_metric": " x"}], "step metric"),
         ("config", {"lr": [1] * 30_000}, "config key 'lr'"),
+        ("labels", [["a", "list"]], "tag must be a string"),
+        ("summary", [{"key": ["k"], "value": 1, "explicit": True}], "summary key"),
     ],
 )
 def test_import_obeys_the_rules_of_creating_a_run(

@@ -83,5 +83,5 @@ class NewRun:
             pid=validation.integer(pid, "pid", PID_BITS),
             pid_started=validation.integer(pid_started, "pid_started"),
             config=clean_config,
-            labels=tuple(validation.key(x, "tag") for x in dict.fromkeys(labels or ())),
+            labels=tuple(dict.fromkeys(validation.key(x, "tag") for x in labels or ())),
         )

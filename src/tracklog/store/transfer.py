@@ -311,7 +311,8 @@ def check_doc(doc: Any) -> dict[str, Any]:
     for s in _need(doc, "summary", (list,)):
         if not isinstance(s, dict) or set(s) != {"key", "value", "explicit"}:
             raise InvalidValueError(f"summary entry {s!r} needs key, value, explicit")
-        validation.summary_values({s["key"]: s["value"]})
+        validation.key(s["key"], "summary key")
+        validation.json_value(s["value"], f"summary {s['key']!r}")
         _need(s, "explicit", (bool,))
     validation.json_value(_need(doc, "metadata", (dict,)), "metadata")
     for m in _need(doc, "metrics", (list,)):
