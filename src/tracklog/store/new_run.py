@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracklog.errors import InvalidValueError
-from tracklog.store import params, validation
+from tracklog.store import validation
+from tracklog.store.params import Param, flatten, param
 
 PID_BITS = 32  # the runs.pid column
 
@@ -36,6 +37,7 @@ class NewRun:
     pid: int | None
     pid_started: int | None
     config: dict[str, Any]
+    params: tuple[Param, ...]  # the config's rows in the params table, checked
     labels: tuple[str, ...]
 
     @classmethod
@@ -68,7 +70,6 @@ class NewRun:
         if config is not None and not isinstance(config, Mapping):
             raise InvalidValueError(f"config must be a dict, got {type(config).__name__}")
         clean_config = validation.json_value(dict(config or {}), "config")
-        params.check(clean_config)  # each flattened key and value, as the params table holds it
         return cls(
             project=validation.name(project, "project name"),
             run_id=run_id,
@@ -83,5 +84,6 @@ class NewRun:
             pid=validation.integer(pid, "pid", PID_BITS),
             pid_started=validation.integer(pid_started, "pid_started"),
             config=clean_config,
+            params=tuple(param(k, v) for k, v in flatten(clean_config).items()),
             labels=tuple(dict.fromkeys(validation.key(x, "tag") for x in labels or ())),
         )

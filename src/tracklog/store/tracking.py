@@ -191,9 +191,7 @@ class Store:
         )
         run_id = new.run_id
         # A new run's first config needs no merge: its JSON and params rows are known up front.
-        param_rows = [
-            params_view.param_row(run_id, k, v) for k, v in params_view.flatten(new.config).items()
-        ]
+        param_rows = [params_view.row(run_id, p) for p in new.params]
         label_rows = [{"run_id": run_id, "label": label} for label in new.labels]
         t = new.start_time or now_ms()
         with writing(self.engine) as conn:
