@@ -20,10 +20,11 @@ T = TypeVar("T")
 
 def _count(value: Any, what: str, low: int, high: int | None = None) -> int:
     """An integer (not a bool) from ``low`` up to ``high``, or an error naming ``what``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise InvalidValueError(f"{what} must be an integer of at least {low}, got {value!r}")
-    if high is not None and value > high:
-        raise InvalidValueError(f"{what} must be between {low} and {high}, got {value}")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValueError(f"{what} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"at least {low}" if high is None else f"between {low} and {high}"
+        raise InvalidValueError(f"{what} must be {bound}, got {value}")
     return value
 
 
