@@ -69,3 +69,27 @@ def test_value_tracklog_cannot_hold_names_the_source(
     assert result.exit_code == 1
     assert f"error: {log}: run name is 300 characters long, the limit is 256" in result.output
     assert [p.name for p in api.projects()] == ["Default"]  # nothing imported
+
+
+def test_an_imported_run_is_written_as_the_stores_rules_clean_it(store: Store) -> None:
+    """What the rules clean (a tag's number becomes text, an error past the limit keeps its
+    end) is cleaned the same way for an imported run as for one written by the SDK."""
+    from tracklog.importers.imported_run import ImportedRun, Origin, SourceRun, import_run
+    from tracklog.store import validation
+
+    error = "x" * (validation.MAX_ERROR + 100) + "the last frame"
+    run = ImportedRun(
+        source="test",
+        origin=Origin({"source": "test", "run_id": "a1"}, ("source", "run_id")),
+        project="p",
+        name="r",
+        status="FAILED",
+        start_time=1_000,
+        end_time=2_000,
+        error=error,
+        tags={"epochs": 5},  # type: ignore[dict-item]
+    )
+    outcome = import_run(store, SourceRun(run.origin, "a1", "r", lambda: run))
+    stored = store.get_run(outcome.run_id)
+    assert stored.error == validation.error_text(error) and stored.error.endswith("last frame")
+    assert stored.tags == {"epochs": "5"}

@@ -7,7 +7,13 @@ import sys
 
 import pytest
 
-from tracklog.errors import AlreadyExistsError, InvalidTypeError, InvalidValueError, NotFoundError
+from tracklog.errors import (
+    AlreadyExistsError,
+    InvalidTypeError,
+    InvalidValueError,
+    NotFoundError,
+    TracklogError,
+)
 from tracklog.store.tracking import Store
 
 
@@ -146,3 +152,23 @@ def test_writes_to_a_run_in_the_trash_are_refused(store: Store) -> None:
     store.append_metrics(run.id, [one])
     assert store.get_run(run.id).config == {"lr": 0.1}
     assert store.read_series(run.id, "x")[1].tolist() == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("pid", 2**40, "pid"),
+        ("pid_started", 2**70, "pid_started"),
+        ("start_time", -(2**70), "start_time"),
+        ("start_time", "today", "start_time"),
+        ("config", [1, 2], "config"),
+    ],
+)
+def test_create_run_refuses_what_the_columns_cannot_hold(
+    store: Store, field: str, value: object, named: str
+) -> None:
+    """Each field is checked before the database sees it, so SQLite (which would store it)
+    and PostgreSQL (which would fail on its column) both refuse it, naming the field."""
+    with pytest.raises(TracklogError, match=named):
+        store.create_run("p", **{field: value})  # type: ignore[arg-type]
+    assert store.search_runs(lifecycle="all") == []

@@ -280,3 +280,39 @@ def test_failed_write_rolls_back_everything(
 def test_not_a_folder_and_empty_folder(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InvalidValueError, match=r"run\.json"):
         import_runs(store, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("group_name", "g" * 1200 + "\x00", "group"),
+        ("job_type", "train\x00", "job_type"),
+        ("user", "u" * 300, "user"),
+        ("host", "h" * 300, "host"),
+        ("exit_code", 2**40, "exit code"),
+        ("pid", 2**40, "pid"),
+        ("start_time", 2**70, "start_time"),
+        ("end_time", -(2**70), "end_time"),
+        ("metric_defs", [{"name": "acc", "goal": "sideways"}], "goal"),
+        ("metric_defs", [{"name": "acc", "step_metric": " x"}], "step metric"),
+        ("config", {"lr": [1] * 30_000}, "config key 'lr'"),
+        ("labels", [["a", "list"]], "tag must be a string"),
+        ("summary", [{"key": ["k"], "value": 1, "explicit": True}], "summary key"),
+    ],
+)
+def test_import_obeys_the_rules_of_creating_a_run(
+    store: Store, tmp_path: Path, field: str, value: object, named: str
+) -> None:
+    """An imported run obeys every rule a created run obeys: a value the store would refuse
+    is refused naming the field, before anything is written (on PostgreSQL too, where it
+    would otherwise reach the database's column limits)."""
+    rid = make_rich_run(store, tmp_path)
+    (folder,) = export_runs(store, [rid], tmp_path / "out")
+    doc = json.loads((folder / "run.json").read_text())
+    doc[field] = value
+    (folder / "run.json").write_text(json.dumps(doc))
+    before = {r.id for r in store.search_runs(lifecycle="all")}
+    with pytest.raises(ImportFolderError, match=re.escape(named)) as caught:
+        import_runs(store, folder, new_id=True)
+    assert "run.json" in str(caught.value)
+    assert {r.id for r in store.search_runs(lifecycle="all")} == before

@@ -10,7 +10,6 @@ callers cannot tell the two apart; an unreachable server, a timeout, 408, 429 an
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -25,12 +24,12 @@ from tracklog.errors import (
     RETRY_STATUSES,
     WIRE_ERRORS,
     AuthenticationError,
-    InvalidTypeError,
     InvalidValueError,
     StoreError,
     StoreUnavailableError,
     TracklogError,
 )
+from tracklog.store import json_output
 
 GZIP_MIN_BYTES = 1024
 JSON_TYPE = "application/json"
@@ -68,7 +67,7 @@ class HttpSession:
         timeout: float | None = None,
     ) -> Any:
         """Send ``body`` (if any) as JSON; return the decoded JSON answer (None when empty)."""
-        content = None if body is None else encode_json(body)
+        content = None if body is None else json_output.wire_bytes(body)
         headers = {"content-type": JSON_TYPE} if content is not None else {}
         resp = self.send(method, path, content, headers=headers, params=params, timeout=timeout)
         return resp.json() if resp.content else None
@@ -114,21 +113,6 @@ class HttpSession:
                 yield resp
         except httpx.TransportError as exc:
             raise unreachable(self.url, exc) from exc
-
-
-def encode_json(value: Any) -> bytes:
-    """JSON bytes; NaN and infinities are written as such (the server's parser reads them) and
-    numpy values as plain numbers and lists."""
-    try:
-        return json.dumps(value, allow_nan=True, separators=(",", ":"), default=_plain).encode()
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError(str(exc)) from exc
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
-        return value.tolist()
-    raise TypeError(f"a value of type {type(value).__name__} cannot be sent as JSON")
 
 
 def unreachable(url: str, exc: Exception) -> StoreUnavailableError:

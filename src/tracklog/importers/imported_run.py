@@ -145,7 +145,7 @@ def import_run(store: Store, source: SourceRun) -> Outcome:
     files, warnings = _list_files(run)
     doc = _doc(run, run_id, files)
     try:
-        check_doc(doc)
+        doc = check_doc(doc)  # written as the store's rules clean it
         for p in run.points:
             validation.series_points(p)
     except TracklogError as exc:

@@ -8,7 +8,6 @@ import getpass
 import os
 import socket
 import sys
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from tracklog.store import validation
 from tracklog.store.clock import now_ms
 from tracklog.store.liveness import process_started
 from tracklog.store.location import DEFAULT_DIR, is_server_uri
+from tracklog.store.new_run import NewRun
 
 if TYPE_CHECKING:
     from tracklog.sdk.backend import Backend
@@ -132,17 +132,23 @@ class _InitArgs:
         if project is not None:
             project = validation.name(project, "project")
         reproduce_id = reproduce.requested_id(mode)
-        run_id = validation.run_id(id) if id is not None else uuid.uuid4().hex
         if resume == "must" and id is None:
             raise InvalidValueError("resume='must' needs the id of the run to resume")
-        name = validation.name(name, "run name") if name is not None else f"run-{run_id[:8]}"
-        validation.run_fields(group, job_type, notes)
+        # The store's rules of a new run (checked again as it is created), before anything
+        # starts; a bad config fails before a run's writer starts.
+        new = NewRun.checked(
+            project or DEFAULT_PROJECT,
+            run_id=id,
+            name=name,
+            group=group,
+            job_type=job_type,
+            notes=notes,
+            labels=tags,
+        )
         labels = list(tags or [])
-        for label in labels:
-            validation.key(label, "tag")
         if config is not None and not isinstance(config, Mapping):
             raise InvalidValueError(f"config must be a dict, got {type(config).__name__}")
-        Config.clean(config or {})  # a bad config fails before a run's writer starts
+        Config.clean(config or {})  # stricter than the store: each top-level key is a key
         capture = None
         if mode != "disabled":
             from tracklog.sdk.capture import CaptureSettings
@@ -152,8 +158,8 @@ class _InitArgs:
             mode=mode,
             resume=resume or None,
             project=project,
-            name=name,
-            run_id=run_id,
+            name=new.name,
+            run_id=new.run_id,
             chosen_id=id is not None,
             config=config,
             tags=labels,

@@ -5,7 +5,6 @@ little-endian arrays."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -16,7 +15,7 @@ from fastapi.datastructures import DefaultPlaceholder
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
-from tracklog.store import json_input
+from tracklog.store import json_input, json_output
 from tracklog.store.stored_json import abridged_text
 from tracklog.store.wire import SERIES_MEDIA_TYPE, encode_series
 
@@ -45,6 +44,12 @@ def jsonable(value: Any, text: Callable[[str], str] | None = None) -> Any:
     if isinstance(value, list | tuple):
         return [jsonable(v, text) for v in value]
     return value
+
+
+def wire_text(value: Any, text: Callable[[str], str] | None = None) -> str:
+    """The compact JSON text of an answer or an event: :func:`jsonable` (``text`` maps every
+    string), encoded by :func:`json_output.wire_text`."""
+    return json_output.wire_text(jsonable(value, text))
 
 
 class WireRoute(APIRoute):
@@ -102,7 +107,7 @@ class WireJSON(JSONResponse):
     text: Callable[[str], str] | None = None  # maps every string and dict key
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(jsonable(content, self.text), separators=(",", ":")).encode()
+        return wire_text(content, self.text).encode()
 
 
 class ListingJSON(WireJSON):

@@ -10,10 +10,9 @@ write that was rolled back, simply misses.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
+
+from tracklog.store.lru import BoundedLRU
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 _TYPES = (np.int64, np.float64, np.int64)  # what codec.decode returns
@@ -23,19 +22,12 @@ class TailCache:
     """Decoded tail chunks by series id, least recently used evicted past ``max_bytes``."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[int, tuple[bytes, Arrays]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._lru: BoundedLRU[int, tuple[bytes, Arrays]] = BoundedLRU(max_bytes, _size)
 
     def get(self, series_id: int, blob: bytes) -> Arrays | None:
         """The decoded points of ``blob``, if it is the tail this cache holds for the series."""
-        with self._lock:
-            found = self._entries.get(series_id)
-            if found is None or found[0] != blob:
-                return None
-            self._entries.move_to_end(series_id)
-            return found[1]
+        found = self._lru.get(series_id)
+        return None if found is None or found[0] != blob else found[1]
 
     def put(self, series_id: int, blob: bytes, arrays: Arrays, owned: bool = False) -> None:
         """Remember that ``blob`` decodes to ``arrays``. They are copied unless ``owned`` (no
@@ -46,16 +38,7 @@ class TailCache:
         )
         for a in kept:
             a.flags.writeable = False
-        with self._lock:
-            old = self._entries.pop(series_id, None)
-            if old is not None:
-                self._bytes -= _size(old)
-            entry = (blob, (kept[0], kept[1], kept[2]))
-            self._entries[series_id] = entry
-            self._bytes += _size(entry)
-            while self._bytes > self.max_bytes and self._entries:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= _size(dropped)
+        self._lru.put(series_id, (blob, (kept[0], kept[1], kept[2])))
 
 
 def _size(entry: tuple[bytes, Arrays]) -> int:

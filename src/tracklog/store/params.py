@@ -32,10 +32,23 @@ def merge(base: dict[str, Any], updates: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+Param = tuple[str, str, float | None]  # a params row without its run: key, text, number
+
+
+def param(key: str, value: Any) -> Param:
+    """One flattened config entry as the ``params`` table holds it, checked: its key, its
+    text and, for numbers, its value."""
+    return key, param_text(key, value), _numeric(value)
+
+
 def param_row(run_id: str, key: str, value: Any) -> dict[str, Any]:
     """The ``params`` row of one flattened config entry: its text and, for numbers, its value."""
-    text = param_text(key, value)
-    return {"run_id": run_id, "key": key, "value": text, "value_num": _numeric(value)}
+    return row(run_id, param(key, value))
+
+
+def row(run_id: str, entry: Param) -> dict[str, Any]:
+    """The ``params`` row of run ``run_id`` for a checked :func:`param`."""
+    return {"run_id": run_id, "key": entry[0], "value": entry[1], "value_num": entry[2]}
 
 
 def param_text(key: str, value: Any) -> str:

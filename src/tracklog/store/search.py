@@ -35,6 +35,7 @@ from sqlalchemy.types import NullType
 
 from tracklog.errors import InvalidValueError
 from tracklog.store.engine import UNICODE_LOWER
+from tracklog.store.paging import Page, PageSpec
 from tracklog.store.query_limits import searching
 from tracklog.store.schema import params, run_summary, run_tags, runs
 from tracklog.store.search_parse import (
@@ -259,14 +260,21 @@ def run_ids_page(
     engine: Engine,
     filter: str | None,
     order_by: Sequence[str] | None,
-    experiment_ids: Sequence[int],
+    experiment_ids: Sequence[int] | None,
     lifecycle: str,
-    offset: int,
-    limit: int,
-) -> list[str]:
-    """The ids of ``limit`` matching runs from ``offset``, in ``order_by`` order (one page)."""
-    stmt = runs_query(filter, order_by, experiment_ids, lifecycle)
+    page: PageSpec,
+    count: bool = False,
+) -> Page[str]:
+    """One page of the ids of the matching runs, in ``order_by`` order, sliced in SQL (and
+    the number of all matches if ``count``); ``experiment_ids=None``: every experiment."""
+    ids = runs_query(filter, order_by, experiment_ids, lifecycle).with_only_columns(runs.c.id)
     with searching(engine) as conn:
-        return list(
-            conn.execute(stmt.with_only_columns(runs.c.id).offset(offset).limit(limit)).scalars()
-        )
+        fetched = conn.execute(ids.offset(page.offset).limit(page.limit + 1)).scalars().all()
+        total = None
+        if count:  # counted without the order's joins, which change no count
+            matches = runs_query(filter, None, experiment_ids, lifecycle)
+            counting = select(func.count()).select_from(
+                matches.with_only_columns(runs.c.id).subquery()
+            )
+            total = conn.execute(counting).scalar_one()
+    return Page.of(list(fetched), page, total)

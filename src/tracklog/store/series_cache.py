@@ -8,10 +8,10 @@ count, so a cached entry can never be stale — a changed series simply misses.
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
 
 import numpy as np
+
+from tracklog.store.lru import BoundedLRU
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]
 Version = tuple[int, int, int]
@@ -21,10 +21,7 @@ class SeriesCache:
     """Least-recently-used decoded series, up to ``max_bytes`` in total."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[Version, Arrays] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
+        self._lru: BoundedLRU[Version, Arrays] = BoundedLRU(max_bytes, _nbytes)
 
     @classmethod
     def from_env(cls) -> SeriesCache:
@@ -33,22 +30,12 @@ class SeriesCache:
 
     def get(self, version: Version) -> Arrays | None:
         """The arrays cached for this exact version of a series, if any."""
-        with self._lock:
-            found = self._entries.get(version)
-            if found is not None:
-                self._entries.move_to_end(version)
-            return found
+        return self._lru.get(version)
 
     def put(self, version: Version, arrays: Arrays) -> None:
         """Remember ``arrays`` (read-only) for ``version``, evicting the least recently used."""
-        size = sum(a.nbytes for a in arrays)
-        if size > self.max_bytes:
-            return
-        with self._lock:
-            if version in self._entries:
-                return
-            self._entries[version] = arrays
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, old = self._entries.popitem(last=False)
-                self._bytes -= sum(a.nbytes for a in old)
+        self._lru.put(version, arrays)
+
+
+def _nbytes(arrays: Arrays) -> int:
+    return sum(a.nbytes for a in arrays)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import socket
-import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -35,6 +34,8 @@ from tracklog.store.liveness import owner_columns as _owner
 from tracklog.store.liveness import process_alive
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.migrate import ensure_schema
+from tracklog.store.new_run import NewRun
+from tracklog.store.paging import Page, PageSpec
 from tracklog.store.project_keys import ProjectKeys
 from tracklog.store.project_keys import project_keys as read_project_keys
 from tracklog.store.query_limits import searching, set_search_timeout
@@ -180,43 +181,44 @@ class Store:
         The run is owned by process ``pid`` (default: this one) and marked crashed when that
         process is gone; ``owned=False`` records no process (an MLflow client's run, which
         only its client ends)."""
-        run_id = validation.run_id(run_id) if run_id is not None else uuid.uuid4().hex
-        name = validation.name(name, "run name") if name is not None else f"run-{run_id[:8]}"
-        validation.run_fields(group, job_type, notes)
-        for label, value in (("user", user), ("host", host)):
-            if value is not None:
-                validation.bounded(value, label)
-        if parent_run_id is not None:
-            validation.run_id(parent_run_id)
-        project = validation.name(project, "project name")
+        new = NewRun.checked(
+            project,
+            run_id=run_id,
+            name=name,
+            user=user,
+            host=host,
+            group=group,
+            job_type=job_type,
+            notes=notes,
+            parent_run_id=parent_run_id,
+            start_time=start_time,
+            pid=pid,
+            pid_started=pid_started,
+            config=config,
+            labels=labels,
+        )
+        run_id = new.run_id
         # A new run's first config needs no merge: its JSON and params rows are known up front.
-        first_config = validation.json_value(dict(config or {}), "config")
-        param_rows = [
-            params_view.param_row(run_id, k, v)
-            for k, v in params_view.flatten(first_config).items()
-        ]
-        label_rows = [
-            {"run_id": run_id, "label": validation.key(label, "tag")}
-            for label in dict.fromkeys(labels or ())
-        ]
-        t = start_time or now_ms()
+        param_rows = [params_view.row(run_id, p) for p in new.params]
+        label_rows = [{"run_id": run_id, "label": label} for label in new.labels]
+        t = new.start_time or now_ms()
         with writing(self.engine) as conn:
-            exp = self._project_id(conn, project)
+            exp = self._project_id(conn, new.project)
             values = {
                 "id": run_id,
                 "experiment_id": exp,
-                "name": name,
+                "name": new.name,
                 "status": "RUNNING",
                 "start_time": t,
                 "end_time": None,
                 "heartbeat_at": t,
-                "user": user,
-                **_owner(owned, pid, pid_started, host),
-                "group_name": group,
-                "job_type": job_type,
-                "parent_run_id": parent_run_id,
-                "notes": notes,
-                "config": validation.dumps(first_config),
+                "user": new.user,
+                **_owner(owned, new.pid, new.pid_started, new.host),
+                "group_name": new.group,
+                "job_type": new.job_type,
+                "parent_run_id": new.parent_run_id,
+                "notes": new.notes,
+                "config": validation.dumps(new.config),
                 "metric_defs": "[]",
                 "run_metadata": "{}",
                 "exit_code": None,
@@ -230,7 +232,7 @@ class Store:
                 raise AlreadyExistsError(f"a run with id {run_id!r} exists already") from None
             execute_rows(conn, _INSERT_PARAM, param_rows)
             execute_rows(conn, _INSERT_LABEL, label_rows)
-        return _record(SimpleNamespace(**values), project, {}, sorted(set(labels or ())), {})
+        return _record(SimpleNamespace(**values), new.project, {}, sorted(new.labels), {})
 
     def has_run(self, run_id: str) -> bool:
         """Whether a run with this id exists (in any lifecycle stage)."""
@@ -673,6 +675,22 @@ class Store:
         stmt = self._search_statement(projects, filter, order_by, limit, lifecycle)
         with searching(self.engine) as conn:
             return list(conn.execute(stmt.with_only_columns(_R.c.id)).scalars())
+
+    def search_page(
+        self,
+        projects: Sequence[str] | None,
+        filter: str | None,
+        order_by: Sequence[str] | None,
+        lifecycle: str,
+        page: PageSpec,
+        count: bool = False,
+    ) -> Page[str]:
+        """One page of the ids :meth:`search_run_ids` would return (sliced in the database),
+        and how many match in all if ``count``; load the runs with :meth:`get_runs`."""
+        from tracklog.store.search import run_ids_page
+
+        exp_ids = None if projects is None else self.project_ids(projects)
+        return run_ids_page(self.engine, filter, order_by, exp_ids, lifecycle, page, count)
 
     def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]:
         """The runs with these ids, in the order given (ids that do not exist are skipped)."""

@@ -21,11 +21,12 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, TracklogError
+from tracklog.store import json_output, schema, series, stored_json, validation
 from tracklog.store import params as params_view
-from tracklog.store import schema, series, stored_json, validation
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.codec import decode
 from tracklog.store.engine import reading, writing
+from tracklog.store.new_run import NewRun
 from tracklog.store.records import SeriesPoints
 
 if TYPE_CHECKING:
@@ -91,16 +92,12 @@ def export_run(store: Store, run_id: str, out: Path) -> Path:
         for f in doc["files"]:
             store.download_file(run_id, f["path"], tmp / FILES / f["path"])
         (tmp / FILES).mkdir(exist_ok=True)
-        (tmp / RUN_JSON).write_text(_dump_json(doc), encoding="utf-8")
+        (tmp / RUN_JSON).write_text(json_output.export_text(doc), encoding="utf-8")
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return final
-
-
-def _dump_json(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, sort_keys=True, allow_nan=True, ensure_ascii=False) + "\n"
 
 
 def _read_run(store: Store, run_id: str) -> tuple[dict[str, Any], list[SeriesPoints]]:
@@ -236,7 +233,7 @@ def read_folder(path: Path) -> RunFolder:
     except (ValueError, RecursionError) as exc:
         raise ImportFolderError(f"{rj}: not valid JSON: {exc}") from None
     try:
-        check_doc(doc)
+        doc = check_doc(doc)
     except TracklogError as exc:
         raise ImportFolderError(f"{rj}: {exc}") from None
     points = _read_parquet(path / METRICS, doc["metrics"])
@@ -261,8 +258,10 @@ def _need(doc: dict[str, Any], name: str, kinds: tuple[type, ...], optional: boo
     return value
 
 
-def check_doc(doc: Any) -> None:
-    """Check run.json's content: format, version, field types and the store's naming rules."""
+def check_doc(doc: Any) -> dict[str, Any]:
+    """Check run.json's content: format, version, field types and every rule a run created
+    in the store obeys (:class:`NewRun`, and the rules of each later write); return the
+    document with its values as those rules clean them."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise InvalidValueError(f'not a tracklog run export (no "format": "{FORMAT}")')
     if doc.get("format_version") != FORMAT_VERSION:
@@ -270,48 +269,51 @@ def check_doc(doc: Any) -> None:
             f"format_version {doc.get('format_version')!r} is not supported "
             f"(this tracklog reads version {FORMAT_VERSION})"
         )
-    validation.run_id(_need(doc, "id", (str,)))
-    validation.name(_need(doc, "project", (str,)), "project name")
-    validation.name(_need(doc, "name", (str,)), "run name")
-    validation.status(_need(doc, "status", (str,)))
-    if _need(doc, "lifecycle_stage", (str,)) not in ("active", "deleted"):
-        raise InvalidValueError(
-            f"lifecycle_stage must be active or deleted: {doc['lifecycle_stage']!r}"
-        )
+    for f in ("id", "project", "name", "status", "lifecycle_stage"):
+        _need(doc, f, (str,))
     for f in _RUN_FIELDS:
         if f in _INT_FIELDS:
             _need(doc, f, (int,), optional=f != "start_time")
         elif f not in ("name", "status", "lifecycle_stage"):
             _need(doc, f, (str,), optional=True)
-    if doc["parent_run_id"] is not None:
-        validation.run_id(doc["parent_run_id"])
-    validation.run_notes(doc["notes"])
-    validation.json_value(_need(doc, "config", (dict,)), "config")
+    new = NewRun.checked(
+        doc["project"],
+        run_id=doc["id"],
+        name=doc["name"],
+        user=doc["user"],
+        host=doc["host"],
+        group=doc["group_name"],
+        job_type=doc["job_type"],
+        notes=doc["notes"],
+        parent_run_id=doc["parent_run_id"],
+        start_time=doc["start_time"],
+        pid=doc["pid"],
+        pid_started=doc["pid_started"],
+        config=_need(doc, "config", (dict,)),
+        labels=_need(doc, "labels", (list,)),
+    )
+    # What only a run that lived can hold: the rules of finishing, heartbeats and the trash.
+    validation.status(doc["status"])
+    if doc["lifecycle_stage"] not in ("active", "deleted"):
+        raise InvalidValueError(
+            f"lifecycle_stage must be active or deleted: {doc['lifecycle_stage']!r}"
+        )
+    for f in ("end_time", "heartbeat_at", "deleted_at"):
+        validation.integer(doc[f], f)
+    validation.exit_code(doc["exit_code"])
     for h in _need(doc, "config_history", (list,)):
         if not isinstance(h, dict) or set(h) != {"key", "old", "new", "changed_at"}:
             raise InvalidValueError(f"config_history entry {h!r} needs key, old, new, changed_at")
         validation.key(h["key"], "config key")
         validation.json_value(h["old"], f"config history {h['key']!r}: old")
         validation.json_value(h["new"], f"config history {h['key']!r}: new")
-        _need(h, "changed_at", (int,))
-    for k, v in _need(doc, "tags", (dict,)).items():
-        validation.key(k, "tag key")
-        validation.tag_value(v, k)
-    for label in _need(doc, "labels", (list,)):
-        validation.key(label, "label")
+        validation.integer(_need(h, "changed_at", (int,)), "changed_at")
     for s in _need(doc, "summary", (list,)):
         if not isinstance(s, dict) or set(s) != {"key", "value", "explicit"}:
             raise InvalidValueError(f"summary entry {s!r} needs key, value, explicit")
         validation.key(s["key"], "summary key")
         validation.json_value(s["value"], f"summary {s['key']!r}")
         _need(s, "explicit", (bool,))
-    for d in _need(doc, "metric_defs", (list,)):
-        if not isinstance(d, dict):
-            raise InvalidValueError(f"metric definition {d!r} must be an object")
-        validation.key(d.get("name"), "metric name")
-        validation.json_value(d, f"metric definition {d['name']!r}")
-        if d.get("summary") is not None:
-            validation.summary_mode(d["summary"])
     validation.json_value(_need(doc, "metadata", (dict,)), "metadata")
     for m in _need(doc, "metrics", (list,)):
         if not isinstance(m, dict) or set(m) != {"key", "context", "count"}:
@@ -324,8 +326,16 @@ def check_doc(doc: Any) -> None:
             raise InvalidValueError(f"files entry {f!r} needs path, size, created_at")
         if safe_relpath(f["path"]) != f["path"]:
             raise InvalidValueError(f"file path {f['path']!r} is not normalised")
-        _need(f, "size", (int,))
-        _need(f, "created_at", (int,))
+        validation.integer(_need(f, "size", (int,)), f"size of {f['path']!r}")
+        validation.integer(_need(f, "created_at", (int,)), f"created_at of {f['path']!r}")
+    return {
+        **doc,
+        "config": new.config,
+        "labels": list(new.labels),
+        "tags": validation.tags(_need(doc, "tags", (dict,))),
+        "metric_defs": [validation.metric_def(d) for d in _need(doc, "metric_defs", (list,))],
+        "error": validation.error_text(doc["error"]),
+    }
 
 
 def _read_parquet(path: Path, listed: list[dict[str, Any]]) -> list[SeriesPoints]:

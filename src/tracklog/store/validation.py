@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tracklog.errors import InvalidTypeError, InvalidValueError
+from tracklog.store.json_output import dumps as dumps  # the store's text of a value
 
 MAX_NAME = 256
 MAX_KEY = 250
@@ -36,7 +37,6 @@ END_STATUS_SYNONYMS = {
     "CRASHED": "FAILED",
 }
 METRIC_GOALS = ("minimize", "maximize")
-EXIT_CODE_MIN, EXIT_CODE_MAX = -(2**31), 2**31 - 1  # the store's 32-bit column
 SUMMARY_MODES = ("last", "first", "min", "max", "mean")
 PERMISSIONS = ("READ", "EDIT", "MANAGE")  # each includes the ones before it
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
@@ -176,15 +176,21 @@ def end_status(value: Any) -> str:
     return cleaned
 
 
-def exit_code(value: Any) -> int | None:
-    """A process exit code: None or a 32-bit integer."""
+def integer(value: Any, what: str, bits: int = 64) -> int | None:
+    """None, or an integer that fits the store's signed ``bits``-bit column (a time in ms,
+    a pid, a size)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidTypeError(f"exit code must be an integer, got {value!r}")
-    if not EXIT_CODE_MIN <= value <= EXIT_CODE_MAX:
-        raise InvalidValueError(f"exit code {value} is outside the 32-bit integer range")
+        raise InvalidTypeError(f"{what} must be an integer, got {value!r}")
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise InvalidValueError(f"{what} {value} is outside the {bits}-bit integer range")
     return value
+
+
+def exit_code(value: Any) -> int | None:
+    """A process exit code: None or a 32-bit integer."""
+    return integer(value, "exit code", 32)
 
 
 def step(value: Any, metric: str = "") -> int:
@@ -315,16 +321,6 @@ def _json_string(value: str, what: str) -> str:
 def _short(what: str) -> str:
     """A key path for a message: a path 32 keys deep can be thousands of characters."""
     return what if len(what) <= 300 else f"{what[:300]}..."
-
-
-# One encoder for every call: json.dumps() builds a new one per call unless all options are
-# the defaults, which costs more than encoding a small value.
-_ENCODER = json.JSONEncoder(sort_keys=True, allow_nan=True)
-
-
-def dumps(value: Any) -> str:
-    """JSON text of ``value``; NaN and infinities are written as NaN/Infinity and survive."""
-    return _ENCODER.encode(value)
 
 
 def series_points(points: Any) -> None:

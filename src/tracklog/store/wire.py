@@ -9,7 +9,6 @@ its last whole record.
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from tracklog.errors import InvalidValueError, StoreError
-from tracklog.store import json_input
+from tracklog.store import json_input, json_output
 from tracklog.store.records import SeriesPoints
 
 FRAME = struct.Struct("<II")
@@ -50,7 +49,7 @@ def encode_record(op: str, args: dict[str, Any]) -> bytes:
                 p.values.astype("<f8").tobytes(),
                 p.timestamps.astype("<i8").tobytes(),
             ]
-    header = json.dumps({"op": op, "args": header_args}, allow_nan=True).encode() + b"\n"
+    header = json_output.record_header({"op": op, "args": header_args}) + b"\n"
     payload = header + b"".join(arrays)
     return FRAME.pack(len(payload), zlib.crc32(payload)) + payload
 

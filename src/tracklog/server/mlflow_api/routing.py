@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -22,6 +20,7 @@ from tracklog.server.mlflow_api.errors import (
     to_mlflow_error,
 )
 from tracklog.store import json_input
+from tracklog.store.paging import PageSpec, token
 from tracklog.store.tracking import Store
 
 Handler = Callable[[Store, "Args"], dict[str, Any]]
@@ -200,20 +199,10 @@ class Args:
 
     def page(self, default_size: int, max_size: int) -> tuple[int, int]:
         """(offset, size) from ``page_token`` and ``max_results``, both checked."""
-        size = self.int("max_results", default_size)
-        assert size is not None
-        if not 1 <= size <= max_size:
-            raise invalid(f"max_results must be between 1 and {max_size}, got {size}")
-        token = self.str("page_token")
-        if token is None:
-            return 0, size
-        try:
-            offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
-        except (ValueError, TypeError, KeyError):
-            raise invalid(f"invalid page_token {token!r}") from None
-        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-            raise invalid(f"invalid page_token {token!r}")
-        return offset, size
+        spec = PageSpec.from_token(
+            self.str("page_token"), self.int("max_results", default_size), max_size
+        )
+        return spec.offset, spec.limit
 
     def run_id(self) -> str:
         """MLflow clients send ``run_id``, older ones ``run_uuid``; either is accepted."""
@@ -236,6 +225,4 @@ def to_float(value: Any, name: str) -> float:
 def next_page_token(offset: int, size: int, found: int) -> str | None:
     """The token of the page after ``offset``, or None if ``found`` (fetched ``size + 1``
     rows at most) shows this page is the last."""
-    if found <= size:
-        return None
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset + size}).encode()).decode()
+    return None if found <= size else token(offset + size)

@@ -10,9 +10,10 @@ from tracklog.server.mlflow_api import convert
 from tracklog.server.mlflow_api.errors import MlflowError, invalid
 from tracklog.server.mlflow_api.experiments import MAX_RESULTS, lifecycle
 from tracklog.server.mlflow_api.logging import apply_tags
-from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
+from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router
 from tracklog.store import validation
 from tracklog.store.mlflow import MlflowStore
+from tracklog.store.paging import PageSpec
 from tracklog.store.stored_json import abridged_text
 from tracklog.store.tracking import Store
 
@@ -126,20 +127,18 @@ def search(store: Store, args: Args) -> dict[str, Any]:
     offset, size = args.page(1000, MAX_RESULTS)
     order_by = [str(o) for o in args.list("order_by")]
     try:
-        ids = MlflowStore(store).run_ids_page(
+        page = MlflowStore(store).run_ids_page(
             args.str("filter"),
             order_by,
             exp_ids,
             lifecycle(args, "run_view_type"),
-            offset,
-            size + 1,
+            PageSpec(offset, size),
         )
     except SearchTimeoutError:
         raise  # the expression is fine: the message says what happened
     except InvalidValueError as exc:
         raise MlflowError("INVALID_PARAMETER_VALUE", f"Invalid search expression: {exc}") from exc
-    answer: dict[str, Any] = {"runs": runs_json(store, ids[:size], listed=True)}
-    token = next_page_token(offset, size, len(ids))
-    if token:
-        answer["next_page_token"] = token
+    answer: dict[str, Any] = {"runs": runs_json(store, page.items, listed=True)}
+    if page.next_token:
+        answer["next_page_token"] = page.next_token
     return answer

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
@@ -22,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.server.auth import Guard, GuardDep
-from tracklog.server.encoding import jsonable, wire_router
+from tracklog.server.encoding import wire_router, wire_text
 from tracklog.server.routes.series_batch import require_runs
 from tracklog.server.state import StoreDep
 from tracklog.store.stored_json import abridged_text
@@ -97,7 +96,7 @@ async def _events(check: Check) -> AsyncIterator[str]:
 
 def _event(name: str, data: Any) -> str:
     # Long text is abridged as in every listing: a run's own endpoint has it whole.
-    text = json.dumps(jsonable(data, abridged_text), separators=(",", ":"))
+    text = wire_text(data, abridged_text)
     return f"event: {name}\ndata: {text}\n\n"
 
 

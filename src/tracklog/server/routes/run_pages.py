@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
-
 from tracklog.server.auth import GuardDep
 from tracklog.server.encoding import ListingJSON, wire_router
 from tracklog.server.routes.runs import Search
 from tracklog.server.state import StoreDep
+from tracklog.store.paging import PageSpec
 
 router = wire_router(prefix="/api/v1", tags=["runs"])
 
@@ -20,16 +19,17 @@ MAX_PAGE = 1000
 class PageRequest(Search):
     """A search (as ``/runs/search``) and the slice of its matches to answer."""
 
-    offset: int = Field(default=0, ge=0)
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+    offset: int = 0
+    limit: int = 50
 
 
 @router.post("/runs/page")
 def page_runs(body: PageRequest, store: StoreDep, guard: GuardDep) -> Any:
     """Runs ``offset`` to ``offset + limit`` of the matches (long text abridged), and how
     many match in all."""
+    spec = PageSpec.checked(body.offset, body.limit, MAX_PAGE)
     projects = guard.searchable(body.projects)
-    # Ids are cheap even for 100,000 matches; only the page's runs are loaded.
-    ids = store.search_run_ids(projects, body.filter, body.order_by, None, body.lifecycle)
-    page = ids[body.offset : body.offset + body.limit]
-    return ListingJSON({"runs": store.get_runs(page), "total": len(ids), "offset": body.offset})
+    page = store.search_page(projects, body.filter, body.order_by, body.lifecycle, spec, True)
+    return ListingJSON(
+        {"runs": store.get_runs(page.items), "total": page.total, "offset": page.offset}
+    )

@@ -20,6 +20,7 @@ from tracklog.store.mlflow.logged_models import LoggedModels
 from tracklog.store.mlflow.multipart import MultipartUploads
 from tracklog.store.mlflow.registry import Registry
 from tracklog.store.mlflow.run_listing import RunListing, run_listings
+from tracklog.store.paging import Page, PageSpec
 from tracklog.store.search import run_ids_page
 from tracklog.store.tracking import Store
 
@@ -63,11 +64,8 @@ class MlflowStore:
         order_by: Sequence[str] | None,
         experiment_ids: Sequence[int],
         lifecycle: str,
-        offset: int,
-        limit: int,
-    ) -> list[str]:
-        """The ids of ``limit`` runs of these experiments matching MLflow's ``filter`` from
-        ``offset``, in ``order_by`` order: one page of MLflow's run search."""
-        return run_ids_page(
-            self.store.engine, filter, order_by, experiment_ids, lifecycle, offset, limit
-        )
+        page: PageSpec,
+    ) -> Page[str]:
+        """One page of the ids of the runs of these experiments matching MLflow's ``filter``,
+        in ``order_by`` order: MLflow's run search."""
+        return run_ids_page(self.store.engine, filter, order_by, experiment_ids, lifecycle, page)

@@ -1,0 +1,93 @@
+"""Paging a listing: the one rule of page sizes, offsets and page tokens, and the page type.
+
+The web UI's runs page (``POST /api/v1/runs/page``, an offset and a limit) and MLflow's
+listings (a ``page_token`` and ``max_results``) both check their request with
+:class:`PageSpec` and answer from a :class:`Page`; the store pages in SQL
+(:meth:`Store.search_page`). This module imports no database code.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from tracklog.errors import InvalidValueError
+
+T = TypeVar("T")
+
+
+def _count(value: Any, what: str, low: int, high: int | None = None) -> int:
+    """An integer (not a bool) from ``low`` up to ``high``, or an error naming ``what``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValueError(f"{what} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"at least {low}" if high is None else f"between {low} and {high}"
+        raise InvalidValueError(f"{what} must be {bound}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """Which slice of a listing to answer: ``limit`` items from ``offset``."""
+
+    offset: int
+    limit: int
+
+    @classmethod
+    def checked(
+        cls, offset: Any, limit: Any, max_limit: int, names: tuple[str, str] = ("offset", "limit")
+    ) -> PageSpec:
+        """A page of at most ``max_limit`` items; errors name the request's own fields."""
+        return cls(_count(offset, names[0], 0), _count(limit, names[1], 1, max_limit))
+
+    @classmethod
+    def from_token(
+        cls, token: str | None, limit: Any, max_limit: int, limit_name: str = "max_results"
+    ) -> PageSpec:
+        """The page that ``token`` (from :attr:`Page.next_token`; None: the first) starts."""
+        limit = _count(limit, limit_name, 1, max_limit)
+        if token is None:
+            return cls(0, limit)
+        try:
+            offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
+        except (ValueError, TypeError, KeyError):
+            raise InvalidValueError(f"invalid page_token {token!r}") from None
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise InvalidValueError(f"invalid page_token {token!r}")
+        return cls(offset, limit)
+
+
+def token(offset: int) -> str:
+    """The page token of the page starting at ``offset`` (MLflow's opaque cursor)."""
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode()
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a listing: its items, where it starts, whether more follow, and the
+    number of all matches when it was counted."""
+
+    items: list[T]
+    offset: int
+    more: bool
+    total: int | None = None
+
+    @classmethod
+    def of(cls, fetched: list[T], spec: PageSpec, total: int | None = None) -> Page[T]:
+        """The page from ``fetched``, up to ``spec.limit + 1`` items (one more than the page
+        shows whether another follows)."""
+        more = len(fetched) > spec.limit
+        return cls(fetched[: spec.limit], spec.offset, more, total)
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page starts; None after the last."""
+        return self.offset + len(self.items) if self.more else None
+
+    @property
+    def next_token(self) -> str | None:
+        """The token of the next page; None after the last."""
+        after = self.next_offset
+        return None if after is None else token(after)

@@ -1,0 +1,78 @@
+"""One paging rule: page requests checked by ``PageSpec``, pages sliced in the database."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracklog.errors import InvalidValueError, NotFoundError
+from tracklog.store.paging import Page, PageSpec, token
+from tracklog.store.tracking import Store
+
+
+@pytest.fixture
+def seven_runs(store: Store) -> list[str]:
+    ids = []
+    for i in range(7):
+        run = store.create_run("p", name=f"r{i}", config={"i": i})
+        store.set_summary(run.id, {"score": i % 3})  # ties: the order's tie-breakers decide
+        ids.append(run.id)
+    store.create_run("other")
+    return ids
+
+
+def test_every_page_is_the_slice_of_the_whole_search(store: Store, seven_runs: list[str]) -> None:
+    order = ["metrics.score DESC"]
+    every = store.search_run_ids(["p"], None, order)
+    assert sorted(every) == sorted(seven_runs)
+    for limit in (1, 3, 7, 10):
+        for offset in range(0, 9):
+            page = store.search_page(["p"], None, order, "active", PageSpec(offset, limit), True)
+            assert page.items == every[offset : offset + limit], (offset, limit)
+            assert (page.offset, page.total) == (offset, 7)
+            assert page.more == (offset + limit < 7)
+            assert page.next_offset == (offset + limit if page.more else None)
+
+
+def test_a_page_counts_only_when_asked_and_obeys_filter_and_projects(
+    store: Store, seven_runs: list[str]
+) -> None:
+    page = store.search_page(["p"], "params.i < 2", None, "active", PageSpec(0, 5))
+    assert (len(page.items), page.total, page.more) == (2, None, False)
+    assert store.search_page(None, None, None, "all", PageSpec(0, 50), True).total == 8
+    with pytest.raises(NotFoundError):
+        store.search_page(["nope"], None, None, "active", PageSpec(0, 5))
+    with pytest.raises(InvalidValueError, match="lifecycle"):
+        store.search_page(["p"], None, None, "gone", PageSpec(0, 5))
+
+
+@pytest.mark.parametrize(
+    ("offset", "limit", "named"),
+    [
+        (-1, 5, "offset"),
+        (0, 0, "limit"),
+        (0, 1001, "limit"),
+        (True, 5, "offset"),
+        (0, "5", "limit"),
+    ],
+)
+def test_a_bad_page_request_is_refused_naming_its_field(
+    offset: object, limit: object, named: str
+) -> None:
+    with pytest.raises(InvalidValueError, match=named):
+        PageSpec.checked(offset, limit, 1000)
+
+
+def test_page_tokens_round_trip_and_bad_ones_are_refused() -> None:
+    page = Page.of(["a", "b", "c"], PageSpec(4, 2))
+    assert (page.items, page.more, page.next_offset) == (["a", "b"], True, 6)
+    assert PageSpec.from_token(page.next_token, 2, 10) == PageSpec(6, 2)
+    assert PageSpec.from_token(None, 3, 10) == PageSpec(0, 3)
+    assert Page.of(["a"], PageSpec(0, 2)).next_token is None
+    for bad in ("%%%", token(-1), "bm90IGpzb24=", "W10="):  # not base64, negative, text, []
+        with pytest.raises(InvalidValueError, match="invalid page_token"):
+            PageSpec.from_token(bad, 2, 10)
+    for size in (0, 11):  # MLflow's message for either
+        with pytest.raises(
+            InvalidValueError, match=f"max_results must be between 1 and 10, got {size}"
+        ):
+            PageSpec.from_token(None, size, 10)
