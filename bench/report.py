@@ -245,33 +245,36 @@ COMMON_METRICS = [
 
 # Start-up (issue 14): dated, since the tables are re-measured and this is not.
 STARTUP = """\
-**Start-up, 2026-12-07** (AMD EPYC, 2 cores shared, 1-min load 2.5-3.5; `--only tracklog,W1,W4 \
---repeats 5` before and after; CPU is the process's, all threads; wall times move with the \
-load, so compare CPU). Targets: `init()` ≤ 0.05 s \
-local and remote, opening a store for reading ≤ 0.05 s, RSS gained in `init()` ≤ 30 MB.
+**Start-up, 2026-12-07** (AMD EPYC, 2 cores shared, 1-min load 3.0-4.1; `--only tracklog,W1,W4 \
+--repeats 5` before and after, both byte-compiled; CPU is the process's, all threads; wall \
+times move with the load, so compare CPU). Targets: `init()` ≤ 0.05 s local and remote, \
+opening a store for reading ≤ 0.05 s, RSS gained in `init()` ≤ 30 MB. (The tables below are \
+from the latest full run, which may be older and on another machine.)
 
 | fresh process, numpy and tracklog imported | before | after |
 |---|---|---|
-| `init()` remote (W4 probe): wall / CPU s, RSS MB | 0.236 / 0.167, 20.6 | 0.152 / 0.123, 15.5 |
-| `init()` local, existing store (W4 probe) | 0.332 / 0.299, 29.6 | 0.333 / 0.290, 29.7 |
-| `init()` local, new store (W1) | 0.539 / 0.377, 26.6 | 0.411 / 0.377, 26.6 |
-| open store for reading (W1 `Api(uri).run(id)`): wall / CPU s | 0.408 / 0.257 | 0.279 / 0.264 |
+| `init()` remote (W4 probe): wall / CPU s, RSS MB | 0.214 / 0.146, 20.1 | 0.127 / 0.101, 15.0 |
+| `init()` local, existing store (W4 probe) | 0.292 / 0.263, 29.1 | 0.282 / 0.256, 29.1 |
+| `init()` local, new store (W1) | 0.361 / 0.322, 25.8 | 0.351 / 0.311, 25.9 |
+| open store for reading (W1 `Api(uri).run(id)`): wall / CPU s | 0.262 / 0.228 | 0.263 / 0.236 |
 
 The cut: httpx's command-line client (click, rich, pygments) is no longer imported with httpx \
-(`client/httpx_cli.py`). Where the rest goes (imports in the order `init()` loads them, then \
-`init()` with everything imported; CPU ms / RSS MB, medians of 9 fresh processes, load ~3.5): \
-local `init()` 357 / 32 = SQLAlchemy 147 / 15, schema (27 tables) 27 / 0.7, the rest of the \
-store 32 / 3.6, fsspec (capture's file upload) 20 / 0.8, the SDK's modules 58 / 8.2 (about 60 \
-imports, none over 8 ms), capture's modules 37 / 1.9, psutil 8 / 0.5, the work itself 29 / 1.2; \
-remote `init()` 190 / 17 = httpx 34 / 3.2, client, httpcore and h11 29 / 1.6, the same SDK, \
-capture and psutil, the work 22 / 1.1; `Api(uri).run(id)` 286 / 29 = SQLAlchemy 184 / 22, \
-store 66 / 4.4, SDK 25 / 2.2, the work 10 / 0.8; offline `init()` 118 / 11. So local `init()` \
-and opening a store stay above 0.05 s as long as they import SQLAlchemy (its import alone is \
-~0.15-0.18 s of CPU here), and remote `init()` as long as it imports httpx and the SDK's \
-modules. RSS gained in `init()` is within 30 MB on both paths; the *RSS growth from before \
-`init()`* row (the issue's 63 MB) is the peak over the whole run: \
-`init()`'s 27 MB plus ~32 MB of rows buffered while the loop logs 1M points in ~0.2 s, faster \
-than the writer's 0.25 s flush (the log path, not start-up)."""
+(`client/httpx_cli.py`). Earlier numbers were also ~40 ms too high: this shell sets \
+`PYTHONDONTWRITEBYTECODE`, so every process compiled tracklog from source; the driver now \
+byte-compiles the tree first, as pip does. Where the rest goes (imports in the order `init()` \
+loads them, then `init()` with everything imported; CPU ms / RSS MB, medians of 9 fresh \
+processes, load ~3.6): local `init()` 317 / 32 = SQLAlchemy 156 / 16, schema (27 tables) \
+25 / 0.6, the rest of the store 14 / 2.0, fsspec (capture's file upload) 21 / 1.1, the SDK's \
+modules 38 / 7.5 (about 60 small imports), capture's modules 23 / 2.1, psutil 9 / 0.9, the work \
+itself 31 / 1.9; remote `init()` 144 / 17 = httpx 31 / 3.6, the client with httpcore and h11 \
+21 / 1.2, the same SDK, capture and psutil imports, the work 23 / 1.6; `Api(uri).run(id)` \
+250 / 28 = SQLAlchemy 183 / 23, the store 43 / 2.7, the SDK 16 / 1.4, the work 9 / 0.9; \
+offline `init()` 87 / 11. So local `init()` and opening a store stay above 0.05 s while they \
+import SQLAlchemy (0.16-0.18 s of CPU here by itself), and remote `init()` while it imports \
+httpx and httpcore (~50 ms) besides the SDK. RSS gained in `init()` is within 30 MB on both \
+paths; the *RSS growth from before `init()`* row (the issue's 63 MB) is the peak over the \
+whole run: `init()`'s 26 MB plus ~32 MB of rows buffered while the loop logs 1M points in \
+~0.2 s, faster than the writer's 0.25 s flush (the log path, not start-up)."""
 
 INTRO = {
     "W1": "One run, 20 keys, one `log()` of 20 varying floats per step (full scale: 50,000 "
