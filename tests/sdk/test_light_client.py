@@ -103,7 +103,8 @@ def test_logging_to_a_server_imports_only_the_client(
 
 def test_logging_offline_imports_no_database_layer(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    run_id = _log_in_a_child({"TRACKLOG_URI": str(folder), "TRACKLOG_MODE": "offline"}, tmp_path)
+    env = {"TRACKLOG_URI": str(folder), "TRACKLOG_MODE": "offline"}
+    run_id = _log_in_a_child(env, tmp_path, (*NOT_REMOTE, "httpx", "httpcore"))  # no client
     store = Store(f"sqlite:///{tmp_path}/synced.db")
     try:
         [journal] = find_journals(folder)
