@@ -131,6 +131,19 @@ def helpers_peak_rss_mb() -> float:
     return total_kib / 1024
 
 
+def cpu_s() -> float:
+    """CPU seconds (user + system) this process has used so far, all its threads together."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def timed_cpu(fn: Callable[..., Any], *a: Any, **kw: Any) -> tuple[Any, float, float]:
+    """Call ``fn`` and return ``(result, wall seconds, process CPU seconds)``."""
+    c0 = cpu_s()
+    out, wall = timed(fn, *a, **kw)
+    return out, wall, cpu_s() - c0
+
+
 def rss_now_mb() -> float:
     """Current resident set size of this process in MiB."""
     with open("/proc/self/statm") as f:
@@ -248,13 +261,15 @@ def w1_main(
     names, rows = w1_data(args.steps, args.keys)
     base_s = baseline_loop(names, rows)
     rss_before = rss_now_mb()
-    handle, init_s = timed(start, args)
+    handle, init_s, init_cpu_s = timed_cpu(start, args)
+    init_rss_mb = rss_now_mb() - rss_before
     loop_s = log_loop(handle.log, names, rows)
     _, finish_s = timed(handle.finish)
     helper_mb = helpers_peak_rss_mb()
     if handle.close is not None:
         handle.close()
     result = w1_result(args, base_s, loop_s, finish_s, init_s, rss_before, helper_mb)
+    result.update(init_cpu_s=init_cpu_s, init_rss_mb=init_rss_mb)
     if read is not None and not args.no_read:
         result.update(run_fresh(os.path.abspath(sys.argv[0]), args, handle.ref))
     emit(result)

@@ -20,10 +20,11 @@ def start(args: argparse.Namespace) -> common.W1Handle:
 def read(args: argparse.Namespace, ref: str) -> dict[str, Any]:
     """Read back one series, then all series, through a fresh ``tracklog.Api``."""
     names = [f"k{j}" for j in range(args.keys)]
-    run, open_s = common.timed(lambda: tracklog.Api(os.environ["TRACKLOG_URI"]).run(ref))
+    uri = os.environ["TRACKLOG_URI"]
+    run, open_s, open_cpu_s = common.timed_cpu(lambda: tracklog.Api(uri).run(ref))
     one = common.timed(lambda: len(run.series("k0").values))
     all_ = common.timed(lambda: sum(len(run.series(k).values) for k in names))
-    return common.w1_read_result(open_s, one, all_, args)
+    return {**common.w1_read_result(open_s, one, all_, args), "read_open_cpu_s": open_cpu_s}
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -39,16 +40,41 @@ def local_w1(args: argparse.Namespace) -> dict[str, float]:
     return res
 
 
+PROBES = 5
+
+
+def init_probes(args: argparse.Namespace, uri: str, prefix: str) -> dict[str, float]:
+    """Medians of ``init_probe.py`` in fresh processes logging to ``uri``, keys ``prefix`` +
+    ``init_s``, ``init_cpu_s``, ``init_rss_mb``; one untimed probe first (it creates a local
+    store, or the project on a server), so each timed one opens what exists, as a sweep's
+    trials do."""
+    script = str(Path(__file__).with_name("init_probe.py"))
+    env = dict(os.environ, TRACKLOG_URI=uri)
+    results = []
+    for _ in range(PROBES + 1):
+        cmd = [sys.executable, script, "--workdir", str(args.workdir)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=args.workdir, env=env)
+        res = common.parse_result(proc.stdout)
+        if proc.returncode != 0 or res is None:
+            raise RuntimeError(f"init probe failed (rc={proc.returncode}):\n{proc.stderr[-3000:]}")
+        results.append(res)
+    return {prefix + k: statistics.median(r[k] for r in results[1:]) for k in results[0]}
+
+
 def main() -> None:
     """Local W1 for reference, then W1 through the server until every point is stored."""
     exit_on_sigterm()
     args = common.parse_args()
     local = local_w1(args)
+    probe_db = args.workdir / "probe" / "tracklog.db"
+    probe_db.parent.mkdir()
+    probes = init_probes(args, f"sqlite:///{probe_db}", "local_probe_")
     names, rows = common.w1_data(args.steps, args.keys)
     base_s = common.baseline_loop(names, rows)
     points = args.steps * args.keys
     with tracklog_server(args.workdir, args.workers) as srv:
         os.environ["TRACKLOG_URI"] = srv.url
+        probes.update(init_probes(args, srv.url, "probe_"))
         rss_before = common.rss_now_mb()
         run, init_s = common.timed(tracklog.init, project="bench", name="w4")
         loop_s = common.log_loop(run.log, names, rows)
@@ -63,6 +89,7 @@ def main() -> None:
     result = common.w1_result(args, base_s, loop_s, finish_s, init_s, rss_before, helper_mb)
     drain_s = 0.0 if t_stored is None else max(0.0, t_stored - t_finished)
     result.update(info)
+    result.update(probes)
     result.update(
         {
             "stored_points": stored,

@@ -50,9 +50,14 @@ def test_script_command_and_framework_versions_in_a_child(tmp_path: Path) -> Non
         (site / f"{name}-{version}.dist-info" / "METADATA").write_text(
             f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
         )
+    (site / "jax-0.5.0.dist-info").mkdir()  # no metadata file: left out, not a failure
     script = tmp_path / "train.py"
     script.write_text(_CHILD)
-    env = {**os.environ, "PYTHONPATH": str(site)}
+    # The site first, then the tracklog under test ($PYTHONPATH of a working tree).
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+    }
     done = subprocess.run(
         [sys.executable, str(script), "--lr", "0.1"],
         capture_output=True,

@@ -1,5 +1,7 @@
-"""A script logging to a server imports no SQLAlchemy: the client, journal, writer and wire
-format stand on the dependency-free core, not on the store's database layer."""
+"""A logging script imports only what its path needs: logging to a server or offline loads no
+SQLAlchemy (the client, journal, writer and wire format stand on the dependency-free core, not
+on the store's database layer) and not httpx's command-line client; logging to a local store
+loads no HTTP client."""
 
 from __future__ import annotations
 
@@ -17,19 +19,20 @@ from server_process import ServerProcess
 from tracklog.sdk.sync import find_journals, sync_folder
 from tracklog.store.tracking import Store
 
-# The child notes the stack of the first import of SQLAlchemy, so a failure names its importer.
+# The child notes the stack of the first import of each watched module (argv[1:]), so a
+# failure names its importer.
 SCRIPT = textwrap.dedent(
     """
     import json, sys, traceback
 
     class Watch:
-        stack = None
+        stacks = {}
 
         def find_spec(self, name, path=None, target=None):
-            if name == "sqlalchemy" and Watch.stack is None:
+            if name in sys.argv[1:] and name not in Watch.stacks:
                 frames = traceback.extract_stack()[:-1]
                 own = [f for f in frames if not f.filename.startswith("<frozen")]
-                Watch.stack = "".join(traceback.format_list(own))
+                Watch.stacks[name] = "".join(traceback.format_list(own))
             return None
 
     sys.meta_path.insert(0, Watch())
@@ -42,9 +45,13 @@ SCRIPT = textwrap.dedent(
     run.track(0.5, name="acc", context={"subset": "val"})
     run.summary["best"] = 0.9
     run.finish()
-    print(json.dumps({"run": run.id, "sqlalchemy": Watch.stack}))
+    print(json.dumps({"run": run.id, "imported": Watch.stacks}))
     """
 )
+
+# What a script logging to a server or offline never needs: the database layer, and httpx's
+# command-line client (click, rich, pygments: half of httpx's import; encode/httpx#3547).
+NOT_REMOTE = ("sqlalchemy", "alembic", "click", "rich", "pygments")
 
 
 @pytest.fixture
@@ -55,11 +62,11 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
     server.stop()
 
 
-def _log_in_a_child(env: dict[str, str], cwd: Path) -> str:
-    """Run SCRIPT with ``env``; fail naming the importer if it loaded SQLAlchemy, else return
-    the id of the run it logged."""
+def _log_in_a_child(env: dict[str, str], cwd: Path, unwanted: tuple[str, ...] = NOT_REMOTE) -> str:
+    """Run SCRIPT with ``env``; fail naming the importer if it loaded one of the ``unwanted``
+    modules, else return the id of the run it logged."""
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
+        [sys.executable, "-c", SCRIPT, *unwanted],
         env={**os.environ, **env},
         cwd=cwd,
         capture_output=True,
@@ -68,8 +75,8 @@ def _log_in_a_child(env: dict[str, str], cwd: Path) -> str:
     )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    if out["sqlalchemy"]:
-        pytest.fail(f"SQLAlchemy was imported from:\n{out['sqlalchemy']}")
+    for name, stack in out["imported"].items():
+        pytest.fail(f"{name} was imported from:\n{stack}")
     return out["run"]
 
 
@@ -83,7 +90,7 @@ def _assert_logged_whole(store: Store, run_id: str) -> None:
 
 
 @pytest.mark.parametrize("capture", ["0", "1"], ids=["bare", "capture"])
-def test_logging_to_a_server_imports_no_sqlalchemy(
+def test_logging_to_a_server_imports_only_the_client(
     server: ServerProcess, tmp_path: Path, capture: str
 ) -> None:
     run_id = _log_in_a_child({"TRACKLOG_URI": server.url, "TRACKLOG_CAPTURE": capture}, tmp_path)
@@ -94,9 +101,10 @@ def test_logging_to_a_server_imports_no_sqlalchemy(
         store.close()
 
 
-def test_logging_offline_imports_no_sqlalchemy(tmp_path: Path) -> None:
+def test_logging_offline_imports_no_database_layer(tmp_path: Path) -> None:
     folder = tmp_path / "store"
-    run_id = _log_in_a_child({"TRACKLOG_URI": str(folder), "TRACKLOG_MODE": "offline"}, tmp_path)
+    env = {"TRACKLOG_URI": str(folder), "TRACKLOG_MODE": "offline"}
+    run_id = _log_in_a_child(env, tmp_path, (*NOT_REMOTE, "httpx", "httpcore"))  # no client
     store = Store(f"sqlite:///{tmp_path}/synced.db")
     try:
         [journal] = find_journals(folder)
@@ -104,3 +112,26 @@ def test_logging_offline_imports_no_sqlalchemy(tmp_path: Path) -> None:
         _assert_logged_whole(store, run_id)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("capture", ["0", "1"], ids=["bare", "capture"])
+def test_logging_to_a_local_store_imports_no_http_client(tmp_path: Path, capture: str) -> None:
+    uri = f"sqlite:///{tmp_path}/tracklog.db"
+    Store(uri).close()  # the schema is current: nothing to migrate
+    env = {"TRACKLOG_URI": uri, "TRACKLOG_CAPTURE": capture}
+    run_id = _log_in_a_child(env, tmp_path, ("httpx", "httpcore", "alembic"))
+    store = Store(uri)
+    try:
+        _assert_logged_whole(store, run_id)
+    finally:
+        store.close()
+
+
+def test_httpx_command_line_still_runs(tmp_path: Path) -> None:
+    """The client leaves httpx's CLI unloaded, not broken: ``httpx.main`` still runs it."""
+    code = "import tracklog.client.http, httpx; httpx.main()"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Usage:" in done.stdout and "--method" in done.stdout

@@ -5,3 +5,7 @@
 :mod:`tracklog.client.sender` replays a run's journal to the server in the background.
 Nothing here imports the server.
 """
+
+from tracklog.client import httpx_cli
+
+httpx_cli.defer()  # before client.http imports httpx

@@ -146,11 +146,13 @@ def framework_versions() -> dict[str, str]:
         for dist in dists:
             try:
                 found[key] = version(dist)
-                break
             except PackageNotFoundError:
                 continue
             except Exception:  # broken metadata must not break capture
                 continue
+            if found[key]:
+                break
+            del found[key]  # a folder without metadata names no version
     return found
 
 
