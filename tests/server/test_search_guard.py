@@ -1,4 +1,5 @@
-"""Searches through a real ``tracklog server``: past the limits on comparisons and order keys a
+"""Searches through the server (its app in this process; a real process where a client
+disconnects from a socket): past the limits on comparisons and order keys a
 400 names the limit on every search route; on PostgreSQL a search past ``--search-timeout`` is a
 400 naming the timeout, and a search whose client disconnects stops holding a backend.
 
@@ -10,13 +11,14 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
+from inprocess import InProcessServer, in_process_server
 from server_process import ServerProcess
 from tracklog.store.search_parse import MAX_FILTER_CLAUSES, MAX_ORDER_KEYS
 
@@ -31,14 +33,13 @@ def _clauses(n: int) -> str:
 
 @pytest.fixture(scope="module")
 def api(module_store: tuple[str, Path]) -> Iterator[httpx.Client]:
-    """A client of one server per database, with a project of three runs."""
-    server = ServerProcess(*module_store).start()
-    client = httpx.Client(base_url=server.url, timeout=BOUND_S)
-    for i in range(3):
-        config = {f"p{k}": i for k in range(10)}
-        assert client.post("/api/v1/runs", json={"project": "s", "config": config}).is_success
-    yield client
-    server.stop()
+    """A client of one app per database, with a project of three runs."""
+    with in_process_server(*module_store) as server:
+        client = server.client(timeout=BOUND_S)
+        for i in range(3):
+            config = {f"p{k}": i for k in range(10)}
+            assert client.post("/api/v1/runs", json={"project": "s", "config": config}).is_success
+        yield client
 
 
 def _experiment_id(api: httpx.Client) -> str:
@@ -101,11 +102,8 @@ def _libpq(uri: str) -> str:
     return uri.replace("postgresql+psycopg://", "postgresql://")
 
 
-def _start(uri: str, tmp_path: Path, *extra: str) -> ServerProcess:
-    server = ServerProcess(uri, tmp_path / "artifacts", extra=list(extra)).start()
-    with httpx.Client(base_url=server.url) as client:
-        assert client.post("/api/v1/runs", json={"project": "s"}).is_success
-    return server
+def _add_run(client: httpx.Client) -> None:
+    assert client.post("/api/v1/runs", json={"project": "s"}).is_success
 
 
 def _lock_runs(uri: str) -> psycopg.Connection:
@@ -135,15 +133,17 @@ def _until(condition: object, what: str) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("path", [NATIVE, MLFLOW])
-def test_search_past_the_timeout_is_a_400_naming_it(pg_uri: str, tmp_path: Path, path: str) -> None:
-    server = _start(pg_uri, tmp_path, "--search-timeout", "0.5")
+def test_search_past_the_timeout_is_a_400_naming_it(
+    pg_uri: str, app_factory: Callable[..., InProcessServer], path: str
+) -> None:
+    client = app_factory(pg_uri, search_timeout_ms=500).client(timeout=BOUND_S)
+    _add_run(client)
     lock = _lock_runs(pg_uri)
     try:
         body = {"projects": ["s"]} if path == NATIVE else {"experiment_ids": ["1"]}
-        answer = httpx.post(server.url + path, json=body, timeout=BOUND_S)
+        answer = client.post(path, json=body)
     finally:
         lock.close()
-        server.stop()
     assert answer.status_code == 400, answer.text
     error = answer.json()
     code = error["error"] if path == NATIVE else error["error_code"]
@@ -157,7 +157,10 @@ def test_search_past_the_timeout_is_a_400_naming_it(pg_uri: str, tmp_path: Path,
 def test_search_is_cancelled_when_its_client_disconnects(
     pg_uri: str, tmp_path: Path, path: str
 ) -> None:
-    server = _start(pg_uri, tmp_path, "--search-timeout", "0")  # no timeout to end it
+    extra = ["--search-timeout", "0"]  # no timeout to end it
+    server = ServerProcess(pg_uri, tmp_path / "artifacts", extra=extra).start()
+    with httpx.Client(base_url=server.url) as api:
+        _add_run(api)
     lock = _lock_runs(pg_uri)
     try:
         body = json.dumps({"projects": ["s"]} if path == NATIVE else {"experiment_ids": ["1"]})
