@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import queue
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine, Iterator, MutableMapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ T = TypeVar("T")
 # and under .invalid, which never resolves, so a request that misses the transport fails.
 _NAMES = itertools.count(1)
 _END = object()
+_FAILED = "Exception in ASGI application"  # uvicorn's words
 
 
 class AppTransport(httpx.BaseTransport):
@@ -74,7 +76,7 @@ class AppTransport(httpx.BaseTransport):
 
         sent = asyncio.Event()  # the whole answer is sent
 
-        async def send(message: dict[str, Any]) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 head.set_result((message["status"], list(message.get("headers", []))))
             elif message["type"] == "http.response.body":
@@ -86,7 +88,8 @@ class AppTransport(httpx.BaseTransport):
         async def serve() -> None:
             try:
                 await self.app(scope, receive, send)
-            except Exception as exc:  # what uvicorn does when the app fails:
+            except Exception as exc:  # what uvicorn does when the app fails: it logs it,
+                logging.getLogger("uvicorn.error").error(_FAILED, exc_info=exc)
                 if not head.done():  # a 500 if nothing was sent yet,
                     head.set_result((500, [(b"content-type", b"text/plain")]))
                     body.put(b"Internal Server Error")
