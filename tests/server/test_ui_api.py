@@ -10,11 +10,20 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pytest
 
 from inprocess import InProcessServer
+from tracklog.server.routes import run_events
 from tracklog.server.routes.series_batch import BATCH_MEDIA_TYPE, MAX_SERIES
 from tracklog.store.records import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, decode_series, encode_record
+
+
+@pytest.fixture(autouse=True)
+def _quick_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The app runs in this process, so its event streams can look for changes more often
+    # than once a second: the same events, sooner.
+    monkeypatch.setattr(run_events, "CHECK_S", 0.05)
 
 
 def test_project_keys_cover_every_run_not_one_page(server: InProcessServer) -> None:
