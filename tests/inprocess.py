@@ -5,8 +5,10 @@ an event loop in a thread, as uvicorn would; :class:`AppTransport` hands each re
 streams the answer back as it is sent, so server-sent events arrive one by one and closing a
 response is the client's disconnect. A test then talks to the app through ``httpx.Client``,
 ``RemoteStore``, ``init()`` or ``Api`` exactly as to a ``tracklog server`` process, without the
-second or so a process takes to start. Tests that need a process (kill and restart, several
-workers, the real mlflow client, client processes, sockets) keep ``ServerProcess``.
+second or so a process takes to start. :class:`SocketServer` serves the app with uvicorn on
+a loopback port from a thread, for clients that bring their own HTTP stack (the mlflow
+client, other processes). Tests that kill, restart or read the output of a server, or run
+several workers, keep ``ServerProcess``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import itertools
 import logging
 import queue
 import threading
+import time
 from collections.abc import Coroutine, Iterator, MutableMapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import uvicorn
 from fastapi import FastAPI
 
 from tracklog.client import http
@@ -179,3 +183,64 @@ def in_process_server(
         yield server
     finally:
         server.close()
+
+
+class SocketServer:
+    """uvicorn serving ``create_app(settings)`` on a free loopback port from a thread of this
+    process: real HTTP on a real socket, for clients with their own HTTP stack (the mlflow
+    client, other processes), without the second a ``tracklog server`` process takes to
+    start. Tests that kill, restart or read the output of a server keep ``ServerProcess``."""
+
+    def __init__(self, settings: Settings, timeout: float = 60.0) -> None:
+        self.artifacts = Path(settings.artifacts_destination)
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout  # a bound for a loaded machine, not a timing
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start (see its log above)")
+            time.sleep(0.01)
+        self.port: int = self._server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        self._server.should_exit = True
+        self._thread.join()
+
+
+@contextmanager
+def socket_server(store_uri: str, artifacts: Path, **settings: Any) -> Iterator[SocketServer]:
+    """:class:`SocketServer` of the store ``store_uri``; ``settings`` as for
+    :func:`in_process_server`."""
+    server = SocketServer(
+        Settings(backend_store_uri=store_uri, artifacts_destination=str(artifacts), **settings)
+    )
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@contextmanager
+def auth_socket_server(
+    folder: Path, users: dict[str, bool], **settings: Any
+) -> Iterator[tuple[SocketServer, dict[str, str]]]:
+    """A :class:`SocketServer` with ``--auth`` on a new SQLite store in ``folder`` with
+    ``users`` (name: is admin), and a token per user."""
+    from tracklog.store.auth import AuthStore
+    from tracklog.store.location import StoreLocation, resolve
+    from tracklog.store.tracking import Store
+
+    uri = f"sqlite:///{folder}/tracklog.db"
+    store = Store(StoreLocation(resolve(uri).db_url, str(folder / "artifacts")))
+    auth = AuthStore(store)
+    for name, admin in users.items():
+        auth.create_user(name, None, admin=admin)
+    tokens = {name: auth.create_token(name, "tests").secret for name in users}
+    store.close()
+    with socket_server(uri, folder / "artifacts", auth=True, **settings) as server:
+        yield server, tokens
