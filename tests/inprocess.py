@@ -159,8 +159,7 @@ class InProcessServer:
 
     def close(self) -> None:
         del http.mounted[self.url]
-        for key in [key for key in stores.servers if key[0] == self.url]:
-            stores.servers.pop(key).close()
+        _forget(self.url)
         self._call(self._lifespan.__aexit__(None, None, None))
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
@@ -168,6 +167,13 @@ class InProcessServer:
 
     def _call(self, coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+
+def _forget(url: str) -> None:
+    """Close and drop the SDK's cached clients of the stopped server at ``url`` (a later
+    socket server may get its port)."""
+    for key in [key for key in stores.servers if key[0] == url]:
+        stores.servers.pop(key).close()
 
 
 @contextmanager
@@ -210,6 +216,7 @@ class SocketServer:
     def close(self) -> None:
         self._server.should_exit = True
         self._thread.join()
+        _forget(self.url)
 
 
 @contextmanager
