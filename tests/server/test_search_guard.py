@@ -1,7 +1,7 @@
-"""Searches through the server (its app in this process; a real process where a client
-disconnects from a socket): past the limits on comparisons and order keys a
-400 names the limit on every search route; on PostgreSQL a search past ``--search-timeout`` is a
-400 naming the timeout, and a search whose client disconnects stops holding a backend.
+"""Searches through the server (its app in this process; uvicorn on a socket where a client
+disconnects): past the limits on comparisons and order keys a 400 names the limit on every
+search route; on PostgreSQL a search past ``--search-timeout`` is a 400 naming the timeout, and
+a search whose client disconnects stops holding a backend.
 
 A search is made to wait, deterministically, by holding a lock on the ``runs`` table from the
 test: it can then end only by the timeout or by being cancelled."""
@@ -18,8 +18,7 @@ import httpx
 import psycopg
 import pytest
 
-from inprocess import InProcessServer, in_process_server
-from server_process import ServerProcess
+from inprocess import InProcessServer, in_process_server, socket_server
 from tracklog.store.search_parse import MAX_FILTER_CLAUSES, MAX_ORDER_KEYS
 
 BOUND_S = 120  # generous bound for the database to show a change (never a timing assertion)
@@ -157,25 +156,25 @@ def test_search_past_the_timeout_is_a_400_naming_it(
 def test_search_is_cancelled_when_its_client_disconnects(
     pg_uri: str, tmp_path: Path, path: str
 ) -> None:
-    extra = ["--search-timeout", "0"]  # no timeout to end it
-    server = ServerProcess(pg_uri, tmp_path / "artifacts", extra=extra).start()
-    with httpx.Client(base_url=server.url) as api:
-        _add_run(api)
-    lock = _lock_runs(pg_uri)
-    try:
-        body = json.dumps({"projects": ["s"]} if path == NATIVE else {"experiment_ids": ["1"]})
-        client = socket.create_connection(("127.0.0.1", server.port))
-        client.sendall(
-            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
-        )
-        _until(lambda: _waiting_searches(pg_uri) == 1, "the search never started")
-        client.close()
-        # The lock is still held: only a cancel can end the search.
-        _until(lambda: _waiting_searches(pg_uri) == 0, "the search kept its backend busy")
-    finally:
-        lock.close()
-        server.stop()
+    # uvicorn on a socket, without a search timeout: only the client's leaving can end it.
+    with socket_server(pg_uri, tmp_path / "artifacts", search_timeout_ms=0) as server:
+        with httpx.Client(base_url=server.url) as api:
+            _add_run(api)
+        lock = _lock_runs(pg_uri)
+        try:
+            body = {"projects": ["s"]} if path == NATIVE else {"experiment_ids": ["1"]}
+            data = json.dumps(body)
+            client = socket.create_connection(("127.0.0.1", server.port))
+            client.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n{data}".encode()
+            )
+            _until(lambda: _waiting_searches(pg_uri) == 1, "the search never started")
+            client.close()
+            # The lock is still held: only a cancel can end the search.
+            _until(lambda: _waiting_searches(pg_uri) == 0, "the search kept its backend busy")
+        finally:
+            lock.close()  # before the server stops: it waits for the requests it serves
 
 
 def test_a_search_of_more_experiments_than_bind_parameters_works(api: httpx.Client) -> None:
