@@ -125,23 +125,3 @@ def _children(pid: int) -> list[int]:
 def _signal(pid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-
-
-def start_auth_server(
-    folder: Path, users: dict[str, bool], extra: tuple[str, ...] = ()
-) -> tuple[ServerProcess, dict[str, str]]:
-    """A ``tracklog server --auth`` on a new SQLite store in ``folder`` with ``users`` (name:
-    is admin); returns it, started, and a token per user."""
-    from tracklog.store.auth import AuthStore
-    from tracklog.store.location import StoreLocation, resolve
-    from tracklog.store.tracking import Store
-
-    uri = f"sqlite:///{folder}/tracklog.db"
-    store = Store(StoreLocation(resolve(uri).db_url, str(folder / "artifacts")))
-    auth = AuthStore(store)
-    for name, admin in users.items():
-        auth.create_user(name, None, admin=admin)
-    tokens = {name: auth.create_token(name, "tests").secret for name in users}
-    store.close()
-    server = ServerProcess(uri, folder / "artifacts", extra=["--auth", *extra]).start()
-    return server, tokens

@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import Invoke, MakeRun
 
 import tracklog
-from server_process import ServerProcess
+from inprocess import socket_server
 from tracklog.errors import InvalidValueError
 from tracklog.sdk.reproduce_checkout import child_environment
 from tracklog.store.tracking import Store
@@ -290,8 +290,7 @@ def test_a_dirty_run_without_its_diff_is_rebuilt_with_a_warning(
 def test_reproduce_through_a_server(
     invoke: Invoke, recorded: Recorded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = ServerProcess(f"sqlite:///{tmp_path}/served.db", tmp_path / "served").start()
-    try:
+    with socket_server(f"sqlite:///{tmp_path}/served.db", tmp_path / "served") as server:
         run_id = record_run(recorded.repo, server.url, LR="0.3")
         monkeypatch.chdir(recorded.repo)
         folder = tmp_path / "f"
@@ -311,8 +310,6 @@ def test_reproduce_through_a_server(
         (new,) = api.runs(filter=f"tags.reproduced_from = '{run_id}'")
         assert new.config == {"lr": 0.3, "steps": 4} and new.project == "repro"
         assert losses(server.url, new.id) == losses(server.url, run_id)
-    finally:
-        server.stop()
 
 
 def test_the_rerun_gets_absolute_store_paths(

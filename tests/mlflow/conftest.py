@@ -1,4 +1,5 @@
-"""A real ``tracklog server`` for the real ``mlflow`` client to log to."""
+"""A tracklog server (uvicorn on a loopback port, in a thread of this process) for the real
+``mlflow`` client to log to."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server_process import ServerProcess
+from inprocess import SocketServer, socket_server
 
 
 @pytest.fixture(autouse=True)
@@ -19,16 +20,15 @@ def _fail_fast(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="module")
-def tracklog_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def tracklog_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SocketServer]:
     """One server (SQLite + local artifacts) per test module."""
     root: Path = tmp_path_factory.mktemp("mlflow-server")
-    server = ServerProcess(f"sqlite:///{root / 'tracklog.db'}", root / "artifacts").start()
-    yield server
-    server.stop()
+    with socket_server(f"sqlite:///{root / 'tracklog.db'}", root / "artifacts") as server:
+        yield server
 
 
 @pytest.fixture
-def mlflow_uri(tracklog_server: ServerProcess, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def mlflow_uri(tracklog_server: SocketServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The server's URL, set as the mlflow client's tracking URI for one test."""
     import mlflow
 

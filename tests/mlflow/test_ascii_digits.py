@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server_process import ServerProcess, start_auth_server
+from inprocess import SocketServer, auth_socket_server
 
 MLFLOW = "/api/2.0/mlflow"
 ARTIFACTS = "/api/2.0/mlflow-artifacts/artifacts"
@@ -19,13 +19,12 @@ ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 @pytest.fixture(scope="module")
 def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("ascii-digits")
-    process, tokens = start_auth_server(folder, {"root": True, "writer": False})
-    yield process.url, tokens
-    process.stop()
+    with auth_socket_server(folder, {"root": True, "writer": False}) as (server, tokens):
+        yield server.url, tokens
 
 
 def test_experiment_ids_and_integers_in_other_scripts_are_400(
-    tracklog_server: ServerProcess,
+    tracklog_server: SocketServer,
 ) -> None:
     api = httpx.Client(base_url=tracklog_server.url + MLFLOW)
     exp_id = api.post("/experiments/create", json={"name": "ascii"}).json()["experiment_id"]

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import numpy as np
 
-from server_process import ServerProcess
+from inprocess import SocketServer
 from tracklog.errors import InvalidValueError
 from tracklog.server.mlflow_api.grouped_appends import GroupedAppends
 from tracklog.store.records import SeriesPoints
@@ -69,7 +69,7 @@ def test_a_bad_request_fails_alone_and_the_rest_are_kept(store: Store) -> None:
     assert store.read_series(run.id, "acc")[0].tolist() == [1, 3]
 
 
-def test_concurrent_log_batch_requests_all_land(tracklog_server: ServerProcess) -> None:
+def test_concurrent_log_batch_requests_all_land(tracklog_server: SocketServer) -> None:
     api = f"{tracklog_server.url}/api/2.0/mlflow"
     with httpx.Client() as client:
         run = client.post(f"{api}/runs/create", json={"experiment_id": "0"}).json()["run"]

@@ -1,6 +1,6 @@
 """Artifact uploads larger than the server's request body limit: streamed to storage under
-their own limit, and MLflow's proxied multipart upload, with the real mlflow client against a
-real ``tracklog server --auth``. A failed or aborted upload leaves what was stored before."""
+their own limit, and MLflow's proxied multipart upload, with the real mlflow client against
+a ``tracklog server --auth``. A failed or aborted upload leaves what was stored before."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from server_process import ServerProcess, start_auth_server
+from inprocess import auth_socket_server
+from server_process import ServerProcess
 
 MIB = 1 << 20
 
@@ -22,10 +23,9 @@ MIB = 1 << 20
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
     """A server taking 1 MiB request bodies and 8 MiB artifacts; (url, token, artifact root)."""
     folder: Path = tmp_path_factory.mktemp("large-artifacts")
-    limits = ("--max-body-bytes", str(MIB), "--max-artifact-bytes", str(8 * MIB))
-    process, tokens = start_auth_server(folder, {"writer": False}, limits)
-    yield process.url, tokens["writer"], folder / "artifacts"
-    process.stop()
+    limits = {"max_body_bytes": MIB, "max_artifact_bytes": 8 * MIB}
+    with auth_socket_server(folder, {"writer": False}, **limits) as (server, tokens):
+        yield server.url, tokens["writer"], folder / "artifacts"
 
 
 @pytest.fixture

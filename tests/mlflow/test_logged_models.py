@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
-from server_process import ServerProcess
+from inprocess import SocketServer
 
 # Stages are deprecated in MLflow but still what many teams use; the client warns on each call.
 pytestmark = pytest.mark.filterwarnings("ignore:.*is deprecated since 2.9.0:FutureWarning")
@@ -18,7 +18,7 @@ TORCH_REQUIREMENTS = ["torch==2.13.0"]
 
 
 def test_pytorch_walk_through_register_promote_alias_and_load(
-    mlflow_uri: str, tracklog_server: ServerProcess
+    mlflow_uri: str, tracklog_server: SocketServer
 ) -> None:
     import mlflow
     import torch

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from server_process import start_auth_server
+from inprocess import auth_socket_server
 
 
 @pytest.fixture(scope="module")
 def authed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("mlflow-auth")
-    server, tokens = start_auth_server(folder, {"root": True, "alice": False})
-    yield server.url, tokens
-    server.stop()
+    with auth_socket_server(folder, {"root": True, "alice": False}) as (server, tokens):
+        yield server.url, tokens
 
 
 def _code(call: object) -> str:

@@ -1,5 +1,5 @@
 """With ``--auth``, the MLflow routes check the same per-project grants as ``/api/v1``: the real
-mlflow client of a reader, a writer, a stranger and an admin against a real server."""
+mlflow client of a reader, a writer, a stranger and an admin against a server."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server_process import start_auth_server
+from inprocess import auth_socket_server
 
 USERS = {"root": True, "reader": False, "writer": False, "stranger": False}
 
@@ -18,9 +18,8 @@ USERS = {"root": True, "reader": False, "writer": False, "stranger": False}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     folder: Path = tmp_path_factory.mktemp("mlflow-permissions")
-    process, tokens = start_auth_server(folder, USERS)
-    yield process.url, tokens
-    process.stop()
+    with auth_socket_server(folder, USERS) as (server, tokens):
+        yield server.url, tokens
 
 
 @pytest.fixture

@@ -8,18 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from server_process import ServerProcess
+from inprocess import SocketServer, socket_server
 
 
 @pytest.fixture
-def pg_server(store_uri: str, tmp_path: Path) -> Iterator[ServerProcess]:
-    server = ServerProcess(store_uri, tmp_path / "artifacts").start()
-    yield server
-    server.stop()
+def pg_server(store_uri: str, tmp_path: Path) -> Iterator[SocketServer]:
+    with socket_server(store_uri, tmp_path / "artifacts") as server:
+        yield server
 
 
 @pytest.mark.parametrize("store_uri", ["postgresql"], indirect=True)
-def test_fluent_run_on_postgresql(pg_server: ServerProcess) -> None:
+def test_fluent_run_on_postgresql(pg_server: SocketServer) -> None:
     from mlflow import MlflowClient
 
     client = MlflowClient(pg_server.url)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from server_process import ServerProcess
+from inprocess import socket_server
 
 SECRET = b"the sentinel beside the server's artifact root"
 
@@ -24,11 +24,10 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str
     outside.mkdir()
     (outside / "model").mkdir()
     (outside / "model" / "secret.bin").write_bytes(SECRET)
-    server = ServerProcess(f"sqlite:///{tmp_path / 't.db'}", tmp_path / "store" / "root").start()
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
-    mlflow.set_tracking_uri(server.url)
-    yield server.url, outside
-    server.stop()
+    with socket_server(f"sqlite:///{tmp_path / 't.db'}", tmp_path / "store" / "root") as server:
+        monkeypatch.setenv("MLFLOW_TRACKING_URI", server.url)
+        mlflow.set_tracking_uri(server.url)
+        yield server.url, outside
 
 
 def test_a_version_pointing_out_of_the_root_downloads_nothing(

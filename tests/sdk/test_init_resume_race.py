@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from server_process import ServerProcess
+from inprocess import socket_server
 from tracklog.store.tracking import Store
 from writers_paused import paused_writers
 
@@ -61,17 +61,16 @@ def test_two_processes_starting_one_new_id_both_resume_it(
     watcher.close()
 
 
-@pytest.mark.postgres  # SQLite's writers of one server process queue where no test can see
+@pytest.mark.postgres  # SQLite's writers in one server queue where no test can see
 def test_two_processes_starting_one_new_id_on_a_server_both_resume_it(
     postgres_uri_factory: Callable[[], str], child_env: dict[str, str], tmp_path: Path
 ) -> None:
     uri = postgres_uri_factory()
     watcher = Store(uri)
-    server = ServerProcess(uri, tmp_path / "artifacts").start()
     try:
-        env = {**child_env, "TRACKLOG_URI": server.url, "TRACKLOG_FINISH_TIMEOUT": "60"}
-        for err in _start_both(watcher, env, tmp_path):
-            assert "refused" not in err, err  # the second create_run is a resume, not a 409
+        with socket_server(uri, tmp_path / "artifacts") as server:
+            env = {**child_env, "TRACKLOG_URI": server.url, "TRACKLOG_FINISH_TIMEOUT": "60"}
+            for err in _start_both(watcher, env, tmp_path):
+                assert "refused" not in err, err  # the second create_run is a resume, not a 409
     finally:
-        server.stop()
         watcher.close()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from server_process import ServerProcess
+from inprocess import SocketServer, socket_server
 from tracklog.sdk.sync import find_journals, sync_folder
 from tracklog.store.tracking import Store
 
@@ -55,11 +55,10 @@ NOT_REMOTE = ("sqlalchemy", "alembic", "click", "rich", "pygments")
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
+def server(tmp_path: Path) -> Iterator[SocketServer]:
     # The client is the subject here; the server's database does not matter, so SQLite only.
-    server = ServerProcess(f"sqlite:///{tmp_path}/tracklog.db", tmp_path / "artifacts").start()
-    yield server
-    server.stop()
+    with socket_server(f"sqlite:///{tmp_path}/tracklog.db", tmp_path / "artifacts") as server:
+        yield server
 
 
 def _log_in_a_child(env: dict[str, str], cwd: Path, unwanted: tuple[str, ...] = NOT_REMOTE) -> str:
@@ -91,10 +90,10 @@ def _assert_logged_whole(store: Store, run_id: str) -> None:
 
 @pytest.mark.parametrize("capture", ["0", "1"], ids=["bare", "capture"])
 def test_logging_to_a_server_imports_only_the_client(
-    server: ServerProcess, tmp_path: Path, capture: str
+    server: SocketServer, tmp_path: Path, capture: str
 ) -> None:
     run_id = _log_in_a_child({"TRACKLOG_URI": server.url, "TRACKLOG_CAPTURE": capture}, tmp_path)
-    store = Store(server.store_uri)
+    store = Store(f"sqlite:///{tmp_path}/tracklog.db")
     try:
         _assert_logged_whole(store, run_id)
     finally:

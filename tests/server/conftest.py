@@ -1,12 +1,16 @@
-"""Fixtures: a real ``tracklog server`` process for each test that asks for one."""
+"""Fixtures: the server's app in this process (``server``, ``app_factory``), or a real
+``tracklog server`` process (``real_server``, ``server_factory``) for a test that needs one:
+to kill or restart it, run several workers, or serve another process."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
+from inprocess import InProcessServer, in_process_server
 from server_process import ServerProcess
 
 
@@ -26,9 +30,28 @@ def server_factory(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 
 
 @pytest.fixture
-def server(store_uri: str, server_factory: Callable[..., ServerProcess]) -> ServerProcess:
-    """A running server on a fresh SQLite or PostgreSQL store."""
+def real_server(store_uri: str, server_factory: Callable[..., ServerProcess]) -> ServerProcess:
+    """A running server process on a fresh SQLite or PostgreSQL store."""
     return server_factory(store_uri)
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path) -> Iterator[Callable[..., InProcessServer]]:
+    """Start the app in this process on a store URI, with ``Settings`` fields as keywords
+    (``max_body_bytes=2048``); each is stopped after the test."""
+    with ExitStack() as stack:
+
+        def make(store_uri: str, **settings: object) -> InProcessServer:
+            artifacts = tmp_path / "artifacts"
+            return stack.enter_context(in_process_server(store_uri, artifacts, **settings))
+
+        yield make
+
+
+@pytest.fixture
+def server(store_uri: str, app_factory: Callable[..., InProcessServer]) -> InProcessServer:
+    """The app, in this process, on a fresh SQLite or PostgreSQL store."""
+    return app_factory(store_uri)
 
 
 @pytest.fixture(

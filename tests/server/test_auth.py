@@ -1,5 +1,6 @@
-"""``tracklog server --auth`` as a real process, on SQLite and PostgreSQL: credentials,
-permissions per project, the creator's MANAGE, admins, filtered search, no secret in logs."""
+"""``tracklog server --auth``, on SQLite and PostgreSQL: credentials, permissions per project,
+the creator's MANAGE, admins, filtered search (the app in this process), and no secret in the
+logs (a real process, whose output is read)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from argon2 import PasswordHasher
 
+from inprocess import InProcessServer, in_process_server
 from server_process import ServerProcess
 from tracklog.store import auth as auth_module
 from tracklog.store.auth import AuthStore
@@ -30,7 +32,7 @@ USERS = {"root": True, "alice": False, "reader": False, "editor": False, "outsid
 
 @dataclass
 class AuthServer:
-    server: ServerProcess
+    server: InProcessServer
     auth: AuthStore
     tokens: dict[str, str]
 
@@ -38,7 +40,7 @@ class AuthServer:
         """A client of /api/v1 sending ``user``'s token (none for ``user=None``)."""
         if user is not None:
             headers["authorization"] = f"Bearer {self.tokens[user]}"
-        return httpx.Client(base_url=f"{self.server.url}/api/v1", headers=headers)
+        return self.server.client("/api/v1", headers=headers)
 
 
 def _basic(user: str, password: str) -> str:
@@ -60,7 +62,7 @@ def _cheap_hasher() -> PasswordHasher:
 def authed(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[AuthServer]:
-    """One ``--auth`` server per database for this module; users made through the store."""
+    """One ``--auth`` app per database for this module; users made through the store."""
     folder = tmp_path_factory.mktemp("auth")
     if request.param == "sqlite":
         uri = f"sqlite:///{folder}/tracklog.db"
@@ -73,9 +75,8 @@ def authed(
         for name, admin in USERS.items():
             auth.create_user(name, PASSWORD if name == "alice" else None, admin=admin)
     tokens = {name: auth.create_token(name, "tests").secret for name in USERS}
-    server = ServerProcess(uri, folder / "artifacts", extra=["--auth"]).start()
-    yield AuthServer(server, auth, tokens)
-    server.stop()
+    with in_process_server(uri, folder / "artifacts", auth=True) as server:
+        yield AuthServer(server, auth, tokens)
     store.close()
 
 
@@ -100,7 +101,7 @@ def _denied(answer: httpx.Response, *words: str) -> bool:
 
 
 def test_health_is_open_and_the_api_needs_valid_credentials(authed: AuthServer) -> None:
-    assert httpx.get(f"{authed.server.url}/health").json() == {"status": "ok"}
+    assert authed.server.client().get("/health").json() == {"status": "ok"}
     revoked = authed.auth.create_token("alice", "to revoke")
     authed.auth.revoke_token(revoked.info.id)
     for header in (
@@ -142,9 +143,8 @@ def test_an_expired_token_is_refused_naming_its_expiry(authed: AuthServer) -> No
         assert native.status_code == 401, header
         assert native.json()["error"] == "UNAUTHENTICATED"
         assert f"token expired on {day}" in native.json()["message"]
-        mlflow = httpx.get(
-            f"{authed.server.url}/api/2.0/mlflow/experiments/search?max_results=5",
-            headers={"authorization": header},
+        mlflow = authed.server.client().get(
+            "/api/2.0/mlflow/experiments/search?max_results=5", headers={"authorization": header}
         )
         assert mlflow.status_code == 401, header
         assert mlflow.json()["error_code"] == "UNAUTHENTICATED"

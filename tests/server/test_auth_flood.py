@@ -1,7 +1,8 @@
 """``tracklog server --auth`` under a flood of bad credentials: nothing of a request's body is
 read (or decompressed) before its credentials are checked, failed logins are rate-limited per
 client address and per user name (429 with Retry-After), password checks (argon2, 64 MiB each)
-run a few at a time, and valid tokens and already-verified passwords are never held up."""
+run a few at a time (a real process, whose memory is read), and valid tokens and
+already-verified passwords are never held up."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import base64
 import gzip
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 
+from inprocess import InProcessServer
 from server_process import ServerProcess
 from tracklog.server.app import create_app
 from tracklog.server.settings import Settings
@@ -49,21 +51,22 @@ def _users(folder: Path, *names: str) -> tuple[str, dict[str, str]]:
     return uri, tokens
 
 
-def _limited_server(tmp_path: Path, window_s: int) -> tuple[ServerProcess, dict[str, str]]:
-    """An ``--auth`` server allowing 3 failed logins per user name and 6 per client address
-    in a window of ``window_s`` seconds."""
+def _limited_server(
+    tmp_path: Path, app_factory: Callable[..., InProcessServer], window_s: int
+) -> tuple[InProcessServer, dict[str, str]]:
+    """An ``--auth`` app allowing 3 failed logins per user name and 6 per client address in a
+    window of ``window_s`` seconds."""
     uri, tokens = _users(tmp_path, "alice", "carol", "mallory", "trudy", "oscar")
-    limits = ["--failed-logins-per-user", "3", "--failed-logins-per-address", "6"]
-    extra = ["--auth", *limits, "--failed-login-window", str(window_s)]
-    return ServerProcess(uri, tmp_path / "artifacts", extra=extra).start(), tokens
+    limits = {"failed_logins_per_user": 3, "failed_logins_per_address": 6}
+    return app_factory(uri, auth=True, failed_login_window=window_s, **limits), tokens
 
 
 @pytest.fixture
-def limited(tmp_path: Path) -> Iterator[tuple[ServerProcess, dict[str, str]]]:
-    """A limited server whose window (an hour) no slow request outlasts."""
-    server, tokens = _limited_server(tmp_path, 3600)
-    yield server, tokens
-    server.stop()
+def limited(
+    tmp_path: Path, app_factory: Callable[..., InProcessServer]
+) -> tuple[InProcessServer, dict[str, str]]:
+    """A limited app whose window (an hour) no slow request outlasts."""
+    return _limited_server(tmp_path, app_factory, 3600)
 
 
 WRONG = b"Basic " + base64.b64encode(b"alice:wrong password")
@@ -157,25 +160,24 @@ def test_every_route_but_the_open_ones_refuses_before_reading_the_body(tmp_path:
             assert (status, pulled) == (401, 0), (method, template)
 
 
-def test_an_unauthenticated_gzip_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
+def test_an_unauthenticated_gzip_bomb_is_refused_before_decoding(
+    tmp_path: Path, app_factory: Callable[..., InProcessServer]
+) -> None:
     """100 MiB of zeros in 100 kB of gzip: the server would stop decoding at its 64 MiB limit
     (413); with the credentials checked first it never starts (401)."""
     uri, tokens = _users(tmp_path, "alice")
-    server = ServerProcess(uri, tmp_path / "artifacts", extra=["--auth"]).start()
+    web = app_factory(uri, auth=True).client()
     bomb = gzip.compress(bytes(100 << 20), compresslevel=9)
-    try:
-        for path in ("/api/v1/runs", "/api/2.0/mlflow/runs/log-batch"):
-            for headers in ({}, _basic("alice", "wrong password")):
-                headers = {**headers, "content-encoding": "gzip"}
-                headers["content-type"] = "application/json"
-                answer = httpx.post(f"{server.url}{path}", content=bomb, headers=headers)
-                assert answer.status_code == 401, (path, answer.text)
-        # An authenticated bomb is still decoded only up to the limit.
-        headers = {"content-encoding": "gzip", "authorization": f"Bearer {tokens['alice']}"}
-        answer = httpx.post(f"{server.url}/api/v1/runs", content=bomb, headers=headers)
-        assert answer.status_code == 413 and "--max-body-bytes" in answer.json()["message"]
-    finally:
-        server.stop()
+    for path in ("/api/v1/runs", "/api/2.0/mlflow/runs/log-batch"):
+        for headers in ({}, _basic("alice", "wrong password")):
+            headers = {**headers, "content-encoding": "gzip"}
+            headers["content-type"] = "application/json"
+            answer = web.post(path, content=bomb, headers=headers)
+            assert answer.status_code == 401, (path, answer.text)
+    # An authenticated bomb is still decoded only up to the limit.
+    headers = {"content-encoding": "gzip", "authorization": f"Bearer {tokens['alice']}"}
+    answer = web.post("/api/v1/runs", content=bomb, headers=headers)
+    assert answer.status_code == 413 and "--max-body-bytes" in answer.json()["message"]
 
 
 def _retry_after(answer: httpx.Response) -> int:
@@ -184,54 +186,55 @@ def _retry_after(answer: httpx.Response) -> int:
 
 
 def test_failed_logins_are_limited_per_user_and_address_and_valid_users_pass(
-    limited: tuple[ServerProcess, dict[str, str]],
+    limited: tuple[InProcessServer, dict[str, str]],
 ) -> None:
     server, tokens = limited
-    native = f"{server.url}/api/v1/projects"
-    mlflow = f"{server.url}/api/2.0/mlflow/experiments/search?max_results=5"
-    assert httpx.get(native, headers=_basic("carol", PASSWORD)).status_code == 200  # verified
+    web = server.client()
+    native = "/api/v1/projects"
+    mlflow = "/api/2.0/mlflow/experiments/search?max_results=5"
+    assert web.get(native, headers=_basic("carol", PASSWORD)).status_code == 200  # verified
     for _ in range(3):
-        assert httpx.get(native, headers=_basic("alice", "wrong")).status_code == 401
-    refused = httpx.get(native, headers=_basic("alice", "wrong"))
+        assert web.get(native, headers=_basic("alice", "wrong")).status_code == 401
+    refused = web.get(native, headers=_basic("alice", "wrong"))
     assert 1 <= _retry_after(refused) <= 3600
     assert refused.json()["error"] == "TOO_MANY_REQUESTS"
     assert "'alice'" in refused.json()["message"]
     # Blocked before any check: even her right password is not tried now ...
-    assert _retry_after(httpx.get(native, headers=_basic("alice", PASSWORD))) >= 1
-    on_mlflow = httpx.get(mlflow, headers=_basic("alice", PASSWORD))
+    assert _retry_after(web.get(native, headers=_basic("alice", PASSWORD))) >= 1
+    on_mlflow = web.get(mlflow, headers=_basic("alice", PASSWORD))
     assert _retry_after(on_mlflow) >= 1
     assert on_mlflow.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
     # ... but her token is, as bearer and as a basic password (no password check involved).
-    assert httpx.get(native, headers={"authorization": f"Bearer {tokens['alice']}"}).is_success
-    assert httpx.get(mlflow, headers=_basic("alice", tokens["alice"])).is_success
+    assert web.get(native, headers={"authorization": f"Bearer {tokens['alice']}"}).is_success
+    assert web.get(mlflow, headers=_basic("alice", tokens["alice"])).is_success
     # Three more failures from this address, under other names, block the address.
     for name in ("mallory", "trudy", "oscar"):
-        assert httpx.get(native, headers=_basic(name, "wrong")).status_code == 401
-    blocked = httpx.get(native, headers=_basic("eve", "wrong"))
+        assert web.get(native, headers=_basic(name, "wrong")).status_code == 401
+    blocked = web.get(native, headers=_basic("eve", "wrong"))
     assert _retry_after(blocked) >= 1 and "address" in blocked.json()["message"]
     # Credentials verified before still pass at once, as do tokens.
-    assert httpx.get(native, headers=_basic("carol", PASSWORD)).status_code == 200
-    assert httpx.get(native, headers={"authorization": f"Bearer {tokens['carol']}"}).is_success
+    assert web.get(native, headers=_basic("carol", PASSWORD)).status_code == 200
+    assert web.get(native, headers={"authorization": f"Bearer {tokens['carol']}"}).is_success
 
 
-def test_the_limit_lifts_once_the_failures_leave_the_window(tmp_path: Path) -> None:
-    server, _ = _limited_server(tmp_path, 2)
-    native = f"{server.url}/api/v1/projects"
-    try:
-        # Three failures inside one 2 s window block her; on a slow machine the first ones may
-        # leave it before the third comes, so fail until the block comes (a bound, not a time).
-        for _ in range(100):
-            answer = httpx.get(native, headers=_basic("alice", "wrong"))
-            if answer.status_code != 401:
-                break
-        assert 1 <= _retry_after(answer) <= 2
-        deadline = time.monotonic() + 120
-        while (right := httpx.get(native, headers=_basic("alice", PASSWORD))).status_code == 429:
-            assert time.monotonic() < deadline, "the block never lifted"
-            time.sleep(0.1)
-        assert right.status_code == 200, right.text
-    finally:
-        server.stop()
+def test_the_limit_lifts_once_the_failures_leave_the_window(
+    tmp_path: Path, app_factory: Callable[..., InProcessServer]
+) -> None:
+    server, _ = _limited_server(tmp_path, app_factory, 2)
+    web = server.client()
+    native = "/api/v1/projects"
+    # Three failures inside one 2 s window block her; on a slow machine the first ones may
+    # leave it before the third comes, so fail until the block comes (a bound, not a time).
+    for _ in range(100):
+        answer = web.get(native, headers=_basic("alice", "wrong"))
+        if answer.status_code != 401:
+            break
+    assert 1 <= _retry_after(answer) <= 2
+    deadline = time.monotonic() + 120
+    while (right := web.get(native, headers=_basic("alice", PASSWORD))).status_code == 429:
+        assert time.monotonic() < deadline, "the block never lifted"
+        time.sleep(0.1)
+    assert right.status_code == 200, right.text
 
 
 def _peak_rss(pid: int) -> int:

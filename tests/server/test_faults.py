@@ -1,5 +1,6 @@
-"""Faults between the SDK and a real server process: a server that is down, killed or
-doubled, a process that ends first, and refusals. Nothing logged is lost or applied twice."""
+"""Faults between the SDK and a server: one that is down, killed or doubled (a real server
+process), a process that ends first, and refusals (the app in this process). Nothing logged is
+lost or applied twice."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from remote_helpers import (
 )
 
 import tracklog
+from inprocess import InProcessServer
 from server_process import ServerProcess, free_port
 from tracklog.cli.main import cli
 from tracklog.client.remote import RemoteStore
@@ -71,7 +73,10 @@ def test_client_started_before_the_server_loses_nothing(
     assert sum(len(p.steps) for r in kept if r.op == "append_metrics" for p in r.args["batch"])
 
 
-def test_sigkill_and_restart_while_four_clients_log(server: ServerProcess, tmp_path: Path) -> None:
+def test_sigkill_and_restart_while_four_clients_log(
+    real_server: ServerProcess, tmp_path: Path
+) -> None:
+    server = real_server
     steps = 20_000
     ids = [f"client{i}" for i in range(4)]
     hold = tmp_path / "go-on"
@@ -126,7 +131,7 @@ def test_process_ends_before_the_server_is_back_then_sync_sends_once(
 
 @pytest.mark.parametrize("store_uri", ["sqlite"], indirect=True)
 def test_refused_batches_are_set_aside_not_retried(
-    server: ServerProcess,
+    server: InProcessServer,
     remote_env: Path,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
@@ -158,7 +163,7 @@ def test_refused_batches_are_set_aside_not_retried(
 
 @pytest.mark.parametrize("store_uri", ["sqlite"], indirect=True)
 def test_large_batches_travel_in_parts_applied_once(
-    server: ServerProcess, remote_env: Path, monkeypatch: pytest.MonkeyPatch
+    server: InProcessServer, remote_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tracklog.client import sender
 

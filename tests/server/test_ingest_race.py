@@ -3,7 +3,7 @@ user takes between the batch's permission check and its write never writes into 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 
-from server_process import ServerProcess
+from inprocess import InProcessServer
 from tracklog.store.auth import AuthStore
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.records import SeriesPoints
@@ -21,8 +21,10 @@ from writers_paused import paused_writers
 
 
 @pytest.fixture
-def two_users(store_uri: str, tmp_path: Path) -> Iterator[tuple[Store, dict[str, httpx.Client]]]:
-    """An ``--auth`` server with users alice and bob, its store, and a client per user."""
+def two_users(
+    store_uri: str, tmp_path: Path, app_factory: Callable[..., InProcessServer]
+) -> Iterator[tuple[Store, dict[str, httpx.Client]]]:
+    """An ``--auth`` app with users alice and bob, its store, and a client per user."""
     store = Store(StoreLocation(resolve(store_uri).db_url, str(tmp_path / "artifacts")))
     auth = AuthStore(store)
     clients = {}
@@ -30,15 +32,12 @@ def two_users(store_uri: str, tmp_path: Path) -> Iterator[tuple[Store, dict[str,
         auth.create_user(name, None)
         token = auth.create_token(name, "tests").secret
         clients[name] = f"Bearer {token}"
-    server = ServerProcess(store_uri, tmp_path / "artifacts", extra=["--auth"]).start()
+    server = app_factory(store_uri, auth=True)
     api = {
-        name: httpx.Client(
-            base_url=f"{server.url}/api/v1", headers={"authorization": header}, timeout=120
-        )
+        name: server.client("/api/v1", headers={"authorization": header}, timeout=120)
         for name, header in clients.items()
     }
     yield store, api
-    server.stop()
     store.close()
 
 

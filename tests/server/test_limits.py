@@ -1,6 +1,7 @@
-"""Limits of a real ``tracklog server`` process: request size, records per request, points per
-batch, key and value lengths; each a 4xx naming the limit, and bad input never a 5xx. Every
-documented limit is sent at the limit (accepted) and one past it (refused)."""
+"""Limits of the server (its app, set up as ``tracklog server``'s options would): request size,
+records per request, points per batch, key and value lengths; each a 4xx naming the limit, and
+bad input never a 5xx. Every documented limit is sent at the limit (accepted) and one past it
+(refused)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import httpx
 import numpy as np
 import pytest
 
-from server_process import ServerProcess
+from inprocess import in_process_server
 from tracklog.errors import InvalidValueError
 from tracklog.server.mlflow_api.logging import MAX_ENTITIES, MAX_METRICS, MAX_PARAMS, MAX_TAGS
 from tracklog.server.mlflow_api.registry import MAX_MODELS, MAX_VERSIONS
@@ -55,19 +56,17 @@ MAX_RUN_ID = 32
 def api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[httpx.Client]:
-    """A client of one server per database with small limits."""
+    """A client of one app per database with small limits."""
     folder = tmp_path_factory.mktemp("limits")
     if request.param == "sqlite":
         uri = f"sqlite:///{folder}/tracklog.db"
     else:
         uri = request.getfixturevalue("postgres_uri_factory")()
-    limits = ["--max-body-bytes", str(MAX_BODY), "--max-batch-points", str(MAX_POINTS)]
-    limits += ["--max-records-per-request", str(MAX_RECORDS)]
-    limits += ["--max-artifact-bytes", str(MAX_ARTIFACT)]
-    server = ServerProcess(uri, folder / "artifacts", extra=limits).start()
-    # A generous timeout: a loaded CI machine can take seconds over the largest requests.
-    yield httpx.Client(base_url=f"{server.url}/api/v1", timeout=120)
-    server.stop()
+    limits = {"max_body_bytes": MAX_BODY, "max_batch_points": MAX_POINTS}
+    limits |= {"max_records": MAX_RECORDS, "max_artifact_bytes": MAX_ARTIFACT}
+    with in_process_server(uri, folder / "artifacts", **limits) as server:
+        # A generous timeout: a loaded CI machine can take seconds over the largest requests.
+        yield server.client("/api/v1", timeout=120)
 
 
 @pytest.fixture

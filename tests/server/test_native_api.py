@@ -1,11 +1,12 @@
-"""The native HTTP API of a real ``tracklog server`` process, on SQLite and PostgreSQL."""
+"""The native HTTP API of the server's app, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import Callable
+
 import numpy as np
 
-from server_process import ServerProcess
+from inprocess import InProcessServer
 from tracklog.store.records import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
 
@@ -21,14 +22,15 @@ def _batch(run_id: str, batch_id: str, values: list[float], first_step: int = 0)
     )
 
 
-def test_health_and_openapi(server: ServerProcess) -> None:
-    assert httpx.get(f"{server.url}/health").json() == {"status": "ok"}
-    schema = httpx.get(f"{server.url}/api/v1/openapi.json").json()
+def test_health_and_openapi(server: InProcessServer) -> None:
+    web = server.client()
+    assert web.get("/health").json() == {"status": "ok"}
+    schema = web.get("/api/v1/openapi.json").json()
     assert "/api/v1/ingest" in schema["paths"]
 
 
-def test_run_lifecycle_ingest_and_series(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_run_lifecycle_ingest_and_series(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     created = api.post("/runs", json={"project": "p", "config": {"lr": 0.1}, "labels": ["a"]})
     assert created.status_code == 201
     run_id = created.json()["id"]
@@ -47,8 +49,8 @@ def test_run_lifecycle_ingest_and_series(server: ServerProcess) -> None:
     assert [r["id"] for r in found.json()["runs"]] == [run_id]
 
 
-def test_finish_takes_a_common_status_name(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_finish_takes_a_common_status_name(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     run_id = api.post("/runs", json={"project": "p"}).json()["id"]
     refused = api.post(f"/runs/{run_id}/finish", json={"status": "done-ish"})
     assert refused.status_code == 400 and "FINISHED, FAILED, KILLED" in refused.text
@@ -57,9 +59,9 @@ def test_finish_takes_a_common_status_name(server: ServerProcess) -> None:
 
 
 def test_one_request_of_many_metric_records_applies_each_once_in_order(
-    server: ServerProcess,
+    server: InProcessServer,
 ) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    api = server.client("/api/v1")
     a, b = (api.post("/runs", json={"project": "p"}).json()["id"] for _ in range(2))
     first = _batch(a, "a1", [1.0, 2.0])
     assert api.post("/ingest", content=first, headers=RECORDS).json()["applied"] == 1
@@ -86,8 +88,8 @@ def test_one_request_of_many_metric_records_applies_each_once_in_order(
     assert len(api.get(f"/runs/{a}/series/loss").json()["values"]) == 6
 
 
-def test_bad_input_is_a_4xx_with_a_reason(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_bad_input_is_a_4xx_with_a_reason(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     assert api.get("/runs/nope").status_code == 404
     bad_json = api.post("/runs", content=b"{not json", headers={"content-type": "application/json"})
     assert bad_json.status_code == 400 and "not valid JSON" in bad_json.json()["message"]
@@ -108,8 +110,8 @@ def test_bad_input_is_a_4xx_with_a_reason(server: ServerProcess) -> None:
     assert "trash" in deleted_run.json()["message"]
 
 
-def test_artifacts_stream_and_refuse_escapes(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_artifacts_stream_and_refuse_escapes(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     run_id = api.post("/runs", json={"project": "p"}).json()["id"]
     payload = bytes(range(256)) * 8192
     assert api.put(f"/runs/{run_id}/artifacts/ckpt/model.bin", content=payload).status_code == 201
@@ -125,19 +127,18 @@ def test_artifacts_stream_and_refuse_escapes(server: ServerProcess) -> None:
     assert "%2e%2e/x" in [f["path"] for f in api.get(f"/runs/{run_id}/artifacts").json()["files"]]
 
 
-def test_oversize_body_is_413(store_uri: str, server_factory) -> None:  # type: ignore[no-untyped-def]
-    small = server_factory(store_uri, extra=["--max-body-bytes", "2048"])
-    api = httpx.Client(base_url=f"{small.url}/api/v1")
+def test_oversize_body_is_413(store_uri: str, app_factory: Callable[..., InProcessServer]) -> None:
+    api = app_factory(store_uri, max_body_bytes=2048).client("/api/v1")
     answer = api.post("/ingest", content=b"x" * 4096, headers=RECORDS)
     assert answer.status_code == 413 and "2048" in answer.json()["message"]
 
 
-def test_non_finite_summaries_and_stats_survive_json(server: ServerProcess) -> None:
+def test_non_finite_summaries_and_stats_survive_json(server: InProcessServer) -> None:
     import math
 
     import tracklog
 
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+    api = server.client("/api/v1")
     run_id = api.post("/runs", json={"project": "p"}).json()["id"]
     body = _batch(run_id, "b1", [1.0, float("inf")])
     api.post("/ingest", content=body, headers=RECORDS)

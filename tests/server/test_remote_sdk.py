@@ -1,4 +1,5 @@
-"""The SDK, ``Api`` and the CLI against a real server process, as against a local store."""
+"""The SDK, ``Api`` and the CLI against a server, as against a local store: the app in this
+process, or a real server process where the test kills it."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 from click.testing import CliRunner
 from remote_helpers import sdk_session
 
 import tracklog
+from inprocess import InProcessServer
 from run_files import wait_for_text
 from server_process import ServerProcess
 from tracklog.cli.main import cli
@@ -38,7 +39,7 @@ VALUES = [1.0, math.nan, math.inf, -math.inf, -0.0, 5e-324, 1.7976931348623157e3
 
 
 def test_readme_script_through_a_server(
-    server: ServerProcess, remote_env: Path, monkeypatch: pytest.MonkeyPatch
+    server: InProcessServer, remote_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TRACKLOG_URI", server.url)
     (remote_env / "model.txt").write_text("weights")
@@ -91,7 +92,7 @@ def test_readme_script_through_a_server(
 
 
 def test_a_resent_ingest_request_adds_no_config_history(
-    server: ServerProcess, remote_env: Path, monkeypatch: pytest.MonkeyPatch
+    server: InProcessServer, remote_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TRACKLOG_URI", server.url)
     with tracklog.init(project="resent", config={"lr": 0.1}) as run:
@@ -101,7 +102,7 @@ def test_a_resent_ingest_request_adds_no_config_history(
     journal = remote_env / "tracklog" / "offline" / run.id / JOURNAL_FILE
     body = journal.read_bytes()
     # The answer to the sender's request was lost (a timeout, say): it sends the same bytes.
-    resent = httpx.post(f"{server.url}/api/v1/ingest", content=body, headers=RECORDS)
+    resent = server.client().post("/api/v1/ingest", content=body, headers=RECORDS)
     assert resent.status_code == 200 and resent.json()["consumed_bytes"] == len(body)
     r = tracklog.Api(server.url).run(run.id)
     assert r.config == {"lr": 0.3} and r.status == "FINISHED"
@@ -115,7 +116,7 @@ SQLITE_ONLY = pytest.mark.parametrize("store_uri", ["sqlite"], indirect=True)
 
 @SQLITE_ONLY
 def test_cli_reads_and_changes_a_server(
-    server: ServerProcess, remote_env: Path, monkeypatch: pytest.MonkeyPatch
+    server: InProcessServer, remote_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("TRACKLOG_URI", server.url)
     with tracklog.init(project="cli", name="listed") as run:
@@ -129,8 +130,8 @@ def test_cli_reads_and_changes_a_server(
 
 
 @SQLITE_ONLY  # decoding happens before the store is touched
-def test_gzip_request_bodies_are_decoded_and_bounded(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_gzip_request_bodies_are_decoded_and_bounded(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     gzip_json = {"content-type": "application/json", "content-encoding": "gzip"}
     body = b'{"project": "gz", "notes": "' + b"n" * 5000 + b'"}'
     created = api.post("/runs", content=zlib.compress(body, wbits=31), headers=gzip_json)
@@ -147,10 +148,11 @@ def test_gzip_request_bodies_are_decoded_and_bounded(server: ServerProcess) -> N
 
 
 @SQLITE_ONLY
-def test_the_client_gzips_bodies_except_to_a_loopback_server(server: ServerProcess) -> None:
-    assert is_loopback(server.url) and is_loopback("http://localhost:5000")
+def test_the_client_gzips_bodies_except_to_a_loopback_server(server: InProcessServer) -> None:
+    url = "http://127.0.0.1:5000"  # the app, reached through its transport
+    assert is_loopback(url) and is_loopback("http://localhost:5000")
     assert not is_loopback("https://tracking.lab") and not is_loopback("http://10.0.0.7:5000")
-    session = HttpSession(server.url, ClientSettings())
+    session = HttpSession(url, ClientSettings(), server.transport)
     assert not session.compress
     session.compress = True  # as to a server on another machine
     created = session.call("POST", "/api/v1/runs", {"project": "gz", "notes": "n" * 5000})
@@ -161,7 +163,7 @@ def test_the_client_gzips_bodies_except_to_a_loopback_server(server: ServerProce
 @SQLITE_ONLY
 def test_the_token_from_the_environment_reaches_an_auth_server(
     store_uri: str,
-    server_factory: Callable[..., ServerProcess],
+    app_factory: Callable[..., InProcessServer],
     remote_env: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -172,7 +174,7 @@ def test_the_token_from_the_environment_reaches_an_auth_server(
     AuthStore(store).create_user("alice", None)
     token = AuthStore(store).create_token("alice", "sdk").secret
     store.close()
-    server = server_factory(store_uri, extra=["--auth"])
+    server = app_factory(store_uri, auth=True)
     monkeypatch.setenv("TRACKLOG_URI", server.url)
     with pytest.raises(tracklog.TracklogError, match="authentication"):
         tracklog.init(project="secured")
@@ -195,8 +197,9 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 @SQLITE_ONLY
 def test_the_server_marks_runs_of_killed_clients_as_crashed(
-    server: ServerProcess, remote_env: Path
+    real_server: ServerProcess, remote_env: Path
 ) -> None:
+    server = real_server
     env = {**os.environ, "TRACKLOG_URI": server.url}
     done = subprocess.run(
         [sys.executable, "-c", VICTIM], capture_output=True, env=env, cwd=remote_env, timeout=60
@@ -214,7 +217,7 @@ def test_the_server_marks_runs_of_killed_clients_as_crashed(
 
 @SQLITE_ONLY
 def test_output_log_reaches_the_server_while_the_run_runs(
-    server: ServerProcess, remote_env: Path, monkeypatch: pytest.MonkeyPatch
+    server: InProcessServer, remote_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Snapshots of the console log go straight to the server; the journal carries the last."""
     monkeypatch.setenv("TRACKLOG_URI", server.url)

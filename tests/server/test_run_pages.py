@@ -1,16 +1,14 @@
-"""``POST /api/v1/runs/page`` and the web UI's static files, against a real server."""
+"""``POST /api/v1/runs/page`` and the web UI's static files, served by the app."""
 
 from __future__ import annotations
 
 import time
 
-import httpx
-
-from server_process import ServerProcess
+from inprocess import InProcessServer
 
 
-def test_pages_slice_the_search_and_count_every_match(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_pages_slice_the_search_and_count_every_match(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     for i in range(5):
         run = api.post("/runs", json={"project": "p", "name": f"r{i}", "config": {"i": i}}).json()
         api.post(f"/runs/{run['id']}/summary", json={"values": {"score": i}})
@@ -28,8 +26,8 @@ def test_pages_slice_the_search_and_count_every_match(server: ServerProcess) -> 
     assert filtered["total"] == 2
 
 
-def test_bad_page_requests_are_refused_with_a_reason(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_bad_page_requests_are_refused_with_a_reason(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     api.post("/runs", json={"project": "p"})
     for body, fragment in [
         ({"limit": 0}, "limit"),
@@ -45,8 +43,8 @@ def test_bad_page_requests_are_refused_with_a_reason(server: ServerProcess) -> N
     assert api.post("/runs/page", json={"projects": ["nope"]}).status_code == 404
 
 
-def test_the_ui_is_served_with_plotly_from_the_python_package(server: ServerProcess) -> None:
-    web = httpx.Client(base_url=server.url)
+def test_the_ui_is_served_with_plotly_from_the_python_package(server: InProcessServer) -> None:
+    web = server.client()
     index = web.get("/")
     assert index.status_code == 200 and '<script type="module" src="/ui/app.js">' in index.text
     app = web.get("/ui/app.js")

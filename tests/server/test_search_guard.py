@@ -1,6 +1,7 @@
-"""Searches through a real ``tracklog server``: past the limits on comparisons and order keys a
-400 names the limit on every search route; on PostgreSQL a search past ``--search-timeout`` is a
-400 naming the timeout, and a search whose client disconnects stops holding a backend.
+"""Searches through the server (its app in this process; uvicorn on a socket where a client
+disconnects): past the limits on comparisons and order keys a 400 names the limit on every
+search route; on PostgreSQL a search past ``--search-timeout`` is a 400 naming the timeout, and
+a search whose client disconnects stops holding a backend.
 
 A search is made to wait, deterministically, by holding a lock on the ``runs`` table from the
 test: it can then end only by the timeout or by being cancelled."""
@@ -10,14 +11,14 @@ from __future__ import annotations
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
-from server_process import ServerProcess
+from inprocess import InProcessServer, in_process_server, socket_server
 from tracklog.store.search_parse import MAX_FILTER_CLAUSES, MAX_ORDER_KEYS
 
 BOUND_S = 120  # generous bound for the database to show a change (never a timing assertion)
@@ -31,14 +32,13 @@ def _clauses(n: int) -> str:
 
 @pytest.fixture(scope="module")
 def api(module_store: tuple[str, Path]) -> Iterator[httpx.Client]:
-    """A client of one server per database, with a project of three runs."""
-    server = ServerProcess(*module_store).start()
-    client = httpx.Client(base_url=server.url, timeout=BOUND_S)
-    for i in range(3):
-        config = {f"p{k}": i for k in range(10)}
-        assert client.post("/api/v1/runs", json={"project": "s", "config": config}).is_success
-    yield client
-    server.stop()
+    """A client of one app per database, with a project of three runs."""
+    with in_process_server(*module_store) as server:
+        client = server.client(timeout=BOUND_S)
+        for i in range(3):
+            config = {f"p{k}": i for k in range(10)}
+            assert client.post("/api/v1/runs", json={"project": "s", "config": config}).is_success
+        yield client
 
 
 def _experiment_id(api: httpx.Client) -> str:
@@ -101,11 +101,8 @@ def _libpq(uri: str) -> str:
     return uri.replace("postgresql+psycopg://", "postgresql://")
 
 
-def _start(uri: str, tmp_path: Path, *extra: str) -> ServerProcess:
-    server = ServerProcess(uri, tmp_path / "artifacts", extra=list(extra)).start()
-    with httpx.Client(base_url=server.url) as client:
-        assert client.post("/api/v1/runs", json={"project": "s"}).is_success
-    return server
+def _add_run(client: httpx.Client) -> None:
+    assert client.post("/api/v1/runs", json={"project": "s"}).is_success
 
 
 def _lock_runs(uri: str) -> psycopg.Connection:
@@ -135,15 +132,17 @@ def _until(condition: object, what: str) -> None:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("path", [NATIVE, MLFLOW])
-def test_search_past_the_timeout_is_a_400_naming_it(pg_uri: str, tmp_path: Path, path: str) -> None:
-    server = _start(pg_uri, tmp_path, "--search-timeout", "0.5")
+def test_search_past_the_timeout_is_a_400_naming_it(
+    pg_uri: str, app_factory: Callable[..., InProcessServer], path: str
+) -> None:
+    client = app_factory(pg_uri, search_timeout_ms=500).client(timeout=BOUND_S)
+    _add_run(client)
     lock = _lock_runs(pg_uri)
     try:
         body = {"projects": ["s"]} if path == NATIVE else {"experiment_ids": ["1"]}
-        answer = httpx.post(server.url + path, json=body, timeout=BOUND_S)
+        answer = client.post(path, json=body)
     finally:
         lock.close()
-        server.stop()
     assert answer.status_code == 400, answer.text
     error = answer.json()
     code = error["error"] if path == NATIVE else error["error_code"]
@@ -157,22 +156,25 @@ def test_search_past_the_timeout_is_a_400_naming_it(pg_uri: str, tmp_path: Path,
 def test_search_is_cancelled_when_its_client_disconnects(
     pg_uri: str, tmp_path: Path, path: str
 ) -> None:
-    server = _start(pg_uri, tmp_path, "--search-timeout", "0")  # no timeout to end it
-    lock = _lock_runs(pg_uri)
-    try:
-        body = json.dumps({"projects": ["s"]} if path == NATIVE else {"experiment_ids": ["1"]})
-        client = socket.create_connection(("127.0.0.1", server.port))
-        client.sendall(
-            f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n{body}".encode()
-        )
-        _until(lambda: _waiting_searches(pg_uri) == 1, "the search never started")
-        client.close()
-        # The lock is still held: only a cancel can end the search.
-        _until(lambda: _waiting_searches(pg_uri) == 0, "the search kept its backend busy")
-    finally:
-        lock.close()
-        server.stop()
+    # uvicorn on a socket, without a search timeout: only the client's leaving can end it.
+    with socket_server(pg_uri, tmp_path / "artifacts", search_timeout_ms=0) as server:
+        with httpx.Client(base_url=server.url) as api:
+            _add_run(api)
+        lock = _lock_runs(pg_uri)
+        try:
+            body = {"projects": ["s"]} if path == NATIVE else {"experiment_ids": ["1"]}
+            data = json.dumps(body)
+            client = socket.create_connection(("127.0.0.1", server.port))
+            client.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(data)}\r\n\r\n{data}".encode()
+            )
+            _until(lambda: _waiting_searches(pg_uri) == 1, "the search never started")
+            client.close()
+            # The lock is still held: only a cancel can end the search.
+            _until(lambda: _waiting_searches(pg_uri) == 0, "the search kept its backend busy")
+        finally:
+            lock.close()  # before the server stops: it waits for the requests it serves
 
 
 def test_a_search_of_more_experiments_than_bind_parameters_works(api: httpx.Client) -> None:

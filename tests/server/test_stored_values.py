@@ -1,4 +1,4 @@
-"""A real server refuses JSON values nested past ``MAX_JSON_DEPTH`` and over-long text with a
+"""The server refuses JSON values nested past ``MAX_JSON_DEPTH`` and over-long text with a
 400 naming the key; values stored deep before the limit existed never make a read fail; and
 listings (search, the runs page, event streams, MLflow's search) ship long text abridged."""
 
@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from server_process import ServerProcess
+from inprocess import InProcessServer
 from tracklog.store import schema
 from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.stored_json import DEEP_MARKER, MAX_LISTED_TEXT
@@ -43,8 +42,8 @@ def _refused(answer: httpx.Response, *words: str) -> None:
 
 
 @pytest.fixture
-def api(store_uri: str, server_factory: Callable[..., ServerProcess]) -> httpx.Client:
-    return httpx.Client(base_url=server_factory(store_uri).url, timeout=60)
+def api(server: InProcessServer) -> httpx.Client:
+    return server.client(timeout=60)
 
 
 def test_values_past_the_depth_limit_are_400_naming_the_key(api: httpx.Client) -> None:

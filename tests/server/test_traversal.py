@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote
 import pytest
 from asgi_raw import Answer, RawClient, raw_client
 
-from server_process import ServerProcess
+from inprocess import socket_server
 from tracklog.server.app import create_app
 from tracklog.server.settings import Settings
 from tracklog.store.auth import AuthStore
@@ -433,10 +433,8 @@ def test_a_real_server_refuses_the_same(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.txt").write_bytes(SECRET)
-    server = ServerProcess(f"sqlite:///{tmp_path}/t.db", tmp_path / "artifacts").start()
-    try:
-        host, port = server.url.removeprefix("http://").split(":")
-        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    with socket_server(f"sqlite:///{tmp_path}/t.db", tmp_path / "artifacts") as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         made = json.dumps({"project": "p"})
         conn.request("POST", "/api/v1/runs", made, {"content-type": "application/json"})
         run = json.loads(conn.getresponse().read())["id"]
@@ -452,5 +450,3 @@ def test_a_real_server_refuses_the_same(tmp_path: Path) -> None:
             assert keys <= json.loads(body).keys(), (url, body)
             assert SECRET not in body
         assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
-    finally:
-        server.stop()

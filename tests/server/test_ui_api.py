@@ -1,5 +1,5 @@
-"""The native API's endpoints for the web UI (project keys, batch series), against a real
-server."""
+"""The native API's endpoints for the web UI (project keys, batch series, event streams),
+served by the app."""
 
 from __future__ import annotations
 
@@ -10,15 +10,24 @@ from typing import Any
 
 import httpx
 import numpy as np
+import pytest
 
-from server_process import ServerProcess
+from inprocess import InProcessServer
+from tracklog.server.routes import run_events
 from tracklog.server.routes.series_batch import BATCH_MEDIA_TYPE, MAX_SERIES
 from tracklog.store.records import SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, decode_series, encode_record
 
 
-def test_project_keys_cover_every_run_not_one_page(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+@pytest.fixture(autouse=True)
+def _quick_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The app runs in this process, so its event streams can look for changes more often
+    # than once a second: the same events, sooner.
+    monkeypatch.setattr(run_events, "CHECK_S", 0.05)
+
+
+def test_project_keys_cover_every_run_not_one_page(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     for i in range(3):
         config = {"opt": {"lr": 0.1}, f"only_{i}": i}
         run = api.post("/runs", json={"project": "p", "config": config}).json()
@@ -34,8 +43,8 @@ def test_project_keys_cover_every_run_not_one_page(server: ServerProcess) -> Non
     assert api.get("/projects/p/keys", params={"lifecycle": "deleted"}).json()["params"] == []
 
 
-def test_project_keys_refuse_an_unknown_project_or_lifecycle(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_project_keys_refuse_an_unknown_project_or_lifecycle(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     api.post("/runs", json={"project": "p"})
     missing = api.get("/projects/nope/keys")
     assert missing.status_code == 404 and "nope" in missing.json()["message"]
@@ -64,8 +73,8 @@ def _split_batch(body: bytes) -> list[tuple[np.ndarray, np.ndarray, np.ndarray] 
     return out
 
 
-def test_batch_series_match_the_single_series_endpoint(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_batch_series_match_the_single_series_endpoint(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     a = api.post("/runs", json={"project": "p"}).json()["id"]
     b = api.post("/runs", json={"project": "p"}).json()["id"]
     spiky = np.sin(np.arange(5000) / 50.0)
@@ -110,8 +119,8 @@ def test_batch_series_match_the_single_series_endpoint(server: ServerProcess) ->
     assert whole["series"][0]["values"] == list(np.arange(10.0))
 
 
-def test_series_stats_of_several_runs_in_one_request(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_series_stats_of_several_runs_in_one_request(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     a = api.post("/runs", json={"project": "p"}).json()["id"]
     b = api.post("/runs", json={"project": "p"}).json()["id"]
     _log(api, a, "loss", "", np.arange(5.0))
@@ -128,8 +137,8 @@ def test_series_stats_of_several_runs_in_one_request(server: ServerProcess) -> N
     assert missing.status_code == 404 and "nope" in missing.json()["message"]
 
 
-def test_bad_batch_requests_are_refused_with_a_reason(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_bad_batch_requests_are_refused_with_a_reason(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     run = api.post("/runs", json={"project": "p"}).json()["id"]
     many = [{"key": f"k{i}"} for i in range(MAX_SERIES // 2 + 1)]
     for body, fragment in [
@@ -157,8 +166,8 @@ def _events(lines: Iterator[str]) -> Iterator[tuple[str, Any]]:
             yield name, json.loads(line[len("data: ") :])
 
 
-def test_events_announce_series_growth_then_the_end(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=30)
+def test_events_announce_series_growth_then_the_end(server: InProcessServer) -> None:
+    api = server.client("/api/v1", timeout=30)
     live = api.post("/runs", json={"project": "p"}).json()["id"]
     done = api.post("/runs", json={"project": "p"}).json()["id"]
     api.post(f"/runs/{done}/finish", json={"status": "FINISHED"})
@@ -183,8 +192,8 @@ def test_events_announce_series_growth_then_the_end(server: ServerProcess) -> No
         assert next(events, None) is None  # the stream ends
 
 
-def test_project_events_announce_new_runs_and_their_changes(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=30)
+def test_project_events_announce_new_runs_and_their_changes(server: InProcessServer) -> None:
+    api = server.client("/api/v1", timeout=30)
     first = api.post("/runs", json={"project": "followed"}).json()["id"]
     pid = api.get(f"/runs/{first}").json()["experiment_id"]
     at = {"id": pid, "lifecycle_stage": "active"}
@@ -206,9 +215,9 @@ def test_project_events_announce_new_runs_and_their_changes(server: ServerProces
         assert next(events)[1]["runs"] == 1  # a run moved to the trash leaves the count
 
 
-def test_a_project_stream_says_where_its_renamed_project_went(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=30)
-    mlflow = httpx.Client(base_url=f"{server.url}/api/2.0/mlflow", timeout=30)
+def test_a_project_stream_says_where_its_renamed_project_went(server: InProcessServer) -> None:
+    api = server.client("/api/v1", timeout=30)
+    mlflow = server.client("/api/2.0/mlflow", timeout=30)
     run = api.post("/runs", json={"project": "old-name"}).json()["id"]
     pid = api.get(f"/runs/{run}").json()["experiment_id"]
     with api.stream("GET", "/events", params={"project": "old-name"}) as answer:
@@ -227,8 +236,8 @@ def test_a_project_stream_says_where_its_renamed_project_went(server: ServerProc
     assert api.get("/events", params={"project": "old-name"}).status_code == 404
 
 
-def test_bad_event_requests_are_refused_with_a_reason(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_bad_event_requests_are_refused_with_a_reason(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     run = api.post("/runs", json={"project": "p"}).json()["id"]
     for params, fragment in [({"runs": ","}, "1 to 100"), ({"runs": "a," * 101}, "got 101")]:
         answer = api.get("/events", params=params)

@@ -34,11 +34,21 @@ from tracklog.store import json_output
 GZIP_MIN_BYTES = 1024
 JSON_TYPE = "application/json"
 
+# Transports by server URL, for sessions given none: a test mounts its in-process app here so
+# that code which opens its own client (``init()``, ``Api``, the CLI) reaches that app. Empty
+# unless someone mounts one: then every session goes over the network.
+mounted: dict[str, httpx.BaseTransport] = {}
+
 
 class HttpSession:
-    """Requests to the server at ``url``; thread-safe (httpx pools the connections)."""
+    """Requests to the server at ``url``; thread-safe (httpx pools the connections).
 
-    def __init__(self, url: str, settings: ClientSettings) -> None:
+    ``transport`` (default: the one :data:`mounted` for ``url``, else the network) carries the
+    requests, e.g. to an app in this process."""
+
+    def __init__(
+        self, url: str, settings: ClientSettings, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.url = url.strip().rstrip("/")
         self.compress = not is_loopback(self.url)
         headers = {"user-agent": f"tracklog/{__version__}"}
@@ -51,6 +61,7 @@ class HttpSession:
             # Plain http never uses TLS (redirects are not followed), and loading the CA bundle
             # for it costs ~0.1 s of CPU in every training process that starts a run.
             verify=not self.url.lower().startswith("http://"),
+            transport=transport or mounted.get(self.url),
         )
 
     def close(self) -> None:

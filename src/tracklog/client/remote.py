@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import numpy as np
 
 from tracklog.client import decode
@@ -34,18 +35,23 @@ _CHUNK = 1 << 20
 class RemoteStore:
     """The store behind a tracklog server at ``url`` (``http://`` or ``https://``).
 
-    ``token`` (default ``$TRACKLOG_TOKEN``) is sent as ``Authorization: Bearer``.
+    ``token`` (default ``$TRACKLOG_TOKEN``) is sent as ``Authorization: Bearer``;
+    ``transport`` carries the requests (see :class:`~tracklog.client.http.HttpSession`).
     Thread-safe; one connection pool per instance.
     """
 
     def __init__(
-        self, url: str, token: str | None = None, settings: ClientSettings | None = None
+        self,
+        url: str,
+        token: str | None = None,
+        settings: ClientSettings | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         settings = settings or ClientSettings.from_env()
         if token is not None:
             settings = dataclasses.replace(settings, token=token)
         self.settings = settings
-        self.http = HttpSession(url, settings)
+        self.http = HttpSession(url, settings, transport)
         self.url = self.http.url
 
     def __repr__(self) -> str:
