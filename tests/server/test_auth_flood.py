@@ -282,13 +282,17 @@ def _fail_from(url: str, forwarded_for: list[str]) -> list[int]:
     ]
 
 
-def test_a_client_cannot_choose_the_address_the_login_limit_counts(
-    limited: tuple[ServerProcess, dict[str, str]],
-) -> None:
-    server, _ = limited
-    # Six failures allowed per address: the seventh is refused whatever address it claims.
-    spoofed = [f"203.0.113.{i}" for i in range(7)]
-    assert _fail_from(server.url, spoofed) == [401] * 6 + [429]
+def test_a_client_cannot_choose_the_address_the_login_limit_counts(tmp_path: Path) -> None:
+    # The server command's uvicorn, not the app, decides whose X-Forwarded-For is believed.
+    uri, _ = _users(tmp_path, "alice")
+    extra = ["--auth", "--failed-logins-per-address", "6"]
+    server = ServerProcess(uri, tmp_path / "artifacts", extra=extra).start()
+    try:
+        # Six failures allowed per address: the seventh is refused whatever address it claims.
+        spoofed = [f"203.0.113.{i}" for i in range(7)]
+        assert _fail_from(server.url, spoofed) == [401] * 6 + [429]
+    finally:
+        server.stop()
 
 
 def test_behind_a_named_proxy_the_forwarded_address_is_counted(tmp_path: Path) -> None:
