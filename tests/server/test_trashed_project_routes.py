@@ -1,15 +1,21 @@
-"""Writes into a project in the trash, through the in-process server: a 409 naming the
-project on native routes (ingest included, nothing applied), MLflow's error on MLflow's."""
+"""Writes into a project in the trash: through the in-process server, a 409 naming the project
+on native routes (ingest included, nothing applied), MLflow's error on MLflow's; a run logged
+to a real server there is set aside whole, to be sent once the project is restored."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from remote_helpers import sdk_session
 
+import tracklog
+from server_process import ServerProcess
+from tracklog.cli.main import cli
 from tracklog.client.http import error_for
 from tracklog.errors import ProjectDeletedError
 from tracklog.server.app import create_app
@@ -76,3 +82,32 @@ def test_mlflow_writes_into_an_experiment_in_the_trash_keep_mlflows_error(
             "message": f"The experiment {exp} must be in the 'active' state.",
         }
     assert _runs(client) == [run_id]
+
+
+@pytest.fixture
+def remote_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    yield from sdk_session(tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("store_uri", ["sqlite"], indirect=True)
+def test_a_remote_run_in_a_project_in_the_trash_is_set_aside_whole(
+    store_uri: str,
+    server_factory: Callable[..., ServerProcess],
+    remote_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = server_factory(store_uri)
+    api = httpx.Client(base_url=server.url)
+    exp = api.post(f"{M}/experiments/create", json={"name": "old"}).json()["experiment_id"]
+    api.post(f"{M}/experiments/delete", json={"experiment_id": exp})
+    monkeypatch.setenv("TRACKLOG_URI", server.url)
+    run = tracklog.init(project="old")  # journaled; the server's answer comes later
+    run.log({"x": 1.0})
+    with pytest.warns(UserWarning, match="refused create_run.*project 'old' is in the trash"):
+        run.finish()
+    assert not tracklog.Api(server.url).runs("old", include_deleted=True)
+    api.post(f"{M}/experiments/restore", json={"experiment_id": exp})
+    rejected = remote_env / "tracklog" / "offline" / run.id / "rejected"
+    resent = CliRunner().invoke(cli, ["sync", str(rejected), "--uri", server.url])
+    assert resent.exit_code == 0, resent.output
+    assert tracklog.Api(server.url).run(run.id).summary["x"] == 1.0
