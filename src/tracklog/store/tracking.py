@@ -19,7 +19,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import params as params_view
 from tracklog.store import schema, series, stored_json, validation
-from tracklog.store.active_project import require_active_project
+from tracklog.store.active_project import active_project_id, require_active_project
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import (
@@ -118,9 +118,11 @@ class Store:
     def writable_project(self, conn: Connection, name: str) -> int:
         """Inside a write transaction: the id of project ``name`` (a valid name) for a write
         into it, created if missing; one in the trash refuses (:func:`require_active_project`)."""
-        pid, created = self.ensure_project(conn, name)
-        if not created:
-            require_active_project(conn, pid)
+        pid = active_project_id(conn, name)
+        if pid is None:
+            pid, created = self.ensure_project(conn, name)
+            if not created:  # by another writer a moment ago
+                require_active_project(conn, pid)
         return pid
 
     def projects(self, name: str | None = None) -> list[ProjectInfo]:
