@@ -50,14 +50,15 @@ def test_no_resume_in_a_project_in_the_trash(store: Store) -> None:
 
 
 def test_no_import_into_a_project_in_the_trash(store: Store, tmp_path: Path) -> None:
-    live, old = store.create_run("live"), store.create_run("old")
+    # Folders import in id order: "live"'s first, so only a check before any write keeps it out.
+    live = store.create_run("live", run_id="0" * 32)
+    old = store.create_run("old", run_id="f" * 32)
     for run in (live, old):
         store.finish_run(run.id, "FINISHED")
     export_runs(store, [live.id, old.id], tmp_path / "out")
     _trash(store, "old")
     with pytest.raises(ProjectDeletedError, match="'old'"):
         import_runs(store, tmp_path / "out", new_id=True)
-    # Refused before the first run is written, whichever folder comes first.
     assert _run_ids(store, "live") == {live.id} and _run_ids(store, "old") == {old.id}
 
 
