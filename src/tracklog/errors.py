@@ -43,6 +43,15 @@ class RunDeletedError(TracklogError):
     """A write to a run that is in the trash."""
 
 
+class ProjectDeletedError(TracklogError):
+    """A write into a project that is in the trash (a new, resumed or imported run, an MLflow
+    experiment tag or logged model). ``project_id`` is the project's id where known."""
+
+    def __init__(self, message: str, project_id: int | None = None) -> None:
+        super().__init__(message)
+        self.project_id = project_id
+
+
 class RunFinishedError(TracklogError, RuntimeError):
     """A run was used after ``finish()``."""
 
@@ -99,6 +108,7 @@ WIRE_ERRORS: tuple[tuple[type[TracklogError], int, str], ...] = (
     (InvalidTypeError, 400, "INVALID_VALUE"),
     (RunFinishedError, 409, "INVALID_STATE"),
     (RunDeletedError, 409, "RUN_DELETED"),
+    (ProjectDeletedError, 409, "PROJECT_DELETED"),
 )
 
 # HTTP statuses that say "not now" rather than "not this": a client retries them later.

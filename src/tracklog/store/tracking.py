@@ -19,6 +19,7 @@ from sqlalchemy import Connection, bindparam, delete, func, insert, select, upda
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import params as params_view
 from tracklog.store import schema, series, stored_json, validation
+from tracklog.store.active_project import active_project_id, require_active_project
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import (
@@ -86,7 +87,7 @@ class Store:
     # -- projects -------------------------------------------------------------------------
 
     def get_or_create_project(self, name: str) -> int:
-        """The id of project ``name``, created if missing (active again if it was deleted)."""
+        """The id of project ``name``, created if missing (one in the trash stays there)."""
         name = validation.name(name, "project name")
         with writing(self.engine) as conn:
             return self._project_id(conn, name)
@@ -113,6 +114,16 @@ class Store:
         if inserted:
             return inserted[0].id, True
         return conn.execute(select(_E.c.id).where(_E.c.name == name)).scalar_one(), False
+
+    def writable_project(self, conn: Connection, name: str) -> int:
+        """Inside a write transaction: the id of project ``name`` (a valid name) for a write
+        into it, created if missing; one in the trash refuses (:func:`require_active_project`)."""
+        pid = active_project_id(conn, name)
+        if pid is None:
+            pid, created = self.ensure_project(conn, name)
+            if not created:  # by another writer a moment ago
+                require_active_project(conn, pid)
+        return pid
 
     def projects(self, name: str | None = None) -> list[ProjectInfo]:
         """Every project (or only the one called ``name``) with its number of active runs and
@@ -203,7 +214,7 @@ class Store:
         label_rows = [{"run_id": run_id, "label": label} for label in new.labels]
         t = new.start_time or now_ms()
         with writing(self.engine) as conn:
-            exp = self._project_id(conn, new.project)
+            exp = self.writable_project(conn, new.project)
             values = {
                 "id": run_id,
                 "experiment_id": exp,
@@ -256,18 +267,24 @@ class Store:
         owned: bool = True,
     ) -> None:
         """Mark an existing run RUNNING again, owned by process ``pid`` (default: this one;
-        none with ``owned=False``, as in :meth:`create_run`)."""
+        none with ``owned=False``, as in :meth:`create_run`). A run whose project is in the
+        trash is not resumed, as no new run starts there."""
         if host is not None:
             validation.bounded(host, "host")
-        self._update_run(
-            run_id,
-            status="RUNNING",
-            end_time=None,
-            exit_code=None,
-            error=None,
-            heartbeat_at=now_ms(),
+        values = {
+            "status": "RUNNING",
+            "end_time": None,
+            "exit_code": None,
+            "error": None,
+            "heartbeat_at": now_ms(),
             **_owner(owned, pid, pid_started, host),
-        )
+        }
+        with writing(self.engine) as conn:
+            exp = conn.execute(select(_R.c.experiment_id).where(_R.c.id == run_id)).scalar()
+            if exp is None:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            require_active_project(conn, exp)
+            conn.execute(_UPDATE_RUN, {"_run_id": run_id, **values})
 
     def finish_run(
         self,

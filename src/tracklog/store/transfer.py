@@ -23,6 +23,7 @@ from sqlalchemy import insert, select
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, TracklogError
 from tracklog.store import json_output, schema, series, stored_json, validation
 from tracklog.store import params as params_view
+from tracklog.store.active_project import check_active
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.codec import decode
 from tracklog.store.engine import reading, writing
@@ -394,8 +395,9 @@ def _read_parquet(path: Path, listed: list[dict[str, Any]]) -> list[SeriesPoints
 def import_runs(store: Store, folder: Path, new_id: bool = False) -> list[str]:
     """Import every run folder in ``folder`` (see :func:`run_folders`); return the new ids.
 
-    Every folder is read and checked, and every id checked against the store, before the
-    first run is written. Without ``new_id`` an id that exists in the store is refused.
+    Every folder is read and checked, and every id and project checked against the store,
+    before the first run is written. Without ``new_id`` an id that exists in the store is
+    refused; so is a run of a project in the trash.
     """
     runs = [read_folder(p) for p in run_folders(folder)]
     ids = [r.doc["id"] for r in runs]
@@ -408,6 +410,9 @@ def import_runs(store: Store, folder: Path, new_id: bool = False) -> list[str]:
                     f"a run with id {r.doc['id']!r} exists already in the store "
                     f"(from {r.path}); import with --new-id to add it under a fresh id"
                 )
+    for name in dict.fromkeys(r.doc["project"] for r in runs):
+        for project in store.projects(name):
+            check_active(project.name, project.id, project.lifecycle_stage)
     return [write_run(store, r, uuid.uuid4().hex if new_id else None) for r in runs]
 
 
@@ -419,7 +424,7 @@ def write_run(store: Store, run: RunFolder, run_id: str | None = None) -> str:
     written: str | None = None
     try:
         with writing(store.engine) as conn:
-            exp, _ = store.ensure_project(conn, doc["project"])
+            exp = store.writable_project(conn, doc["project"])
             artifact_uri = store.artifacts.run_root(exp, run_id)
             row = {f: doc[f] for f in _RUN_FIELDS}
             row.update(

@@ -17,6 +17,7 @@ from tracklog.errors import (
     InvalidValueError,
     NotFoundError,
     PermissionDeniedError,
+    ProjectDeletedError,
     RateLimitedError,
     RequestTooLargeError,
     RunDeletedError,
@@ -57,6 +58,7 @@ _CODES: tuple[tuple[type[TracklogError], str], ...] = (
     (InvalidTypeError, "INVALID_PARAMETER_VALUE"),
     (RunFinishedError, "INVALID_STATE"),
     (RunDeletedError, "INVALID_STATE"),
+    (ProjectDeletedError, "INVALID_PARAMETER_VALUE"),
 )
 
 
@@ -84,6 +86,8 @@ def to_mlflow_error(exc: Exception) -> MlflowError | None:
     """``exc`` as MLflow would report it, or None for an unexpected error (a real 500)."""
     if isinstance(exc, MlflowError):
         return exc
+    if isinstance(exc, ProjectDeletedError) and exc.project_id is not None:  # MLflow's words
+        return invalid(f"The experiment {exc.project_id} must be in the 'active' state.")
     if isinstance(exc, TracklogError):
         for kind, code in _CODES:
             if isinstance(exc, kind):

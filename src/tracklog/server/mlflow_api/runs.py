@@ -59,7 +59,8 @@ def _status(args: Args) -> str | None:
 def create(store: Store, args: Args) -> dict[str, Any]:
     """Create a RUNNING run with no owning process: only its client ends it."""
     exp_id = convert.experiment_id(args.str("experiment_id", "0"))
-    exp = MlflowStore(store).experiments.active(exp_id)
+    # The trash is checked by create_run, in its transaction: the experiment may go there now.
+    exp = MlflowStore(store).experiments.get(exp_id)
     tags = convert.tag_dict(args.objects("tags"))
     name, tagged = args.str("run_name"), tags.get(convert.RUN_NAME_TAG)
     if name is not None and tagged is not None and name != tagged:

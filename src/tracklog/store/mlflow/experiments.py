@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.store import schema, validation
+from tracklog.store.active_project import require_active_project
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import reading, upsert, writing
 from tracklog.store.query_limits import searching
@@ -76,12 +77,6 @@ class Experiments:
         if not found:
             raise _not_found(experiment_id)
         return found[0]
-
-    def active(self, experiment_id: int) -> ExperimentRecord:
-        """The experiment with this id, for a write into it (:func:`require_active`)."""
-        with reading(self.engine) as conn:
-            require_active(conn, experiment_id)
-            return _load(conn, _E.c.id == experiment_id)[0]
 
     def get_by_name(self, name: str) -> ExperimentRecord:
         """The experiment named ``name``; raises :class:`NotFoundError` naming it."""
@@ -184,14 +179,11 @@ def _touch(conn: Any, experiment_id: int, **values: Any) -> None:
 
 
 def require_active(conn: Connection, experiment_id: int) -> None:
-    """The rule of every MLflow write into an experiment (a run, a tag, a logged model), inside
-    the caller's transaction: the experiment exists (else :class:`NotFoundError`) and is not
-    in the trash (else :class:`InvalidValueError`), in MLflow's words."""
-    stage = conn.execute(select(_E.c.lifecycle_stage).where(_E.c.id == experiment_id)).scalar()
-    if stage is None:
+    """The rule of every write into a project (:func:`require_active_project`: not in the
+    trash), inside the caller's transaction, for an experiment named by id: one that does
+    not exist is :class:`NotFoundError` in MLflow's words."""
+    if not require_active_project(conn, experiment_id):
         raise _not_found(experiment_id)
-    if stage != "active":
-        raise InvalidValueError(f"The experiment {experiment_id} must be in the 'active' state.")
 
 
 def _not_found(experiment_id: int) -> NotFoundError:
