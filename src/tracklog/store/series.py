@@ -8,6 +8,7 @@ once. Reads return points ordered by step, then by arrival.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -236,13 +237,14 @@ def _merged_stats(m: Any, points: SeriesPoints) -> SeriesStats:
 
 # The statistics columns of a ``metric_series`` row: SeriesStats' fields less the series' name.
 _STAT_COLUMNS = tuple(f for f in SeriesStats.__dataclass_fields__ if f not in ("key", "context"))
+_stat_values = attrgetter(*_STAT_COLUMNS)
 
 
 def _stat_columns(stats: SeriesStats) -> dict[str, object]:
-    """The row values of ``stats``; NaN is NULL, as SQLite stores it, so that every backend
-    reads back the same."""
-    values = ((f, getattr(stats, f)) for f in _STAT_COLUMNS)
-    return {f: (None if isinstance(v, float) and v != v else v) for f, v in values}
+    """The row values of ``stats``; NaN (the one value unequal to itself) is NULL, as SQLite
+    stores it, so that every backend reads back the same."""
+    values = zip(_STAT_COLUMNS, _stat_values(stats), strict=True)
+    return {f: (None if v != v else v) for f, v in values}
 
 
 def read(
