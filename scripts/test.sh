@@ -3,7 +3,7 @@
 #   0. Debian's postgresql, git and chromium, if missing (needs root)
 #   1. pip install -e ".[test]"   2. ruff check + ruff format --check
 #   3. lint-imports: the import-layer contracts in pyproject.toml
-#   4. mypy: the type checker on the core, client and SDK ([tool.mypy] in pyproject.toml)
+#   4. mypy: the type checker on the whole package ([tool.mypy] in pyproject.toml)
 #   5. eslint on the web UI's JavaScript, if npm is installed
 #   6. node --test on the web UI's unit tests (tests/ui/js), if node is installed   7. pytest "$@"
 # Works from any directory. Extra arguments are passed to pytest, e.g.

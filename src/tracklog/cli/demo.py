@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import click
 
@@ -15,7 +15,14 @@ if TYPE_CHECKING:
     from tracklog.sdk.run import Run
 
 _STEPS = 50
-_CONFIGS = [  # cycled through, so consecutive runs differ visibly
+
+
+class _DemoConfig(TypedDict):
+    lr: float
+    optimizer: dict[str, Any]
+
+
+_CONFIGS: list[_DemoConfig] = [  # cycled through, so consecutive runs differ visibly
     {"lr": 1e-3, "optimizer": {"name": "adam", "weight_decay": 0.0}},
     {"lr": 3e-4, "optimizer": {"name": "adam", "weight_decay": 0.01}},
     {"lr": 1e-2, "optimizer": {"name": "sgd", "weight_decay": 0.0}},
@@ -54,11 +61,12 @@ def log_demo_runs(uri: str, n_runs: int, project: str) -> list[str]:
     ids = []
     with using_tracking_uri(uri):
         for i in range(n_runs):
-            config = {**_CONFIGS[i % len(_CONFIGS)], "batch_size": 32 * (i + 1), "seed": i}
+            base = _CONFIGS[i % len(_CONFIGS)]
+            config = {**base, "batch_size": 32 * (i + 1), "seed": i}
             with tracklog.init(
                 project=project, config=config, tags=[DEMO_LABEL], mode="online"
             ) as run:
-                _train(run, config["lr"], random.Random(i))
+                _train(run, base["lr"], random.Random(i))
             ids.append(run.id)
     return ids
 

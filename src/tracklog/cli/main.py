@@ -31,7 +31,7 @@ _HELP_ERRORS = getattr(click.exceptions, "NoArgsIsHelpError", ())
 class TracklogGroup(click.Group):
     """The root group; every error of every command ends here as one ``error:`` line."""
 
-    def main(  # type: ignore[override]
+    def main(
         self,
         args: Sequence[str] | None = None,
         prog_name: str | None = None,

@@ -33,7 +33,8 @@ class CommandFailedError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click types exit_code as a ClassVar, yet its handlers (and ours) read the instance's.
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 @click.command("reproduce")

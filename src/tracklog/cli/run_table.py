@@ -10,7 +10,7 @@ from typing import Any
 from tracklog.cli import output
 from tracklog.store import params as params_view
 from tracklog.store.records import RunRecord
-from tracklog.store.search_parse import parse_filter, parse_order_by
+from tracklog.store.search_parse import Comparison, OrderTerm, parse_filter, parse_order_by
 
 _PREFIX = {"metric": "metrics", "param": "params", "tag": "tags", "attribute": "attributes"}
 # ``runs`` column -> RunRecord attribute, where the names differ.
@@ -55,7 +55,7 @@ def implied_columns(filter: str | None, order_by: Sequence[str]) -> list[Column]
 
     Parsing here also rejects a bad filter before any store is opened.
     """
-    terms = [*parse_filter(filter), *parse_order_by(order_by)]
+    terms: list[Comparison | OrderTerm] = [*parse_filter(filter), *parse_order_by(order_by)]
     return [Column(t.kind, t.key) for t in terms if not (t.kind == "attribute" and t.key in _SHOWN)]
 
 

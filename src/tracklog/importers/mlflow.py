@@ -140,7 +140,7 @@ def _experiments(client: Any, view: Any, uri: str, wanted: Sequence[str]) -> lis
             break
     if not wanted:
         return [e for e in found if e.lifecycle_stage == "active"]
-    chosen = []
+    chosen: list[Any] = []
     for w in dict.fromkeys(wanted):
         match = [e for e in found if w in (e.name, e.experiment_id)]
         if not match:

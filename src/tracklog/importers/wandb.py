@@ -205,9 +205,10 @@ def _apply(target: dict[str, Any], record: Any) -> None:
         *parents, last = _path(item)
         node = target
         for p in parents:
-            node = node.get(p)
-            if not isinstance(node, dict):
+            child = node.get(p)
+            if not isinstance(child, dict):
                 break
+            node = child
         else:
             node.pop(last, None)
 

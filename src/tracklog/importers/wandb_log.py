@@ -55,7 +55,8 @@ def _payloads(path: Path) -> Iterator[tuple[int, bytes]]:
         raise ImportSourceError(f"{path}: not a W&B transaction log (bad header)")
     if version != _VERSION:
         raise ImportSourceError(f"{path}: W&B log format version {version} is not supported")
-    pos, parts, start = _HEADER.size, [], 0
+    pos, start = _HEADER.size, 0
+    parts: list[bytes] = []  # the chunks of the record being joined
     while pos < len(data):
         left = _BLOCK - pos % _BLOCK
         if left < _CHUNK.size:  # a block's tail too short for a chunk header is padding

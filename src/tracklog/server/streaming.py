@@ -17,7 +17,7 @@ def body_chunks(request: Request) -> Iterator[bytes]:
     """The request body, chunk by chunk as it arrives, for a worker thread
     (``run_in_threadpool``) to write to the store: nothing is held in memory or spooled.
     Errors of the stream (the client went away, a body limit) are raised where it is read."""
-    stream = request.stream().__aiter__()
+    stream = request.stream()  # an async generator: its own iterator
     while True:
         try:
             chunk = anyio.from_thread.run(stream.__anext__)

@@ -27,6 +27,7 @@ from tracklog.errors import (
     InvalidValueError,
     StoreError,
     StoreUnavailableError,
+    TracklogError,
 )
 
 # By SQLite's primary result code: busy, locked, out of memory, read-only, I/O error, full,
@@ -57,7 +58,7 @@ _SQLITE_MESSAGES = {
 }
 
 
-def translate(context: ExceptionContext) -> StoreError | InvalidValueError | None:
+def translate(context: ExceptionContext) -> TracklogError | None:
     """SQLAlchemy's ``handle_error`` hook: the tracklog error to raise in place of the driver's
     (None: leave an error that is not the driver's, or one met by the pool's pre-ping, which
     SQLAlchemy handles itself)."""
@@ -70,7 +71,7 @@ def translate(context: ExceptionContext) -> StoreError | InvalidValueError | Non
     return tracklog_error(exc, disconnected=context.is_disconnect or unreachable)
 
 
-def tracklog_error(exc: DBAPIError, disconnected: bool = False) -> StoreError | InvalidValueError:
+def tracklog_error(exc: DBAPIError, disconnected: bool = False) -> TracklogError:
     """The tracklog error that says what ``exc`` means (see the module's docstring)."""
     reason = _reason(exc)
     orig = exc.orig

@@ -246,7 +246,7 @@ def execute_rows(conn: Connection, stmt: Any, rows: list[dict[str, Any]]) -> Non
         return
     sql, names = _driver_sql(conn.dialect, stmt, tuple(rows[0]))
     params = rows if names is None else [tuple(row[n] for n in names) for row in rows]
-    conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+    conn.exec_driver_sql(sql, params)
 
 
 @functools.lru_cache(maxsize=64)
@@ -279,11 +279,14 @@ def _insert_missing_statement(dialect: str, table: Table, keys: tuple[str, ...])
 
 
 def _insert_for(dialect: str) -> Any:
+    # Imported here: the PostgreSQL dialect is loaded only by a store that uses it.
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 def _redact(url: str) -> str:

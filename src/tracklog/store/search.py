@@ -81,7 +81,8 @@ class _CaseSensitiveLike(FunctionElement[bool]):
     """
 
     # NullType, not Boolean: SQLite would render a Boolean-typed function as "(...) = 1".
-    type = NullType()
+    # (SQLAlchemy's stubs want the Boolean that the expression's Python type [bool] implies.)
+    type = NullType()  # type: ignore[assignment]
     inherit_cache = True
     name = "cs_like"
 
@@ -107,7 +108,7 @@ class _CaseInsensitiveLike(FunctionElement[bool]):
     :data:`~tracklog.store.engine.UNICODE_LOWER`, a function every store connection has.
     """
 
-    type = NullType()
+    type = NullType()  # type: ignore[assignment]  # NullType: as _CaseSensitiveLike's
     inherit_cache = True
     name = "ci_like"
 
@@ -210,7 +211,7 @@ def _attribute(key: str) -> tuple[ColumnElement[Any], bool]:
     """The SQL of an attribute and whether it can be NULL; ``duration`` is derived."""
     if key == "duration":
         return runs.c.end_time - runs.c.start_time, True
-    return runs.c[key], runs.c[key].nullable
+    return runs.c[key], bool(runs.c[key].nullable)
 
 
 def _apply_order(stmt: Select[Any], terms: Sequence[OrderTerm]) -> Select[Any]:

@@ -102,8 +102,9 @@ class _Token:
     kind: str  # ident, word, keyword, number, string, op, ( ) , or eof
     text: str  # the source text of the token
     pos: int
-    value: object = None
+    value: Scalar = ""  # the parsed literal, keyword or operator; "" for idents and eof
     key_pos: int = 0  # idents only: where the key starts
+    parts: tuple[str, str] = ("", "")  # idents only: (entity, key)
 
 
 def _scan_quoted(text: str, start: int, what: str) -> tuple[str, int]:
@@ -171,7 +172,7 @@ def _tokenize(text: str) -> list[_Token]:
                 key_pos = i + len(entity) + 1
                 if not key and end < n and text[end] in '`"':
                     key, end = _scan_quoted(text, end, "quoted key")
-                tokens.append(_Token("ident", text[i:end], i, (entity, key), key_pos))
+                tokens.append(_Token("ident", text[i:end], i, key_pos=key_pos, parts=(entity, key)))
         elif op := next((o for o in _OPERATORS if text.startswith(o, i)), None):
             end = i + len(op)
             tokens.append(_Token("op", op, i, op))
@@ -215,7 +216,7 @@ class _Parser:
         """Parse ``entity.key``; return (kind, normalised key, token)."""
         tok = self.next()
         if tok.kind == "ident":
-            entity, key = tok.value  # type: ignore[misc]
+            entity, key = tok.parts
             kind = ENTITIES.get(entity.lower())
             if kind is None:
                 raise self.fail(
@@ -281,7 +282,7 @@ class _Parser:
             items.append(tok)
             sep = self.next()
             if sep.kind == ")":
-                return tuple(t.value for t in items), items  # type: ignore[misc]
+                return tuple(t.value for t in items), items
             if sep.kind == "eof":
                 raise self.fail("unclosed '('", opening.pos)
             if sep.kind != ",":
@@ -290,11 +291,12 @@ class _Parser:
     def comparison(self) -> Comparison:
         kind, key, ident = self.identifier("a comparison such as metrics.acc > 0.9")
         op, op_tok = self.operator(ident)
+        value: Value
         if op in LIST_OPS:
             value, value_toks = self.value_list(op)
         else:
             value_toks = [self.scalar(op_tok)]
-            value = value_toks[0].value  # type: ignore[assignment]
+            value = value_toks[0].value
         numeric = [t.kind == "number" for t in value_toks]
         if any(numeric) and not all(numeric):
             bad = value_toks[numeric.index(not numeric[0])]

@@ -8,6 +8,7 @@ once. Reads return points ordered by step, then by arrival.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -103,7 +104,7 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
                 "key": k,
                 "context": c,
                 "chunk_count": _chunk_count(len(merged[(k, c)].steps)),
-                **_nan_to_none(new[(k, c)]),
+                **_stat_columns(new[(k, c)]),
             }
             for k, c in missing
         ]
@@ -115,7 +116,7 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
                 points.values,
                 points.timestamps,
             )
-            stats[(r.key, r.context)] = SeriesStats(r.key, r.context, **new[(r.key, r.context)])
+            stats[(r.key, r.context)] = new[(r.key, r.context)]
         raced = [k for k in missing if k not in stats]  # created by another writer meanwhile
         if raced:
             rows.update(_series_rows(conn, run_id, raced))
@@ -150,8 +151,8 @@ def append(conn: Connection, run_id: str, batch: Sequence[SeriesPoints]) -> list
         )
         new_stats = _merged_stats(row, points)
         count = seq + _chunk_count(len(steps))
-        updates.append({"_id": row["id"], "chunk_count": count, **_nan_to_none(new_stats)})
-        stats[k] = SeriesStats(key=points.key, context=points.context, **new_stats)
+        updates.append({"_id": row["id"], "chunk_count": count, **_stat_columns(new_stats)})
+        stats[k] = new_stats
     if tails:
         conn.execute(_DELETE_CHUNK, [{"_sid": sid, "_seq": seq} for sid, (seq, _) in tails.items()])
     execute_rows(conn, _INSERT_CHUNK, chunks)
@@ -207,7 +208,7 @@ def _chunk_rows(
     return out
 
 
-def _merged_stats(m: Any, points: SeriesPoints) -> dict[str, float | int | None]:
+def _merged_stats(m: Any, points: SeriesPoints) -> SeriesStats:
     """The statistics of series row ``m`` after ``points`` are appended."""
     values = points.values
     not_nan = values[~np.isnan(values)]
@@ -218,23 +219,32 @@ def _merged_stats(m: Any, points: SeriesPoints) -> dict[str, float | int | None]
     with np.errstate(over="ignore", invalid="ignore"):  # a huge sum may overflow to inf
         total = (m["sum"] if m["sum"] is not None else float("nan")) + float(real.sum())
     top = int(points.steps.max())
-    return {
-        "count": count,
-        "finite_count": m["finite_count"] + len(real),
-        "sum": total,
-        "min": lo if m["min"] is None else (m["min"] if lo is None else min(m["min"], lo)),
-        "max": hi if m["max"] is None else (m["max"] if hi is None else max(m["max"], hi)),
-        "first": float(values[0]) if m["count"] == 0 else m["first"],
-        "last": float(values[-1]),
-        "last_step": int(points.steps[-1]),
-        "max_step": top if m["max_step"] is None else max(m["max_step"], top),
-        "last_time": int(points.timestamps[-1]),
-    }
+    return SeriesStats(
+        key=points.key,
+        context=points.context,
+        count=count,
+        finite_count=m["finite_count"] + len(real),
+        sum=total,
+        min=lo if m["min"] is None else (m["min"] if lo is None else min(m["min"], lo)),
+        max=hi if m["max"] is None else (m["max"] if hi is None else max(m["max"], hi)),
+        first=float(values[0]) if m["count"] == 0 else m["first"],
+        last=float(values[-1]),
+        last_step=int(points.steps[-1]),
+        max_step=top if m["max_step"] is None else max(m["max_step"], top),
+        last_time=int(points.timestamps[-1]),
+    )
 
 
-def _nan_to_none(stats: dict[str, float | int | None]) -> dict[str, float | int | None]:
-    # SQLite stores NaN as NULL; store NULL on every backend so both read back the same.
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in stats.items()}
+# The statistics columns of a ``metric_series`` row: SeriesStats' fields less the series' name.
+_STAT_COLUMNS = tuple(f for f in SeriesStats.__dataclass_fields__ if f not in ("key", "context"))
+_stat_values = attrgetter(*_STAT_COLUMNS)
+
+
+def _stat_columns(stats: SeriesStats) -> dict[str, object]:
+    """The row values of ``stats``; NaN (the one value unequal to itself) is NULL, as SQLite
+    stores it, so that every backend reads back the same."""
+    values = zip(_STAT_COLUMNS, _stat_values(stats), strict=True)
+    return {f: (None if v != v else v) for f, v in values}
 
 
 def read(
@@ -246,10 +256,12 @@ def read(
     row = conn.execute(select(_S.c.id, _S.c.count, _S.c.chunk_count).where(where)).first()
     if row is None:
         return None
-    version = (row.id, row.count, row.chunk_count)
+    # Unpacked, not ``row.count``: type checkers take that for tuple's count method.
+    series_id, count, chunk_count = row
+    version = (series_id, count, chunk_count)
     if cache is not None and (hit := cache.get(version)) is not None:
         return hit
-    blobs = conn.execute(select(_C.c.data).where(_C.c.series_id == row.id).order_by(_C.c.seq))
+    blobs = conn.execute(select(_C.c.data).where(_C.c.series_id == series_id).order_by(_C.c.seq))
     parts = [decode(b) for (b,) in blobs]
     if parts:
         steps, values, times = (np.concatenate([p[i] for p in parts]) for i in range(3))

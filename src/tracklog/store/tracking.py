@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
 from tracklog.store import params as params_view
@@ -45,6 +45,9 @@ from tracklog.store.series_cache import SeriesCache
 
 if TYPE_CHECKING:
     import numpy as np
+    from typing_extensions import Unpack
+
+    AnyRow = Row[Unpack[tuple[Any, ...]]]  # a row of any columns
 
 _R = schema.runs
 CHECKPOINT_POINTS = 65_536  # metric points written by this Store before finish_run checkpoints
@@ -438,10 +441,8 @@ class Store:
     ) -> list[tuple[str, Any, Any]]:
         """``set_config`` inside a transaction."""
         updates = validation.json_value(dict(updates), "config")
-        found = conn.execute(
-            select(_R.c.config, _R.c.lifecycle_stage).where(_R.c.id == run_id)
-        ).first()
-        _check_writable(run_id, found and found.lifecycle_stage)
+        stmt = select(_R.c.config, _R.c.lifecycle_stage).where(_R.c.id == run_id)
+        found = _writable_row(run_id, conn.execute(stmt).first())
         old_config = stored_json.loads(found.config)
         new_config = params_view.merge(old_config, updates)
         old_flat = params_view.flatten(old_config)
@@ -571,15 +572,13 @@ class Store:
         was applied before are skipped; returns how many were applied. ``run_values`` are set
         on the run in the same transaction (a run's end), applied batches or not."""
         for batch, batch_id in batches:
-            for points in batch:
-                validation.series_points(points)
+            for one in batch:
+                validation.series_points(one)
             if batch_id is not None:
                 validation.bounded(batch_id, "batch id", validation.MAX_BATCH_ID)
         with writing(self.engine) as conn:
             touch = {"_run_id": run_id, "heartbeat_at": now_ms(), **(run_values or {})}
-            found = conn.execute(_TOUCH_RUN, touch).first()
-            _check_writable(run_id, found and found.lifecycle_stage)
-            defs = found.metric_defs
+            defs = _writable_row(run_id, conn.execute(_TOUCH_RUN, touch).first()).metric_defs
             fresh = [
                 batch
                 for batch, batch_id in batches
@@ -903,6 +902,14 @@ def _end_values(
         "error": validation.error_text(error),
         "end_time": end_time or now_ms(),
     }
+
+
+def _writable_row(run_id: str, row: AnyRow | None) -> AnyRow:
+    """The run's ``row`` (it holds ``lifecycle_stage``), once writes to the run are allowed."""
+    if row is None:
+        raise NotFoundError(f"no run with id {run_id!r}")
+    _check_writable(run_id, row.lifecycle_stage)
+    return row
 
 
 def _check_writable(run_id: str, lifecycle_stage: str | None) -> None:

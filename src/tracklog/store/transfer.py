@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -482,7 +483,7 @@ def write_run(store: Store, run: RunFolder, run_id: str | None = None) -> str:
             for f in doc["files"]:
                 with open(run.path / FILES / f["path"], "rb") as src:
                     store.artifacts.write(
-                        artifact_uri, f["path"], iter(lambda s=src: s.read(_COPY), b"")
+                        artifact_uri, f["path"], iter(partial(src.read, _COPY), b"")
                     )
     except BaseException:
         if written is not None:

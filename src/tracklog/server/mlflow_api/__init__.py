@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from fastapi import Depends, FastAPI
 from fastapi.params import Depends as Dependency
+from starlette.routing import Route
 
 # MLflow's UI calls the same handlers under /ajax-api; clients use /api.
 API_PREFIXES = ("/api/2.0/mlflow", "/ajax-api/2.0/mlflow")
@@ -28,7 +29,9 @@ def install(app: FastAPI, dependencies: Sequence[Dependency] = ()) -> None:
 
     for router in (*routers.API_ROUTERS, *routers.ARTIFACT_ROUTERS):
         for route in router.routes:
-            for method in getattr(route, "methods", ()):
+            if not isinstance(route, Route):  # no HTTP methods (a mount, a websocket)
+                continue
+            for method in route.methods or ():
                 access.rule_for(method, route.path)  # raises for a route without a rule
     not_found_dependencies = list(dependencies)
     dependencies = [*dependencies, Depends(access.enforce)]

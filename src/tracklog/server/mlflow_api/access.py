@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeGuard
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
@@ -45,7 +45,8 @@ class Rule(Protocol):
     check needs the arguments (an artifact upload's body must not be read before the handler
     streams it)."""
 
-    reads_args: bool
+    @property
+    def reads_args(self) -> bool: ...  # read-only: rules are frozen dataclasses
 
     def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         """Raise unless the user may go on; a search rule may narrow ``args``."""
@@ -218,7 +219,7 @@ class Links:
     def check(self, guard: Guard, store: Store, path: PathParams, args: Args | None) -> None:
         assert args is not None
         run_ids = [args.str(name) for name in self.runs]
-        model_ids = [m for name in self.models for m in _model_ids(args, name)]
+        model_ids: list[str | None] = [m for name in self.models for m in _model_ids(args, name)]
         if self.source and (source := args.str("source")):
             run_ids.append(source_run(source))
             model_ids.append(source_logged_model(source))
@@ -239,7 +240,7 @@ def _model_ids(args: Args, name: str) -> list[str]:
     return [value] if _is_str(value) else []
 
 
-def _is_str(value: object) -> bool:
+def _is_str(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(value)
 
 

@@ -46,6 +46,13 @@ class Target:
     path: str | None  # None: the run's (or the root's) top folder
 
 
+@dataclass(frozen=True)
+class _FileTarget(Target):
+    """A target that is a file."""
+
+    path: str
+
+
 def resolve(store: Store, path: str | None) -> Target:
     """The target of ``path`` (None or "" is the artifact root)."""
     if not path:
@@ -62,12 +69,12 @@ def resolve(store: Store, path: str | None) -> Target:
     return Target(None, path)
 
 
-def _file(store: Store, path: str) -> Target:
+def _file(store: Store, path: str) -> _FileTarget:
     """The target of a file's path (a run's top folder is not one)."""
     target = resolve(store, path)
     if target.path is None:
         raise InvalidValueError(f"artifact path {path!r} names a run's folder, not a file")
-    return target
+    return _FileTarget(target.run_id, target.path)
 
 
 def _write(store: Store, path: str, body: Iterator[bytes]) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -140,12 +141,20 @@ class Args:
             raise invalid(f"parameter '{name}' must be a string, got {type(value).__name__}")
         return str(value)
 
-    def required(self, name: str) -> str:
+    # From here on, annotations say builtins.str, .int, .list and .bool: in the class body
+    # those names are the accessors defined here.
+    def required(self, name: builtins.str) -> builtins.str:
         value = self.str(name, required=True)
         assert value is not None
         return value
 
-    def int(self, name: str, default: int | None = None, *, required: bool = False) -> int | None:
+    def int(
+        self,
+        name: builtins.str,
+        default: builtins.int | None = None,
+        *,
+        required: builtins.bool = False,
+    ) -> builtins.int | None:
         value = self.values.get(name)
         if value is None or value == "":
             if required:
@@ -164,13 +173,13 @@ class Args:
             raise invalid(f"parameter '{name}' must be an integer, got {value!r}")
         return int(number)
 
-    def list(self, name: str) -> list[Any]:
+    def list(self, name: builtins.str) -> builtins.list[Any]:
         value = self.values.get(name)
         if value is None:
             return []
         return value if isinstance(value, list) else [value]
 
-    def objects(self, name: str) -> list[dict[str, Any]]:
+    def objects(self, name: builtins.str) -> builtins.list[dict[builtins.str, Any]]:
         """A list of JSON objects (``metrics``, ``tags``...), each checked to be one."""
         items = self.list(name)
         for item in items:
@@ -178,7 +187,7 @@ class Args:
                 raise invalid(f"each item of '{name}' must be an object, got {item!r}")
         return items
 
-    def number(self, name: str, *, required: bool = False) -> float | None:
+    def number(self, name: builtins.str, *, required: builtins.bool = False) -> float | None:
         """A double: a JSON number, or MLflow's strings "NaN", "Infinity", "-Infinity"."""
         value = self.values.get(name)
         if value is None:
@@ -187,7 +196,7 @@ class Args:
             return None
         return to_float(value, name)
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool = False) -> builtins.bool:
         value = self.values.get(name)
         if value is None:
             return default
@@ -197,14 +206,16 @@ class Args:
             return value.lower() == "true"
         raise invalid(f"parameter '{name}' must be true or false, got {value!r}")
 
-    def page(self, default_size: int, max_size: int) -> tuple[int, int]:
+    def page(
+        self, default_size: builtins.int, max_size: builtins.int
+    ) -> tuple[builtins.int, builtins.int]:
         """(offset, size) from ``page_token`` and ``max_results``, both checked."""
         spec = PageSpec.from_token(
             self.str("page_token"), self.int("max_results", default_size), max_size
         )
         return spec.offset, spec.limit
 
-    def run_id(self) -> str:
+    def run_id(self) -> builtins.str:
         """MLflow clients send ``run_id``, older ones ``run_uuid``; either is accepted."""
         value = self.str("run_id") or self.str("run_uuid")
         if value is None:

@@ -103,7 +103,7 @@ def _event(name: str, data: Any) -> str:
 def _runs_check(store: Store, ids: list[str]) -> Check:
     sent: dict[str, Any] = {}
 
-    def check() -> tuple[list[str], bool]:
+    def check() -> tuple[list[str], dict[str, Any] | None]:
         events = [_event("run", c) for c in _changes(store, ids, sent)]
         running = any(state[0] == "RUNNING" for state in sent.values())
         return events, None if running else {}

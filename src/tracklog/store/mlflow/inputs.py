@@ -78,12 +78,12 @@ def _row(run_id: str, i: DatasetInput) -> dict[str, object]:
         validation.bounded(value, f"dataset {what}", limit)
         if not value.strip():
             raise InvalidValueError(f"dataset {what} must not be empty")
-    for what, value, limit in (
+    for what, optional, limit in (
         ("schema", i.schema, MAX_SCHEMA),
         ("profile", i.profile, MAX_PROFILE),
     ):
-        if value is not None:
-            validation.bounded(value, f"dataset {what}", limit)
+        if optional is not None:
+            validation.bounded(optional, f"dataset {what}", limit)
     tags = {
         validation.key(k, "input tag key"): validation.tag_value(v, k) for k, v in i.tags.items()
     }

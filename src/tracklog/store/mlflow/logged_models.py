@@ -331,8 +331,8 @@ class LoggedModels:
                     .where(_O.c.run_id.in_(ids))
                     .order_by(_O.c.step, _O.c.model_id)
                 )
-                for r in made:
-                    out[r.run_id].outputs.append(ModelOutput(r.model_id, r.step))
+                for m in made:
+                    out[m.run_id].outputs.append(ModelOutput(m.model_id, m.step))
         return out
 
 

@@ -98,7 +98,9 @@ def run_listings(engine: Engine, run_ids: Sequence[str]) -> list[RunListing]:
                 tags[run_id][key] = value
         metrics = latest_points_in(conn, [i for i in ids if i in rows])
     return [
-        RunListing(*rows[i], params_json=params.get(i, "[]"), tags=tags[i], metrics=metrics[i])
+        RunListing(
+            **rows[i]._mapping, params_json=params.get(i, "[]"), tags=tags[i], metrics=metrics[i]
+        )
         for i in run_ids
         if i in rows
     ]
