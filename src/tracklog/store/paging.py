@@ -1,9 +1,10 @@
 """Paging a listing: the one rule of page sizes, offsets and page tokens, and the page type.
 
-The web UI's runs page (``POST /api/v1/runs/page``, an offset and a limit) and MLflow's
-listings (a ``page_token`` and ``max_results``) both check their request with
-:class:`PageSpec` and answer from a :class:`Page`; the store pages in SQL
-(:meth:`Store.search_page`). This module imports no database code.
+The web UI's runs page (``POST /api/v1/runs/page``, an offset and a limit), the native
+listing (``POST /api/v1/runs/search``, a ``page_token`` and ``limit``) and MLflow's listings
+(a ``page_token`` and ``max_results``) all check their request with :class:`PageSpec` and
+answer from a :class:`Page`; the store pages in SQL (:meth:`Store.search_page`, given a
+:class:`~tracklog.store.run_query.RunQuery`). This module imports no database code.
 """
 
 from __future__ import annotations
@@ -37,14 +38,26 @@ class PageSpec:
 
     @classmethod
     def checked(
-        cls, offset: Any, limit: Any, max_limit: int, names: tuple[str, str] = ("offset", "limit")
+        cls,
+        offset: Any,
+        limit: Any,
+        max_limit: int | None,
+        names: tuple[str, str] = ("offset", "limit"),
     ) -> PageSpec:
-        """A page of at most ``max_limit`` items; errors name the request's own fields."""
+        """A page of at most ``max_limit`` items (None: no bound); errors name the request's
+        own fields."""
         return cls(_count(offset, names[0], 0), _count(limit, names[1], 1, max_limit))
 
     @classmethod
+    def first(
+        cls, limit: Any, max_limit: int | None = None, name: str = "limit"
+    ) -> PageSpec | None:
+        """The first ``limit`` items; None (every item) when ``limit`` is None."""
+        return None if limit is None else cls(0, _count(limit, name, 1, max_limit))
+
+    @classmethod
     def from_token(
-        cls, token: str | None, limit: Any, max_limit: int, limit_name: str = "max_results"
+        cls, token: str | None, limit: Any, max_limit: int | None, limit_name: str = "max_results"
     ) -> PageSpec:
         """The page that ``token`` (from :attr:`Page.next_token`; None: the first) starts."""
         limit = _count(limit, limit_name, 1, max_limit)
@@ -75,9 +88,11 @@ class Page(Generic[T]):
     total: int | None = None
 
     @classmethod
-    def of(cls, fetched: list[T], spec: PageSpec, total: int | None = None) -> Page[T]:
+    def of(cls, fetched: list[T], spec: PageSpec | None, total: int | None = None) -> Page[T]:
         """The page from ``fetched``, up to ``spec.limit + 1`` items (one more than the page
-        shows whether another follows)."""
+        shows whether another follows); ``spec`` None: ``fetched`` is every item."""
+        if spec is None:
+            return cls(fetched, 0, False, total)
         more = len(fetched) > spec.limit
         return cls(fetched[: spec.limit], spec.offset, more, total)
 
