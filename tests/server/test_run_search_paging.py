@@ -5,6 +5,9 @@ from __future__ import annotations
 import httpx
 
 from server_process import ServerProcess
+from tracklog.client.remote import RemoteStore
+from tracklog.store.paging import PageSpec
+from tracklog.store.run_query import RunQuery
 
 
 def test_the_native_listing_pages_with_tokens(server: ServerProcess) -> None:
@@ -34,3 +37,18 @@ def test_a_bad_page_token_is_refused_naming_it(server: ServerProcess) -> None:
         answer = api.post("/runs/search", json=body)
         assert answer.status_code == 400, body
         assert fragment in answer.json()["message"], (body, answer.json())
+
+
+def test_a_remote_store_pages_like_a_local_one(server: ServerProcess) -> None:
+    remote = RemoteStore(server.url)
+    for i in range(5):
+        run = remote.create_run("p", name=f"r{i}")
+        remote.set_summary(run.id, {"score": i})
+    order = ("metrics.score DESC",)
+    pages = [
+        remote.search_runs_page(RunQuery(order_by=order, projects=("p",), page=PageSpec(at, 2)))
+        for at in (0, 2, 4)
+    ]
+    assert [[r.name for r in page.items] for page in pages] == [["r4", "r3"], ["r2", "r1"], ["r0"]]
+    assert [page.next_offset for page in pages] == [2, 4, None]
+    assert [r.name for r in remote.search_runs(["p"], order_by=list(order), limit=1)] == ["r4"]
