@@ -6,7 +6,7 @@ import httpx
 
 from server_process import ServerProcess
 from tracklog.client.remote import RemoteStore
-from tracklog.store.paging import PageSpec
+from tracklog.store.paging import PageSpec, token
 from tracklog.store.run_query import RunQuery
 
 
@@ -33,6 +33,8 @@ def test_a_bad_page_token_is_refused_naming_it(server: ServerProcess) -> None:
     for body, fragment in [
         ({"limit": 2, "page_token": "%%%"}, "invalid page_token"),
         ({"page_token": "eyJvZmZzZXQiOiAyfQ=="}, "page_token needs the limit"),
+        ({"limit": 2, "page_token": token(2**63)}, "invalid page_token"),
+        ({"limit": 2**63 - 1}, "limit"),
     ]:
         answer = api.post("/runs/search", json=body)
         assert answer.status_code == 400, body

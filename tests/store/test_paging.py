@@ -113,3 +113,16 @@ def test_page_tokens_round_trip_and_bad_ones_are_refused() -> None:
             InvalidValueError, match=f"max_results must be between 1 and 10, got {size}"
         ):
             PageSpec.from_token(None, size, 10)
+
+
+def test_counts_past_a_databases_integers_are_refused_not_failed_on(store: Store) -> None:
+    store.create_run("p")
+    huge = 2**63 - 1  # the largest 64-bit integer: the page's one extra row would overflow
+    with pytest.raises(InvalidValueError, match="offset"):
+        PageSpec.checked(huge, 5, None)
+    with pytest.raises(InvalidValueError, match="limit"):
+        PageSpec.first(huge)
+    with pytest.raises(InvalidValueError, match="invalid page_token"):
+        PageSpec.from_token(token(2**63), 5, None)
+    largest = PageSpec.checked(2**62, 2**62, None)  # the largest page answers, empty
+    assert store.search_page(RunQuery(page=largest)).items == []

@@ -18,6 +18,10 @@ from tracklog.errors import InvalidValueError
 
 T = TypeVar("T")
 
+# No listing comes near it, and offset + limit + 1 (the row that shows whether another page
+# follows) stays inside the databases' 64-bit integers.
+MAX_COUNT = 2**62
+
 
 def _count(value: Any, what: str, low: int, high: int | None = None) -> int:
     """An integer (not a bool) from ``low`` up to ``high``, or an error naming ``what``."""
@@ -26,6 +30,8 @@ def _count(value: Any, what: str, low: int, high: int | None = None) -> int:
     if value < low or (high is not None and value > high):
         bound = f"at least {low}" if high is None else f"between {low} and {high}"
         raise InvalidValueError(f"{what} must be {bound}, got {value}")
+    if value > MAX_COUNT:
+        raise InvalidValueError(f"{what} must be at most {MAX_COUNT}, got {value}")
     return value
 
 
@@ -67,7 +73,7 @@ class PageSpec:
             offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
         except (ValueError, TypeError, KeyError):
             raise InvalidValueError(f"invalid page_token {token!r}") from None
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_COUNT:
             raise InvalidValueError(f"invalid page_token {token!r}")
         return cls(offset, limit)
 
