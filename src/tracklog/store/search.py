@@ -261,7 +261,10 @@ def query_statement(query: RunQuery) -> Select[Any]:
         raise ValueError("resolve the query's projects to experiment ids first")
     stmt = runs_query(query.filter, query.order_by, query.experiment_ids, query.lifecycle)
     page = query.page
-    return stmt if page is None else stmt.offset(page.offset).limit(page.limit + 1)
+    if page is None:
+        return stmt
+    stmt = stmt.limit(page.limit + 1)
+    return stmt.offset(page.offset) if page.offset else stmt
 
 
 def run_ids_page(engine: Engine, query: RunQuery, count: bool = False) -> Page[str]:
