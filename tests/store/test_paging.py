@@ -75,11 +75,15 @@ def test_projects_and_experiment_ids_narrow_together(store: Store, seven_runs: l
         ({"projects": ["p", None]}, "projects"),
         ({"filter": 3}, "filter"),
         ({"lifecycle": "archived"}, "lifecycle"),
+        ({"experiment_ids": [1, True]}, "experiment_ids"),
     ],
 )
 def test_a_bad_query_is_refused_naming_its_field(arguments: dict, named: str) -> None:
     with pytest.raises(InvalidValueError, match=named):
         RunQuery.of(**arguments)
+    direct = {k: tuple(v) if isinstance(v, list) else v for k, v in arguments.items()}
+    with pytest.raises(InvalidValueError, match=named):
+        RunQuery(**direct)  # made directly, checked alike
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tracklog.errors import InvalidValueError
 from tracklog.store.paging import PageSpec
@@ -26,14 +27,18 @@ def checked_lifecycle(lifecycle: str) -> str:
     return lifecycle
 
 
-def _texts(values: Sequence[str] | None, what: str) -> tuple[str, ...] | None:
+def _items(values: Sequence[str] | Sequence[int] | None) -> tuple[Any, ...] | None:
     if values is None:
         return None
-    if isinstance(values, str):  # one item, not a sequence of characters
-        return (values,)
-    if not all(isinstance(v, str) for v in values):
-        raise InvalidValueError(f"{what} must be strings, got {values!r}")
-    return tuple(values)
+    return (values,) if isinstance(values, str) else tuple(values)  # a str is one item
+
+
+def _check_items(values: tuple[Any, ...] | None, kind: type, what: str) -> None:
+    # bool is an int, but True is no experiment id
+    if values is not None and not all(
+        isinstance(v, kind) and not isinstance(v, bool) for v in values
+    ):
+        raise InvalidValueError(f"{what} must be {kind.__name__}s, got {values!r}")
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,9 @@ class RunQuery:
         checked_lifecycle(self.lifecycle)
         if self.filter is not None and not isinstance(self.filter, str):
             raise InvalidValueError(f"filter must be a string, got {self.filter!r}")
+        _check_items(self.order_by, str, "order_by")
+        _check_items(self.projects, str, "projects")
+        _check_items(self.experiment_ids, int, "experiment_ids")
 
     @classmethod
     def of(
@@ -70,9 +78,9 @@ class RunQuery:
         """The query of a search's loose arguments (lists as callers hold them)."""
         return cls(
             filter,
-            _texts(order_by, "order_by") or (),
-            _texts(projects, "projects"),
-            None if experiment_ids is None else tuple(experiment_ids),
+            _items(order_by) or (),
+            _items(projects),
+            _items(experiment_ids),
             lifecycle,
             page,
         )
