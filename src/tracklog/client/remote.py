@@ -22,11 +22,13 @@ import numpy as np
 from tracklog.client import decode
 from tracklog.client.http import HttpSession
 from tracklog.client.settings import ClientSettings
-from tracklog.errors import NotFoundError, StoreUnavailableError
+from tracklog.errors import InvalidValueError, NotFoundError, StoreUnavailableError
 from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath, upload_plan
 from tracklog.store.liveness import owner_columns
+from tracklog.store.paging import Page, PageSpec, token
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
+from tracklog.store.run_query import RunQuery
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
 
 _CHUNK = 1 << 20
@@ -290,16 +292,28 @@ class RemoteStore:
         limit: int | None = None,
         lifecycle: str = "active",
     ) -> list[RunRecord]:
-        """Runs matching MLflow's filter grammar, ordered by ``order_by``."""
-        body = {
-            "projects": None if projects is None else list(projects),
-            "filter": filter,
-            "order_by": None if order_by is None else list(order_by),
-            "limit": limit,
-            "lifecycle": lifecycle,
+        """Runs matching MLflow's filter grammar, ordered by ``order_by`` (the first ``limit``
+        of them): :meth:`search_runs_page` of these arguments."""
+        query = RunQuery.of(projects, filter, order_by, lifecycle, PageSpec.first(limit))
+        return self.search_runs_page(query).items
+
+    def search_runs_page(self, query: RunQuery) -> Page[RunRecord]:
+        """One page of the runs matching ``query``; the server pages with tokens."""
+        if query.experiment_ids is not None:
+            raise InvalidValueError("a server's run search names projects, not experiment ids")
+        page = query.page
+        body: dict[str, Any] = {
+            "projects": None if query.projects is None else list(query.projects),
+            "filter": query.filter,
+            "order_by": list(query.order_by) or None,
+            "limit": None if page is None else page.limit,
+            "lifecycle": query.lifecycle,
         }
+        if page is not None and page.offset:
+            body["page_token"] = token(page.offset)
         answer = self.http.call("POST", "/api/v1/runs/search", body)
-        return [decode.run_record(r) for r in answer["runs"]]
+        found = [decode.run_record(r) for r in answer["runs"]]
+        return Page(found, 0 if page is None else page.offset, "next_page_token" in answer)
 
     # -- files ----------------------------------------------------------------------------
 

@@ -15,7 +15,9 @@ from tracklog.sdk.stores import get_tracking_uri, open_store
 from tracklog.store import params as params_view
 from tracklog.store.downsample import minmax_indices
 from tracklog.store.location import is_server_uri
+from tracklog.store.paging import PageSpec
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
+from tracklog.store.run_query import RunQuery
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -224,10 +226,12 @@ class Api:
         projects = [project] if isinstance(project, str) else project
         if isinstance(order_by, str):
             order_by = [order_by]
-        query = (projects, filter, order_by, limit, "all" if include_deleted else "active")
+        lifecycle = "all" if include_deleted else "active"
+        query = RunQuery.of(projects, filter, order_by, lifecycle, PageSpec.first(limit))
         if self._local is not None:
-            return Runs(self._local, self._local.search_run_ids(*query), crashed=self._crashed())
-        found = self.store.search_runs(*query)  # a server answers with whole records
+            ids = self._local.search_page(query).items
+            return Runs(self._local, ids, crashed=self._crashed())
+        found = self.store.search_runs_page(query).items  # a server answers with whole records
         return Runs(self.store, [r.id for r in found], found)
 
     def run(self, run_id: str) -> ApiRun:

@@ -18,7 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from tracklog.store.paging import Page
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
+from tracklog.store.run_query import RunQuery
 
 if TYPE_CHECKING:
     import numpy as np
@@ -199,7 +201,12 @@ class TrackingStore(Protocol):
         limit: int | None = None,
         lifecycle: str = "active",
     ) -> list[RunRecord]:
-        """Runs matching MLflow's filter grammar, ordered by ``order_by``."""
+        """Runs matching MLflow's filter grammar, ordered by ``order_by`` (the first ``limit``
+        of them): :meth:`search_runs_page` of these arguments."""
+        ...
+
+    def search_runs_page(self, query: RunQuery) -> Page[RunRecord]:
+        """One page of the runs matching ``query`` (every match if its page is None)."""
         ...
 
     # -- files ----------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """Paging a listing: the one rule of page sizes, offsets and page tokens, and the page type.
 
-The web UI's runs page (``POST /api/v1/runs/page``, an offset and a limit) and MLflow's
-listings (a ``page_token`` and ``max_results``) both check their request with
-:class:`PageSpec` and answer from a :class:`Page`; the store pages in SQL
-(:meth:`Store.search_page`). This module imports no database code.
+The web UI's runs page (``POST /api/v1/runs/page``, an offset and a limit), the native
+listing (``POST /api/v1/runs/search``, a ``page_token`` and ``limit``) and MLflow's listings
+(a ``page_token`` and ``max_results``) all check their request with :class:`PageSpec` and
+answer from a :class:`Page`; the store pages in SQL (:meth:`Store.search_page`, given a
+:class:`~tracklog.store.run_query.RunQuery`). This module imports no database code.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from tracklog.errors import InvalidValueError
 
 T = TypeVar("T")
 
+# No listing comes near it, and offset + limit + 1 (the row that shows whether another page
+# follows) stays inside the databases' 64-bit integers.
+MAX_COUNT = 2**62
+
 
 def _count(value: Any, what: str, low: int, high: int | None = None) -> int:
     """An integer (not a bool) from ``low`` up to ``high``, or an error naming ``what``."""
@@ -25,6 +30,8 @@ def _count(value: Any, what: str, low: int, high: int | None = None) -> int:
     if value < low or (high is not None and value > high):
         bound = f"at least {low}" if high is None else f"between {low} and {high}"
         raise InvalidValueError(f"{what} must be {bound}, got {value}")
+    if value > MAX_COUNT:
+        raise InvalidValueError(f"{what} must be at most {MAX_COUNT}, got {value}")
     return value
 
 
@@ -37,14 +44,26 @@ class PageSpec:
 
     @classmethod
     def checked(
-        cls, offset: Any, limit: Any, max_limit: int, names: tuple[str, str] = ("offset", "limit")
+        cls,
+        offset: Any,
+        limit: Any,
+        max_limit: int | None,
+        names: tuple[str, str] = ("offset", "limit"),
     ) -> PageSpec:
-        """A page of at most ``max_limit`` items; errors name the request's own fields."""
+        """A page of at most ``max_limit`` items (None: no bound); errors name the request's
+        own fields."""
         return cls(_count(offset, names[0], 0), _count(limit, names[1], 1, max_limit))
 
     @classmethod
+    def first(
+        cls, limit: Any, max_limit: int | None = None, name: str = "limit"
+    ) -> PageSpec | None:
+        """The first ``limit`` items; None (every item) when ``limit`` is None."""
+        return None if limit is None else cls(0, _count(limit, name, 1, max_limit))
+
+    @classmethod
     def from_token(
-        cls, token: str | None, limit: Any, max_limit: int, limit_name: str = "max_results"
+        cls, token: str | None, limit: Any, max_limit: int | None, limit_name: str = "max_results"
     ) -> PageSpec:
         """The page that ``token`` (from :attr:`Page.next_token`; None: the first) starts."""
         limit = _count(limit, limit_name, 1, max_limit)
@@ -54,7 +73,7 @@ class PageSpec:
             offset = json.loads(base64.urlsafe_b64decode(token.encode()))["offset"]
         except (ValueError, TypeError, KeyError):
             raise InvalidValueError(f"invalid page_token {token!r}") from None
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_COUNT:
             raise InvalidValueError(f"invalid page_token {token!r}")
         return cls(offset, limit)
 
@@ -75,9 +94,11 @@ class Page(Generic[T]):
     total: int | None = None
 
     @classmethod
-    def of(cls, fetched: list[T], spec: PageSpec, total: int | None = None) -> Page[T]:
+    def of(cls, fetched: list[T], spec: PageSpec | None, total: int | None = None) -> Page[T]:
         """The page from ``fetched``, up to ``spec.limit + 1`` items (one more than the page
-        shows whether another follows)."""
+        shows whether another follows); ``spec`` None: ``fetched`` is every item."""
+        if spec is None:
+            return cls(fetched, 0, False, total)
         more = len(fetched) > spec.limit
         return cls(fetched[: spec.limit], spec.offset, more, total)
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, Table, select
 
-from tracklog.errors import InvalidValueError
 from tracklog.store.engine import reading
+from tracklog.store.run_query import checked_lifecycle
 from tracklog.store.schema import params, run_summary, run_tags, runs
-from tracklog.store.search import LIFECYCLES
 
 
 @dataclass(frozen=True)
@@ -24,8 +23,7 @@ class ProjectKeys:
 
 def project_keys(engine: Engine, experiment_id: int, lifecycle: str = "active") -> ProjectKeys:
     """The keys of the runs of one project in ``lifecycle`` ("active", "deleted" or "all")."""
-    if lifecycle not in LIFECYCLES:
-        raise InvalidValueError(f"lifecycle must be one of {LIFECYCLES}, not {lifecycle!r}")
+    checked_lifecycle(lifecycle)
     run_ids = select(runs.c.id).where(runs.c.experiment_id == experiment_id)
     if lifecycle != "all":
         run_ids = run_ids.where(runs.c.lifecycle_stage == lifecycle)

@@ -33,10 +33,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType
 
-from tracklog.errors import InvalidValueError
 from tracklog.store.engine import UNICODE_LOWER
-from tracklog.store.paging import Page, PageSpec
+from tracklog.store.paging import Page
 from tracklog.store.query_limits import searching
+from tracklog.store.run_query import LIFECYCLES, RunQuery, checked_lifecycle
 from tracklog.store.schema import params, run_summary, run_tags, runs
 from tracklog.store.search_parse import (
     LIST_OPS,
@@ -56,11 +56,10 @@ __all__ = [
     "comparison_clause",
     "parse_filter",
     "parse_order_by",
+    "query_statement",
     "run_ids_page",
     "runs_query",
 ]
-
-LIFECYCLES = ("active", "deleted", "all")
 
 _TABLES = {"metric": run_summary, "param": params, "tag": run_tags}
 _COMPARE: dict[str, Callable[[Any, Any], ColumnElement[bool]]] = {
@@ -246,8 +245,7 @@ def runs_query(
     ``lifecycle`` is "active", "deleted" or "all"; ``experiment_ids=None`` means every
     experiment. Raises :class:`~tracklog.errors.FilterSyntaxError` for a bad filter or clause.
     """
-    if lifecycle not in LIFECYCLES:
-        raise InvalidValueError(f"lifecycle must be one of {LIFECYCLES}, not {lifecycle!r}")
+    checked_lifecycle(lifecycle)
     conditions: list[ColumnElement[bool]] = []
     if lifecycle != "all":
         conditions.append(runs.c.lifecycle_stage == lifecycle)
@@ -257,25 +255,30 @@ def runs_query(
     return _apply_order(select(runs).where(*conditions), parse_order_by(order_by))
 
 
-def run_ids_page(
-    engine: Engine,
-    filter: str | None,
-    order_by: Sequence[str] | None,
-    experiment_ids: Sequence[int] | None,
-    lifecycle: str,
-    page: PageSpec,
-    count: bool = False,
-) -> Page[str]:
-    """One page of the ids of the matching runs, in ``order_by`` order, sliced in SQL (and
-    the number of all matches if ``count``); ``experiment_ids=None``: every experiment."""
-    ids = runs_query(filter, order_by, experiment_ids, lifecycle).with_only_columns(runs.c.id)
+def query_statement(query: RunQuery) -> Select[Any]:
+    """``select(runs)`` of a query's matches in its order, sliced to its page plus one row
+    (which shows whether another page follows); its projects must be resolved to ids."""
+    if query.projects is not None:
+        raise ValueError("resolve the query's projects to experiment ids first")
+    stmt = runs_query(query.filter, query.order_by, query.experiment_ids, query.lifecycle)
+    page = query.page
+    if page is None:
+        return stmt
+    stmt = stmt.limit(page.limit + 1)
+    return stmt.offset(page.offset) if page.offset else stmt
+
+
+def run_ids_page(engine: Engine, query: RunQuery, count: bool = False) -> Page[str]:
+    """One page of the ids of the runs matching ``query``, sliced in SQL (and the number of
+    all matches if ``count``); its projects must be resolved to experiment ids."""
+    ids = query_statement(query).with_only_columns(runs.c.id)
     with searching(engine) as conn:
-        fetched = conn.execute(ids.offset(page.offset).limit(page.limit + 1)).scalars().all()
+        fetched = conn.execute(ids).scalars().all()
         total = None
         if count:  # counted without the order's joins, which change no count
-            matches = runs_query(filter, None, experiment_ids, lifecycle)
+            matches = runs_query(query.filter, None, query.experiment_ids, query.lifecycle)
             counting = select(func.count()).select_from(
                 matches.with_only_columns(runs.c.id).subquery()
             )
             total = conn.execute(counting).scalar_one()
-    return Page.of(list(fetched), page, total)
+    return Page.of(list(fetched), query.page, total)

@@ -10,6 +10,7 @@ import fnmatch
 import os
 import socket
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -41,6 +42,7 @@ from tracklog.store.project_keys import ProjectKeys
 from tracklog.store.project_keys import project_keys as read_project_keys
 from tracklog.store.query_limits import searching, set_search_timeout
 from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
+from tracklog.store.run_query import RunQuery
 from tracklog.store.series_cache import SeriesCache
 
 if TYPE_CHECKING:
@@ -673,10 +675,19 @@ class Store:
         limit: int | None = None,
         lifecycle: str = "active",
     ) -> list[RunRecord]:
-        """Runs matching MLflow's filter grammar, ordered by ``order_by``."""
-        stmt = self._search_statement(projects, filter, order_by, limit, lifecycle)
+        """Runs matching MLflow's filter grammar, ordered by ``order_by`` (the first ``limit``
+        of them): :meth:`search_runs_page` of these arguments."""
+        query = RunQuery.of(projects, filter, order_by, lifecycle, PageSpec.first(limit))
+        return self.search_runs_page(query).items
+
+    def search_runs_page(self, query: RunQuery) -> Page[RunRecord]:
+        """One page of the runs matching ``query``, sliced in the database."""
+        from tracklog.store.search import query_statement
+
+        query = self._resolved(query)
         with searching(self.engine) as conn:
-            return self._records(conn, conn.execute(stmt))
+            found = self._records(conn, conn.execute(query_statement(query)))
+        return Page.of(found, query.page)
 
     def search_run_ids(
         self,
@@ -688,25 +699,24 @@ class Store:
     ) -> list[str]:
         """The ids :meth:`search_runs` would return, in the same order, without loading the
         runs (cheap for tens of thousands of matches; load them with :meth:`get_runs`)."""
-        stmt = self._search_statement(projects, filter, order_by, limit, lifecycle)
-        with searching(self.engine) as conn:
-            return list(conn.execute(stmt.with_only_columns(_R.c.id)).scalars())
+        query = RunQuery.of(projects, filter, order_by, lifecycle, PageSpec.first(limit))
+        return self.search_page(query).items
 
-    def search_page(
-        self,
-        projects: Sequence[str] | None,
-        filter: str | None,
-        order_by: Sequence[str] | None,
-        lifecycle: str,
-        page: PageSpec,
-        count: bool = False,
-    ) -> Page[str]:
-        """One page of the ids :meth:`search_run_ids` would return (sliced in the database),
-        and how many match in all if ``count``; load the runs with :meth:`get_runs`."""
+    def search_page(self, query: RunQuery, count: bool = False) -> Page[str]:
+        """One page of the ids of the runs matching ``query`` (sliced in the database), and
+        how many match in all if ``count``; load the runs with :meth:`get_runs`."""
         from tracklog.store.search import run_ids_page
 
-        exp_ids = None if projects is None else self.project_ids(projects)
-        return run_ids_page(self.engine, filter, order_by, exp_ids, lifecycle, page, count)
+        return run_ids_page(self.engine, self._resolved(query), count)
+
+    def _resolved(self, query: RunQuery) -> RunQuery:
+        """``query`` with its project names turned into experiment ids."""
+        if query.projects is None:
+            return query
+        ids = self.project_ids(query.projects)
+        if query.experiment_ids is not None:  # both given: the runs in both
+            ids = [i for i in ids if i in query.experiment_ids]
+        return replace(query, projects=None, experiment_ids=tuple(ids))
 
     def get_runs(self, run_ids: Sequence[str]) -> list[RunRecord]:
         """The runs with these ids, in the order given (ids that do not exist are skipped)."""
@@ -717,22 +727,6 @@ class Store:
                 for r in self._records(conn, conn.execute(select(_R).where(_R.c.id.in_(part))))
             }
         return [found[i] for i in run_ids if i in found]
-
-    def _search_statement(
-        self,
-        projects: Sequence[str] | None,
-        filter: str | None,
-        order_by: Sequence[str] | None,
-        limit: int | None,
-        lifecycle: str,
-    ) -> Any:
-        from tracklog.store.search import runs_query
-
-        if limit is not None and (not isinstance(limit, int) or limit < 1):
-            raise InvalidValueError(f"limit must be a positive integer, got {limit!r}")
-        exp_ids = None if projects is None else self.project_ids(projects)
-        stmt = runs_query(filter, order_by, exp_ids, lifecycle)
-        return stmt if limit is None else stmt.limit(limit)
 
     # -- files ----------------------------------------------------------------------------
 

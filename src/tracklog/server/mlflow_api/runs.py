@@ -14,6 +14,7 @@ from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router
 from tracklog.store import validation
 from tracklog.store.mlflow import MlflowStore
 from tracklog.store.paging import PageSpec
+from tracklog.store.run_query import RunQuery
 from tracklog.store.stored_json import abridged_text
 from tracklog.store.tracking import Store
 
@@ -128,13 +129,14 @@ def search(store: Store, args: Args) -> dict[str, Any]:
     offset, size = args.page(1000, MAX_RESULTS)
     order_by = [str(o) for o in args.list("order_by")]
     try:
-        page = MlflowStore(store).run_ids_page(
-            args.str("filter"),
-            order_by,
-            exp_ids,
-            lifecycle(args, "run_view_type"),
-            PageSpec(offset, size),
+        query = RunQuery.of(
+            filter=args.str("filter"),
+            order_by=order_by,
+            lifecycle=lifecycle(args, "run_view_type"),
+            page=PageSpec(offset, size),
+            experiment_ids=exp_ids,
         )
+        page = store.search_page(query)
     except SearchTimeoutError:
         raise  # the expression is fine: the message says what happened
     except InvalidValueError as exc:

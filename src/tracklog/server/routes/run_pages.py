@@ -28,8 +28,7 @@ def page_runs(body: PageRequest, store: StoreDep, guard: GuardDep) -> Any:
     """Runs ``offset`` to ``offset + limit`` of the matches (long text abridged), and how
     many match in all."""
     spec = PageSpec.checked(body.offset, body.limit, MAX_PAGE)
-    projects = guard.searchable(body.projects)
-    page = store.search_page(projects, body.filter, body.order_by, body.lifecycle, spec, True)
+    page = store.search_page(body.query(guard, spec), count=True)
     return ListingJSON(
         {"runs": store.get_runs(page.items), "total": page.total, "offset": page.offset}
     )

@@ -7,9 +7,12 @@ from typing import Any
 from fastapi import status
 from pydantic import BaseModel, Field
 
-from tracklog.server.auth import CAN_EDIT, CAN_MANAGE, CAN_READ, GuardDep
+from tracklog.errors import InvalidValueError
+from tracklog.server.auth import CAN_EDIT, CAN_MANAGE, CAN_READ, Guard, GuardDep
 from tracklog.server.encoding import ListingJSON, wire_router
 from tracklog.server.state import StoreDep
+from tracklog.store.paging import PageSpec
+from tracklog.store.run_query import RunQuery
 from tracklog.store.search_parse import MAX_SEARCH_PROJECTS
 
 router = wire_router(prefix="/api/v1", tags=["runs"])
@@ -84,6 +87,25 @@ class Search(BaseModel):
     limit: int | None = Field(default=None, ge=1)
     lifecycle: str = "active"
 
+    def query(self, guard: Guard, page: PageSpec | None) -> RunQuery:
+        """The search of ``page`` among the projects the request may read."""
+        projects = guard.searchable(self.projects)
+        return RunQuery.of(projects, self.filter, self.order_by, self.lifecycle, page)
+
+
+class Listing(Search):
+    """A search and, after its first page, the ``next_page_token`` that page answered."""
+
+    page_token: str | None = None
+
+    def page(self) -> PageSpec | None:
+        """The page asked for: every match unless a ``limit`` is given."""
+        if self.page_token is None:
+            return PageSpec.first(self.limit)
+        if self.limit is None:
+            raise InvalidValueError("page_token needs the limit its first page was asked with")
+        return PageSpec.from_token(self.page_token, self.limit, None, "limit")
+
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED)
 def create_run(body: RunCreate, store: StoreDep, guard: GuardDep) -> Any:
@@ -100,12 +122,15 @@ def get_run(run_id: str, store: StoreDep) -> Any:
 
 
 @router.post("/runs/search")
-def search_runs(body: Search, store: StoreDep, guard: GuardDep) -> Any:
+def search_runs(body: Listing, store: StoreDep, guard: GuardDep) -> Any:
     """Runs matching MLflow's filter grammar, ordered by ``order_by``, in readable projects;
-    long text abridged (``GET /runs/{run_id}`` has it whole)."""
-    projects = guard.searchable(body.projects)
-    found = store.search_runs(projects, body.filter, body.order_by, body.limit, body.lifecycle)
-    return ListingJSON({"runs": found})
+    long text abridged (``GET /runs/{run_id}`` has it whole). With a ``limit``, a page at a
+    time: ``next_page_token`` (absent after the last page) asks for the next."""
+    page = store.search_runs_page(body.query(guard, body.page()))
+    answer: dict[str, Any] = {"runs": page.items}
+    if page.next_token:
+        answer["next_page_token"] = page.next_token
+    return ListingJSON(answer)
 
 
 @router.patch("/runs/{run_id}", dependencies=[CAN_EDIT])

@@ -20,8 +20,6 @@ from tracklog.store.mlflow.logged_models import LoggedModels
 from tracklog.store.mlflow.multipart import MultipartUploads
 from tracklog.store.mlflow.registry import Registry
 from tracklog.store.mlflow.run_listing import RunListing, run_listings
-from tracklog.store.paging import Page, PageSpec
-from tracklog.store.search import run_ids_page
 from tracklog.store.tracking import Store
 
 
@@ -57,15 +55,3 @@ class MlflowStore:
         """The runs with these ids as MLflow's listings show them, in the order given (ids
         that do not exist are skipped), read in one transaction."""
         return run_listings(self.store.engine, run_ids)
-
-    def run_ids_page(
-        self,
-        filter: str | None,
-        order_by: Sequence[str] | None,
-        experiment_ids: Sequence[int],
-        lifecycle: str,
-        page: PageSpec,
-    ) -> Page[str]:
-        """One page of the ids of the runs of these experiments matching MLflow's ``filter``,
-        in ``order_by`` order: MLflow's run search."""
-        return run_ids_page(self.store.engine, filter, order_by, experiment_ids, lifecycle, page)

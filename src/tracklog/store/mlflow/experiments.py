@@ -20,8 +20,9 @@ from tracklog.store.clock import now_ms
 from tracklog.store.engine import reading, upsert, writing
 from tracklog.store.query_limits import searching
 from tracklog.store.records import ExperimentRecord
-from tracklog.store.search import LIFECYCLES, compare
+from tracklog.store.run_query import checked_lifecycle
 from tracklog.store.search import among as ids_among
+from tracklog.store.search import compare
 from tracklog.store.search_parse import Comparison, parse_filter, parse_order_by
 from tracklog.store.tracking import Store
 
@@ -98,8 +99,7 @@ class Experiments:
         """Experiments matching ``filter`` (``name``, ``tags.KEY``, ``creation_time`` ...), sorted
         by ``order_by`` (default: newest first, then id), ``limit`` of them from ``offset``;
         only those whose id is in ``among`` unless it is None."""
-        if lifecycle not in LIFECYCLES:
-            raise InvalidValueError(f"lifecycle must be one of {LIFECYCLES}, not {lifecycle!r}")
+        checked_lifecycle(lifecycle)
         conditions = [_condition(c) for c in parse_filter(filter, ATTRIBUTES)]
         if lifecycle != "all":
             conditions.append(_E.c.lifecycle_stage == lifecycle)
