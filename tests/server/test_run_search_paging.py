@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import httpx
-
-from server_process import ServerProcess
+from inprocess import InProcessServer
 from tracklog.client.remote import RemoteStore
 from tracklog.store.paging import PageSpec, token
 from tracklog.store.run_query import RunQuery
 
 
-def test_the_native_listing_pages_with_tokens(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_the_native_listing_pages_with_tokens(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     for i in range(5):
         run = api.post("/runs", json={"project": "p", "name": f"r{i}"}).json()
         api.post(f"/runs/{run['id']}/summary", json={"values": {"score": i}})
@@ -27,8 +25,8 @@ def test_the_native_listing_pages_with_tokens(server: ServerProcess) -> None:
     assert len(whole["runs"]) == 5 and "next_page_token" not in whole
 
 
-def test_a_bad_page_token_is_refused_naming_it(server: ServerProcess) -> None:
-    api = httpx.Client(base_url=f"{server.url}/api/v1")
+def test_a_bad_page_token_is_refused_naming_it(server: InProcessServer) -> None:
+    api = server.client("/api/v1")
     api.post("/runs", json={"project": "p"})
     for body, fragment in [
         ({"limit": 2, "page_token": "%%%"}, "invalid page_token"),
@@ -41,7 +39,7 @@ def test_a_bad_page_token_is_refused_naming_it(server: ServerProcess) -> None:
         assert fragment in answer.json()["message"], (body, answer.json())
 
 
-def test_a_remote_store_pages_like_a_local_one(server: ServerProcess) -> None:
+def test_a_remote_store_pages_like_a_local_one(server: InProcessServer) -> None:
     remote = RemoteStore(server.url)
     for i in range(5):
         run = remote.create_run("p", name=f"r{i}")
