@@ -12,6 +12,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,16 +24,18 @@ from tracklog.store.tracking import Store
 # failure names its importer.
 SCRIPT = textwrap.dedent(
     """
-    import json, sys, traceback
+    import json, sys, threading, traceback
 
     class Watch:
         stacks = {}
+        threads = {}
 
         def find_spec(self, name, path=None, target=None):
             if name in sys.argv[1:] and name not in Watch.stacks:
                 frames = traceback.extract_stack()[:-1]
                 own = [f for f in frames if not f.filename.startswith("<frozen")]
                 Watch.stacks[name] = "".join(traceback.format_list(own))
+                Watch.threads[name] = threading.current_thread().name
             return None
 
     sys.meta_path.insert(0, Watch())
@@ -45,7 +48,7 @@ SCRIPT = textwrap.dedent(
     run.track(0.5, name="acc", context={"subset": "val"})
     run.summary["best"] = 0.9
     run.finish()
-    print(json.dumps({"run": run.id, "imported": Watch.stacks}))
+    print(json.dumps({"run": run.id, "imported": Watch.stacks, "threads": Watch.threads}))
     """
 )
 
@@ -61,11 +64,11 @@ def server(tmp_path: Path) -> Iterator[SocketServer]:
         yield server
 
 
-def _log_in_a_child(env: dict[str, str], cwd: Path, unwanted: tuple[str, ...] = NOT_REMOTE) -> str:
-    """Run SCRIPT with ``env``; fail naming the importer if it loaded one of the ``unwanted``
-    modules, else return the id of the run it logged."""
+def _run_in_a_child(env: dict[str, str], cwd: Path, watched: tuple[str, ...]) -> dict[str, Any]:
+    """Run SCRIPT with ``env``: the id of the run it logged, and the stack and thread that
+    first imported each of the ``watched`` modules it loaded."""
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, *unwanted],
+        [sys.executable, "-c", SCRIPT, *watched],
         env={**os.environ, **env},
         cwd=cwd,
         capture_output=True,
@@ -73,7 +76,13 @@ def _log_in_a_child(env: dict[str, str], cwd: Path, unwanted: tuple[str, ...] = 
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _log_in_a_child(env: dict[str, str], cwd: Path, unwanted: tuple[str, ...] = NOT_REMOTE) -> str:
+    """Run SCRIPT with ``env``; fail naming the importer if it loaded one of the ``unwanted``
+    modules, else return the id of the run it logged."""
+    out = _run_in_a_child(env, cwd, unwanted)
     for name, stack in out["imported"].items():
         pytest.fail(f"{name} was imported from:\n{stack}")
     return out["run"]
@@ -96,6 +105,31 @@ def test_logging_to_a_server_imports_only_the_client(
     store = Store(f"sqlite:///{tmp_path}/tracklog.db")
     try:
         _assert_logged_whole(store, run_id)
+    finally:
+        store.close()
+
+
+# What only the one-shot captures (environment, git, packages) need: init() returns without
+# them, and the run still gets what they found.
+ONE_SHOT = (
+    "tracklog.sdk.capture.environment",
+    "tracklog.sdk.capture.git",
+    "tracklog.sdk.capture.packages",
+)
+
+
+def test_init_leaves_the_one_shot_captures_to_a_thread(
+    server: SocketServer, tmp_path: Path
+) -> None:
+    env = {"TRACKLOG_URI": server.url, "TRACKLOG_CAPTURE": "1"}
+    out = _run_in_a_child(env, tmp_path, ONE_SHOT)
+    assert out["threads"] == dict.fromkeys(ONE_SHOT, "tracklog-capture"), out["imported"]
+    store = Store(f"sqlite:///{tmp_path}/tracklog.db")
+    try:
+        _assert_logged_whole(store, out["run"])
+        run = store.get_run(out["run"])
+        assert {"environment", "git", "packages", "capture"} <= set(run.metadata)
+        assert "requirements.txt" in {f.path for f in store.list_files(run.id)}
     finally:
         store.close()
 

@@ -48,6 +48,7 @@ class CaptureSession:
         self._streamer: threading.Thread | None = None
         self._stopping = threading.Event()
         self._captured: Any = None
+        self._oneshot: threading.Thread | None = None
 
     def start(
         self, workdir: Path, exclude: Iterable[str | os.PathLike[str]], resumed: bool
@@ -57,10 +58,15 @@ class CaptureSession:
         if not self.settings.enabled:
             return
         if not resumed:
-            self._captured = capture_all(self.settings, workdir, exclude=exclude)
-            self.backend.update_run(self.run_id, metadata=self._captured.metadata)
-            for path, name in self._captured.write_texts(self.scratch) + self._captured.files:
-                self._upload(path, name)
+            # Nothing init() returns needs these facts: they are gathered and filed on a
+            # thread of their own (stop() waits for it), so init() returns without them.
+            self._oneshot = threading.Thread(
+                target=self._capture_once,
+                args=(workdir, list(exclude)),
+                name="tracklog-capture",
+                daemon=True,
+            )
+            self._oneshot.start()
         if self.settings.console:
             self._console = ConsoleCapture(self.scratch / CONSOLE_ARTIFACT).start()
         if self._console is not None:
@@ -73,8 +79,22 @@ class CaptureSession:
                 self._sample, self.settings.system_interval_s, disk_path=workdir
             ).start()
 
+    def _capture_once(self, workdir: Path, exclude: list[str | os.PathLike[str]]) -> None:
+        """The one-shot captures, filed with the run (on the ``tracklog-capture`` thread)."""
+        try:
+            self._captured = capture_all(self.settings, workdir, exclude=exclude)
+            self.backend.update_run(self.run_id, metadata=self._captured.metadata)
+            files = self._captured.write_texts(self.scratch) + self._captured.files
+        except Exception as exc:  # capture must never break a run
+            warnings.warn(f"tracklog: could not save the run's context: {exc}", stacklevel=2)
+            return
+        for path, name in files:
+            self._upload(path, name)
+
     def stop(self) -> None:
         """Stop the tee and the sampler; file the console log and late captures."""
+        if self._oneshot is not None:
+            self._oneshot.join()  # what init() left to gather is filed before the run ends
         notes: list[str] = []
         if self._sampler is not None:
             self._sampler.stop()
