@@ -29,8 +29,8 @@ import tracklog
 begin = time.perf_counter()
 run = tracklog.init(project="capture", dir=sys.argv[1])
 init_s = time.perf_counter() - begin
+run.finish()  # the one-shot captures run on a thread of their own: filed once it ends
 meta = tracklog.Api().run(run.id).metadata
-run.finish()
 capture = meta.get("capture", {})
 print(json.dumps({"init_s": init_s, "capture_ms": capture.get("ms", {}),
                   "notes": capture.get("notes", []),
