@@ -274,7 +274,28 @@ import SQLAlchemy (0.16-0.18 s of CPU here by itself), and remote `init()` while
 httpx and httpcore (~50 ms) besides the SDK. RSS gained in `init()` is within 30 MB on both \
 paths; the *RSS growth from before `init()`* row (the issue's 63 MB) is the peak over the \
 whole run: `init()`'s 26 MB plus ~32 MB of rows buffered while the loop logs 1M points in \
-~0.2 s, faster than the writer's 0.25 s flush (the log path, not start-up)."""
+~0.2 s, faster than the writer's 0.25 s flush (the log path, not start-up).
+
+**Remote `init()`, second cut** (same machine, 1-min load 1.3-1.8; 7 fresh processes per \
+cell, before and after interleaved, a standing `tracklog server` on SQLite, capture on, \
+working dir outside git). The probe now times `tracklog.init(...)` with the lookup of \
+`tracklog.init` inside, which loads the SDK (35-45 ms: a script pays it); until then it looked \
+the function up first. Wall / CPU s, RSS MB:
+
+| `init()`, before → after | SDK load not counted (old probe) | counted (probe now) |
+|---|---|---|
+| remote | 0.141/0.115, 15.1 → 0.097/0.093, 13.9 | 0.178/0.152 → 0.141/0.140 |
+| local, existing store | 0.311/0.289, 29.2 → 0.262/0.262, 27.6 | 0.339/0.316 → 0.298/0.291 |
+
+The cut: the one-shot captures (environment, git, packages, code) run on a thread of their \
+own, filed by `finish()` at the latest. What is left of remote `init()` is imports (CPU ms, \
+medians of 9 fresh processes, load ~1.5): the stdlib modules the SDK needs 13, the SDK 23 \
+(`store.records`' seven dataclasses ~7), httpx 37, httpcore with h11 and idna 21, the client 4, \
+psutil 11 (the process's start time, recorded with the run so a reused pid is not taken for \
+its owner); with all of that imported, `init()` takes 14 ms wall / 10 ms CPU (the server's \
+answer ~5 ms). So ≤ 0.05 s is out of reach while `init()` asks the server synchronously \
+whether the run exists: it must, to raise a refused token and to warn of a server that does \
+not answer (both tested), and httpx with httpcore alone cost ~50-60 ms of CPU here."""
 
 INTRO = {
     "W1": "One run, 20 keys, one `log()` of 20 varying floats per step (full scale: 50,000 "
