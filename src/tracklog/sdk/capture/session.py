@@ -62,7 +62,8 @@ class CaptureSession:
             # thread of their own (stop() waits for it), so init() returns without them.
             self._oneshot = threading.Thread(
                 target=self._capture_once,
-                args=(workdir, list(exclude)),
+                # Absolute here: the script may change its working directory meanwhile.
+                args=(workdir.absolute(), [Path(p).absolute() for p in exclude]),
                 name="tracklog-capture",
                 daemon=True,
             )
@@ -79,7 +80,7 @@ class CaptureSession:
                 self._sample, self.settings.system_interval_s, disk_path=workdir
             ).start()
 
-    def _capture_once(self, workdir: Path, exclude: list[str | os.PathLike[str]]) -> None:
+    def _capture_once(self, workdir: Path, exclude: list[Path]) -> None:
         """The one-shot captures, filed with the run (on the ``tracklog-capture`` thread)."""
         try:
             self._captured = capture_all(self.settings, workdir, exclude=exclude)
