@@ -287,15 +287,17 @@ the function up first. Wall / CPU s, RSS MB:
 | remote | 0.141/0.115, 15.1 → 0.097/0.093, 13.9 | 0.178/0.152 → 0.141/0.140 |
 | local, existing store | 0.311/0.289, 29.2 → 0.262/0.262, 27.6 | 0.339/0.316 → 0.298/0.291 |
 
-The cut: the one-shot captures (environment, git, packages, code) run on a thread of their \
-own, filed by `finish()` at the latest. What is left of remote `init()` is imports (CPU ms, \
-medians of 9 fresh processes, load ~1.5): the stdlib modules the SDK needs 13, the SDK 23 \
+A second run (load 1.1-1.3, 9 per cell) gave remote 0.124 → 0.104 (old probe) and 0.163 → 0.135 \
+(probe now), local 0.308 → 0.261 and 0.334 → 0.287; wall times move ±20 ms between runs here. \
+The cut: the one-shot captures (environment, git, packages, code) run on a thread of their own, \
+filed by `finish()` at the latest. What is left of remote `init()` is imports (CPU ms, medians \
+of 9 fresh processes, load ~1.5): the stdlib modules the SDK needs 13, the SDK 23 \
 (`store.records`' seven dataclasses ~7), httpx 37, httpcore with h11 and idna 21, the client 4, \
-psutil 11 (the process's start time, recorded with the run so a reused pid is not taken for \
-its owner); with all of that imported, `init()` takes 14 ms wall / 10 ms CPU (the server's \
-answer ~5 ms). So ≤ 0.05 s is out of reach while `init()` asks the server synchronously \
-whether the run exists: it must, to raise a refused token and to warn of a server that does \
-not answer (both tested), and httpx with httpcore alone cost ~50-60 ms of CPU here."""
+psutil 11 (the process's start time, recorded with the run so a reused pid is not taken for its \
+owner); with all of that imported, `init()` takes 14 ms wall / 10 ms CPU (the server's answer ~5 \
+ms). So ≤ 0.05 s is out of reach while `init()` asks the server synchronously whether the run \
+exists: it must, to raise a refused token and to warn of a server that does not answer (both \
+tested), and httpx with httpcore alone cost ~50-60 ms of CPU here."""
 
 INTRO = {
     "W1": "One run, 20 keys, one `log()` of 20 varying floats per step (full scale: 50,000 "
