@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -84,3 +85,36 @@ def test_capture_can_be_switched_off_and_bad_settings_are_named(
     with pytest.raises(InvalidValueError, match="gti"):
         tracklog.init(project="cap", settings={"gti": False})
     assert tracklog.run is None
+
+
+FORKS = textwrap.dedent(
+    """
+    import os
+    import tracklog
+
+    run = tracklog.init(project="fork")
+    pid = os.fork()  # as a data loader's workers start, right after init()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    print(run._capture._oneshot.is_alive())
+    run.finish()
+    """
+)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_fork_waits_for_the_one_shot_captures(local_store: str, tmp_path: Path) -> None:
+    """A child copied while the capture thread held an import or journal lock would wait for
+    that lock forever: the parent forks only once that thread is done."""
+    env = {**os.environ, "TRACKLOG_CAPTURE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", FORKS],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False"]

@@ -21,6 +21,21 @@ from tracklog.store.clock import now_ms
 
 CONSOLE_UPLOAD_BYTES = 1 << 20
 
+# The one-shot capture threads still running; a fork waits for them.
+_running: set[threading.Thread] = set()
+
+
+def _before_fork() -> None:
+    """Let the one-shot captures end before the process forks: a child copied while one of
+    them held an import or journal lock would wait for that lock forever."""
+    for thread in list(_running):
+        if thread is not threading.current_thread():
+            thread.join()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_before_fork)
+
 
 class CaptureSession:
     """Runs the captures ``settings`` switch on for run ``run_id`` and files what they find.
@@ -67,6 +82,7 @@ class CaptureSession:
                 name="tracklog-capture",
                 daemon=True,
             )
+            _running.add(self._oneshot)
             self._oneshot.start()
         if self.settings.console:
             self._console = ConsoleCapture(self.scratch / CONSOLE_ARTIFACT).start()
@@ -86,11 +102,12 @@ class CaptureSession:
             self._captured = capture_all(self.settings, workdir, exclude=exclude)
             self.backend.update_run(self.run_id, metadata=self._captured.metadata)
             files = self._captured.write_texts(self.scratch) + self._captured.files
+            for path, name in files:
+                self._upload(path, name)
         except Exception as exc:  # capture must never break a run
             warnings.warn(f"tracklog: could not save the run's context: {exc}", stacklevel=2)
-            return
-        for path, name in files:
-            self._upload(path, name)
+        finally:
+            _running.discard(threading.current_thread())
 
     def stop(self) -> None:
         """Stop the tee and the sampler; file the console log and late captures."""
