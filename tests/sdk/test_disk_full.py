@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -73,10 +74,14 @@ def test_full_disk_while_flushing_keeps_the_store_intact(local_store: str, tmp_p
 
 LOGGER = textwrap.dedent(
     """
-    import os, random, sys
+    import os, random, signal, sys
     from pathlib import Path
     import tracklog
 
+    # Ctrl-C raises KeyboardInterrupt, as in a script started from a terminal. A test run in
+    # the background (a shell's `pytest &`) hands its children SIGINT ignored, and Python
+    # keeps an ignored SIGINT ignored: the test's Ctrl-C would be lost.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     disk = Path(sys.argv[1])
     run = tracklog.init(project="full")
     print(run.id, flush=True)
@@ -98,6 +103,9 @@ LOGGER = textwrap.dedent(
     """
 )
 POINTS = 30_000  # loss points logged (acc has 100 fewer)
+# A child that has not ended by then hangs (it ends in seconds, or retries for 600 s when it
+# misses the test's Ctrl-C): it is killed and the test fails instead of waiting for it.
+HANG_S = 180
 
 
 @pytest.fixture
@@ -129,14 +137,24 @@ def _log_to_full_disk(
         env={**os.environ, "TRACKLOG_URI": str(disk / "store"), **env},
     )
     assert proc.stdout is not None and proc.stderr is not None
-    run_id = proc.stdout.readline().strip()
+    watchdog = threading.Timer(HANG_S, proc.kill)  # ends the reads below if the child hangs
+    watchdog.start()
     lines = []
-    for line in proc.stderr:
-        lines.append(line)
-        if "retrying for up to" in line:
-            on_retry(proc)
+    try:
+        run_id = proc.stdout.readline().strip()
+        for line in proc.stderr:  # the marker is printed once the child is in the retry loop
+            lines.append(line)
+            if "retrying for up to" in line:
+                on_retry(proc)
+        code = proc.wait()
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert code != -signal.SIGKILL, f"the child hung for {HANG_S} s:\n" + "".join(lines)
     # 1: the points are lost; -SIGINT: Python's end after an uncaught KeyboardInterrupt
-    assert proc.wait(timeout=240) in (0, 1, -signal.SIGINT), "".join(lines)
+    assert code in (0, 1, -signal.SIGINT), "".join(lines)
     return run_id + "\n" + "".join(lines)
 
 

@@ -339,17 +339,25 @@ class Store:
         notes: str | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        """Rename a run, replace its notes, or merge keys into its captured metadata."""
+        """Rename a run, replace its notes, or merge keys into its captured metadata (read,
+        merged and written in one transaction, so concurrent merges keep each other's keys)."""
         values: dict[str, Any] = {}
         if name is not None:
             values["name"] = validation.name(name, "run name")
         if notes is not None:
             values["notes"] = validation.run_notes(notes)
-        if metadata is not None:
-            merged = {**self.get_run(run_id).metadata, **metadata}
-            values["run_metadata"] = validation.dumps(validation.json_value(merged, "metadata"))
-        if values:
-            self._update_run(run_id, **values)
+        if metadata is None:
+            if values:
+                self._update_run(run_id, **values)
+            return
+        added = validation.json_value(dict(metadata), "metadata")
+        with writing(self.engine) as conn:
+            row = _locked_run(conn, run_id, _R.c.run_metadata)
+            if row is None:
+                raise NotFoundError(f"no run with id {run_id!r}")
+            merged = {**stored_json.loads(row.run_metadata), **added}
+            values["run_metadata"] = validation.dumps(merged)
+            conn.execute(_UPDATE_RUN, {"_run_id": run_id, **values})
 
     def heartbeat(self, run_id: str) -> None:
         """Record that the run's process is alive."""
@@ -443,8 +451,7 @@ class Store:
     ) -> list[tuple[str, Any, Any]]:
         """``set_config`` inside a transaction."""
         updates = validation.json_value(dict(updates), "config")
-        stmt = select(_R.c.config, _R.c.lifecycle_stage).where(_R.c.id == run_id)
-        found = _writable_row(run_id, conn.execute(stmt).first())
+        found = _writable_row(run_id, _locked_run(conn, run_id, _R.c.config, _R.c.lifecycle_stage))
         old_config = stored_json.loads(found.config)
         new_config = params_view.merge(old_config, updates)
         old_flat = params_view.flatten(old_config)
@@ -896,6 +903,16 @@ def _end_values(
         "error": validation.error_text(error),
         "end_time": end_time or now_ms(),
     }
+
+
+def _locked_run(conn: Connection, run_id: str, *columns: Any) -> AnyRow | None:
+    """Inside a write transaction: the run's ``columns``, read for a merge and write in the
+    same transaction. The row stays locked until the transaction ends (PostgreSQL: FOR NO KEY
+    UPDATE, which the foreign-key checks of rows inserted for the run do not wait on; SQLite's
+    writers hold the whole file already), so a concurrent merge waits and then reads this
+    one's result instead of overwriting it."""
+    stmt = select(*columns).where(_R.c.id == run_id).with_for_update(key_share=True)
+    return conn.execute(stmt).first()
 
 
 def _writable_row(run_id: str, row: AnyRow | None) -> AnyRow:

@@ -90,7 +90,10 @@ def endpoint(router: APIRouter, path: str, *methods: str) -> Callable[[Handler],
             return Response(await run_in_threadpool(answer), media_type="application/json")
 
         handle.__doc__ = handler.__doc__
-        router.add_api_route(path, handle, methods=list(methods), name=handler.__name__)
+        # A route per method: FastAPI derives one operation id per route (from its first
+        # method), so one route of two methods would describe both with the same id.
+        for method in methods:
+            router.add_api_route(path, handle, methods=[method], name=handler.__name__)
         return handler
 
     return register
