@@ -5,7 +5,8 @@
 #   3. lint-imports: the import-layer contracts in pyproject.toml
 #   4. mypy: the type checker on the whole package ([tool.mypy] in pyproject.toml)
 #   5. eslint on the web UI's JavaScript, if npm is installed
-#   6. node --test on the web UI's unit tests (tests/ui/js), if node is installed   7. pytest "$@"
+#   6. node --test on the web UI's unit tests (tests/ui/js), if node is installed
+#   7. pytest -n auto "$@": one worker per core (pytest-xdist)
 # Works from any directory. Extra arguments are passed to pytest, e.g.
 #   bash scripts/test.sh tests/test_pg_fixture.py -x
 # The exit status is that of the first failing phase (pytest's own code for test failures;
@@ -88,4 +89,5 @@ js_test() {
     node --test tests/ui/js/*.test.js
 }
 phase node js_test
-phase pytest python3 -m pytest -q "$@"
+# One pytest worker per core (pytest-xdist); `-n 0` among the arguments runs them in this process.
+phase pytest python3 -m pytest -q -n auto "$@"

@@ -13,6 +13,7 @@ import pytest
 from capture_helpers import git, make_big_project, write
 
 from tracklog.sdk.capture import CaptureSettings, capture_all
+from tracklog.sdk.capture.environment import script_path
 
 FAST = {"console": False, "system_metrics": False}
 
@@ -27,8 +28,10 @@ def test_everything_in_a_dirty_repository(repo: Path, tmp_path: Path) -> None:
     assert meta["git"]["dirty"] is True and meta["git"]["commit"]
     assert meta["environment"]["cwd"] == str(repo)
     assert meta["packages"]["count"] > 10
-    script = Path(sys.modules["__main__"].__file__ or "").name  # pytest's own, here
-    assert meta["code"]["files"] == [f"code/{script}", "code/src/app.py", "code/src/model.py"]
+    # The running script is pytest's own here (none in a pytest-xdist worker).
+    main = script_path()
+    script = [f"code/{Path(main).name}"] if main else []
+    assert meta["code"]["files"] == [*script, "code/src/app.py", "code/src/model.py"]
     assert meta["capture"]["notes"] == cap.notes == []
     parts = {"environment", "git_start", "git_wait", "git", "packages", "code", "total"}
     assert set(cap.timings_ms) == parts
@@ -76,6 +79,7 @@ _TIMER = """
 import json, sys, time
 import tracklog.sdk.fluent  # what init() has imported before it would call capture_all
 from tracklog.sdk.capture import CaptureSettings, capture_all
+from tracklog.sdk.capture.environment import script_path
 
 settings = CaptureSettings.resolve({"console": False, "system_metrics": False}, {})
 times, cap = [], None
