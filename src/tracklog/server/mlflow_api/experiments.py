@@ -7,8 +7,9 @@ from typing import Any
 
 from tracklog.server.mlflow_api.convert import experiment_id, experiment_json, tag_dict
 from tracklog.server.mlflow_api.errors import invalid
-from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
+from tracklog.server.mlflow_api.routing import Args, endpoint, listing, mlflow_router
 from tracklog.store.mlflow import MlflowStore
+from tracklog.store.paging import Page
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
@@ -57,20 +58,17 @@ def get_by_name(store: Store, args: Args) -> dict[str, Any]:
 @endpoint(router, "/experiments/search", "POST", "GET")
 def search(store: Store, args: Args) -> dict[str, Any]:
     """The experiments matching the filter among those the user may read."""
-    offset, size = args.page(1000, MAX_RESULTS)
+    spec = args.page(1000, MAX_RESULTS)
     found = MlflowStore(store).experiments.search(
         args.str("filter"),
         [str(o) for o in args.list("order_by")],
         lifecycle(args, "view_type"),
-        offset,
-        size + 1,
+        spec.offset,
+        spec.limit + 1,
         among=args.guard.readable_ids() if args.guard is not None else None,
     )
-    answer: dict[str, Any] = {"experiments": [experiment_json(e) for e in found[:size]]}
-    token = next_page_token(offset, size, len(found))
-    if token:
-        answer["next_page_token"] = token
-    return answer
+    page = Page.of(found, spec)
+    return listing("experiments", [experiment_json(e) for e in page.items], page)
 
 
 @endpoint(router, "/experiments/update", "POST")

@@ -16,10 +16,11 @@ from fastapi import Depends
 from tracklog.server.encoding import wire_float
 from tracklog.server.mlflow_api.convert import experiment_id, pairs, tag_dict
 from tracklog.server.mlflow_api.errors import invalid
-from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
+from tracklog.server.mlflow_api.routing import Args, endpoint, listing, mlflow_router
 from tracklog.server.state import StoreDep
 from tracklog.store.mlflow import MlflowStore
 from tracklog.store.mlflow.logged_models import LoggedModel, ModelMetric, ModelOutput
+from tracklog.store.paging import Page
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
@@ -85,14 +86,12 @@ def search_logged_models(store: Store, args: Args) -> dict[str, Any]:
     if args.list("datasets"):
         raise invalid("searching logged models by 'datasets' is not supported by tracklog")
     exp_ids = [experiment_id(str(e), "experiment_ids") for e in args.list("experiment_ids")]
-    offset, size = args.page(100, MAX_RESULTS)
+    spec = args.page(100, MAX_RESULTS)
     found = MlflowStore(store).logged_models.search(
-        exp_ids, args.str("filter"), _order_by(args), offset, size + 1
+        exp_ids, args.str("filter"), _order_by(args), spec.offset, spec.limit + 1
     )
-    out: dict[str, Any] = {"models": [logged_model_json(m) for m in found[:size]]}
-    if token := next_page_token(offset, size, len(found)):
-        out["next_page_token"] = token
-    return out
+    page = Page.of(found, spec)
+    return listing("models", [logged_model_json(m) for m in page.items], page)
 
 
 def _order_by(args: Args) -> list[tuple[str, bool]]:

@@ -10,8 +10,9 @@ import numpy as np
 from tracklog.errors import NotFoundError
 from tracklog.server.mlflow_api.convert import metric_json
 from tracklog.server.mlflow_api.errors import invalid
-from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
+from tracklog.server.mlflow_api.routing import Args, endpoint, listing, mlflow_router
 from tracklog.store.downsample import minmax_indices
+from tracklog.store.paging import Page
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
@@ -33,19 +34,11 @@ def _series(store: Store, run_id: str, key: str) -> tuple[np.ndarray, np.ndarray
 def get_history(store: Store, args: Args) -> dict[str, Any]:
     """Every point of one metric of a run, by step, ``max_results`` at a time."""
     key = args.required("metric_key")
-    offset, size = args.page(MAX_HISTORY_PAGE, MAX_HISTORY_PAGE)
+    spec = args.page(MAX_HISTORY_PAGE, MAX_HISTORY_PAGE)
     steps, values, times = _series(store, args.run_id(), key)
-    end = min(offset + size, len(steps))
-    answer: dict[str, Any] = {
-        "metrics": [
-            metric_json(key, float(values[i]), int(steps[i]), int(times[i]))
-            for i in range(offset, end)
-        ]
-    }
-    token = next_page_token(offset, size, len(steps) - offset)
-    if token:
-        answer["next_page_token"] = token
-    return answer
+    page = Page.of(list(range(spec.offset, min(spec.offset + spec.limit + 1, len(steps)))), spec)
+    points = [metric_json(key, float(values[i]), int(steps[i]), int(times[i])) for i in page.items]
+    return listing("metrics", points, page)
 
 
 @endpoint(router, "/metrics/get-history-bulk-interval", "GET")

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from tracklog.server.mlflow_api.convert import pairs, tag_dict
-from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router, next_page_token
+from tracklog.server.mlflow_api.routing import Args, endpoint, listing, mlflow_router
 from tracklog.store.mlflow import MlflowStore
 from tracklog.store.mlflow.registry import ModelVersion, RegisteredModel
+from tracklog.store.paging import Page
 from tracklog.store.tracking import Store
 
 router = mlflow_router()
@@ -103,15 +104,13 @@ def delete_registered_model(store: Store, args: Args) -> dict[str, Any]:
 @endpoint(router, "/registered-models/search", "GET")
 def search_registered_models(store: Store, args: Args) -> dict[str, Any]:
     """Models matching MLflow's filter (``name``, ``tags.KEY``), by name unless ordered."""
-    offset, size = args.page(100, MAX_MODELS)
+    spec = args.page(100, MAX_MODELS)
     order_by = [str(o) for o in args.list("order_by")]
     found = MlflowStore(store).registry.search_models(
-        args.str("filter"), order_by, offset, size + 1
+        args.str("filter"), order_by, spec.offset, spec.limit + 1
     )
-    out: dict[str, Any] = {"registered_models": [model_json(m) for m in found[:size]]}
-    if token := next_page_token(offset, size, len(found)):
-        out["next_page_token"] = token
-    return out
+    page = Page.of(found, spec)
+    return listing("registered_models", [model_json(m) for m in page.items], page)
 
 
 @endpoint(router, "/registered-models/get-latest-versions", "POST", "GET")
@@ -213,15 +212,13 @@ def transition_model_version_stage(store: Store, args: Args) -> dict[str, Any]:
 def search_model_versions(store: Store, args: Args) -> dict[str, Any]:
     """Versions matching MLflow's filter (``name``, ``run_id``, ``version_number``,
     ``tags.KEY``...), by name and newest version first unless ordered."""
-    offset, size = args.page(10_000, MAX_VERSIONS)
+    spec = args.page(10_000, MAX_VERSIONS)
     order_by = [str(o) for o in args.list("order_by")]
     found = MlflowStore(store).registry.search_versions(
-        args.str("filter"), order_by, offset, size + 1
+        args.str("filter"), order_by, spec.offset, spec.limit + 1
     )
-    out: dict[str, Any] = {"model_versions": [version_json(v) for v in found[:size]]}
-    if token := next_page_token(offset, size, len(found)):
-        out["next_page_token"] = token
-    return out
+    page = Page.of(found, spec)
+    return listing("model_versions", [version_json(v) for v in page.items], page)
 
 
 @endpoint(router, "/model-versions/get-download-uri", "GET")

@@ -21,7 +21,7 @@ from tracklog.server.mlflow_api.errors import (
     to_mlflow_error,
 )
 from tracklog.store import json_input
-from tracklog.store.paging import PageSpec, token
+from tracklog.store.paging import Page, PageSpec
 from tracklog.store.tracking import Store
 
 Handler = Callable[[Store, "Args"], dict[str, Any]]
@@ -209,14 +209,11 @@ class Args:
             return value.lower() == "true"
         raise invalid(f"parameter '{name}' must be true or false, got {value!r}")
 
-    def page(
-        self, default_size: builtins.int, max_size: builtins.int
-    ) -> tuple[builtins.int, builtins.int]:
-        """(offset, size) from ``page_token`` and ``max_results``, both checked."""
-        spec = PageSpec.from_token(
+    def page(self, default_size: builtins.int, max_size: builtins.int) -> PageSpec:
+        """The page ``page_token`` and ``max_results`` ask for, both checked."""
+        return PageSpec.from_token(
             self.str("page_token"), self.int("max_results", default_size), max_size
         )
-        return spec.offset, spec.limit
 
     def run_id(self) -> builtins.str:
         """MLflow clients send ``run_id``, older ones ``run_uuid``; either is accepted."""
@@ -236,7 +233,10 @@ def to_float(value: Any, name: str) -> float:
         raise invalid(f"parameter '{name}' must be a number, got {value!r}") from None
 
 
-def next_page_token(offset: int, size: int, found: int) -> str | None:
-    """The token of the page after ``offset``, or None if ``found`` (fetched ``size + 1``
-    rows at most) shows this page is the last."""
-    return None if found <= size else token(offset + size)
+def listing(name: str, items: list[Any], page: Page[Any]) -> dict[str, Any]:
+    """MLflow's answer of one page: ``items`` (``page``'s, as JSON) under ``name``, and the
+    ``next_page_token`` while more follow."""
+    answer: dict[str, Any] = {name: items}
+    if page.next_token:
+        answer["next_page_token"] = page.next_token
+    return answer

@@ -10,10 +10,9 @@ from tracklog.server.mlflow_api import convert
 from tracklog.server.mlflow_api.errors import MlflowError, invalid
 from tracklog.server.mlflow_api.experiments import MAX_RESULTS, lifecycle
 from tracklog.server.mlflow_api.logging import apply_tags
-from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router
+from tracklog.server.mlflow_api.routing import Args, endpoint, listing, mlflow_router
 from tracklog.store import validation
 from tracklog.store.mlflow import MlflowStore
-from tracklog.store.paging import PageSpec
 from tracklog.store.run_query import RunQuery
 from tracklog.store.stored_json import abridged_text
 from tracklog.store.tracking import Store
@@ -126,14 +125,14 @@ def search(store: Store, args: Args) -> dict[str, Any]:
     """Runs of the given experiments matching MLflow's filter, in ``order_by`` order, a page
     at a time."""
     exp_ids = [convert.experiment_id(str(e), "experiment_ids") for e in args.list("experiment_ids")]
-    offset, size = args.page(1000, MAX_RESULTS)
+    spec = args.page(1000, MAX_RESULTS)
     order_by = [str(o) for o in args.list("order_by")]
     try:
         query = RunQuery.of(
             filter=args.str("filter"),
             order_by=order_by,
             lifecycle=lifecycle(args, "run_view_type"),
-            page=PageSpec(offset, size),
+            page=spec,
             experiment_ids=exp_ids,
         )
         page = store.search_page(query)
@@ -141,7 +140,4 @@ def search(store: Store, args: Args) -> dict[str, Any]:
         raise  # the expression is fine: the message says what happened
     except InvalidValueError as exc:
         raise MlflowError("INVALID_PARAMETER_VALUE", f"Invalid search expression: {exc}") from exc
-    answer: dict[str, Any] = {"runs": runs_json(store, page.items, listed=True)}
-    if page.next_token:
-        answer["next_page_token"] = page.next_token
-    return answer
+    return listing("runs", runs_json(store, page.items, listed=True), page)
