@@ -134,8 +134,8 @@ class _InitArgs:
         reproduce_id = reproduce.requested_id(mode)
         if resume == "must" and id is None:
             raise InvalidValueError("resume='must' needs the id of the run to resume")
-        # The store's rules of a new run (checked again as it is created), before anything
-        # starts; a bad config fails before a run's writer starts.
+        # The store's rules of a new run (checked again as it is created) and the config's,
+        # before anything starts: a bad argument fails before a run's writer starts.
         new = NewRun.checked(
             project or DEFAULT_PROJECT,
             run_id=id,

@@ -95,11 +95,7 @@ class Store:
         """The id of project ``name``, created if missing (one in the trash stays there)."""
         name = validation.name(name, "project name")
         with writing(self.engine) as conn:
-            return self._project_id(conn, name)
-
-    def _project_id(self, conn: Connection, name: str) -> int:
-        """Inside a write transaction: the id of project ``name``, created if missing."""
-        return self.ensure_project(conn, name)[0]
+            return self.ensure_project(conn, name)[0]
 
     def ensure_project(self, conn: Connection, name: str) -> tuple[int, bool]:
         """Inside a write transaction: the id of project ``name`` (a valid name), created if
@@ -693,8 +689,9 @@ class Store:
 
         query = self._resolved(query)
         with searching(self.engine) as conn:
-            found = self._records(conn, conn.execute(query_statement(query)))
-        return Page.of(found, query.page)
+            # The row past the page only says whether another follows: no record is built of it.
+            rows: Page[Any] = Page.of(list(conn.execute(query_statement(query))), query.page)
+            return Page(self._records(conn, rows.items), rows.offset, rows.more, rows.total)
 
     def search_run_ids(
         self,
