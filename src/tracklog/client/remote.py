@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import numpy as np
 
 from tracklog.client import decode
@@ -37,8 +36,8 @@ _CHUNK = 1 << 20
 class RemoteStore:
     """The store behind a tracklog server at ``url`` (``http://`` or ``https://``).
 
-    ``token`` (default ``$TRACKLOG_TOKEN``) is sent as ``Authorization: Bearer``;
-    ``transport`` carries the requests (see :class:`~tracklog.client.http.HttpSession`).
+    ``token`` (default ``$TRACKLOG_TOKEN``) is sent as ``Authorization: Bearer``; the
+    requests go through the transport :class:`~tracklog.client.http.HttpSession` picks.
     Thread-safe; one connection pool per instance.
     """
 
@@ -47,13 +46,12 @@ class RemoteStore:
         url: str,
         token: str | None = None,
         settings: ClientSettings | None = None,
-        transport: httpx.BaseTransport | None = None,
     ) -> None:
         settings = settings or ClientSettings.from_env()
         if token is not None:
             settings = dataclasses.replace(settings, token=token)
         self.settings = settings
-        self.http = HttpSession(url, settings, transport)
+        self.http = HttpSession(url, settings)
         self.url = self.http.url
 
     def __repr__(self) -> str:
