@@ -26,7 +26,7 @@ import numpy as np
 from sqlalchemy import insert
 from tracklog_w2 import api, query
 
-from tracklog.store import schema, validation
+from tracklog.store import json_output, schema
 from tracklog.store.engine import checkpoint, writing
 from tracklog.store.params import param_row
 from tracklog.store.tracking import Store
@@ -102,7 +102,7 @@ def fill(store: Store, cols: dict[str, np.ndarray], n: int) -> int:
                     "user": "bench",
                     "host": host,
                     "pid": pid,
-                    "config": validation.dumps(config),
+                    "config": json_output.dumps(config),
                     "metric_defs": "[]",
                     "exit_code": 0,
                     "lifecycle_stage": "active",
@@ -123,7 +123,7 @@ def fill(store: Store, cols: dict[str, np.ndarray], n: int) -> int:
                     "run_id": run_id,
                     "key": k,
                     "value_num": v,
-                    "value_json": validation.dumps(v),
+                    "value_json": json_output.dumps(v),
                     "explicit": False,
                 }
                 for k, v in last.items()

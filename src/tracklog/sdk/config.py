@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any
 
-from tracklog.store import params, validation
+from tracklog.store import json_output, params, validation
 
 
 class Config(MutableMapping[str, Any]):
@@ -28,7 +28,7 @@ class Config(MutableMapping[str, Any]):
         clean = self.clean(items)
         old = params.flatten(self._data)
         for k, v in params.flatten(clean).items():
-            if k in old and validation.dumps(old[k]) != validation.dumps(v):
+            if k in old and json_output.dumps(old[k]) != json_output.dumps(v):
                 warnings.warn(
                     f"tracklog: config key {k!r} changed from {old[k]!r} to {v!r}; "
                     "both values are kept in the run's config history",

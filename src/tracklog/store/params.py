@@ -6,7 +6,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from tracklog.store import validation
+from tracklog.store import json_output, validation
 
 
 def flatten(config: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -55,7 +55,7 @@ def param_text(key: str, value: Any) -> str:
     """The text of one flattened config entry, checked: a valid key and at most
     ``MAX_PARAM_VALUE`` characters."""
     validation.key(key, "config key")
-    text = value if isinstance(value, str) else validation.dumps(value)
+    text = value if isinstance(value, str) else json_output.dumps(value)
     if len(text) > validation.MAX_PARAM_VALUE:
         raise validation.InvalidValueError(
             f"config key {key!r}: value is longer than {validation.MAX_PARAM_VALUE} characters"

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
+from tracklog.store import json_output, schema, series, stored_json, validation
 from tracklog.store import params as params_view
-from tracklog.store import schema, series, stored_json, validation
 from tracklog.store.active_project import active_project_id, require_active_project
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
@@ -230,7 +230,7 @@ class Store:
                 "job_type": new.job_type,
                 "parent_run_id": new.parent_run_id,
                 "notes": new.notes,
-                "config": validation.dumps(new.config),
+                "config": json_output.dumps(new.config),
                 "metric_defs": "[]",
                 "run_metadata": "{}",
                 "exit_code": None,
@@ -352,7 +352,7 @@ class Store:
             if row is None:
                 raise NotFoundError(f"no run with id {run_id!r}")
             merged = {**stored_json.loads(row.run_metadata), **added}
-            values["run_metadata"] = validation.dumps(merged)
+            values["run_metadata"] = json_output.dumps(merged)
             conn.execute(_UPDATE_RUN, {"_run_id": run_id, **values})
 
     def heartbeat(self, run_id: str) -> None:
@@ -455,7 +455,7 @@ class Store:
         touched = {  # compared as JSON, so True and 1 count as different values
             k: v
             for k, v in new_flat.items()
-            if k not in old_flat or validation.dumps(old_flat[k]) != validation.dumps(v)
+            if k not in old_flat or json_output.dumps(old_flat[k]) != json_output.dumps(v)
         }
         rows = [params_view.param_row(run_id, k, v) for k, v in touched.items()]
         changes = [(k, old_flat[k], v) for k, v in touched.items() if k in old_flat]
@@ -468,7 +468,7 @@ class Store:
             )
         gone = [k for k in old_flat if k not in new_flat]
         conn.execute(
-            update(_R).where(_R.c.id == run_id).values(config=validation.dumps(new_config))
+            update(_R).where(_R.c.id == run_id).values(config=json_output.dumps(new_config))
         )
         if gone:
             conn.execute(
@@ -485,8 +485,8 @@ class Store:
                     {
                         "run_id": run_id,
                         "key": k,
-                        "old_value": validation.dumps(old),
-                        "new_value": validation.dumps(new),
+                        "old_value": json_output.dumps(old),
+                        "new_value": json_output.dumps(new),
                         "changed_at": t,
                     }
                     for k, old, new in changes
@@ -548,7 +548,7 @@ class Store:
         with writing(self.engine) as conn:
             self._require_active_run(conn, run_id)
             conn.execute(
-                update(_R).where(_R.c.id == run_id).values(metric_defs=validation.dumps(clean))
+                update(_R).where(_R.c.id == run_id).values(metric_defs=json_output.dumps(clean))
             )
             # Points logged before the definition are summarised by it too.
             modes = _summary_modes(clean)
@@ -628,7 +628,7 @@ class Store:
                     "run_id": run_id,
                     "key": k,
                     "value_num": None if number is None or number != number else number,
-                    "value_json": validation.dumps(v),
+                    "value_json": json_output.dumps(v),
                     "explicit": explicit,
                 }
             )

@@ -431,9 +431,9 @@ def write_run(store: Store, run: RunFolder, run_id: str | None = None) -> str:
             row.update(
                 id=run_id,
                 experiment_id=exp,
-                config=validation.dumps(doc["config"]),
-                metric_defs=validation.dumps(doc["metric_defs"]),
-                run_metadata=validation.dumps(doc["metadata"]),
+                config=json_output.dumps(doc["config"]),
+                metric_defs=json_output.dumps(doc["metric_defs"]),
+                run_metadata=json_output.dumps(doc["metadata"]),
                 artifact_uri=artifact_uri,
             )
             try:
@@ -455,8 +455,8 @@ def write_run(store: Store, run: RunFolder, run_id: str | None = None) -> str:
                     {
                         "run_id": run_id,
                         "key": h["key"],
-                        "old_value": validation.dumps(h["old"]),
-                        "new_value": validation.dumps(h["new"]),
+                        "old_value": json_output.dumps(h["old"]),
+                        "new_value": json_output.dumps(h["new"]),
                         "changed_at": h["changed_at"],
                     }
                     for h in doc["config_history"]
@@ -504,7 +504,7 @@ def _summary_row(run_id: str, s: dict[str, Any]) -> dict[str, Any]:
         "run_id": run_id,
         "key": s["key"],
         "value_num": None if number is None or number != number else number,
-        "value_json": validation.dumps(v),
+        "value_json": json_output.dumps(v),
         "explicit": s["explicit"],
     }
 

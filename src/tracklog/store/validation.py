@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from tracklog.errors import InvalidTypeError, InvalidValueError
-from tracklog.store.json_output import dumps as dumps  # the store's text of a value
 
 MAX_NAME = 256
 MAX_KEY = 250

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from tracklog.errors import InvalidValueError, NotFoundError, RunDeletedError
-from tracklog.store import schema, validation
+from tracklog.store import json_output, schema, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import batches, insert_missing, reading, writing
 from tracklog.store.records import DatasetInput
@@ -95,6 +95,6 @@ def _row(run_id: str, i: DatasetInput) -> dict[str, object]:
         "source": i.source,
         "dataset_schema": i.schema,
         "profile": i.profile,
-        "tags": validation.dumps(tags),
+        "tags": json_output.dumps(tags),
         "created_at": now_ms(),
     }
