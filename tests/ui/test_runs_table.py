@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 from ui_support import SWEEP_RUNS, PageErrors
 
 from server_process import ServerProcess
@@ -58,6 +58,35 @@ def test_runs_table_pages_sorts_and_keeps_state_in_url(
     page.locator("th.sortable button", has_text="name").click()
     expect(page.locator("table.runs tbody tr").first).to_contain_text("sweep-00")
     assert first_names(page, 2) == ["sweep-00", "sweep-01"]
+
+
+def test_a_late_answer_never_replaces_a_newer_one(page: Page) -> None:
+    """Sorting twice quickly: the second sort's rows stay even if the first answer comes last."""
+    held: list[Route] = []
+
+    def hold_descending(route: Route) -> None:
+        if "DESC" in (route.request.post_data or ""):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.goto("/#/projects/sweep")
+    expect(page.locator("table.runs tbody tr")).to_have_count(50)
+    page.route("**/api/v1/runs/page", hold_descending)
+    name = page.locator("th.sortable button", has_text="name")
+    name.click()
+    expect(page.locator("td[data-col=name]").first).to_have_text("sweep-00")
+    name.click()  # name DESC: its answer is held back
+    start = page.locator("th.sortable button", has_text="start")
+    with page.expect_response(lambda r: "start_time ASC" in (r.request.post_data or "")):
+        start.click()  # start ASC, answered now
+    expect(page.locator("td[data-col=name]").first).to_have_text("sweep-00")
+    assert len(held) == 1
+    with page.expect_response(lambda r: "DESC" in (r.request.post_data or "")):
+        held[0].continue_()
+    page.wait_for_timeout(500)  # time to draw the late answer, were it drawn
+    assert first_names(page, 1) == ["sweep-00"]
+    assert "attributes.start_time" in page.url
 
 
 def test_filter_and_quick_search(page: Page, page_errors: PageErrors) -> None:

@@ -127,6 +127,7 @@ export async function render(main, params, project) {
   const trash = h("input", { id: "show-trash", type: "checkbox", checked: state.trash });
 
   let debounce = null;
+  let loads = 0; // numbers each load(), so that only the latest one draws
   quick.addEventListener("input", () => {
     clearTimeout(debounce);
     debounce = setTimeout(() => { state.q = quick.value; state.page = 0; save(); load(); }, 250);
@@ -226,6 +227,7 @@ export async function render(main, params, project) {
 
   async function load() {
     clearTimeout(timer);
+    const mine = ++loads;
     const filter = effectiveFilter(state.filter, state.q);
     let answer;
     try {
@@ -235,6 +237,7 @@ export async function render(main, params, project) {
         offset: state.page * PAGE_SIZE, limit: PAGE_SIZE,
         lifecycle: state.trash ? "all" : "active" });
     } catch (err) {
+      if (mine !== loads) return;
       if (err.code !== "INVALID_VALUE") throw err;
       filterError.textContent = err.message;
       filterError.hidden = false;
@@ -244,6 +247,9 @@ export async function render(main, params, project) {
       fill(pager);
       return;
     }
+    // A later load (another sort, filter or page) was asked for meanwhile: its answer wins,
+    // whichever of the two the server finishes first.
+    if (mine !== loads) return;
     filterError.hidden = true;
     filterInput.removeAttribute("aria-invalid");
     total = answer.total;
