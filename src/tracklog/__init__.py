@@ -28,6 +28,7 @@ from tracklog.errors import (
 if TYPE_CHECKING:
     from tracklog.sdk.api import Api
     from tracklog.sdk.fluent import finish, init, log
+    from tracklog.sdk.media import Html, Text
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
 
@@ -36,6 +37,7 @@ __all__ = [
     "AlreadyExistsError",
     "Api",
     "FilterSyntaxError",
+    "Html",
     "InvalidTypeError",
     "InvalidValueError",
     "NotFoundError",
@@ -44,6 +46,7 @@ __all__ = [
     "RunDeletedError",
     "RunFinishedError",
     "StoreError",
+    "Text",
     "TracklogError",
     "config",
     "finish",
@@ -58,6 +61,8 @@ __all__ = [
 _LAZY = {
     "Api": "tracklog.sdk.api",
     "Run": "tracklog.sdk.run",
+    "Html": "tracklog.sdk.media",
+    "Text": "tracklog.sdk.media",
     "init": "tracklog.sdk.fluent",
     "log": "tracklog.sdk.fluent",
     "finish": "tracklog.sdk.fluent",

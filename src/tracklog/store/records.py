@@ -1,5 +1,6 @@
-"""Plain data objects the store takes and returns: runs, projects, files, metric points and
-series statistics. Nothing here imports SQLAlchemy: the HTTP client and the SDK use them too."""
+"""Plain data objects the store takes and returns: runs, projects, files, metric points,
+series statistics, media and histograms. Nothing here imports SQLAlchemy: the HTTP client and
+the SDK use them too."""
 
 from __future__ import annotations
 
@@ -123,3 +124,66 @@ class SeriesStats:
                 return None
             return self.sum / self.finite_count
         return getattr(self, mode)
+
+
+MEDIA_KINDS = ("image", "audio", "video", "html", "text", "table", "plot")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A further file of a media value (a segmentation mask, an image in a table cell); the
+    value's ``meta`` refers to it by its content name
+    (:func:`tracklog.store.media_names.content_name`)."""
+
+    data: bytes
+    ext: str
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One logged media value on its way to a store, encoded (on the writer thread).
+
+    ``kind`` is one of :data:`MEDIA_KINDS`; ``data`` is the encoded file (PNG or JPEG, WAV,
+    GIF, HTML, UTF-8 text, Parquet) and ``ext`` its extension without the dot; ``meta`` is JSON
+    (caption, width, height, sample rate, class labels, table columns, ...); ``context`` is
+    canonical JSON ("" for none), as in :class:`SeriesPoints`.
+    """
+
+    key: str
+    context: str
+    step: int
+    time_ms: int
+    kind: str
+    data: bytes
+    ext: str
+    meta: dict[str, Any] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class MediaRecord:
+    """A stored media value: its index row. ``path`` is the file, relative to the run's
+    artifact root (``media/<content name>``); ``size`` is its byte count."""
+
+    key: str
+    context: str
+    step: int
+    time_ms: int
+    kind: str
+    path: str
+    size: int
+    meta: dict[str, Any]
+
+
+@dataclass
+class HistogramItem:
+    """A distribution at one step: ``counts[i]`` values fell in ``[edges[i], edges[i + 1])``
+    (the last bin is closed). ``edges`` are float64 and increasing, one more than ``counts``
+    (float64, so weighted and density histograms fit)."""
+
+    key: str
+    context: str
+    step: int
+    time_ms: int
+    edges: np.ndarray
+    counts: np.ndarray

@@ -25,6 +25,8 @@ MAX_JSON_STRING = MAX_PARAM_VALUE  # each string (and dict key) inside a stored 
 MAX_NOTES = 1_000_000  # a run's notes: a long markdown page fits many times over
 MAX_ERROR = 65_536  # a run's error text; a longer one keeps its end (the traceback's last frames)
 MAX_BATCH_ID = 64
+# One media file (an encoded image, clip, HTML page, table): refused before anything is written.
+MAX_MEDIA_BYTES = 256 * 2**20
 STEP_MIN, STEP_MAX = -(2**63), 2**63 - 1
 RUN_STATUSES = ("RUNNING", "FINISHED", "FAILED", "KILLED")
 END_STATUSES = ("FINISHED", "FAILED", "KILLED")

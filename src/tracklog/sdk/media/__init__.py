@@ -1,0 +1,11 @@
+"""Rich values ``log()`` and ``track()`` take next to numbers: media, histograms, tables, plots.
+
+Each type checks and copies its input when it is made (so the caller may reuse its buffer) and
+encodes it later, on the writer thread, into the store's records
+(:class:`~tracklog.store.records.MediaItem`, :class:`~tracklog.store.records.HistogramItem`).
+"""
+
+from tracklog.sdk.media.base import Media
+from tracklog.sdk.media.text import Html, Text
+
+__all__ = ["Html", "Media", "Text"]
