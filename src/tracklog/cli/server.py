@@ -138,9 +138,8 @@ def server(
     """Serve a store over HTTP (native API under /api/v1, OpenAPI at /api/v1/openapi.json)."""
     import uvicorn
 
-    from tracklog.store.location import resolve
+    from tracklog.store.tracking import Store
 
-    resolve(backend_store_uri)  # a bad URI fails here, with one line, not in every worker
     settings = Settings(
         backend_store_uri=backend_store_uri,
         artifacts_destination=artifacts_destination,
@@ -155,6 +154,9 @@ def server(
         failed_logins_per_address=failed_logins_per_address,
         failed_login_window=failed_login_window,
     )
+    # A bad URI or a database that is not a tracklog store (an MLflow one, say) fails here,
+    # with one line, not in every worker; the schema is also brought up to date once.
+    Store(settings.store_location()).close()
     if not auth and not is_loopback_host(host):
         click.secho(
             f"WARNING: tracklog server listens on {host} without authentication: anyone who "

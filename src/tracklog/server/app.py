@@ -33,7 +33,6 @@ from tracklog.server.settings import Settings
 from tracklog.server.ui.routes import mount_ui
 from tracklog.server.upkeep import start_sweeper, stop_sweeper
 from tracklog.store.auth import AuthStore
-from tracklog.store.location import StoreLocation, resolve
 from tracklog.store.tracking import Store
 
 
@@ -42,7 +41,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = Store(_location(settings), search_timeout_ms=settings.search_timeout_ms)
+        location = settings.store_location()
+        app.state.store = Store(location, search_timeout_ms=settings.search_timeout_ms)
         app.state.auth = AuthStore(app.state.store) if settings.auth else None
         limits = LoginLimits(
             settings.failed_logins_per_user,
@@ -96,10 +96,3 @@ def app_from_env() -> FastAPI:
     gc.collect()  # what is garbage now is not kept forever
     gc.freeze()
     return app
-
-
-def _location(settings: Settings) -> StoreLocation:
-    location = resolve(settings.backend_store_uri)
-    if settings.artifacts_destination:
-        return StoreLocation(location.db_url, settings.artifacts_destination)
-    return location

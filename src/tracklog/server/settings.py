@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 
+from tracklog.store.location import StoreLocation, resolve
+
 PREFIX = "TRACKLOG_SERVER_"
 
 
@@ -28,6 +30,13 @@ class Settings:
     failed_logins_per_address: int = 30
     failed_login_window: int = 60
     search_timeout_ms: int = 30_000  # a longer search is stopped (400); 0: no bound
+
+    def store_location(self) -> StoreLocation:
+        """The store these settings serve: its database and artifact root."""
+        location = resolve(self.backend_store_uri)
+        if self.artifacts_destination:
+            return StoreLocation(location.db_url, self.artifacts_destination)
+        return location
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -57,9 +57,9 @@ def open_engine(location: StoreLocation) -> Engine:
         with engine.connect():
             pass
     except StoreUnavailableError as exc:
-        raise StoreUnavailableError(f"cannot open store {_redact(location.db_url)}: {exc}") from exc
+        raise StoreUnavailableError(f"cannot open store {location.display_url}: {exc}") from exc
     except (StoreError, SQLAlchemyError, OSError, ImportError) as exc:
-        raise StoreError(f"cannot open store {_redact(location.db_url)}: {exc}") from exc
+        raise StoreError(f"cannot open store {location.display_url}: {exc}") from exc
     return engine
 
 
@@ -287,12 +287,3 @@ def _insert_for(dialect: str) -> Any:
     from sqlalchemy.dialects import sqlite
 
     return sqlite.insert
-
-
-def _redact(url: str) -> str:
-    """Hide a password in a database URL before it goes into a message."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest and ":" in rest.split("@", 1)[0]:
-        user = rest.split("@", 1)[0].split(":", 1)[0]
-        rest = f"{user}:***@{rest.split('@', 1)[1]}"
-    return f"{scheme}{sep}{rest}"

@@ -31,6 +31,15 @@ class StoreLocation:
         prefix = "sqlite:///"
         return Path(self.db_url[len(prefix) :]) if self.db_url.startswith(prefix) else None
 
+    @property
+    def display_url(self) -> str:
+        """The database URL with its password hidden, for messages."""
+        scheme, sep, rest = self.db_url.partition("://")
+        credentials, at, host = rest.partition("@")
+        if at and ":" in credentials:
+            rest = f"{credentials.split(':', 1)[0]}:***@{host}"
+        return f"{scheme}{sep}{rest}"
+
 
 def is_server_uri(uri: object) -> bool:
     """Whether ``uri`` names a tracklog server (``http://`` or ``https://``) rather than a

@@ -10,9 +10,12 @@ corrupt it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import re
+import sqlite3
+from collections.abc import Collection, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
+from urllib.request import pathname2url
 
 from sqlalchemy import (
     Column,
@@ -35,6 +38,7 @@ from tracklog.store.location import StoreLocation
 
 # The newest revision in migrations/versions; a test checks it against Alembic's own head.
 HEAD_REVISION = "0007"
+_OUR_REVISION = re.compile(r"\d{4}")
 _PG_LOCK_ID = 0x7472_616C  # "tral": one advisory-lock id for every tracklog migration
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Alembic's own bookkeeping table, as Alembic creates it.
@@ -58,11 +62,58 @@ def current_revision(conn: Connection) -> str | None:
 
 
 def ensure_schema(engine: Engine, location: StoreLocation) -> None:
-    """Bring the store's schema up to :data:`HEAD_REVISION` if it is not there yet."""
+    """Bring the store's schema up to :data:`HEAD_REVISION` if it is not there yet; refuse a
+    database whose schema is another application's (see :func:`refuse_foreign`)."""
     with engine.connect() as conn:
-        if current_revision(conn) == HEAD_REVISION:
+        revision = current_revision(conn)
+        if revision == HEAD_REVISION:
             return
+        if revision is not None:
+            refuse_foreign(location, revision, inspect(conn).get_table_names())
     upgrade(engine, location)
+
+
+def refuse_foreign_sqlite(location: StoreLocation) -> None:
+    """Refuse a SQLite file that holds another application's schema before opening it for
+    writing: opening it as a store would switch it to WAL mode, which rewrites its header."""
+    path = location.sqlite_path
+    if path is None or not path.is_file() or not path.stat().st_size:
+        return
+    try:
+        with closing(sqlite3.connect(f"file:{pathname2url(str(path))}?mode=ro", uri=True)) as db:
+            tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master")]
+            if "alembic_version" not in tables:
+                return
+            revision = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        return  # not a database, or unreadable: opening it names the problem
+    if revision is not None:
+        refuse_foreign(location, revision[0], tables)
+
+
+def refuse_foreign(location: StoreLocation, revision: str, tables: Collection[str]) -> None:
+    """Raise :class:`StoreError` unless ``revision`` is one of this tracklog's migrations.
+
+    An MLflow tracking database (MLflow also versions its schema with Alembic) gets the
+    command that imports it; a newer tracklog's store asks for an upgrade of tracklog.
+    """
+    url = location.display_url
+    if _OUR_REVISION.fullmatch(revision):
+        if revision > HEAD_REVISION:
+            raise StoreError(
+                f"{url}: the store's schema revision {revision} is newer than this tracklog's "
+                f"({HEAD_REVISION}); upgrade tracklog to open it"
+            )
+        return
+    if {"metrics", "latest_metrics"} <= set(tables):
+        raise StoreError(
+            f"{url} holds an MLflow tracking database, which tracklog does not open as its "
+            f"store (it is left untouched); import its runs with: tracklog import mlflow {url}"
+        )
+    raise StoreError(
+        f"{url}: its schema revision {revision!r} is not tracklog's (another application's "
+        "database?); it is left untouched: give tracklog a database of its own"
+    )
 
 
 def upgrade(engine: Engine, location: StoreLocation) -> str:

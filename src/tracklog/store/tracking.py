@@ -35,7 +35,7 @@ from tracklog.store.engine import (
 from tracklog.store.liveness import owner_columns as _owner
 from tracklog.store.liveness import process_alive
 from tracklog.store.location import StoreLocation, resolve
-from tracklog.store.migrate import ensure_schema
+from tracklog.store.migrate import ensure_schema, refuse_foreign_sqlite
 from tracklog.store.new_run import NewRun
 from tracklog.store.paging import Page, PageSpec
 from tracklog.store.project_keys import ProjectKeys
@@ -78,6 +78,7 @@ class Store:
         self, uri: str | StoreLocation | None = None, *, search_timeout_ms: int | None = None
     ) -> None:
         self.location = uri if isinstance(uri, StoreLocation) else resolve(uri)
+        refuse_foreign_sqlite(self.location)
         self.engine = open_engine(self.location)
         set_search_timeout(self.engine, search_timeout_ms)
         ensure_schema(self.engine, self.location)
