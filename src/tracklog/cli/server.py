@@ -20,18 +20,37 @@ from tracklog.server.settings import Settings
 )
 @click.option(
     "--artifacts-destination",
+    "--default-artifact-root",
     default="",
-    help="Root folder of run files [default: artifacts/ beside a SQLite file].",
+    help="Root folder or fsspec URL of run files [default: artifacts/ beside a SQLite file]. "
+    "Clients always reach them through the server.",
+)
+@click.option(
+    "--serve-artifacts/--no-serve-artifacts",
+    default=True,
+    help="As mlflow server's: artifacts are always served (--no-serve-artifacts is refused).",
+)
+@click.option(
+    "--artifacts-only",
+    is_flag=True,
+    help="mlflow server's artifacts-only mode: refused, naming what to use instead.",
+)
+@click.option(
+    "--app-name",
+    default=None,
+    callback=lambda _ctx, _param, value: _app_name(value),
+    help="mlflow server's --app-name basic-auth: the same as --auth.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
+    "-p",
     "--port",
     default=5000,
     show_default=True,
     type=click.IntRange(0, 65535),
     help="Port to listen on; 0 takes a free one (the start-up line names it).",
 )
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("-w", "--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option(
     "--max-body-bytes",
     default=Settings.max_body_bytes,
@@ -120,6 +139,9 @@ from tracklog.server.settings import Settings
 def server(
     backend_store_uri: str,
     artifacts_destination: str,
+    serve_artifacts: bool,
+    artifacts_only: bool,
+    app_name: str | None,
     host: str,
     port: int,
     workers: int,
@@ -135,7 +157,13 @@ def server(
     failed_login_window: int,
     forwarded_allow_ips: str,
 ) -> None:
-    """Serve a store over HTTP (native API under /api/v1, OpenAPI at /api/v1/openapi.json)."""
+    """Serve a store over HTTP (native API under /api/v1, OpenAPI at /api/v1/openapi.json).
+
+    ``mlflow server`` habits work: --default-artifact-root is --artifacts-destination,
+    --app-name basic-auth is --auth, -p/-w are --port/--workers.
+    """
+    _refuse_mlflow_modes(serve_artifacts, artifacts_only)
+    auth = auth or app_name == "basic-auth"
     import uvicorn
 
     from tracklog.store.tracking import Store
@@ -180,3 +208,28 @@ def server(
         forwarded_allow_ips=forwarded_allow_ips or None,
     )
     sys.exit(0)
+
+
+def _app_name(value: str | None) -> str | None:
+    if value not in (None, "basic-auth"):
+        raise click.BadParameter(
+            f"{value!r}: tracklog has no server plug-ins; it knows only "
+            "--app-name basic-auth (the same as --auth)",
+            param_hint="--app-name",
+        )
+    return value
+
+
+def _refuse_mlflow_modes(serve_artifacts: bool, artifacts_only: bool) -> None:
+    """``mlflow server`` modes tracklog has no counterpart of, refused naming what to do."""
+    if not serve_artifacts:
+        raise click.UsageError(
+            "--no-serve-artifacts: tracklog always serves artifacts through the server (clients "
+            "need no storage credentials); drop the flag, and say where files are stored with "
+            "--artifacts-destination"
+        )
+    if artifacts_only:
+        raise click.UsageError(
+            "--artifacts-only: tracklog has no artifacts-only mode; one tracklog server serves "
+            "runs and their files together (--artifacts-destination says where files go)"
+        )
