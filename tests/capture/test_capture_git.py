@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from capture_helpers import git, make_repo, write
 
-from tracklog.sdk.capture.git import collect_git, strip_credentials
+from tracklog.sdk.capture.git import collect_git
+from tracklog.store.git_context import strip_credentials
 
 
 @pytest.mark.parametrize(

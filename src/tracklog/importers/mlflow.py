@@ -26,6 +26,7 @@ from tracklog.importers.imported_run import (
     SourceRun,
     require,
 )
+from tracklog.store import git_context
 from tracklog.store.clock import now_ms
 from tracklog.store.records import SeriesPoints
 from tracklog.store.transfer import FILES
@@ -39,7 +40,6 @@ _RUN_NAME, _USER, _NOTE, _PARENT = (
     "mlflow.note.content",
     "mlflow.parentRunId",
 )
-_GIT = {"mlflow.source.git.commit": "commit", "mlflow.source.git.branch": "branch"}
 _PAGE = 1000
 
 
@@ -175,7 +175,9 @@ def _read_run(
     tags = dict(data.tags)
     tags.pop(_RUN_NAME, None)  # the run's name
     user = tags.pop(_USER, None) or info.user_id or None
-    git = {field: tags.pop(tag) for tag, field in _GIT.items() if tag in tags}
+    git = git_context.from_mlflow_tags(tags)
+    for tag in git_context.MLFLOW_GIT_TAGS:
+        tags.pop(tag, None)
     with _named(where):
         points = [_history(client, info.run_id, key) for key in sorted(data.metrics)]
         if client.list_artifacts(info.run_id):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
 from tracklog.sdk.capture import DIFF_ARTIFACT, REQUIREMENTS_ARTIFACT
 from tracklog.sdk.reproduce import ENV_REPRODUCE_FROM
+from tracklog.store.git_context import MLFLOW_SOURCE_NAME
 from tracklog.store.location import ENV_ARTIFACTS, ENV_URI, is_server_uri, resolve
 from tracklog.store.records import RunRecord
 
@@ -100,6 +101,13 @@ def read_recipe(store: TrackingStore, run: RunRecord) -> Recipe:
         raise InvalidValueError(f"run {run.id} recorded {commit!r} as its commit: not a commit id")
     environment: Mapping[str, Any] = run.metadata.get("environment") or {}
     command = environment.get("command")
+    script = run.tags.get(MLFLOW_SOURCE_NAME)
+    if (not command or not isinstance(command, list)) and script:
+        raise NotFoundError(
+            f"run {run.id} was logged by the mlflow client, which records the script it ran "
+            f"({MLFLOW_SOURCE_NAME} = {script}) but not its command line: check out commit "
+            f"{commit} and run the script with its arguments yourself"
+        )
     if not command or not isinstance(command, list):
         raise NotFoundError(
             f"run {run.id} recorded no command line: environment capture was off "

@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from tracklog.store.git_context import strip_credentials
 
 GIT_TIMEOUT_S = 5.0
 MAX_UNTRACKED_FILES = 2_000  # past this many, opening every file would slow init down
 _BINARY_PROBE = 8_000  # git's own heuristic: a NUL byte in the first 8000 bytes means binary
-_SCP_LIKE = re.compile(r"^(?P<user>[^@/:]+)(?::[^@/]*)?@(?P<rest>[^/:]+:.*)$")
 # Options that make the patch independent of the user's diff configuration (prefixes, colours,
 # external drivers, paths relative to a subdirectory), so ``git apply`` at the root takes it.
 _DIFF_CONFIG = (
@@ -49,28 +49,6 @@ class GitInfo:
     metadata: dict[str, Any] = field(default_factory=dict)
     diff: str | None = None
     notes: list[str] = field(default_factory=list)
-
-
-def strip_credentials(url: str) -> str:
-    """A remote URL without passwords or tokens.
-
-    ``https://user:token@host/x`` and ``https://token@host/x`` become ``https://host/x``; for
-    ``ssh://`` and ``user@host:path`` only a password goes (the user name is part of the address).
-    """
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme and parts.netloc:
-        if "@" not in parts.netloc:
-            return url
-        userinfo, _, hostport = parts.netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        keep_user = parts.scheme in ("ssh", "git+ssh", "ssh+git")
-        netloc = f"{user}@{hostport}" if keep_user else hostport
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    scp = _SCP_LIKE.match(url)
-    if scp:  # git@host:owner/repo (a password here is rare, but never keep one)
-        return f"{scp['user']}@{scp['rest']}"
-    return url
 
 
 def collect_git(

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from tracklog.sdk.capture.git import strip_credentials
+from tracklog.store.git_context import strip_credentials
 
 CONDA_TIMEOUT_S = 60.0
 _NORMALIZE = re.compile(r"[-_.]+")

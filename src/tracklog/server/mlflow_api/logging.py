@@ -13,7 +13,7 @@ from tracklog.errors import NotFoundError
 from tracklog.server.mlflow_api import convert, grouped_appends
 from tracklog.server.mlflow_api.errors import invalid
 from tracklog.server.mlflow_api.routing import Args, endpoint, mlflow_router
-from tracklog.store import validation
+from tracklog.store import git_context, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.mlflow import MlflowStore
 from tracklog.store.mlflow.logged_models import ModelMetric
@@ -34,8 +34,19 @@ def apply_tags(store: Store, run_id: str, tags: Mapping[str, str]) -> None:
     if name is not None:
         validation.name(name, "run name")
     store.set_tags(run_id, tags)
+    apply_git_tags(store, run_id, tags)
     if name is not None or convert.NOTE_TAG in tags:
         store.update_run(run_id, name=name, notes=tags.get(convert.NOTE_TAG))
+
+
+def apply_git_tags(store: Store, run_id: str, tags: Mapping[str, str]) -> None:
+    """Fill the run's git context from the mlflow client's source tags (see
+    :mod:`tracklog.store.git_context`)."""
+    derived = git_context.from_mlflow_tags(tags)
+    if derived:
+        git = git_context.merge(store.get_run(run_id).metadata.get("git"), derived)
+        if git is not None:
+            store.update_run(run_id, metadata={"git": git})
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from tracklog.errors import InvalidValueError, SearchTimeoutError
 from tracklog.server.mlflow_api import convert
 from tracklog.server.mlflow_api.errors import MlflowError, invalid
 from tracklog.server.mlflow_api.experiments import MAX_RESULTS, lifecycle
-from tracklog.server.mlflow_api.logging import apply_tags
+from tracklog.server.mlflow_api.logging import apply_git_tags, apply_tags
 from tracklog.server.mlflow_api.routing import Args, endpoint, listing, mlflow_router
 from tracklog.store import validation
 from tracklog.store.mlflow import MlflowStore
@@ -81,6 +81,7 @@ def create(store: Store, args: Args) -> dict[str, Any]:
     )
     # Kept as tags too, so filters such as tags.mlflow.runName match as on MLflow's server.
     store.set_tags(run.id, {**tags, convert.RUN_NAME_TAG: run.name})
+    apply_git_tags(store, run.id, tags)
     return {"run": run_json(store, run.id)}
 
 
