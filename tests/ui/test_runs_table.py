@@ -277,3 +277,19 @@ def test_runs_table_follows_its_project_renamed_or_trashed(
     shot("runs-renamed")
     page.go_back()  # the old name's page was replaced: back leads where the user came from
     assert "before-rename" not in page.url
+
+
+def test_mlflow_ui_links_open_the_matching_pages(page: Page, ui_server: ServerProcess) -> None:
+    """What the mlflow client prints ("View run … at: HOST/#/experiments/2/runs/ID") opens."""
+    api = httpx.Client(base_url=f"{ui_server.url}/api/v1")
+    vision = next(p for p in api.get("/projects").json()["projects"] if p["name"] == "vision")
+    run_id = api.post("/runs/search", json={"projects": ["vision"]}).json()["runs"][0]["id"]
+    page.goto(f"/#/experiments/{vision['id']}/runs/{run_id}")
+    expect(page).to_have_url(re.compile(rf"#/runs/{run_id}$"))
+    page.goto(f"/#/experiments/{vision['id']}")
+    expect(page).to_have_url(re.compile(r"#/projects/vision$"))
+    expect(page.locator("table.runs tbody tr[data-id]")).to_have_count(3)
+    page.goto(f'/#/compare-runs?runs=["{run_id}"]&experiments=["{vision["id"]}"]')
+    expect(page).to_have_url(re.compile(rf"#/compare\?runs={run_id}$"))
+    page.goto("/#/experiments/999999")
+    expect(page.locator("#app")).to_contain_text("No project has the MLflow experiment id 999999")

@@ -3,6 +3,7 @@
 import { errorNotice, fill, h, notice } from "./dom.js";
 import * as charts from "./pages/charts.js";
 import * as compare from "./pages/compare.js";
+import * as mlflowLinks from "./pages/mlflow_links.js";
 import * as projects from "./pages/projects.js";
 import * as run from "./pages/run.js";
 import * as runs from "./pages/runs.js";
@@ -15,6 +16,8 @@ const ROUTES = [
   [/^\/charts$/, charts],
   [/^\/compare$/, compare],
   [/^\/runs\/(.+)$/, run],
+  [/^\/experiments\/\d+(\/runs\/[^/]+)?\/?/, mlflowLinks],
+  [/^\/compare-runs$/, mlflowLinks],
 ];
 
 let cleanup = null;
