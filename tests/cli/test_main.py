@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import Invoke, MakeRun
+from click.testing import CliRunner
 
 from tracklog import __version__
+from tracklog.cli.main import cli
 from tracklog.store import engine as engine_module
 
 
@@ -44,3 +46,14 @@ def test_a_store_that_cannot_serve_is_one_error_line(
     assert result.stderr.strip() == (
         "error: the store cannot be used right now: database is locked"
     ), result.stderr
+
+
+def test_a_root_option_after_the_command_says_where_it_belongs(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["runs", "ls", "--uri", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (
+        "error: --uri is an option of 'tracklog' itself: put it before the command, "
+        "as in 'tracklog --uri ... runs ls'"
+    )
+    other = CliRunner().invoke(cli, ["runs", "ls", "--nope"])
+    assert other.exit_code == 2 and "No such option '--nope'" in other.output

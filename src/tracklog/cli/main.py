@@ -47,8 +47,7 @@ class TracklogGroup(click.Group):
             exc.show()
             code = exc.exit_code
         except click.UsageError as exc:
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
-            print_error(error_line(exc) + hint)
+            print_error(_misplaced(exc) or _with_help_hint(exc))
             code = exc.exit_code
         except click.ClickException as exc:
             print_error(error_line(exc))
@@ -82,6 +81,26 @@ def cli(ctx: click.Context, uri: str | None) -> None:
 
 for command in (runs, projects, sync, db, demo, server, ui, users, tokens, gc, import_group):
     cli.add_command(command)
+
+
+def _with_help_hint(exc: click.UsageError) -> str:
+    hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+    return error_line(exc) + hint
+
+
+def _misplaced(exc: click.UsageError) -> str | None:
+    """For an option of ``tracklog`` itself given after a command (``tracklog runs ls --uri
+    X``), where it belongs; None for other errors."""
+    if not isinstance(exc, click.NoSuchOption) or exc.ctx is None or exc.ctx.parent is None:
+        return None
+    root = exc.ctx.find_root()
+    if not any(exc.option_name in p.opts for p in root.command.params):
+        return None
+    path = exc.ctx.command_path.split(" ", 1)[1]
+    return (
+        f"{exc.option_name} is an option of 'tracklog' itself: put it before the command, "
+        f"as in 'tracklog {exc.option_name} ... {path}'"
+    )
 
 
 def main() -> None:

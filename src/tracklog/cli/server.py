@@ -7,16 +7,19 @@ import sys
 
 import click
 
+from tracklog.cli.ports import DEFAULT_PORT, choose_port
+from tracklog.cli.state import CliState, pass_state
 from tracklog.client.hosts import is_loopback_host
+from tracklog.server.master_watch import ENV_MASTER
 from tracklog.server.settings import Settings
 
 
 @click.command("server")
 @click.option(
     "--backend-store-uri",
-    default="sqlite:///tracklog.db",
-    show_default=True,
-    help="Where runs are kept: sqlite:///FILE, postgresql://..., or a folder.",
+    default=None,
+    help="Where runs are kept: sqlite:///FILE, postgresql://..., or a folder [default: the "
+    "store of 'tracklog --uri', $TRACKLOG_URI or ./tracklog, as the SDK and 'tracklog ui'].",
 )
 @click.option(
     "--artifacts-destination",
@@ -45,10 +48,9 @@ from tracklog.server.settings import Settings
 @click.option(
     "-p",
     "--port",
-    default=5000,
-    show_default=True,
     type=click.IntRange(0, 65535),
-    help="Port to listen on; 0 takes a free one (the start-up line names it).",
+    help=f"Port to listen on [default: {DEFAULT_PORT}, or a free one if it is taken]; 0 takes "
+    "a free one (the start-up line names it).",
 )
 @click.option("-w", "--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 @click.option(
@@ -136,14 +138,16 @@ from tracklog.server.settings import Settings
     "X-Forwarded-Proto are trusted (the client address then comes from them; '*' trusts "
     "all). By default none: a client cannot choose the address the login limit counts.",
 )
+@pass_state
 def server(
-    backend_store_uri: str,
+    state: CliState,
+    backend_store_uri: str | None,
     artifacts_destination: str,
     serve_artifacts: bool,
     artifacts_only: bool,
     app_name: str | None,
     host: str,
-    port: int,
+    port: int | None,
     workers: int,
     max_body_bytes: int,
     max_artifact_bytes: int,
@@ -168,8 +172,9 @@ def server(
 
     from tracklog.store.tracking import Store
 
+    port = choose_port(host, port)
     settings = Settings(
-        backend_store_uri=backend_store_uri,
+        backend_store_uri=backend_store_uri or state.uri,
         artifacts_destination=artifacts_destination,
         max_body_bytes=max_body_bytes,
         max_artifact_bytes=max_artifact_bytes,
@@ -193,8 +198,10 @@ def server(
             bold=True,
             err=True,
         )
-    # Workers are separate processes; they build the app from these variables.
+    # Workers are separate processes; they build the app from these variables, and end when
+    # this process is gone.
     os.environ.update(settings.to_env())
+    os.environ[ENV_MASTER] = str(os.getpid())
     uvicorn.run(
         "tracklog.server.app:app_from_env",
         factory=True,

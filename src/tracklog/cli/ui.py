@@ -10,6 +10,7 @@ import webbrowser
 import click
 
 from tracklog.cli.demo import log_demo_runs
+from tracklog.cli.ports import DEFAULT_PORT, choose_port
 from tracklog.cli.state import CliState, pass_state
 
 DEMO_PROJECT = "demo"
@@ -17,7 +18,11 @@ DEMO_RUNS = 3
 
 
 @click.command("ui")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help=f"Port to listen on [default: {DEFAULT_PORT}, or a free one if it is taken].",
+)
 @click.option("--no-browser", is_flag=True, help="Only serve; do not open a browser.")
 @click.option(
     "--demo/--no-demo",
@@ -26,7 +31,7 @@ DEMO_RUNS = 3
     help="Log a few demo runs first if the store is empty.",
 )
 @pass_state
-def ui(state: CliState, port: int, no_browser: bool, demo: bool) -> None:
+def ui(state: CliState, port: int | None, no_browser: bool, demo: bool) -> None:
     """Serve the store's web UI at http://127.0.0.1:PORT/ (as 'tracklog server' on it would)
     and open it in a browser. Stop with Ctrl-C."""
     uri = state.uri
@@ -34,6 +39,7 @@ def ui(state: CliState, port: int, no_browser: bool, demo: bool) -> None:
         raise click.UsageError(
             f"the store {uri} is a tracklog server, which serves the UI itself: open {uri}/"
         )
+    port = choose_port("127.0.0.1", port)
     # Empty means no runs: MLflow's empty "Default" experiment is in every store.
     if demo and not any(p.run_count for p in state.store.projects()):
         log_demo_runs(uri, DEMO_RUNS, DEMO_PROJECT)

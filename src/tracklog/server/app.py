@@ -16,6 +16,7 @@ from tracklog.server.disconnect import CancelOnDisconnect
 from tracklog.server.gzip_requests import GzipRequests
 from tracklog.server.limits import BodyLimit
 from tracklog.server.login_limits import LoginLimits, PasswordChecks
+from tracklog.server.master_watch import watch_master
 from tracklog.server.routes import (
     artifacts,
     health,
@@ -93,6 +94,7 @@ def app_from_env() -> FastAPI:
     which a page of MLflow's search (tens of thousands of objects) triggers every few
     requests, then scans only what requests made, instead of taking ~25 ms each time."""
     app = create_app(Settings.from_env())
+    watch_master()
     gc.collect()  # what is garbage now is not kept forever
     gc.freeze()
     return app

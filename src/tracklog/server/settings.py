@@ -18,7 +18,7 @@ PREFIX = "TRACKLOG_SERVER_"
 class Settings:
     """What a server process serves and which limits it enforces."""
 
-    backend_store_uri: str = "sqlite:///tracklog.db"
+    backend_store_uri: str = ""  # "": the default store ($TRACKLOG_URI, else ./tracklog)
     artifacts_destination: str = ""
     auth: bool = False
     max_body_bytes: int = 64 * 1024 * 1024
@@ -33,7 +33,7 @@ class Settings:
 
     def store_location(self) -> StoreLocation:
         """The store these settings serve: its database and artifact root."""
-        location = resolve(self.backend_store_uri)
+        location = resolve(self.backend_store_uri or None)
         if self.artifacts_destination:
             return StoreLocation(location.db_url, self.artifacts_destination)
         return location

@@ -1,0 +1,31 @@
+"""A worker of ``tracklog server --workers N`` ends when the server process that started it is
+gone: killed with SIGKILL, the master cannot stop its workers, which would go on answering on
+the port (orphans) until someone finds and kills them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+ENV_MASTER = "TRACKLOG_SERVER_MASTER_PID"
+CHECK_EVERY_S = 0.5
+GRACE_S = 15.0  # after SIGTERM, the requests in flight get this long before a hard exit
+
+
+def watch_master() -> None:
+    """In a worker whose parent is the ``tracklog server`` named by ``$TRACKLOG_SERVER_MASTER_PID``,
+    stop (SIGTERM: uvicorn's graceful shutdown) once that parent is gone."""
+    master = os.environ.get(ENV_MASTER)
+    if master is None or not master.isdigit() or int(master) != os.getppid():
+        return  # not a worker process (one worker runs inside the server process itself)
+    threading.Thread(target=_watch, args=(int(master),), name="master-watch", daemon=True).start()
+
+
+def _watch(master: int) -> None:
+    while os.getppid() == master:
+        time.sleep(CHECK_EVERY_S)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(GRACE_S)
+    os._exit(1)
