@@ -93,3 +93,25 @@ def test_show_prints_the_captured_context(invoke: Invoke, make_run: MakeRun, cli
     assert "commit: 0123abcd" in result.output and "host: gpu-7" in result.output
     shown = json.loads(invoke("runs", "show", run_id, "--json").output)
     assert shown["metadata"]["git"]["dirty"] is True
+
+
+def test_capture_timings_and_settings_only_with_verbose(
+    invoke: Invoke, make_run: MakeRun, cli_uri: str
+) -> None:
+    from tracklog.store.tracking import Store
+
+    run_id = make_run(name="quiet")
+    capture = {
+        "notes": ["git: not in a git work tree"],
+        "ms": {"total": 12.5},
+        "settings": {"git": True},
+    }
+    Store(cli_uri).update_run(run_id, metadata={"capture": capture, "host": "gpu-7"})
+    plain = invoke("runs", "show", run_id)
+    assert plain.exit_code == 0, plain.output
+    assert "host: gpu-7" in plain.output
+    assert "total" not in plain.output and "settings" not in plain.output
+    assert "not in a git work tree" in plain.output  # what capture could not record is news
+    verbose = invoke("runs", "show", run_id, "--verbose")
+    assert "total: 12.5" in verbose.output and "settings" in verbose.output
+    assert json.loads(invoke("runs", "show", run_id, "--json").output)["metadata"]["capture"]

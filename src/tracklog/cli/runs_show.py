@@ -20,8 +20,11 @@ from tracklog.store.records import FileInfo, RunRecord, SeriesStats
 @click.command("show")
 @click.argument("run_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as one JSON object.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also show how long capture took and its settings."
+)
 @pass_state
-def show(state: CliState, run_id: str, as_json: bool) -> None:
+def show(state: CliState, run_id: str, as_json: bool, verbose: bool) -> None:
     """Show a run: attributes, config, captured context, summary, metric series and files.
 
     RUN_ID is the full id or a unique prefix of at least 4 characters.
@@ -37,7 +40,7 @@ def show(state: CliState, run_id: str, as_json: bool) -> None:
         return
     _print_attributes(run)
     _print_config(run.config, history)
-    _print_metadata(run.metadata)
+    _print_metadata(run.metadata if verbose else _without_capture_details(run.metadata))
     _print_summary(run.summary)
     _print_series(stats)
     _print_files(files)
@@ -95,6 +98,16 @@ def _print_metadata(metadata: Mapping[str, Any]) -> None:
         tree = Tree("captured", hide_root=True)
         _add_branches(tree, metadata)
         output.section("captured", tree)
+
+
+def _without_capture_details(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The metadata a reader asked about: capture's timings and settings left out (its notes,
+    what it could not record, stay)."""
+    shown = dict(metadata)
+    capture = shown.pop("capture", None)
+    if isinstance(capture, Mapping) and capture.get("notes"):
+        shown["capture"] = {"notes": capture["notes"]}
+    return shown
 
 
 def _add_branches(tree: Tree, config: Mapping[str, Any]) -> None:
