@@ -1,0 +1,59 @@
+"""Every example marked runnable in README.md and docs/*.md runs as written, so a doc example
+cannot rot.
+
+Mark a fenced ``python`` or ``bash`` block by putting ``<!-- runnable -->`` on the line just
+before it. A document's marked blocks run in order in one fresh folder (a later block sees what
+an earlier one logged), with the default store ``./tracklog`` there; Python blocks run with this
+interpreter, bash blocks with ``set -eo pipefail`` and this environment's ``tracklog`` first on
+PATH. A block fails the test by exiting non-zero.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+MARK = "<!-- runnable -->"
+_BLOCK = re.compile(rf"^{re.escape(MARK)}\n```(python|bash)\n(.*?)^```$", re.M | re.S)
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def runnable_blocks(text: str) -> list[tuple[str, str]]:
+    """The (language, code) of each block marked runnable in ``text``, in order."""
+    return [(m.group(1), m.group(2)) for m in _BLOCK.finditer(text)]
+
+
+def test_a_mark_before_anything_but_a_python_or_bash_block_is_an_error() -> None:
+    for doc in DOCUMENTS:
+        text = doc.read_text()
+        marks = text.count(MARK)
+        assert marks == len(runnable_blocks(text)), (
+            f"{doc.name}: a {MARK} line must come right before a ```python or ```bash block"
+        )
+
+
+@pytest.mark.parametrize(
+    "doc", [d for d in DOCUMENTS if MARK in d.read_text()], ids=lambda d: d.name
+)
+def test_the_runnable_examples_of_a_document_run(doc: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKLOG_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["MPLBACKEND"] = "Agg"
+    for n, (language, code) in enumerate(runnable_blocks(doc.read_text()), 1):
+        if language == "python":
+            command = [sys.executable, "-c", code]
+        else:
+            command = ["bash", "-c", "set -eo pipefail\n" + code]
+        done = subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, (
+            f"{doc.name}, runnable block {n} ({language}) failed:\n{code}\n--- output:\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+        )
