@@ -163,3 +163,18 @@ def test_api_of_a_server_loads_no_run_machinery() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode().strip() == "[]"
+
+
+def test_run_takes_an_unambiguous_id_prefix_as_the_cli_does(local_store: str) -> None:
+    first = tracklog.init(project="p", id="abcd1111")
+    first.finish()
+    tracklog.init(project="p", id="abcd2222").finish()
+    api = tracklog.Api()
+    assert api.run("abcd1").id == "abcd1111"
+    assert api.run("abcd1111").name == first.name
+    with pytest.raises(InvalidValueError, match=r"ambiguous; it matches abcd\d{4} .*abcd\d{4} "):
+        api.run("abcd")
+    with pytest.raises(tracklog.NotFoundError, match="at least 4 characters"):
+        api.run("abc")
+    with pytest.raises(tracklog.NotFoundError, match="no run with id or id prefix 'zzzz'"):
+        api.run("zzzz")

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 
-from tracklog.cli.resolve import resolve_run
 from tracklog.cli.state import CliState, pass_state
 from tracklog.sdk.capture import DIFF_ARTIFACT
 from tracklog.sdk.reproduce import REPRODUCED_FROM_TAG
@@ -26,6 +25,7 @@ from tracklog.sdk.reproduce_checkout import (
     rerun_command,
     shell_line,
 )
+from tracklog.sdk.run_ref import resolve_run
 
 
 class CommandFailedError(click.ClickException):

@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from tracklog.cli import output
-from tracklog.cli.resolve import resolve_runs
 from tracklog.cli.state import CliState, pass_state
+from tracklog.sdk.run_ref import resolve_runs
 from tracklog.store import params as params_view
 from tracklog.store.records import RunRecord
 

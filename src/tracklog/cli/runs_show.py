@@ -12,8 +12,8 @@ from rich.text import Text
 from rich.tree import Tree
 
 from tracklog.cli import output
-from tracklog.cli.resolve import resolve_run
 from tracklog.cli.state import CliState, pass_state
+from tracklog.sdk.run_ref import resolve_run
 from tracklog.store.records import FileInfo, RunRecord, SeriesStats
 
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import click
 
-from tracklog.cli.resolve import resolve_runs
 from tracklog.cli.state import CliState, pass_state
+from tracklog.sdk.run_ref import resolve_runs
 
 
 def _apply(

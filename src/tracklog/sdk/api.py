@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 
+from tracklog.sdk.run_ref import resolve_run
 from tracklog.sdk.stores import get_tracking_uri, open_store
 from tracklog.store import params as params_view
 from tracklog.store.downsample import minmax_indices
@@ -235,8 +236,10 @@ class Api:
         return Runs(self.store, [r.id for r in found], found)
 
     def run(self, run_id: str) -> ApiRun:
-        """The run with this id (raises :class:`~tracklog.errors.NotFoundError`)."""
-        return ApiRun(self.store, as_crashed(self.store.get_run(run_id), self._crashed()))
+        """The run with this id, or whose id starts with it (4+ characters, as the CLI takes);
+        :class:`~tracklog.errors.NotFoundError` if none, InvalidValueError listing the
+        candidates if the prefix is ambiguous."""
+        return ApiRun(self.store, as_crashed(resolve_run(self.store, run_id), self._crashed()))
 
 
 def as_crashed(record: RunRecord, crashed: Mapping[str, tuple[int, str]]) -> RunRecord:

@@ -1,4 +1,5 @@
-"""Turning what a user typed (a full run id or a unique prefix of one) into a run."""
+"""Turning what a user typed (a full run id or a unique prefix of one) into a run: the one
+rule `Api.run` and every `tracklog runs` command follow."""
 
 from __future__ import annotations
 
