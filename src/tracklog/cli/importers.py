@@ -1,4 +1,4 @@
-"""``tracklog import mlflow`` and ``tracklog import wandb``: bring other trackers' runs in."""
+"""``tracklog import mlflow|wandb|json``: bring other trackers' runs in."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @click.group("import")
 def import_group() -> None:
-    """Import runs from MLflow or W&B (see docs/migrate.md)."""
+    """Import runs from MLflow, W&B or a JSON tracker's folders (see docs/migrate.md)."""
 
 
 @import_group.command("mlflow")
@@ -61,13 +61,41 @@ def wandb(state: CliState, folder: Path, project: str | None) -> None:
     _import(state.local_store(), read_runs(folder, project))
 
 
-def _import(store: Store, runs: Iterable[SourceRun]) -> None:
-    """Write each run as soon as it is read, and say what became of it."""
-    from tracklog.importers.imported_run import import_run
+@import_group.command("json")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--project", metavar="NAME", help="Put the runs into this project [default: FOLDER's name]."
+)
+@pass_state
+def json_folders(state: CliState, folder: Path, project: str | None) -> None:
+    """Import a home-grown JSON tracker's experiment folders.
+
+    FOLDER is one experiment folder (holding experiment.json, and optionally config.json and
+    artifacts/) or a folder of them; each becomes a run with its config, metric points, status,
+    times and files. A folder whose files cannot be read is named and skipped, the others
+    imported; runs imported before are skipped. The format is in docs/migrate.md.
+    """
+    from tracklog.importers.json_folder import read_runs
+
+    _import(state.local_store(), read_runs(folder, project), keep_going=True)
+
+
+def _import(store: Store, runs: Iterable[SourceRun], keep_going: bool = False) -> None:
+    """Write each run as soon as it is read, and say what became of it. With ``keep_going``,
+    a run whose source cannot be read is named and skipped (exit status 1 at the end)."""
+    from tracklog.importers.imported_run import ImportSourceError, import_run
 
     written = points = files = skipped = 0
+    unreadable: list[str] = []
     for source in runs:
-        outcome = import_run(store, source)
+        try:
+            outcome = import_run(store, source)
+        except ImportSourceError as exc:
+            if not keep_going:
+                raise
+            click.echo(f"error: {exc}; skipped", err=True)
+            unreadable.append(source.source_id)
+            continue
         for warning in outcome.warnings:
             click.echo(f"warning: {warning}", err=True)
         what = f"{source.source_id} ({source.name})"
@@ -86,3 +114,7 @@ def _import(store: Store, runs: Iterable[SourceRun]) -> None:
         f"imported {written} {'run' if written == 1 else 'runs'} "
         f"({points} points, {files} files); skipped {skipped} already imported"
     )
+    if unreadable:
+        raise click.ClickException(
+            f"{len(unreadable)} could not be read (named above): {', '.join(unreadable)}"
+        )

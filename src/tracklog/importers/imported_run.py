@@ -25,7 +25,7 @@ from tracklog.store import validation
 from tracklog.store.artifacts import safe_relpath
 from tracklog.store.clock import now_ms
 from tracklog.store.records import SeriesPoints
-from tracklog.store.transfer import FILES, FORMAT, FORMAT_VERSION, RunFolder, check_doc, write_run
+from tracklog.store.transfer import FORMAT, FORMAT_VERSION, RunFolder, check_doc, write_run
 
 if TYPE_CHECKING:
     from tracklog.store.tracking import Store
@@ -65,8 +65,8 @@ class Origin:
 class ImportedRun:
     """Everything about one run of another tracker, read in full before anything is written.
 
-    ``source`` names it in error messages. ``folder`` is a folder whose ``files/`` subfolder
-    holds the run's files, or None. ``warnings`` name what the source held that was left
+    ``source`` names it in error messages. ``files`` is the folder holding the run's files
+    (subfolders kept), or None. ``warnings`` name what the source held that was left
     out. ``summary`` holds values set by hand; the values derived from the metrics (each
     series' last point) are added when the run is written.
     """
@@ -93,7 +93,7 @@ class ImportedRun:
     summary: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     points: list[SeriesPoints] = field(default_factory=list)
-    folder: Path | None = None
+    files: Path | None = None
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -150,8 +150,7 @@ def import_run(store: Store, source: SourceRun) -> Outcome:
             validation.series_points(p)
     except TracklogError as exc:
         raise ImportSourceError(f"{run.source}: {exc}") from None
-    # transfer.write_run reads the files from <folder>/files/, the run-folder layout.
-    write_run(store, RunFolder(run.folder or Path(), doc, run.points), run_id)
+    write_run(store, RunFolder(Path(), doc, run.points, run.files or Path()), run_id)
     return Outcome(source, run_id, run, len(files), (*run.warnings, *warnings))
 
 
@@ -188,9 +187,9 @@ def _valid_id(value: str) -> bool:
 def _list_files(run: ImportedRun) -> tuple[list[dict[str, Any]], list[str]]:
     """The run's files as run.json lists them; files that cannot be copied (a broken link,
     a socket) are left out with a warning."""
-    if run.folder is None:
+    if run.files is None:
         return [], []
-    root = run.folder / FILES
+    root = run.files
     out, warnings = [], []
     for path in sorted(root.rglob("*")) if root.is_dir() else []:
         if path.is_dir():

@@ -202,7 +202,7 @@ def _read_run(
         tags=tags,
         metadata={"git": git} if git else {},
         points=points,
-        folder=folder,
+        files=folder / FILES,
     )
 
 

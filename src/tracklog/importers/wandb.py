@@ -185,7 +185,7 @@ class _State:
             summary={k: v for k, v in self.summary.items() if not k.startswith("_")},
             metadata={"git": git} if git else {},
             points=points,
-            folder=folder,
+            files=folder / "files",  # where W&B keeps a run's files
             warnings=warnings,
         )
 

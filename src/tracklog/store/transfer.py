@@ -204,6 +204,7 @@ class RunFolder:
     path: Path
     doc: dict[str, Any]
     points: list[SeriesPoints]
+    files: Path  # the folder holding the files run.json lists (an export's files/)
 
 
 def run_folders(folder: Path) -> list[Path]:
@@ -245,7 +246,7 @@ def read_folder(path: Path) -> RunFolder:
             raise ImportFolderError(f"{local}: missing (listed in {rj})")
         if local.stat().st_size != f["size"]:
             raise ImportFolderError(f"{local}: {local.stat().st_size} bytes, {rj} says {f['size']}")
-    return RunFolder(path, doc, points)
+    return RunFolder(path, doc, points, path / FILES)
 
 
 def _need(doc: dict[str, Any], name: str, kinds: tuple[type, ...], optional: bool = False) -> Any:
@@ -481,7 +482,7 @@ def write_run(store: Store, run: RunFolder, run_id: str | None = None) -> str:
             if doc["files"] and not _exists(artifact_uri):
                 written = artifact_uri  # created here: removed again if the import fails
             for f in doc["files"]:
-                with open(run.path / FILES / f["path"], "rb") as src:
+                with open(run.files / f["path"], "rb") as src:
                     store.artifacts.write(
                         artifact_uri, f["path"], iter(partial(src.read, _COPY), b"")
                     )
