@@ -133,14 +133,13 @@ def _check_magic(data: bytes, ext: str) -> None:
 def _batched(array: np.ndarray) -> np.ndarray:
     """``array`` as B×T×C×H×W, refused naming its shape unless it is T×C×H×W or that, with C
     1 or 3."""
-    if array.ndim == 4:
-        array = array[None]
-    if array.ndim != 5 or array.shape[2] not in (1, 3):
+    batch = array[None] if array.ndim == 4 else array
+    if batch.ndim != 5 or batch.shape[2] not in (1, 3):
         raise InvalidValueError(
             f"Video: an array of shape {shape_text(array.shape)}; video frames are T×C×H×W "
             "or B×T×C×H×W with C 1 (grey) or 3 (RGB)"
         )
-    return array
+    return batch
 
 
 def _grid(clips: int) -> tuple[int, int]:
