@@ -245,6 +245,7 @@ def test_missing_and_non_regular_image_files_are_refused(tmp_path: Path) -> None
         (np.zeros((4, 4, 5), np.uint8), InvalidValueError, "shape 4×4×5; an image is H×W, H×W×1"),
         (np.zeros((3, 4, 4, 3), np.uint8), InvalidValueError, "shape 3×4×4×3"),
         (np.zeros(7, np.uint8), InvalidValueError, "shape 7;"),
+        (np.array(0.5), InvalidValueError, r"shape \(\);"),
         (np.zeros((3, 8, 8), np.uint8), InvalidValueError, "C×H×W\\? a numpy image is H×W×C"),
         (np.zeros((0, 4, 3), np.uint8), InvalidValueError, "0×4×3 is empty"),
         (np.full((2, 2), np.nan), InvalidValueError, "contain NaN"),
@@ -600,6 +601,21 @@ def test_nan_and_inf_are_left_out_and_degenerate_ranges_are_numpys() -> None:
             empty.counts.tolist() == [0] * 5
             and empty.edges.tolist() == np.linspace(0, 1, 6).tolist()
         )
+
+
+def test_ranges_numpy_refuses_are_still_binned() -> None:
+    wide = _histogram(Histogram(np.array([-1.7e308, 0, 1.7e308]), num_bins=4))
+    assert wide.counts.tolist() == [1, 0, 1, 1] and np.isfinite(wide.edges).all()
+    assert (np.diff(wide.edges) > 0).all()
+    narrow = _histogram(Histogram([0, 5e-324], num_bins=4))
+    assert narrow.counts.tolist() == [2] and narrow.edges.tolist() == [0, 5e-324]
+    equal = _histogram(Histogram([1e17] * 3))
+    assert equal.counts.tolist() == [3] and equal.edges[0] < 1e17 < equal.edges[1]
+    top = _histogram(Histogram([np.finfo(np.float64).max] * 2))
+    assert top.counts.tolist() == [2] and np.isfinite(top.edges).all()
+    assert top.edges[0] < top.edges[1]
+    float32 = _histogram(Histogram(np.array([-3e38, 1, 3e38], np.float32), num_bins=2))
+    assert float32.counts.tolist() == [1, 2]
 
 
 def test_histogram_copies_its_values_and_takes_tensors() -> None:

@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
-    """``(4, 4, 5)`` as ``4×4×5``, how the messages name a shape."""
-    return "×".join(str(n) for n in shape)
+    """``(4, 4, 5)`` as ``4×4×5``, how the messages name a shape (``()`` for a scalar's)."""
+    return "×".join(str(n) for n in shape) or "()"
 
 
 def as_array(data: Any) -> np.ndarray | None:
