@@ -1,7 +1,7 @@
 """PNG files of 8-bit pixel arrays, written directly with zlib.
 
 Pillow's PNG writer tries five row filters per row and always deflates: about 8 ms for a
-256×256 RGB image of noise on the reference machine, where logging must store 400 such images a
+256×256 RGB image of noise on a 2-core test machine, where logging must store 400 such images a
 second on two cores. Here every row gets the Sub filter, and the data is deflated at level 1
 only when a sample of its rows shrinks; noise (which no level compresses) is stored as it is.
 """
