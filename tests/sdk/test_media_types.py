@@ -8,6 +8,7 @@ import struct
 import subprocess
 import sys
 import wave
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -379,21 +380,25 @@ def test_audio_files_are_kept_and_wav_facts_read(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "message"),
+    ("kind", "name", "content", "message"),
     [
-        ("a.flac", b"OggS" + bytes(8), "the .flac file is not FLAC audio"),
-        ("a.mp3", b"RIFF" + bytes(8), "the .mp3 file is not MP3 audio"),
-        ("a.wav", b"RIFF\x00\x00\x00\x00AVI ", "not a RIFF WAVE file"),
-        ("a.wav", b"RIFF\x04\x00\x00\x00WAVE", "no readable format and data chunks"),
-        ("a.aac", b"\xff\xf1", r"not a flac/mp3/ogg/wav file \(its extension is .aac\)"),
+        (Audio, "a.flac", b"OggS" + bytes(8), "the .flac file is not FLAC audio"),
+        (Audio, "a.mp3", b"RIFF" + bytes(8), "the .mp3 file is not MP3 audio"),
+        (Audio, "a.wav", b"RIFF\x00\x00\x00\x00AVI ", "not a RIFF WAVE file"),
+        (Audio, "a.wav", b"RIFF\x04\x00\x00\x00WAVE", "no readable format and data chunks"),
+        (Audio, "a.aac", b"\xff\xf1", r"not a flac/mp3/ogg/wav file \(its extension is .aac\)"),
+        (Video, "a.gif", b"GIF10a", "the .gif file is not GIF video"),
+        (Video, "a.mp4", b"\x00\x00\x00\x18moov", "the .mp4 file is not MP4 video"),
+        (Video, "a.webm", b"RIFF", "the .webm file is not WEBM video"),
+        (Video, "a.avi", b"RIFF", r"not a gif/mp4/webm file \(its extension is .avi\)"),
     ],
 )
-def test_bad_audio_files_are_refused(
-    tmp_path: Path, name: str, content: bytes, message: str
+def test_bad_audio_and_video_files_are_refused(
+    tmp_path: Path, kind: Callable[[Path], Media], name: str, content: bytes, message: str
 ) -> None:
     (tmp_path / name).write_bytes(content)
     with pytest.raises(InvalidValueError, match=message):
-        Audio(tmp_path / name)
+        kind(tmp_path / name)
 
 
 @pytest.mark.parametrize(
@@ -539,23 +544,6 @@ def test_bad_video_is_refused(
 ) -> None:
     with pytest.raises(error, match=message):
         Video(data, **kwargs)
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "message"),
-    [
-        ("a.gif", b"GIF10a", "the .gif file is not GIF video"),
-        ("a.mp4", b"\x00\x00\x00\x18moov", "the .mp4 file is not MP4 video"),
-        ("a.webm", b"RIFF", "the .webm file is not WEBM video"),
-        ("a.avi", b"RIFF", r"not a gif/mp4/webm file \(its extension is .avi\)"),
-    ],
-)
-def test_bad_video_files_are_refused(
-    tmp_path: Path, name: str, content: bytes, message: str
-) -> None:
-    (tmp_path / name).write_bytes(content)
-    with pytest.raises(InvalidValueError, match=message):
-        Video(tmp_path / name)
 
 
 # Histogram
