@@ -132,6 +132,15 @@ def test_pil_images_of_each_mode() -> None:
     bits = PILImage.fromarray(_noise(6, 5) > 127)
     assert bits.mode == "1"
     assert _pixels(_item(Image(bits)).data).tolist() == np.asarray(bits.convert("L")).tolist()
+    grey_alpha = PILImage.fromarray(_noise(4, 6, 2))
+    assert grey_alpha.mode == "LA"
+    item = _item(Image(grey_alpha))
+    assert item.meta["mode"] == "LA" and item.meta["channels"] == 2
+    assert _pixels(item.data).tolist() == np.asarray(grey_alpha).tolist()
+    cmyk = PILImage.fromarray(_noise(4, 6, 3)).convert("CMYK")
+    item = _item(Image(cmyk))
+    assert item.meta["mode"] == "RGB"
+    assert _pixels(item.data).tolist() == np.asarray(cmyk.convert("RGB")).tolist()
     with pytest.raises(InvalidValueError, match=r"mode I;16 .*convert it"):
         Image(PILImage.new("I;16", (4, 4)))
 
