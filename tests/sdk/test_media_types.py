@@ -219,7 +219,7 @@ def test_an_image_file_is_stored_byte_for_byte_under_its_real_format(tmp_path: P
         (
             "notes.txt",
             b"hello",
-            r"not a bmp/gif/jpeg/jpg/png/svg/webp file \(its extension is .txt\)",
+            r"not a bmp/gif/jpeg/jpg/png/webp file \(its extension is .txt\)",
         ),
         ("noext", b"hello", "extension is missing"),
         ("broken.png", b"\x89PNG but not really", "not a readable image"),

@@ -4,6 +4,7 @@ boxes."""
 from __future__ import annotations
 
 import io
+import os
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -76,7 +77,11 @@ class Image(Media):
         self._pixels: np.ndarray | None = None
         self._file: bytes | None = None
         if is_path(data):
-            self._from_file(*read_media_file(data, "Image", _FILE_EXTENSIONS | {"svg"}))
+            if str(os.fspath(data)).lower().endswith(".svg"):
+                raise InvalidValueError(
+                    "Image: SVG files are not taken (an SVG can carry script); save it as PNG"
+                )
+            self._from_file(*read_media_file(data, "Image", _FILE_EXTENSIONS))
         elif _is_figure(data):
             self._from_file(_render(data), "png")
         else:
@@ -110,10 +115,6 @@ class Image(Media):
         from PIL import Image as PILModule
         from PIL import UnidentifiedImageError
 
-        if ext == "svg":
-            raise InvalidValueError(
-                "Image: SVG files are not taken (an SVG can carry script); save it as PNG"
-            )
         try:
             with PILModule.open(io.BytesIO(data)) as image:
                 size, self.mode, format_ = image.size, image.mode, image.format
