@@ -473,7 +473,7 @@ def test_rgb_frames_become_an_animated_gif() -> None:
 
 def test_grey_and_float_frames() -> None:
     grey = np.random.default_rng(4).integers(0, 256, (3, 1, 8, 8), dtype=np.uint8)
-    decoded, _ = _frames(_item(Video(grey, fps=10)).data)
+    decoded, _ = _frames(_item(Video(grey, fps=np.int64(10))).data)
     assert [f[:, :, 0].tolist() for f in decoded] == [f[0].tolist() for f in grey]
     floats = _few_colours(2, 3, 4, 4).astype(np.float64) / 255
     decoded, durations = _frames(_item(Video(floats, fps=20)).data)

@@ -90,19 +90,20 @@ class Image(Media):
         self._boxes = {} if boxes is None else overlays.boxes(boxes)
 
     def _from_pixels(self, data: Any) -> None:
-        pil = _pil_pixels(data)
-        if pil is not None:
-            self._pixels = pil
-        else:
+        pixels = _pil_pixels(data)  # a copy already
+        if pixels is None:
             array = as_array(data)
             if array is None:
                 raise InvalidTypeError(
                     "Image takes a numpy array, a tensor, a PIL image, a file path or a "
                     f"matplotlib figure, got {type(data).__name__}"
                 )
-            self._pixels = unit_or_byte_copy(_hwc(array, tensor=array is not data), "Image")
-        self.height, self.width = self._pixels.shape[:2]
-        channels = 1 if self._pixels.ndim == 2 else self._pixels.shape[2]
+            pixels = _hwc(array, tensor=array is not data)
+            copied = False
+        else:
+            copied = True
+        self.height, self.width = pixels.shape[:2]
+        channels = 1 if pixels.ndim == 2 else pixels.shape[2]
         self.mode = self._mode or {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}[channels]
         self.channels = _CHANNELS[self.mode]
         if self._format == "jpg" and "A" in self.mode:
@@ -110,6 +111,7 @@ class Image(Media):
                 f"Image file_type 'jpg' cannot hold the alpha channel of a {self.mode} image"
             )
         check_media_size(png_bound(self.height, self.width, self.channels), "Image")
+        self._pixels = pixels if copied else unit_or_byte_copy(pixels, "Image")
 
     def _from_file(self, data: bytes, ext: str) -> None:
         from PIL import Image as PILModule

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import math
+import numbers
 from typing import TYPE_CHECKING, Any
 
 from tracklog.errors import InvalidTypeError, InvalidValueError
@@ -59,18 +60,19 @@ class Video(Media):
                 f"Video format {format!r}: frames are encoded as 'gif' (other formats need "
                 "ffmpeg; give a video file instead)"
             )
-        if isinstance(fps, bool) or not isinstance(fps, int | float) or not 0 < fps <= MAX_GIF_FPS:
+        if isinstance(fps, bool) or not isinstance(fps, numbers.Real) or not 0 < fps <= MAX_GIF_FPS:
             raise InvalidValueError(
                 f"Video fps must be a number in (0, {MAX_GIF_FPS}] (a GIF frame lasts at least "
                 f"1/100 s), got {fps!r}"
             )
-        self._format, self.fps = "gif", fps
-        self._frames = unit_or_byte_copy(_batched(array), "Video")
-        _, self.frames, _, height, width = self._frames.shape
-        rows, cols = _grid(self._frames.shape[0])
+        self._format, self.fps = "gif", float(fps)
+        batch = _batched(array)
+        clips, self.frames, _, height, width = batch.shape
+        rows, cols = _grid(clips)
         self.height, self.width = rows * height, cols * width
         # LZW codes are at most 12 bits a pixel, so 2 bytes a pixel bounds a frame.
         check_media_size(self.frames * (2 * self.width * self.height + 1024) + 1024, "Video")
+        self._frames = unit_or_byte_copy(batch, "Video")
 
     def to_items(
         self, key: str, context: str, step: int, time_ms: int
