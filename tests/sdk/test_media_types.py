@@ -14,11 +14,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 import tracklog
 from tracklog.errors import InvalidTypeError, InvalidValueError
 from tracklog.sdk.media import Audio, Histogram, Image, Media, Video
+from tracklog.sdk.media.png import encode_png
 from tracklog.store import validation
 from tracklog.store.records import HistogramItem, MediaItem
 
@@ -74,6 +77,21 @@ def test_uint8_arrays_decode_to_the_same_pixels(array: np.ndarray, mode: str) ->
         "format": "png",
     }
     assert _pixels(item.data).tolist() == array.tolist()
+
+
+@given(
+    height=st.integers(1, 40),
+    width=st.integers(1, 40),
+    channels=st.sampled_from([1, 2, 3, 4]),
+    levels=st.sampled_from([2, 256]),  # few values (deflated) or noise (stored)
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_the_png_writer_round_trips_any_shape(
+    height: int, width: int, channels: int, levels: int, seed: int
+) -> None:
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    pixels = np.random.default_rng(seed).integers(0, levels, shape, dtype=np.uint8)
+    assert _pixels(encode_png(pixels)).tolist() == pixels.tolist()
 
 
 def test_a_smooth_image_is_compressed_and_noise_is_not_inflated() -> None:
