@@ -28,7 +28,7 @@ from tracklog.errors import (
 if TYPE_CHECKING:
     from tracklog.sdk.api import Api
     from tracklog.sdk.fluent import finish, init, log
-    from tracklog.sdk.media import Html, Text
+    from tracklog.sdk.media import Audio, Histogram, Html, Image, Text, Video
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
 
@@ -36,8 +36,11 @@ if TYPE_CHECKING:
 __all__ = [
     "AlreadyExistsError",
     "Api",
+    "Audio",
     "FilterSyntaxError",
+    "Histogram",
     "Html",
+    "Image",
     "InvalidTypeError",
     "InvalidValueError",
     "NotFoundError",
@@ -48,6 +51,7 @@ __all__ = [
     "StoreError",
     "Text",
     "TracklogError",
+    "Video",
     "config",
     "finish",
     "get_tracking_uri",
@@ -61,8 +65,12 @@ __all__ = [
 _LAZY = {
     "Api": "tracklog.sdk.api",
     "Run": "tracklog.sdk.run",
+    "Audio": "tracklog.sdk.media",
+    "Histogram": "tracklog.sdk.media",
     "Html": "tracklog.sdk.media",
+    "Image": "tracklog.sdk.media",
     "Text": "tracklog.sdk.media",
+    "Video": "tracklog.sdk.media",
     "init": "tracklog.sdk.fluent",
     "log": "tracklog.sdk.fluent",
     "finish": "tracklog.sdk.fluent",

@@ -5,7 +5,11 @@ encodes it later, on the writer thread, into the store's records
 (:class:`~tracklog.store.records.MediaItem`, :class:`~tracklog.store.records.HistogramItem`).
 """
 
+from tracklog.sdk.media.audio import Audio
 from tracklog.sdk.media.base import Media
+from tracklog.sdk.media.histogram import Histogram
+from tracklog.sdk.media.image import Image
 from tracklog.sdk.media.text import Html, Text
+from tracklog.sdk.media.video import Video
 
-__all__ = ["Html", "Media", "Text"]
+__all__ = ["Audio", "Histogram", "Html", "Image", "Media", "Text", "Video"]
