@@ -149,6 +149,16 @@ class ArtifactRepository:
         self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
         return FileInfo(safe_relpath(relpath), self.write_staged(chunks, target))
 
+    def write_new(self, run_root: str, relpath: str, data: bytes) -> bool:
+        """Store ``data`` as file ``relpath`` of the run unless a file of that name is there
+        already (a content-addressed name: the same bytes); return whether it wrote."""
+        target = self.confined(run_root, relpath)
+        if self.fs.isfile(target):
+            return False
+        self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
+        self.write_staged([data], target)
+        return True
+
     def write_staged(self, chunks: Iterable[bytes], final: str) -> int:
         """Write ``chunks`` to a new staging file, then move it to the full path ``final``
         (replacing what was there); on any failure remove it and leave ``final`` alone.

@@ -417,3 +417,36 @@ run_model_inputs = Table(
         primary_key=True,
     ),
 )
+
+# Logged media (see tracklog.store.media): one row per value; the file is ``path`` under the
+# run's artifact root, named by its content, so the same bytes are stored once.
+run_media = Table(
+    "run_media",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("key", KEY, nullable=False),
+    Column("context", Text, nullable=False, default=""),
+    Column("step", BigInteger, nullable=False),
+    Column("time_ms", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("path", String(1024), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("meta", Text, nullable=False, default="{}"),
+    Index("ix_run_media_run_key_step", "run_id", "key", "context", "step"),
+)
+
+# Logged histograms: edges and counts as little-endian float64 bytes, one row per step.
+run_histograms = Table(
+    "run_histograms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("key", KEY, nullable=False),
+    Column("context", Text, nullable=False, default=""),
+    Column("step", BigInteger, nullable=False),
+    Column("time_ms", BigInteger, nullable=False),
+    Column("edges", LargeBinary, nullable=False),
+    Column("counts", LargeBinary, nullable=False),
+    Index("ix_run_histograms_run_key_step", "run_id", "key", "context", "step"),
+)

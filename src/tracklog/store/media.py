@@ -1,0 +1,125 @@
+"""The media index and histogram rows of runs (SQL): written in one transaction per batch,
+read back by key in step order. The media files themselves are the artifact store's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import Connection, func, insert, literal, select, union_all
+
+from tracklog.store import json_output, schema, stored_json
+from tracklog.store.media_names import content_name
+from tracklog.store.records import HistogramItem, MediaItem, MediaKey, MediaRecord
+
+_M, _H = schema.run_media, schema.run_histograms
+MEDIA_DIR = "media"
+
+
+def file_path(data: bytes, ext: str) -> str:
+    """Where media bytes live in a run's files: ``media/<content name>``."""
+    return f"{MEDIA_DIR}/{content_name(data, ext)}"
+
+
+def insert_media(conn: Connection, run_id: str, items: Sequence[MediaItem]) -> None:
+    """Index rows of ``items`` (checked already; their files stored already)."""
+    rows = [
+        {
+            "run_id": run_id,
+            "key": it.key,
+            "context": it.context,
+            "step": it.step,
+            "time_ms": it.time_ms,
+            "kind": it.kind,
+            "path": file_path(it.data, it.ext),
+            "size": len(it.data),
+            "meta": json_output.dumps(it.meta),
+        }
+        for it in items
+    ]
+    if rows:
+        conn.execute(insert(_M), rows)
+
+
+def insert_histograms(conn: Connection, run_id: str, items: Sequence[HistogramItem]) -> None:
+    """Rows of ``items`` (checked already), arrays as little-endian float64 bytes."""
+    rows = [
+        {
+            "run_id": run_id,
+            "key": it.key,
+            "context": it.context,
+            "step": it.step,
+            "time_ms": it.time_ms,
+            "edges": np.asarray(it.edges, "<f8").tobytes(),
+            "counts": np.asarray(it.counts, "<f8").tobytes(),
+        }
+        for it in items
+    ]
+    if rows:
+        conn.execute(insert(_H), rows)
+
+
+def read_media(
+    conn: Connection, run_id: str, key: str | None, context: str | None
+) -> list[MediaRecord]:
+    """The run's media records (of ``key`` and ``context`` where given) by key, context, step
+    and arrival."""
+    stmt = select(_M).where(_M.c.run_id == run_id)
+    if key is not None:
+        stmt = stmt.where(_M.c.key == key)
+    if context is not None:
+        stmt = stmt.where(_M.c.context == context)
+    stmt = stmt.order_by(_M.c.key, _M.c.context, _M.c.step, _M.c.id)
+    return [
+        MediaRecord(
+            r.key,
+            r.context,
+            r.step,
+            r.time_ms,
+            r.kind,
+            r.path,
+            r.size,
+            stored_json.loads(r.meta),
+        )
+        for r in conn.execute(stmt)
+    ]
+
+
+def read_histograms(
+    conn: Connection, run_id: str, key: str, context: str | None
+) -> list[HistogramItem]:
+    """The run's histograms of ``key`` (in ``context`` where given) by context, step and
+    arrival."""
+    stmt = select(_H).where(_H.c.run_id == run_id, _H.c.key == key)
+    if context is not None:
+        stmt = stmt.where(_H.c.context == context)
+    stmt = stmt.order_by(_H.c.context, _H.c.step, _H.c.id)
+    return [
+        HistogramItem(
+            r.key,
+            r.context,
+            r.step,
+            r.time_ms,
+            np.frombuffer(r.edges, "<f8").astype(np.float64),
+            np.frombuffer(r.counts, "<f8").astype(np.float64),
+        )
+        for r in conn.execute(stmt)
+    ]
+
+
+def read_keys(conn: Connection, run_id: str) -> list[MediaKey]:
+    """Each (key, context, kind) of the run's media and histograms (kind "histogram") with its
+    number of values and last step, by key, context and kind."""
+    media = (
+        select(_M.c.key, _M.c.context, _M.c.kind, func.count(), func.max(_M.c.step))
+        .where(_M.c.run_id == run_id)
+        .group_by(_M.c.key, _M.c.context, _M.c.kind)
+    )
+    histograms = (
+        select(_H.c.key, _H.c.context, literal("histogram"), func.count(), func.max(_H.c.step))
+        .where(_H.c.run_id == run_id)
+        .group_by(_H.c.key, _H.c.context)
+    )
+    both = union_all(media, histograms).subquery()
+    stmt = select(*both.c).order_by(*list(both.c)[:3])
+    return [MediaKey(*row) for row in conn.execute(stmt)]
