@@ -5,45 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import tracklog
+from media_values import Broken, Masked, Spread
 from tracklog.errors import InvalidTypeError, InvalidValueError
-from tracklog.sdk.media import Media
 from tracklog.sdk.sync import sync_folder
-from tracklog.store.records import Attachment, HistogramItem, MediaItem, MediaKey
+from tracklog.store.records import MediaKey
 from tracklog.store.tracking import Store
-
-
-class Spread(Media):
-    """A histogram of a few values (what the histogram slice's type returns, in small)."""
-
-    def __init__(self, values: list[float]) -> None:
-        self.counts, self.edges = np.histogram(np.asarray(values, np.float64), bins=2)
-
-    def to_items(
-        self, key: str, context: str, step: int, time_ms: int
-    ) -> list[MediaItem | HistogramItem]:
-        return [HistogramItem(key, context, step, time_ms, self.edges, self.counts * 1.0)]
-
-
-class Masked(Media):
-    """An "image" with a mask attachment its meta names."""
-
-    def to_items(
-        self, key: str, context: str, step: int, time_ms: int
-    ) -> list[MediaItem | HistogramItem]:
-        mask = Attachment(b"mask", "png")
-        meta = {"caption": "cat", "masks": ["mask.png"]}
-        return [MediaItem(key, context, step, time_ms, "image", b"img", "png", meta, (mask,))]
-
-
-class Broken(Media):
-    def to_items(
-        self, key: str, context: str, step: int, time_ms: int
-    ) -> list[MediaItem | HistogramItem]:
-        raise RuntimeError("the encoder broke")
 
 
 def test_log_takes_media_and_strings_mixed_with_numbers(local_store: str, tmp_path: Path) -> None:

@@ -423,7 +423,7 @@ def _selection(key: str | None, context: Mapping[str, Any] | None) -> dict[str, 
     """The query parameters that pick a key and a context (absent: any)."""
     params = {} if key is None else {"key": key}
     if context is not None:
-        params["context"] = validation.context(context)
+        params["context"] = validation.context(context) or "{}"
     return params
 
 
