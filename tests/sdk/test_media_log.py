@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import tracklog
-from media_values import Broken, Masked, Spread
+from media_values import Broken, Masked, Spread, Stored, parquet
 from tracklog.errors import InvalidTypeError, InvalidValueError
 from tracklog.sdk.sync import sync_folder
 from tracklog.store.records import MediaKey
@@ -125,3 +125,32 @@ def test_disabled_runs_take_media_and_still_refuse_bad_values(local_store: str) 
     with pytest.raises(InvalidTypeError, match="'bad'"):
         run.log({"bad": [1]})
     run.finish()
+
+
+def test_api_decodes_images_and_reads_tables_as_dataframes(
+    local_store: str, tmp_path: Path
+) -> None:
+    import io
+
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    pixels = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    png = io.BytesIO()
+    Image.fromarray(pixels).save(png, format="PNG")
+
+    first, last = pd.DataFrame({"a": [1, 2]}), pd.DataFrame({"a": [3], "b": ["x"]})
+    with tracklog.init(project="p") as run:
+        run.log({"img": Stored("image", png.getvalue(), "png")})
+        run.log({"t": Stored("table", parquet(first), "parquet")}, step=5)
+        run.log({"t": Stored("plot", parquet(last), "parquet")}, step=9)
+    r = tracklog.Api().run(run.id)
+    assert np.array_equal(r.media("img")[0].to_numpy(), pixels)
+    pd.testing.assert_frame_equal(r.table("t"), last)
+    pd.testing.assert_frame_equal(r.table("t", step=5), first)
+    with pytest.raises(tracklog.NotFoundError, match="no table 't' at step 7"):
+        r.table("t", step=7)
+    with pytest.raises(InvalidValueError, match="to_numpy"):
+        r.media("t")[0].to_numpy()
+    assert r.media("img")[0].download(tmp_path / "d").read_bytes() == png.getvalue()

@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from remote_helpers import sdk_session
 
 import tracklog
 from inprocess import InProcessServer, in_process_server
-from media_values import Masked, Spread
+from media_values import Masked, Spread, Stored, parquet
 from tracklog.client.remote import RemoteStore
 from tracklog.errors import PermissionDeniedError, RequestTooLargeError
 from tracklog.store.auth import AuthStore
@@ -44,7 +45,9 @@ def test_media_logged_through_a_server_read_back_with_api(
             run.log({"loss": 1.0 / (step + 1), "sample": f"text {step}"})
         run.log({"page": tracklog.Html("<script>alert(1)</script>"), "w": Spread([1.0, 3.0])})
         run.track(Masked(), name="seg", context={"subset": "val"}, step=4)
+        run.log({"table": Stored("table", parquet(pd.DataFrame({"a": [1, 2]})), "parquet")})
     r = tracklog.Api(server.url).run(run.id)
+    pd.testing.assert_frame_equal(r.table("table"), pd.DataFrame({"a": [1, 2]}))
     assert [(m.step, m.read_bytes()) for m in r.media("sample")] == [
         (0, b"text 0"),
         (1, b"text 1"),
@@ -60,6 +63,7 @@ def test_media_logged_through_a_server_read_back_with_api(
         MediaKey("page", "", "html", 1, 3),
         MediaKey("sample", "", "text", 3, 2),
         MediaKey("seg", '{"subset":"val"}', "image", 1, 4),
+        MediaKey("table", "", "table", 1, 4),
         MediaKey("w", "", "histogram", 1, 3),
     ]
     assert r.series("loss").steps.tolist() == [0, 1, 2]
