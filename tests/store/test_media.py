@@ -247,3 +247,59 @@ def test_purging_a_run_removes_its_media_and_histograms(store: Store) -> None:
             runs = conn.execute(select(table.c.run_id, func.count()).group_by(table.c.run_id))
             assert runs.all() == [(other, 1)]
     assert len(store.media(other)) == 1
+
+
+def test_export_and_import_carry_media_files_and_histograms(store: Store, tmp_path: Path) -> None:
+    from tracklog.store.transfer import export_runs, import_runs
+
+    run_id = _run(store)
+    mask = Attachment(b"mask-bytes", "png")
+    store.log_media(run_id, [_item("x", 0, b"one", attachments=(mask,)), _item("y", 2, b"two")])
+    store.log_histograms(run_id, [_hist(step=3)])
+    (folder,) = export_runs(store, [run_id], tmp_path / "out")
+    (copy,) = import_runs(store, folder, new_id=True)
+    assert store.media(copy) == store.media(run_id)
+    assert _media_files(store, copy) == _media_files(store, run_id)
+    assert len(_media_files(store, copy)) == 3
+    (h,) = store.histograms(copy, "weights")
+    assert (h.step, h.counts.tolist()) == (3, [3.0, 4.0])
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        ("bytes", "do not match its name"),
+        ("missing", "missing, or not 3 bytes"),
+        ("histogram", "increasing"),
+        ("kind", "kind 'movie'"),
+        ("path", "not a media file name"),
+    ],
+)
+def test_an_import_with_bad_media_is_refused_and_writes_nothing(
+    store: Store, tmp_path: Path, tamper: str, message: str
+) -> None:
+    import json
+
+    from tracklog.store.transfer import ImportFolderError, export_runs, import_runs
+
+    run_id = _run(store)
+    store.log_media(run_id, [_item("x", 0, b"one")])
+    store.log_histograms(run_id, [_hist()])
+    (folder,) = export_runs(store, [run_id], tmp_path / "out")
+    doc = json.loads((folder / "run.json").read_text())
+    media_file = folder / doc["media"][0]["path"]
+    if tamper == "bytes":
+        media_file.write_bytes(b"two")
+    elif tamper == "missing":
+        media_file.unlink()
+    elif tamper == "histogram":
+        doc["histograms"][0]["edges"] = [0.0, 0.0, 1.0]
+    elif tamper == "kind":
+        doc["media"][0]["kind"] = "movie"
+    else:
+        doc["media"][0]["path"] = "media/../x.txt"
+    (folder / "run.json").write_text(json.dumps(doc))
+    runs_before = len(store.search_runs())
+    with pytest.raises(ImportFolderError, match=message):
+        import_runs(store, folder, new_id=True)
+    assert len(store.search_runs()) == runs_before

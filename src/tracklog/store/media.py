@@ -23,7 +23,12 @@ def file_path(data: bytes, ext: str) -> str:
 
 def insert_media(conn: Connection, run_id: str, items: Sequence[MediaItem]) -> None:
     """Index rows of ``items`` (checked already; their files stored already)."""
-    rows = [
+    insert_rows(conn, run_id, [(it, file_path(it.data, it.ext), len(it.data)) for it in items])
+
+
+def insert_rows(conn: Connection, run_id: str, rows: Sequence[tuple[MediaItem, str, int]]) -> None:
+    """Index rows of checked items whose files are stored at ``path`` with ``size`` bytes."""
+    values = [
         {
             "run_id": run_id,
             "key": it.key,
@@ -31,14 +36,14 @@ def insert_media(conn: Connection, run_id: str, items: Sequence[MediaItem]) -> N
             "step": it.step,
             "time_ms": it.time_ms,
             "kind": it.kind,
-            "path": file_path(it.data, it.ext),
-            "size": len(it.data),
+            "path": path,
+            "size": size,
             "meta": json_output.dumps(it.meta),
         }
-        for it in items
+        for it, path, size in rows
     ]
-    if rows:
-        conn.execute(insert(_M), rows)
+    if values:
+        conn.execute(insert(_M), values)
 
 
 def insert_histograms(conn: Connection, run_id: str, items: Sequence[HistogramItem]) -> None:
@@ -86,14 +91,16 @@ def read_media(
 
 
 def read_histograms(
-    conn: Connection, run_id: str, key: str, context: str | None
+    conn: Connection, run_id: str, key: str | None, context: str | None
 ) -> list[HistogramItem]:
-    """The run's histograms of ``key`` (in ``context`` where given) by context, step and
-    arrival."""
-    stmt = select(_H).where(_H.c.run_id == run_id, _H.c.key == key)
+    """The run's histograms (of ``key`` and in ``context`` where given) by key, context, step
+    and arrival."""
+    stmt = select(_H).where(_H.c.run_id == run_id)
+    if key is not None:
+        stmt = stmt.where(_H.c.key == key)
     if context is not None:
         stmt = stmt.where(_H.c.context == context)
-    stmt = stmt.order_by(_H.c.context, _H.c.step, _H.c.id)
+    stmt = stmt.order_by(_H.c.key, _H.c.context, _H.c.step, _H.c.id)
     return [
         HistogramItem(
             r.key,
