@@ -98,29 +98,17 @@ class JournalBackend:
     def append_metrics(
         self, run_id: str, batch: Sequence[SeriesPoints], batch_id: str | None = None
     ) -> None:
-        self._record(
-            "append_metrics",
-            run_id=run_id,
-            batch=list(batch),
-            batch_id=batch_id or uuid.uuid4().hex,
-        )
+        self._record("append_metrics", run_id=run_id, batch=list(batch), batch_id=_id(batch_id))
 
     def log_media(
         self, run_id: str, items: Sequence[MediaItem], batch_id: str | None = None
     ) -> None:
-        self._record(
-            "log_media", run_id=run_id, items=list(items), batch_id=batch_id or uuid.uuid4().hex
-        )
+        self._record("log_media", run_id=run_id, items=list(items), batch_id=_id(batch_id))
 
     def log_histograms(
         self, run_id: str, items: Sequence[HistogramItem], batch_id: str | None = None
     ) -> None:
-        self._record(
-            "log_histograms",
-            run_id=run_id,
-            items=list(items),
-            batch_id=batch_id or uuid.uuid4().hex,
-        )
+        self._record("log_histograms", run_id=run_id, items=list(items), batch_id=_id(batch_id))
 
     def heartbeat(self, run_id: str) -> None:
         """Nothing to record: a journal has no liveness."""
@@ -175,3 +163,8 @@ class DisabledBackend:
 
 def _ignore(*_args: Any, **_kwargs: Any) -> None:
     return None
+
+
+def _id(batch_id: str | None) -> str:
+    """A journaled batch's id: the caller's, or a new one (a replay applies it once)."""
+    return batch_id or uuid.uuid4().hex

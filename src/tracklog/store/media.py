@@ -4,9 +4,10 @@ read back by key in step order. The media files themselves are the artifact stor
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, func, insert, literal, select, union_all
+from sqlalchemy import Connection, Select, Table, func, insert, literal, select, union_all
 
 from tracklog.store import json_output, schema, stored_json
 from tracklog.store.media_names import content_name
@@ -69,24 +70,9 @@ def read_media(
 ) -> list[MediaRecord]:
     """The run's media records (of ``key`` and ``context`` where given) by key, context, step
     and arrival."""
-    stmt = select(_M).where(_M.c.run_id == run_id)
-    if key is not None:
-        stmt = stmt.where(_M.c.key == key)
-    if context is not None:
-        stmt = stmt.where(_M.c.context == context)
-    stmt = stmt.order_by(_M.c.key, _M.c.context, _M.c.step, _M.c.id)
     return [
-        MediaRecord(
-            r.key,
-            r.context,
-            r.step,
-            r.time_ms,
-            r.kind,
-            r.path,
-            r.size,
-            stored_json.loads(r.meta),
-        )
-        for r in conn.execute(stmt)
+        MediaRecord(*_placed(r), r.kind, r.path, r.size, stored_json.loads(r.meta))
+        for r in conn.execute(_selected(_M, run_id, key, context))
     ]
 
 
@@ -95,23 +81,30 @@ def read_histograms(
 ) -> list[HistogramItem]:
     """The run's histograms (of ``key`` and in ``context`` where given) by key, context, step
     and arrival."""
-    stmt = select(_H).where(_H.c.run_id == run_id)
-    if key is not None:
-        stmt = stmt.where(_H.c.key == key)
-    if context is not None:
-        stmt = stmt.where(_H.c.context == context)
-    stmt = stmt.order_by(_H.c.key, _H.c.context, _H.c.step, _H.c.id)
     return [
         HistogramItem(
-            r.key,
-            r.context,
-            r.step,
-            r.time_ms,
+            *_placed(r),
             np.frombuffer(r.edges, "<f8").astype(np.float64),
             np.frombuffer(r.counts, "<f8").astype(np.float64),
         )
-        for r in conn.execute(stmt)
+        for r in conn.execute(_selected(_H, run_id, key, context))
     ]
+
+
+def _placed(row: Any) -> tuple[str, str, int, int]:
+    """A row's key, context, step and time, the fields every record starts with."""
+    return row.key, row.context, row.step, row.time_ms
+
+
+def _selected(table: Table, run_id: str, key: str | None, context: str | None) -> Select[Any]:
+    """The rows of ``table`` of one run (of ``key`` and ``context`` where given) in the order
+    of its index: key, context, step, then arrival."""
+    stmt = select(table).where(table.c.run_id == run_id)
+    if key is not None:
+        stmt = stmt.where(table.c.key == key)
+    if context is not None:
+        stmt = stmt.where(table.c.context == context)
+    return stmt.order_by(table.c.key, table.c.context, table.c.step, table.c.id)
 
 
 def read_keys(conn: Connection, run_id: str) -> list[MediaKey]:

@@ -23,13 +23,7 @@ def media_item(item: Any) -> MediaItem:
     """``item`` once it is a storable :class:`MediaItem`: a valid key, context, step and
     time, a known kind, a file extension, JSON meta and files within
     :data:`~tracklog.store.validation.MAX_MEDIA_BYTES`; its meta as stored JSON."""
-    if not isinstance(item, MediaItem):
-        raise InvalidTypeError(f"a media batch holds MediaItems, got {type(item).__name__}")
-    key = validation.key(item.key, "media key")
-    what = f"media {key!r}"
-    validation.canonical_context(item.context, what)
-    validation.step(item.step, key)
-    _time(item.time_ms, what)
+    key, what = _placed(item, MediaItem, "media")
     if item.kind not in MEDIA_KINDS:
         raise InvalidValueError(
             f"{what}: kind {item.kind!r} is not one of {', '.join(MEDIA_KINDS)}"
@@ -63,13 +57,7 @@ def histogram_item(item: Any) -> HistogramItem:
     """``item`` once it is a storable :class:`HistogramItem`: a valid key, context, step and
     time; 1 to :data:`MAX_HISTOGRAM_BINS` counts, finite and not negative; one more edge than
     counts, finite and increasing. Its arrays come back as float64."""
-    if not isinstance(item, HistogramItem):
-        raise InvalidTypeError(f"a histogram batch holds HistogramItems, got {type(item).__name__}")
-    key = validation.key(item.key, "histogram key")
-    what = f"histogram {key!r}"
-    validation.canonical_context(item.context, what)
-    validation.step(item.step, key)
-    _time(item.time_ms, what)
+    key, what = _placed(item, HistogramItem, "histogram")
     edges, counts = _floats(item.edges, what, "edges"), _floats(item.counts, what, "counts")
     if not 1 <= len(counts) <= MAX_HISTOGRAM_BINS:
         raise InvalidValueError(
@@ -88,9 +76,19 @@ def histogram_item(item: Any) -> HistogramItem:
     return HistogramItem(key, item.context, item.step, item.time_ms, edges, counts)
 
 
-def _time(value: Any, what: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
-        raise InvalidValueError(f"{what}: time_ms must be an integer >= 0, got {value!r}")
+def _placed(item: Any, kind: type[MediaItem] | type[HistogramItem], noun: str) -> tuple[str, str]:
+    """Check what places ``item`` (its type, key, context, step and time); return its key
+    and how messages name it."""
+    if not isinstance(item, kind):
+        raise InvalidTypeError(f"a {noun} batch holds {kind.__name__}s, got {type(item).__name__}")
+    key = validation.key(item.key, f"{noun} key")
+    what = f"{noun} {key!r}"
+    validation.canonical_context(item.context, what)
+    validation.step(item.step, key)
+    t = item.time_ms
+    if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < 2**63:
+        raise InvalidValueError(f"{what}: time_ms must be an integer >= 0, got {t!r}")
+    return key, what
 
 
 def _file(data: Any, ext: Any, what: str) -> None:
