@@ -200,3 +200,20 @@ def test_with_auth_readers_read_media_and_only_editors_write_them(
         for remote in (alice, reader, outsider):
             remote.close()
     store.close()
+
+
+def test_an_offline_run_s_media_reach_a_server_once_through_sync(
+    server: InProcessServer, remote_env: Path
+) -> None:
+    from tracklog.sdk.sync import sync_folder
+
+    with tracklog.init(project="off", mode="offline") as run:
+        run.log({"sample": "offline", "w": Spread([0.0, 1.0]), "loss": 2.0})
+    folder = remote_env / "tracklog" / "offline" / run.id
+    remote = RemoteStore(server.url)
+    assert sync_folder(remote, folder).applied > 0
+    (folder / "synced-offset").unlink()
+    sync_folder(remote, folder)  # sent again: each batch is applied once
+    assert [m.step for m in remote.media(run.id)] == [0]
+    assert len(remote.histograms(run.id, "w")) == 1
+    remote.close()
