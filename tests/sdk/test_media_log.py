@@ -88,6 +88,15 @@ def test_an_encoding_failure_is_warned_naming_the_key_and_the_writer_goes_on(
     assert r.series("loss").values.tolist() == [1.0]
 
 
+def test_a_value_encoded_into_a_bad_item_is_dropped_alone(local_store: str) -> None:
+    with tracklog.init(project="p") as run:
+        with pytest.warns(UserWarning, match=r"'odd' at step 0 could not be encoded.*'movie'"):
+            run.log({"odd": Stored("movie", b"x", "mp4"), "ok": "kept", "also": Masked()})
+            run._writer.flush()
+    r = tracklog.Api().run(run.id)
+    assert [k.key for k in r.media_keys()] == ["also", "ok"]
+
+
 def test_an_oversize_string_names_its_key(
     local_store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,9 +4,9 @@
 (``(key, context, step, time_ms, Media)``) to another. One daemon thread per process (the
 flusher) wakes every :data:`FLUSH_INTERVAL` seconds and, for each live run, groups the rows
 into one array per series, encodes the media (``Media.to_items``), and hands the batches to the
-run's backend. A batch the
-backend refuses (a locked or full disk, say) is kept and retried, so nothing is dropped while
-the process lives. ``finish()`` writes what is left from the caller's thread.
+run's backend. A batch the backend refuses (a locked or full disk, say) is kept and retried, so
+nothing is dropped while the process lives. ``finish()`` writes what is left from the
+caller's thread.
 
 One thread for all runs rather than one per run: starting and joining a thread per run costs
 more than writing a short run, and on a busy machine waiting for the new thread to be
@@ -31,6 +31,7 @@ import numpy as np
 
 from tracklog.errors import retryable
 from tracklog.sdk.backend import Backend
+from tracklog.store import media_rules
 from tracklog.store.records import HistogramItem, MediaItem, SeriesPoints
 
 if TYPE_CHECKING:
@@ -219,7 +220,8 @@ class Writer:
         ):
             key, context, step, time_ms, value = self.media.popleft()
             try:
-                items = value.to_items(key, context, step, time_ms)
+                # Checked here, so one bad value cannot get its whole batch refused.
+                items = [_checked(item) for item in value.to_items(key, context, step, time_ms)]
             except Exception as exc:
                 warnings.warn(
                     f"tracklog: {key!r} at step {step} could not be encoded and is not logged: "
@@ -300,6 +302,12 @@ def _forget_parent_runs() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_parent_runs)
+
+
+def _checked(item: object) -> MediaItem | HistogramItem:
+    if isinstance(item, HistogramItem):
+        return media_rules.histogram_item(item)
+    return media_rules.media_item(item)
 
 
 _WHAT = {"append_metrics": "metrics", "log_media": "media", "log_histograms": "histograms"}
