@@ -303,3 +303,11 @@ def test_an_import_with_bad_media_is_refused_and_writes_nothing(
     with pytest.raises(ImportFolderError, match=message):
         import_runs(store, folder, new_id=True)
     assert len(store.search_runs()) == runs_before
+
+
+def test_media_files_are_written_only_as_plain_names_in_the_run(store: Store) -> None:
+    run = store.get_run(_run(store))
+    for name in ("../escape.txt", "a/b.txt", ".."):
+        with pytest.raises(InvalidValueError):
+            store.artifacts.write_new(run.artifact_uri, "media", [(name, b"x")])
+    assert store.artifacts.write_new(run.artifact_uri, "media", [("a.txt", b"1")] * 2) == 1

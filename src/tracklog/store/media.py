@@ -10,21 +10,10 @@ import numpy as np
 from sqlalchemy import Connection, Select, Table, func, insert, literal, select, union_all
 
 from tracklog.store import json_output, schema, stored_json
-from tracklog.store.media_names import content_name
 from tracklog.store.records import HistogramItem, MediaItem, MediaKey, MediaRecord
 
 _M, _H = schema.run_media, schema.run_histograms
 MEDIA_DIR = "media"
-
-
-def file_path(data: bytes, ext: str) -> str:
-    """Where media bytes live in a run's files: ``media/<content name>``."""
-    return f"{MEDIA_DIR}/{content_name(data, ext)}"
-
-
-def insert_media(conn: Connection, run_id: str, items: Sequence[MediaItem]) -> None:
-    """Index rows of ``items`` (checked already; their files stored already)."""
-    insert_rows(conn, run_id, [(it, file_path(it.data, it.ext), len(it.data)) for it in items])
 
 
 def insert_rows(conn: Connection, run_id: str, rows: Sequence[tuple[MediaItem, str, int]]) -> None:

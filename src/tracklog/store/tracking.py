@@ -35,6 +35,7 @@ from tracklog.store.engine import (
 from tracklog.store.liveness import owner_columns as _owner
 from tracklog.store.liveness import process_alive
 from tracklog.store.location import StoreLocation, resolve
+from tracklog.store.media_names import content_name
 from tracklog.store.migrate import ensure_schema
 from tracklog.store.new_run import NewRun
 from tracklog.store.paging import Page, PageSpec
@@ -705,11 +706,16 @@ class Store:
                 return False
         # Files first: a batch whose rows fail leaves files no row names, never a row
         # naming a missing file (and the same batch sent again finds them there).
-        for item in checked:
-            for data, ext in [(item.data, item.ext), *((a.data, a.ext) for a in item.attachments)]:
-                self.artifacts.write_new(row.artifact_uri, media.file_path(data, ext), data)
+        names = [content_name(item.data, item.ext) for item in checked]
+        attached = [(content_name(a.data, a.ext), a.data) for it in checked for a in it.attachments]
+        files = [*zip(names, (item.data for item in checked), strict=True), *attached]
+        self.artifacts.write_new(row.artifact_uri, media.MEDIA_DIR, files)
+        rows = [
+            (it, f"{media.MEDIA_DIR}/{name}", len(it.data))
+            for it, name in zip(checked, names, strict=True)
+        ]
         return self._write_claimed(
-            run_id, batch_id, lambda conn: media.insert_media(conn, run_id, checked)
+            run_id, batch_id, lambda conn: media.insert_rows(conn, run_id, rows)
         )
 
     def log_histograms(

@@ -101,8 +101,7 @@ def insert(conn: Connection, run_id: str, checked: dict[str, list[Any]]) -> None
 
 def write_files(store: Store, run_root: str, files: list[Path]) -> None:
     """Store the checked media files of an imported run under its ``media/``."""
-    for path in files:
-        store.artifacts.write_new(run_root, f"{MEDIA_FILES}/{path.name}", path.read_bytes())
+    store.artifacts.write_new(run_root, MEDIA_FILES, ((p.name, p.read_bytes()) for p in files))
 
 
 def _entries(doc: dict[str, Any], field: str, fields: set[str]) -> list[dict[str, Any]]:
