@@ -89,10 +89,10 @@ def test_an_encoding_failure_is_warned_naming_the_key_and_the_writer_goes_on(
 
 
 def test_a_value_encoded_into_a_bad_item_is_dropped_alone(local_store: str) -> None:
-    with tracklog.init(project="p") as run:
-        with pytest.warns(UserWarning, match=r"'odd' at step 0 could not be encoded.*'movie'"):
-            run.log({"odd": Stored("movie", b"x", "mp4"), "ok": "kept", "also": Masked()})
-            run._writer.flush()
+    bad = r"'odd' at step 0 could not be encoded.*'movie'"
+    with tracklog.init(project="p") as run, pytest.warns(UserWarning, match=bad):
+        run.log({"odd": Stored("movie", b"x", "mp4"), "ok": "kept", "also": Masked()})
+        run._writer.flush()
     r = tracklog.Api().run(run.id)
     assert [k.key for k in r.media_keys()] == ["also", "ok"]
 
