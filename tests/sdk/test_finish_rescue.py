@@ -79,3 +79,33 @@ def test_unwritten_last_points_leave_the_run_failed_until_synced(
     stored = tracklog.Api(uri).run(run.id)
     assert stored.status == "FINISHED" and stored.error is None
     assert stored.series("loss").values.tolist() == [float(i) for i in range(150)]
+
+
+def test_refused_media_and_histograms_are_rescued_and_synced_once(
+    limited_uri: tuple[str, psycopg.Connection, sql.Identifier],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from media_values import Spread
+
+    uri, admin, role = limited_uri
+    run = tracklog.init(project="p")
+    run.log({"sample": "stored", "w": Spread([1.0, 2.0])})
+    run._writer.flush()
+    for table in ("run_media", "run_histograms"):
+        admin.execute(sql.SQL("REVOKE INSERT ON {} FROM {}").format(sql.Identifier(table), role))
+    run.log({"sample": "rescued", "w": Spread([3.0, 4.0]), "loss": 1.0})
+    with pytest.warns(UserWarning, match="refused a batch of (media|histograms)"):
+        run.finish()
+    command = re.search(r"`(tracklog sync \S+ --uri \S+)`", capsys.readouterr().err)
+    assert command is not None
+    stored = tracklog.Api(uri).run(run.id)
+    assert stored.status == "FAILED" and len(stored.media("sample")) == 1
+    for table in ("run_media", "run_histograms"):
+        admin.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(sql.Identifier(table), role))
+    for _ in range(2):  # a second sync applies nothing again
+        synced = CliRunner().invoke(cli, command.group(1).split()[1:], catch_exceptions=False)
+        assert synced.exit_code == 0, synced.output
+    stored = tracklog.Api(uri).run(run.id)
+    assert stored.status == "FINISHED"
+    assert [m.read_bytes() for m in stored.media("sample")] == [b"stored", b"rescued"]
+    assert [h.edges[0] for h in stored.histograms("w")] == [1.0, 3.0]

@@ -225,6 +225,11 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ),
     ("GET", "/api/v1/runs/{run_id}/series"): Call("GET", f"{RUN}/series"),
     ("GET", "/api/v1/runs/{run_id}/series/{key}"): Call("GET", f"{RUN}/series/loss"),
+    ("GET", "/api/v1/runs/{run_id}/media"): Call("GET", f"{RUN}/media"),
+    ("GET", "/api/v1/runs/{run_id}/media-keys"): Call("GET", f"{RUN}/media-keys"),
+    ("GET", "/api/v1/runs/{run_id}/histograms"): Call(
+        "GET", f"{RUN}/histograms", params={"key": "w"}
+    ),
     ("POST", "/api/v1/ingest"): INGEST,
     ("GET", "/api/v1/runs/{run_id}/artifacts"): Call("GET", f"{RUN}/artifacts"),
     ("PUT", "/api/v1/runs/{run_id}/artifacts/{path}"): Call(

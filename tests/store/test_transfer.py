@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
-from tracklog.store.records import SeriesPoints
+from tracklog.store.records import Attachment, HistogramItem, MediaItem, SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.transfer import (
     FORMAT_VERSION,
@@ -71,6 +71,16 @@ def make_rich_run(store: Store, tmp_path: Path) -> str:
     src.write_bytes(bytes(range(256)) * 100)
     store.log_artifact(rid, src, "model/weights.bin")
     store.write_file(rid, "notes.txt", [b"hello\n"])
+    mask = Attachment(b"mask", "png")
+    store.log_media(
+        rid,
+        [
+            MediaItem("pred", "", 3, 5, "text", b"cat", "txt", {"caption": "c"}),
+            MediaItem("seg", '{"split":"val"}', 1, 6, "image", b"img", "png", {}, (mask,)),
+        ],
+    )
+    edges, counts = np.array([-1e300, 0.1, 2.0]), np.array([1e-300, 7.0])
+    store.log_histograms(rid, [HistogramItem("w", "", 4, 7, edges, counts)])
     store.finish_run(rid, "FAILED", exit_code=3, error="boom", end_time=1_700_000_100_000)
     return rid
 
@@ -88,11 +98,12 @@ def assert_same_export(a: Path, b: Path) -> None:
             assert xa.tobytes() == xb.tobytes()  # bit-exact, NaN included
         else:
             assert list(xa) == list(xb)
-    fa = sorted(p.relative_to(a) for p in (a / "files").rglob("*") if p.is_file())
-    fb = sorted(p.relative_to(b) for p in (b / "files").rglob("*") if p.is_file())
+    fa = sorted(p.relative_to(a) for d in ("files", "media") for p in (a / d).rglob("*"))
+    fb = sorted(p.relative_to(b) for d in ("files", "media") for p in (b / d).rglob("*"))
     assert fa == fb
     for rel in fa:
-        assert (a / rel).read_bytes() == (b / rel).read_bytes()
+        if (a / rel).is_file():
+            assert (a / rel).read_bytes() == (b / rel).read_bytes()
 
 
 @pytest.fixture
@@ -140,6 +151,14 @@ def test_sqlite_to_postgres_round_trip_is_identical(
     assert second_store.list_files(rid) == sqlite_store.list_files(rid)
     with second_store.open_file(rid, "model/weights.bin") as f:
         assert f.read() == bytes(range(256)) * 100
+    assert second_store.media(rid) == sqlite_store.media(rid)
+    for x, y in zip(
+        sqlite_store.histograms(rid, "w"), second_store.histograms(rid, "w"), strict=True
+    ):
+        assert (x.edges.tobytes(), x.counts.tobytes()) == (y.edges.tobytes(), y.counts.tobytes())
+    for m in second_store.media(rid):
+        with second_store.open_file(rid, m.path) as f:
+            assert len(f.read()) == m.size
 
 
 def test_points_keep_arrival_order_and_special_values(store: Store, tmp_path: Path) -> None:

@@ -10,7 +10,16 @@ import dataclasses
 import math
 from typing import Any
 
-from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesStats
+import numpy as np
+
+from tracklog.store.records import (
+    FileInfo,
+    HistogramItem,
+    MediaRecord,
+    ProjectInfo,
+    RunRecord,
+    SeriesStats,
+)
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _STATS_FIELDS = tuple(f.name for f in dataclasses.fields(SeriesStats))
@@ -49,4 +58,21 @@ def project_info(data: dict[str, Any]) -> ProjectInfo:
         data["run_count"],
         data["last_activity"],
         data.get("lifecycle_stage", "active"),
+    )
+
+
+def media_record(data: dict[str, Any]) -> MediaRecord:
+    """A :class:`MediaRecord` from its JSON form."""
+    return MediaRecord(**data)
+
+
+def histogram(key: str, data: dict[str, Any]) -> HistogramItem:
+    """A :class:`HistogramItem` of ``key`` from its JSON form (arrays as lists)."""
+    return HistogramItem(
+        key,
+        data["context"],
+        data["step"],
+        data["time_ms"],
+        np.asarray(data["edges"], np.float64),
+        np.asarray(data["counts"], np.float64),
     )

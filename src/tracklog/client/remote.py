@@ -22,11 +22,21 @@ from tracklog.client import decode
 from tracklog.client.http import HttpSession
 from tracklog.client.settings import ClientSettings
 from tracklog.errors import InvalidValueError, NotFoundError, StoreUnavailableError
-from tracklog.store import validation
+from tracklog.store import media_rules, validation
 from tracklog.store.artifacts import safe_relpath, upload_plan
 from tracklog.store.liveness import owner_columns
 from tracklog.store.paging import Page, PageSpec, token
-from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
+from tracklog.store.records import (
+    FileInfo,
+    HistogramItem,
+    MediaItem,
+    MediaKey,
+    MediaRecord,
+    ProjectInfo,
+    RunRecord,
+    SeriesPoints,
+    SeriesStats,
+)
 from tracklog.store.run_query import RunQuery
 from tracklog.store.wire import MEDIA_TYPE, SERIES_MEDIA_TYPE, decode_series, encode_record
 
@@ -262,6 +272,45 @@ class RemoteStore:
             )
         return answer
 
+    # -- media and histograms -------------------------------------------------------------
+
+    def log_media(
+        self, run_id: str, items: Sequence[MediaItem], batch_id: str | None = None
+    ) -> None:
+        """Store media values; checked here first, sent as one ingest record (files raw after
+        its header), skipped by the server if ``batch_id`` was applied there before."""
+        checked = [media_rules.media_item(item) for item in items]
+        args = {"run_id": run_id, "items": checked, "batch_id": batch_id}
+        self.ingest(encode_record("log_media", args))
+
+    def log_histograms(
+        self, run_id: str, items: Sequence[HistogramItem], batch_id: str | None = None
+    ) -> None:
+        """Store histograms, as :meth:`log_media` stores media."""
+        checked = [media_rules.histogram_item(item) for item in items]
+        args = {"run_id": run_id, "items": checked, "batch_id": batch_id}
+        self.ingest(encode_record("log_histograms", args))
+
+    def media(
+        self, run_id: str, key: str | None = None, context: Mapping[str, Any] | None = None
+    ) -> list[MediaRecord]:
+        """The run's media records by key, context and step."""
+        answer = self.http.call("GET", _run(run_id, "media"), params=_selection(key, context))
+        return [decode.media_record(m) for m in answer["media"]]
+
+    def media_keys(self, run_id: str) -> list[MediaKey]:
+        """Each media and histogram key of the run with its kind, count and last step."""
+        answer = self.http.call("GET", _run(run_id, "media-keys"))
+        return [MediaKey(**k) for k in answer["keys"]]
+
+    def histograms(
+        self, run_id: str, key: str, context: Mapping[str, Any] | None = None
+    ) -> list[HistogramItem]:
+        """The run's histograms of ``key`` by context and step."""
+        params = _selection(key, context)
+        answer = self.http.call("GET", _run(run_id, "histograms"), params=params)
+        return [decode.histogram(key, h) for h in answer["histograms"]]
+
     def read_series(
         self, run_id: str, key: str, context: Mapping[str, Any] | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -368,6 +417,14 @@ class RemoteStore:
 def _run(run_id: str, tail: str = "") -> str:
     path = f"/api/v1/runs/{quote(run_id, safe='')}"
     return f"{path}/{tail}" if tail else path
+
+
+def _selection(key: str | None, context: Mapping[str, Any] | None) -> dict[str, str]:
+    """The query parameters that pick a key and a context (absent: any)."""
+    params = {} if key is None else {"key": key}
+    if context is not None:
+        params["context"] = validation.context(context) or "{}"
+    return params
 
 
 def _owner(

@@ -1,4 +1,5 @@
-"""``tracklog.Api``: query projects, runs, metric series and files of a store or a server."""
+"""``tracklog.Api``: query projects, runs, metric series, media and files of a store or a
+server."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 
+from tracklog.sdk.api_media import LoggedMedia, read_table
 from tracklog.sdk.run_ref import resolve_run
 from tracklog.sdk.stores import get_tracking_uri, open_store
 from tracklog.store import params as params_view
 from tracklog.store.downsample import minmax_indices
 from tracklog.store.location import is_server_uri
 from tracklog.store.paging import PageSpec
-from tracklog.store.records import FileInfo, ProjectInfo, RunRecord
+from tracklog.store.records import FileInfo, HistogramItem, MediaKey, ProjectInfo, RunRecord
 from tracklog.store.run_query import RunQuery
 
 if TYPE_CHECKING:
@@ -97,6 +99,28 @@ class ApiRun:
             return pd.DataFrame({"step": pd.Series(dtype="int64")})
         joined = pd.concat(columns, axis=1, join="outer").sort_index()
         return joined.reset_index().drop(columns="_n")
+
+    def media(self, key: str, context: dict[str, Any] | None = None) -> list[LoggedMedia]:
+        """The values logged as media ``key`` (in ``context``, where given), by step."""
+        return [
+            LoggedMedia(self._store, self.id, m) for m in self._store.media(self.id, key, context)
+        ]
+
+    def media_keys(self) -> list[MediaKey]:
+        """Each media and histogram key of the run, with its kind, count and last step."""
+        return self._store.media_keys(self.id)
+
+    def histograms(self, key: str, context: dict[str, Any] | None = None) -> list[HistogramItem]:
+        """The histograms logged as ``key`` by step: each one's ``step``, ``edges`` and
+        ``counts`` (numpy arrays)."""
+        return self._store.histograms(self.id, key, context)
+
+    def table(
+        self, key: str, step: int | None = None, context: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        """The table (or plot data) logged as ``key`` as a DataFrame: the last one logged, or
+        the one at ``step``."""
+        return read_table(self._store, self.id, key, step, context)
 
     def config_history(self) -> list[dict[str, Any]]:
         """Each change of an existing config key: key, old, new, changed_at (ms)."""

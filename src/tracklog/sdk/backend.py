@@ -15,7 +15,14 @@ from typing import Any, Protocol
 
 from tracklog.sdk.journal import JournalWriter
 from tracklog.store.artifacts import safe_relpath
-from tracklog.store.records import FileInfo, RunRecord, SeriesPoints, SeriesStats
+from tracklog.store.records import (
+    FileInfo,
+    HistogramItem,
+    MediaItem,
+    RunRecord,
+    SeriesPoints,
+    SeriesStats,
+)
 
 
 class Backend(Protocol):
@@ -33,6 +40,12 @@ class Backend(Protocol):
     def set_metric_defs(self, run_id: str, defs: Sequence[Mapping[str, Any]]) -> None: ...
     def append_metrics(
         self, run_id: str, batch: Sequence[SeriesPoints], batch_id: str | None = None
+    ) -> Any: ...
+    def log_media(
+        self, run_id: str, items: Sequence[MediaItem], batch_id: str | None = None
+    ) -> Any: ...
+    def log_histograms(
+        self, run_id: str, items: Sequence[HistogramItem], batch_id: str | None = None
     ) -> Any: ...
     def heartbeat(self, run_id: str) -> None: ...
     def update_run(
@@ -85,12 +98,17 @@ class JournalBackend:
     def append_metrics(
         self, run_id: str, batch: Sequence[SeriesPoints], batch_id: str | None = None
     ) -> None:
-        self._record(
-            "append_metrics",
-            run_id=run_id,
-            batch=list(batch),
-            batch_id=batch_id or uuid.uuid4().hex,
-        )
+        self._record("append_metrics", run_id=run_id, batch=list(batch), batch_id=_id(batch_id))
+
+    def log_media(
+        self, run_id: str, items: Sequence[MediaItem], batch_id: str | None = None
+    ) -> None:
+        self._record("log_media", run_id=run_id, items=list(items), batch_id=_id(batch_id))
+
+    def log_histograms(
+        self, run_id: str, items: Sequence[HistogramItem], batch_id: str | None = None
+    ) -> None:
+        self._record("log_histograms", run_id=run_id, items=list(items), batch_id=_id(batch_id))
 
     def heartbeat(self, run_id: str) -> None:
         """Nothing to record: a journal has no liveness."""
@@ -145,3 +163,8 @@ class DisabledBackend:
 
 def _ignore(*_args: Any, **_kwargs: Any) -> None:
     return None
+
+
+def _id(batch_id: str | None) -> str:
+    """A journaled batch's id: the caller's, or a new one (a replay applies it once)."""
+    return batch_id or uuid.uuid4().hex

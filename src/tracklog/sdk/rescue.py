@@ -128,7 +128,7 @@ def _write(folder: Path, run_id: str, batches: Sequence[PendingBatch], end: dict
     journal = JournalBackend(folder)
     try:
         for item in batches:
-            journal.append_metrics(run_id, item.batch, batch_id=item.batch_id)
+            getattr(journal, item.op)(run_id, item.batch, batch_id=item.batch_id)
         if end:
             journal.finish_run(run_id, **end)  # syncs
         else:
@@ -138,8 +138,8 @@ def _write(folder: Path, run_id: str, batches: Sequence[PendingBatch], end: dict
 
 
 def points(batches: Sequence[PendingBatch]) -> int:
-    """How many points ``batches`` hold."""
-    return sum(len(p.steps) for item in batches for p in item.batch)
+    """How many points (and media values, histograms) ``batches`` hold."""
+    return sum(n for item in batches for _, n in item.sizes())
 
 
 def by_series(batches: Sequence[PendingBatch]) -> str:
@@ -147,9 +147,8 @@ def by_series(batches: Sequence[PendingBatch]) -> str:
     (the first :data:`SERIES_NAMED`, then how many more series)."""
     counts: dict[str, int] = {}
     for item in batches:
-        for p in item.batch:
-            label = f"{p.key} {p.context}" if p.context else p.key
-            counts[label] = counts.get(label, 0) + len(p.steps)
+        for label, n in item.sizes():
+            counts[label] = counts.get(label, 0) + n
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
     text = ", ".join(f"{label}: {n}" for label, n in ranked[:SERIES_NAMED])
     if len(ranked) > SERIES_NAMED:

@@ -13,10 +13,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from tracklog.errors import InvalidTypeError, InvalidValueError, RunFinishedError, StoreError
+from tracklog.errors import (
+    InvalidTypeError,
+    InvalidValueError,
+    RunFinishedError,
+    StoreError,
+    TracklogError,
+)
 from tracklog.sdk import current, rescue
 from tracklog.sdk.backend import Backend
 from tracklog.sdk.config import Config
+from tracklog.sdk.media import Media, Text
 from tracklog.sdk.summary import Summary
 from tracklog.sdk.writer import BACKLOG_ROWS, Writer
 from tracklog.store import validation
@@ -29,6 +36,26 @@ if TYPE_CHECKING:
 
 _INT64 = 2**63
 _INT64_MIN = -_INT64
+BACKLOG_MEDIA = 256  # media values waiting before log() wakes the writer early
+
+
+class _Rich:
+    """What the slow path of ``log()`` sets aside: media values, and the errors of bad keys
+    and values (raised once the call's other values are logged)."""
+
+    def __init__(self) -> None:
+        self.media: list[tuple[str, Media]] = []
+        self.errors: list[TracklogError] = []
+
+    def raise_first(self) -> None:
+        """Raise the first error, saying how many other values were refused too."""
+        if not self.errors:
+            return
+        first = self.errors[0]
+        if len(self.errors) > 1:
+            more = len(self.errors) - 1
+            raise type(first)(f"{first} (and {more} more refused; the other values are logged)")
+        raise first
 
 
 class Run:
@@ -112,14 +139,18 @@ class Run:
         return self._step
 
     def log(self, data: Mapping[str, Any], step: int | None = None, commit: bool = True) -> None:
-        """Log numbers at a step (W&B semantics).
+        """Log numbers and media at a step (W&B semantics).
 
-        Without ``step`` the run's own counter is used and advanced; with ``commit=False`` values
-        accumulate until a call with ``commit=True`` or another step. Nested dicts become keys
-        joined by '/'. Steps lower than earlier ones are kept, not dropped.
+        Values are numbers, :class:`~tracklog.sdk.media.Media` (``tracklog.Text``,
+        ``tracklog.Html``, ...) or plain strings (logged as ``Text``). Without ``step`` the
+        run's own counter is used and advanced; with ``commit=False`` numbers accumulate until
+        a call with ``commit=True`` or another step. Nested dicts become keys joined by '/'.
+        Steps lower than earlier ones are kept, not dropped. A bad value raises naming its
+        key, after the call's other values are logged.
         """
         if self._finished:
             raise RunFinishedError(f"run {self.id} is finished; log() after finish() is an error")
+        rich: _Rich | None = None
         # Fast path: a plain dict whose keys were all seen before and whose values sum to a
         # plain int or float (so each one is an int, float or bool) is taken as it is.
         if type(data) is dict and self._known.issuperset(data):
@@ -128,11 +159,18 @@ class Run:
             except (TypeError, OverflowError):
                 total = None
             plain = type(total) is float or (type(total) is int and -_INT64 <= total < _INT64)
-            data = data.copy() if plain else self._clean(data, "")
+            if plain:
+                data = data.copy()
+            else:
+                rich = _Rich()
+                data = self._clean(data, "", rich)
         elif isinstance(data, Mapping):
-            data = self._clean(data, "")
+            rich = _Rich()
+            data = self._clean(data, "", rich)
         else:
             raise InvalidTypeError(f"log() takes a dict of numbers, got {type(data).__name__}")
+        if rich is not None and not data and not rich.media:
+            rich.raise_first()  # nothing of the call is taken: the step does not advance
         # Steps go into the writer's int64 arrays: one past them must fail here, not there.
         if step is None:
             s = self._step
@@ -143,6 +181,8 @@ class Run:
         else:
             s = validation.step(step)
         if self._disabled:
+            if rich is not None:
+                rich.raise_first()
             return
         if self._pending and s != self._pending_step:
             self._commit_pending()
@@ -151,14 +191,27 @@ class Run:
                 data = {**self._pending, **data}
                 self._pending = {}
             rows = self._writer.rows
-            rows.append((s, now_ms(), data))
-            if len(rows) == BACKLOG_ROWS:  # logging outpaces the flush interval: flush now
-                self._writer.wake()
+            if data or rich is None:
+                rows.append((s, now_ms(), data))
+                if len(rows) == BACKLOG_ROWS:  # logging outpaces the flush interval: flush now
+                    self._writer.wake()
             if s >= self._step:
                 self._step = s + 1
         else:
             self._pending.update(data)
             self._pending_step = s
+        if rich is not None:
+            self._queue_media(rich.media, "", s)
+            rich.raise_first()
+
+    def _queue_media(self, media: list[tuple[str, Media]], context: str, step: int) -> None:
+        """Hand media values to the writer, which encodes them on its thread."""
+        if not media:
+            return
+        t = now_ms()
+        self._writer.media.extend((key, context, step, t, value) for key, value in media)
+        if len(self._writer.media) >= BACKLOG_MEDIA:  # bounds what waits in memory
+            self._writer.wake()
 
     def _commit_pending(self) -> None:
         s = self._pending_step
@@ -167,20 +220,28 @@ class Run:
         if s >= self._step:
             self._step = s + 1
 
-    def _clean(self, data: Mapping[Any, Any], prefix: str) -> dict[str, float]:
-        """The slow path of ``log()``: validate new keys, flatten dicts, convert numbers."""
+    def _clean(self, data: Mapping[Any, Any], prefix: str, rich: _Rich) -> dict[str, float]:
+        """The slow path of ``log()``: validate new keys, flatten dicts, convert numbers, and
+        set media aside in ``rich``; a bad key or value is kept in ``rich`` and skipped."""
         out: dict[str, float] = {}
         for k, v in data.items():
-            if not isinstance(k, str):
-                raise InvalidTypeError(f"metric keys must be strings, got {k!r}")
-            key = prefix + k
-            if isinstance(v, Mapping):
-                out.update(self._clean(v, key + "/"))
-                continue
-            if key not in self._known:
-                validation.key(key, "metric key")
-                self._known.add(key)
-            out[key] = _number(v, key)
+            try:
+                if not isinstance(k, str):
+                    raise InvalidTypeError(f"metric keys must be strings, got {k!r}")
+                key = prefix + k
+                if isinstance(v, Mapping):
+                    out.update(self._clean(v, key + "/", rich))
+                    continue
+                if key not in self._known:
+                    validation.key(key, "metric key")
+                    self._known.add(key)
+                media = _media(v, key)
+                if media is None:
+                    out[key] = _number(v, key)
+                else:
+                    rich.media.append((key, media))
+            except TracklogError as exc:
+                rich.errors.append(exc)
         return out
 
     def track(
@@ -191,7 +252,8 @@ class Run:
         epoch: int | None = None,
         context: Mapping[str, Any] | None = None,
     ) -> None:
-        """Aim-style: record ``value`` in the series ``name`` within ``context`` (a dict).
+        """Aim-style: record ``value`` (a number, a Media value or a string) in the series
+        ``name`` within ``context`` (a dict).
 
         Without ``step`` each (name, context) series counts its own steps from 0. ``epoch``
         is recorded as the ``epoch`` series at the same step and context.
@@ -202,7 +264,8 @@ class Run:
             validation.key(name, "metric name")
             self._known.add(name)
         ctx = validation.context(context)
-        number = _number(value, name)
+        media = _media(value, name)
+        number = _number(value, name) if media is None else 0.0
         epoch_value = None if epoch is None else float(validation.step(epoch, "epoch"))
         counter = self._track_steps.get((name, ctx), 0)
         s = validation.step(counter if step is None else step, name)
@@ -210,6 +273,11 @@ class Run:
             return
         self._track_steps[(name, ctx)] = max(counter, s + 1)
         t = now_ms()
+        if media is not None:
+            self._queue_media([(name, media)], ctx, s)
+            if epoch_value is not None:
+                self._writer.tracks.append(("epoch", ctx, s, t, epoch_value))
+            return
         if not ctx:  # the same series log() writes: share its buffer to keep arrival order
             row = {name: number} if epoch_value is None else {name: number, "epoch": epoch_value}
             self._writer.rows.append((s, t, row))
@@ -466,6 +534,19 @@ class Run:
         return f"<tracklog Run {self.id} {self.name!r} in {self.project!r}>"
 
 
+def _media(value: Any, key: str) -> Media | None:
+    """``value`` as a media value (a plain ``str`` is :class:`Text`), or None for a number
+    or anything else."""
+    if isinstance(value, Media):
+        return value
+    if isinstance(value, str):
+        try:
+            return Text(value)
+        except TracklogError as exc:
+            raise type(exc)(f"{key!r}: {exc}") from None
+    return None
+
+
 def _number(value: Any, key: str) -> float:
     """A loggable number as float; anything else raises naming the key."""
     try:
@@ -482,5 +563,5 @@ def _number(value: Any, key: str) -> float:
             return float(item())
     raise InvalidTypeError(
         f"metric {key!r}: cannot log a value of type {type(value).__name__} ({value!r:.60}); "
-        "log int or float numbers"
+        "log numbers, strings or media (tracklog.Text, tracklog.Html, ...)"
     )

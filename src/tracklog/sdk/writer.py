@@ -1,10 +1,12 @@
 """The background writer: turns logged rows into columnar batches and flushes them.
 
-``Run.log()`` only appends ``(step, time_ms, {key: number})`` to a deque. One daemon thread per
-process (the flusher) wakes every :data:`FLUSH_INTERVAL` seconds and, for each live run, groups
-the rows into one array per series and hands the batch to the run's backend. A batch the
-backend refuses (a locked or full disk, say) is kept and retried, so nothing is dropped while
-the process lives. ``finish()`` writes what is left from the caller's thread.
+``Run.log()`` only appends ``(step, time_ms, {key: number})`` to a deque, and media values
+(``(key, context, step, time_ms, Media)``) to another. One daemon thread per process (the
+flusher) wakes every :data:`FLUSH_INTERVAL` seconds and, for each live run, groups the rows
+into one array per series, encodes the media (``Media.to_items``), and hands the batches to the
+run's backend. A batch the backend refuses (a locked or full disk, say) is kept and retried, so
+nothing is dropped while the process lives. ``finish()`` writes what is left from the
+caller's thread.
 
 One thread for all runs rather than one per run: starting and joining a thread per run costs
 more than writing a short run, and on a busy machine waiting for the new thread to be
@@ -20,31 +22,47 @@ import time
 import uuid
 import warnings
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from tracklog.errors import retryable
 from tracklog.sdk.backend import Backend
-from tracklog.store.records import SeriesPoints
+from tracklog.store import media_rules
+from tracklog.store.records import HistogramItem, MediaItem, SeriesPoints
+
+if TYPE_CHECKING:
+    from tracklog.sdk.media.base import Media
 
 FLUSH_INTERVAL = 0.25
 BACKLOG_ROWS = 10_000  # rows buffered before log() wakes the writer early (bounds memory)
 BATCH_ROWS = 8_192  # rows converted and written per batch
 HEARTBEAT_INTERVAL = 30.0
+MEDIA_BATCH_BYTES = 16 << 20  # encoded media bytes per batch (one journal record, one request)
+MEDIA_BATCH_ITEMS = 1_000  # media values or histograms per batch
 
 Row = tuple[int, int, dict[str, float]]
 TrackRow = tuple[str, str, int, int, float]
+MediaRow = tuple[str, str, int, int, "Media"]  # key, context, step, time_ms, value
 
 
 @dataclass
 class PendingBatch:
-    """A batch on its way to the backend; its id makes a retried write apply once."""
+    """A batch on its way to the backend's ``op`` (metric points, media items or histograms);
+    its id makes a retried write apply once."""
 
     batch_id: str
-    batch: list[SeriesPoints]
+    batch: list[Any]
+    op: str = "append_metrics"
+
+    def sizes(self) -> Iterator[tuple[str, int]]:
+        """Each series' or key's label (its context after it) and number of values held."""
+        for p in self.batch:
+            label = f"{p.key} {p.context}" if p.context else p.key
+            yield label, len(p.steps) if isinstance(p, SeriesPoints) else 1
 
 
 class Writer:
@@ -55,6 +73,7 @@ class Writer:
         self.run_id = run_id
         self.rows: deque[Row] = deque()
         self.tracks: deque[TrackRow] = deque()
+        self.media: deque[MediaRow] = deque()
         self.last_values: dict[str, float] = {}
         self.pending: list[PendingBatch] = []  # not written yet: retried
         self.rejected: list[PendingBatch] = []  # refused for what they hold: rescued at finish
@@ -101,6 +120,10 @@ class Writer:
             self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
             if not self._write_pending(raise_errors):
                 return
+        while self.media:
+            self.pending += self._encode_media()
+            if not self._write_pending(raise_errors):
+                return
 
     def finish(self, status: str, **end: Any) -> bool:
         """Write what is buffered together with the run's end, where the backend takes both in
@@ -112,7 +135,7 @@ class Writer:
         """
         together = getattr(self.backend, "append_and_finish", None)
         with self._lock:
-            if together is None or self.pending:
+            if together is None or self.pending or self.media:
                 return False
             if len(self.rows) > BATCH_ROWS or len(self.tracks) > BATCH_ROWS:
                 return False
@@ -131,25 +154,29 @@ class Writer:
         with self._lock:
             while self.rows or self.tracks:
                 self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
+            while self.media:
+                self.pending += self._encode_media()
 
     def _write_pending(self, raise_errors: bool) -> bool:
         """Write the pending batches in order; return False if the backend failed."""
         while self.pending:
             item = self.pending[0]
             try:
-                self.backend.append_metrics(self.run_id, item.batch, batch_id=item.batch_id)
+                write = getattr(self.backend, item.op)
+                write(self.run_id, item.batch, batch_id=item.batch_id)
             except Exception as exc:
                 if not retryable(exc):
                     self.rejected.append(self.pending.pop(0))
+                    what = _WHAT[item.op]
                     warnings.warn(
-                        f"tracklog: the store refused a batch of metrics ({exc});"
+                        f"tracklog: the store refused a batch of {what} ({exc});"
                         " it will be saved for inspection when the run finishes",
                         stacklevel=1,
                     )
                     continue
                 if self.error is None:
                     warnings.warn(
-                        f"tracklog: writing metrics failed, will retry: {exc}",
+                        f"tracklog: writing {_WHAT[item.op]} failed, will retry: {exc}",
                         stacklevel=1,
                     )
                 self.error = exc
@@ -178,6 +205,40 @@ class Writer:
             self._last_write = time.monotonic()
         except Exception:
             pass
+
+    def _encode_media(self) -> list[PendingBatch]:
+        """Encode the media values at the front of the buffer (at most a batch's worth) into
+        a media batch and a histogram batch. A value that fails to encode is warned about,
+        naming its key, and dropped: the writer and the other values go on."""
+        media: list[MediaItem] = []
+        histograms: list[HistogramItem] = []
+        size = 0
+        while (
+            self.media
+            and size < MEDIA_BATCH_BYTES
+            and len(media) + len(histograms) < MEDIA_BATCH_ITEMS
+        ):
+            key, context, step, time_ms, value = self.media.popleft()
+            try:
+                # Checked here, so one bad value cannot get its whole batch refused.
+                items = [_checked(item) for item in value.to_items(key, context, step, time_ms)]
+            except Exception as exc:
+                warnings.warn(
+                    f"tracklog: {key!r} at step {step} could not be encoded and is not logged: "
+                    f"{exc!r}",
+                    stacklevel=1,
+                )
+                continue
+            for item in items:
+                if isinstance(item, HistogramItem):
+                    histograms.append(item)
+                else:
+                    media.append(item)
+                    size += len(item.data) + sum(len(a.data) for a in item.attachments)
+        out = [PendingBatch(uuid.uuid4().hex, media, "log_media")] if media else []
+        if histograms:
+            out.append(PendingBatch(uuid.uuid4().hex, histograms, "log_histograms"))
+        return out
 
     def _collect(self) -> list[SeriesPoints]:
         rows = _drain(self.rows, BATCH_ROWS)
@@ -241,6 +302,15 @@ def _forget_parent_runs() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_parent_runs)
+
+
+def _checked(item: object) -> MediaItem | HistogramItem:
+    if isinstance(item, HistogramItem):
+        return media_rules.histogram_item(item)
+    return media_rules.media_item(item)
+
+
+_WHAT = {"append_metrics": "metrics", "log_media": "media", "log_histograms": "histograms"}
 
 
 def _drain(buffer: deque[Any], limit: int) -> list[Any]:

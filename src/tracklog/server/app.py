@@ -21,6 +21,7 @@ from tracklog.server.routes import (
     artifacts,
     health,
     ingest,
+    media,
     permissions,
     project_keys,
     projects,
@@ -71,7 +72,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
     ui_api = (project_keys, series_batch, run_events)  # endpoints made for the web UI
-    for module in (projects, permissions, runs, run_pages, series, ingest, artifacts, *ui_api):
+    for module in (
+        projects,
+        permissions,
+        runs,
+        run_pages,
+        series,
+        media,
+        ingest,
+        artifacts,
+        *ui_api,
+    ):
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])
     mount_ui(app)  # the web UI at /, reading only the API above

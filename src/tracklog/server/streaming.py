@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -33,11 +34,23 @@ def chunks(handle: IO[bytes]) -> Iterator[bytes]:
         yield chunk
 
 
-def file_response(handle: Any) -> StreamingResponse:
-    """Stream an open file (closed when done) as the response body."""
+def file_response(handle: Any, name: str | None = None) -> StreamingResponse:
+    """Stream an open file (closed when done) as the response body, typed by its ``name``'s
+    extension (``application/octet-stream`` without one).
+
+    A run's files are whatever its script logged, so the browser must never run them in the
+    UI's origin: ``nosniff`` keeps it from guessing a script or page out of other bytes, and
+    the ``sandbox`` policy gives a page or SVG opened from here an opaque origin, no script,
+    no forms, no cookies of ours."""
 
     def read() -> Iterator[bytes]:
         with handle:
             yield from chunks(handle)
 
-    return StreamingResponse(iterate_in_threadpool(read()), media_type="application/octet-stream")
+    media_type = (mimetypes.guess_type(name)[0] if name else None) or "application/octet-stream"
+    return StreamingResponse(
+        iterate_in_threadpool(read()), media_type=media_type, headers=UNTRUSTED_FILE_HEADERS
+    )
+
+
+UNTRUSTED_FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}

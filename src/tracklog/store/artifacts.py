@@ -149,12 +149,33 @@ class ArtifactRepository:
         self.fs.makedirs(posixpath.dirname(target), exist_ok=True)
         return FileInfo(safe_relpath(relpath), self.write_staged(chunks, target))
 
-    def write_staged(self, chunks: Iterable[bytes], final: str) -> int:
-        """Write ``chunks`` to a new staging file, then move it to the full path ``final``
-        (replacing what was there); on any failure remove it and leave ``final`` alone.
-        Returns the size written."""
-        partial = self.staging(f"writes/{secrets.token_hex(16)}")
-        self.fs.makedirs(posixpath.dirname(partial), exist_ok=True)
+    def write_new(self, run_root: str, folder: str, files: Iterable[tuple[str, bytes]]) -> int:
+        """Store each (file name, bytes) of ``files`` in ``folder`` of the run, unless a file of
+        that name is there already (content-addressed names: the same bytes); return how many
+        were written. The folder is confined once, so a batch of small files stays cheap."""
+        base = self.confined(run_root, folder)
+        self.fs.makedirs(base, exist_ok=True)
+        staging = self.staging("writes")
+        self.fs.makedirs(staging, exist_ok=True)
+        written = 0
+        for name, data in files:
+            if "/" in name or safe_relpath(name) != name:
+                raise InvalidValueError(f"{name!r} is not a plain file name")
+            target = f"{base}/{name}"
+            if not self.fs.isfile(target):
+                self.write_staged([data], target, staging)
+                written += 1
+        return written
+
+    def write_staged(self, chunks: Iterable[bytes], final: str, staging: str | None = None) -> int:
+        """Write ``chunks`` to a new staging file (in folder ``staging``, which exists, or a
+        new one), then move it to the full path ``final`` (replacing what was there); on any
+        failure remove it and leave ``final`` alone. Returns the size written."""
+        if staging is None:
+            partial = self.staging(f"writes/{secrets.token_hex(16)}")
+            self.fs.makedirs(posixpath.dirname(partial), exist_ok=True)
+        else:
+            partial = f"{staging}/{secrets.token_hex(16)}"
         size = 0
         try:
             with self.fs.open(partial, "wb") as out:

@@ -1,8 +1,8 @@
 """Replaying recorded write calls (journal records, ingest requests) into a store.
 
-Only the operations named in :data:`OPS` can be replayed. Metric batches and config changes carry
-ids the store remembers and every other write is idempotent, so replaying a record twice changes
-nothing.
+Only the operations named in :data:`OPS` can be replayed. Metric, media and histogram batches
+and config changes carry ids the store remembers and every other write is idempotent, so
+replaying a record twice changes nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
-from tracklog.store.records import SeriesPoints
+from tracklog.store.records import HistogramItem, MediaItem, SeriesPoints
 from tracklog.store.tracking import Store
 from tracklog.store.wire import Record
 
@@ -33,6 +33,8 @@ OPS = frozenset(
         "set_summary",
         "set_metric_defs",
         "append_metrics",
+        "log_media",
+        "log_histograms",
         "heartbeat",
         "update_run",
         "finish_run",
@@ -189,7 +191,7 @@ def _fits(value: Any, hint: Any) -> bool:
         return value is None
     if hint is int:  # bool is an int to Python, not to the database; so are huge ints
         return isinstance(value, int) and not isinstance(value, bool) and value in _INT64
-    if hint in (str, SeriesPoints):
+    if hint in (str, SeriesPoints, MediaItem, HistogramItem):
         return isinstance(value, hint)
     if origin is not None and issubclass(origin, Mapping):
         return isinstance(value, dict) and all(isinstance(k, str) for k in value)
@@ -207,5 +209,12 @@ def _describe(hint: Any) -> str:
         return "an object"
     if origin is not None:
         return f"a list ({_describe(params[0])} each)"
-    names = {str: "a string", int: "a 64-bit integer", type(None): "null", SeriesPoints: "a series"}
+    names = {
+        str: "a string",
+        int: "a 64-bit integer",
+        type(None): "null",
+        SeriesPoints: "a series",
+        MediaItem: "a media item",
+        HistogramItem: "a histogram",
+    }
     return names.get(hint, getattr(hint, "__name__", str(hint)))

@@ -19,7 +19,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from tracklog.store.paging import Page
-from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
+from tracklog.store.records import (
+    FileInfo,
+    HistogramItem,
+    MediaItem,
+    MediaKey,
+    MediaRecord,
+    ProjectInfo,
+    RunRecord,
+    SeriesPoints,
+    SeriesStats,
+)
 from tracklog.store.run_query import RunQuery
 
 if TYPE_CHECKING:
@@ -189,6 +199,40 @@ class TrackingStore(Protocol):
 
     def series_stats(self, run_id: str) -> list[SeriesStats]:
         """The statistics of every series of a run."""
+        ...
+
+    # -- media and histograms -------------------------------------------------------------
+
+    def log_media(
+        self, run_id: str, items: Sequence[MediaItem], batch_id: str | None = None
+    ) -> bool | None:
+        """Store media values (files content-addressed under the run's ``media/``, plus their
+        index rows); the batch is checked whole before anything is written, and one whose
+        ``batch_id`` was applied before is skipped. Returns whether it was applied where the
+        store can tell (None: a server does not say)."""
+        ...
+
+    def log_histograms(
+        self, run_id: str, items: Sequence[HistogramItem], batch_id: str | None = None
+    ) -> bool | None:
+        """Store histograms, as :meth:`log_media` stores media."""
+        ...
+
+    def media(
+        self, run_id: str, key: str | None = None, context: Mapping[str, Any] | None = None
+    ) -> list[MediaRecord]:
+        """The run's media records by key, context and step (of ``key``, and of ``context``
+        (``{}``: none), only where given)."""
+        ...
+
+    def media_keys(self, run_id: str) -> list[MediaKey]:
+        """Each media and histogram key of the run with its kind, count and last step."""
+        ...
+
+    def histograms(
+        self, run_id: str, key: str, context: Mapping[str, Any] | None = None
+    ) -> list[HistogramItem]:
+        """The run's histograms of ``key`` by context and step."""
         ...
 
     # -- search ---------------------------------------------------------------------------

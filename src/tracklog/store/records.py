@@ -187,3 +187,15 @@ class HistogramItem:
     time_ms: int
     edges: np.ndarray
     counts: np.ndarray
+
+
+@dataclass(frozen=True)
+class MediaKey:
+    """One media key of a run, as the UI lists them: its ``kind`` ("histogram" for
+    histograms), how many values were logged and the last step."""
+
+    key: str
+    context: str
+    kind: str
+    count: int
+    last_step: int

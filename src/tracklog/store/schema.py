@@ -7,6 +7,8 @@ compressed columnar chunks (``metric_chunks``, see :mod:`tracklog.store.codec`),
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -416,4 +418,40 @@ run_model_inputs = Table(
         ForeignKey("logged_models.id", ondelete="CASCADE"),
         primary_key=True,
     ),
+)
+
+
+def _logged_at() -> list[Column[Any]]:
+    """The columns that place a media value or histogram: its run, key, context, step, time."""
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+        Column("key", KEY, nullable=False),
+        Column("context", Text, nullable=False, default=""),
+        Column("step", BigInteger, nullable=False),
+        Column("time_ms", BigInteger, nullable=False),
+    ]
+
+
+# Logged media (see tracklog.store.media): one row per value; the file is ``path`` under the
+# run's artifact root, named by its content, so the same bytes are stored once.
+run_media = Table(
+    "run_media",
+    metadata,
+    *_logged_at(),
+    Column("kind", String(16), nullable=False),
+    Column("path", String(1024), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("meta", Text, nullable=False, default="{}"),
+    Index("ix_run_media_run_key_step", "run_id", "key", "context", "step"),
+)
+
+# Logged histograms: edges and counts as little-endian float64 bytes, one row per step.
+run_histograms = Table(
+    "run_histograms",
+    metadata,
+    *_logged_at(),
+    Column("edges", LargeBinary, nullable=False),
+    Column("counts", LargeBinary, nullable=False),
+    Index("ix_run_histograms_run_key_step", "run_id", "key", "context", "step"),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import socket
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
-from tracklog.store import json_output, schema, series, stored_json, validation
+from tracklog.store import json_output, media, media_rules, schema, series, stored_json, validation
 from tracklog.store import params as params_view
 from tracklog.store.active_project import active_project_id, require_active_project
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
@@ -35,13 +35,24 @@ from tracklog.store.engine import (
 from tracklog.store.liveness import owner_columns as _owner
 from tracklog.store.liveness import process_alive
 from tracklog.store.location import StoreLocation, resolve
+from tracklog.store.media_names import content_name
 from tracklog.store.migrate import ensure_schema, refuse_foreign_sqlite
 from tracklog.store.new_run import NewRun
 from tracklog.store.paging import Page, PageSpec
 from tracklog.store.project_keys import ProjectKeys
 from tracklog.store.project_keys import project_keys as read_project_keys
 from tracklog.store.query_limits import searching, set_search_timeout
-from tracklog.store.records import FileInfo, ProjectInfo, RunRecord, SeriesPoints, SeriesStats
+from tracklog.store.records import (
+    FileInfo,
+    HistogramItem,
+    MediaItem,
+    MediaKey,
+    MediaRecord,
+    ProjectInfo,
+    RunRecord,
+    SeriesPoints,
+    SeriesStats,
+)
 from tracklog.store.run_query import RunQuery
 from tracklog.store.series_cache import SeriesCache
 
@@ -580,8 +591,7 @@ class Store:
         for batch, batch_id in batches:
             for one in batch:
                 validation.series_points(one)
-            if batch_id is not None:
-                validation.bounded(batch_id, "batch id", validation.MAX_BATCH_ID)
+            self._check_batch_id(batch_id)
         with writing(self.engine) as conn:
             touch = {"_run_id": run_id, "heartbeat_at": now_ms(), **(run_values or {})}
             defs = _writable_row(run_id, conn.execute(_TOUCH_RUN, touch).first()).metric_defs
@@ -602,6 +612,15 @@ class Store:
             self._write_summary(conn, run_id, summaries, explicit=False)
         self._points_since_checkpoint += sum(len(p.steps) for p in points)
         return len(fresh)
+
+    def _check_batch_id(self, batch_id: str | None) -> None:
+        if batch_id is not None:
+            validation.bounded(batch_id, "batch id", validation.MAX_BATCH_ID)
+
+    def _was_applied(self, conn: Connection, run_id: str, write_id: str) -> bool:
+        ab = schema.applied_batches
+        found = select(ab.c.run_id).where(ab.c.run_id == run_id, ab.c.batch_id == write_id)
+        return conn.execute(found).first() is not None
 
     def _claim_id(self, conn: Connection, run_id: str, write_id: str) -> bool:
         """Record that the write ``write_id`` (a metric batch, a config change) of the run is
@@ -668,6 +687,87 @@ class Store:
         does not exist has none)."""
         with reading(self.engine) as conn:
             return series.list_stats(conn, list(run_ids))
+
+    # -- media and histograms -------------------------------------------------------------
+
+    def log_media(
+        self, run_id: str, items: Sequence[MediaItem], batch_id: str | None = None
+    ) -> bool:
+        """Store media values: each file (and attachment) under ``media/<content name>`` in
+        the run's files (the same bytes once), then their index rows in one transaction.
+
+        The whole batch is checked before anything is written; with a ``batch_id``, a batch
+        applied before is skipped (returns False), as in :meth:`append_metrics`."""
+        checked = [media_rules.media_item(item) for item in items]
+        self._check_batch_id(batch_id)
+        with reading(self.engine) as conn:
+            found = select(_R.c.lifecycle_stage, _R.c.artifact_uri).where(_R.c.id == run_id)
+            row = _writable_row(run_id, conn.execute(found).first())
+            if batch_id is not None and self._was_applied(conn, run_id, batch_id):
+                return False
+        # Files first: a batch whose rows fail leaves files no row names, never a row
+        # naming a missing file (and the same batch sent again finds them there).
+        names = [content_name(item.data, item.ext) for item in checked]
+        attached = [(content_name(a.data, a.ext), a.data) for it in checked for a in it.attachments]
+        files = [*zip(names, (item.data for item in checked), strict=True), *attached]
+        self.artifacts.write_new(row.artifact_uri, media.MEDIA_DIR, files)
+        rows = [
+            (it, f"{media.MEDIA_DIR}/{name}", len(it.data))
+            for it, name in zip(checked, names, strict=True)
+        ]
+        return self._write_claimed(
+            run_id, batch_id, lambda conn: media.insert_rows(conn, run_id, rows)
+        )
+
+    def log_histograms(
+        self, run_id: str, items: Sequence[HistogramItem], batch_id: str | None = None
+    ) -> bool:
+        """Store histograms (one row per step) in one transaction, the whole batch checked
+        first; a batch whose ``batch_id`` was applied before is skipped (returns False)."""
+        checked = [media_rules.histogram_item(item) for item in items]
+        self._check_batch_id(batch_id)
+        return self._write_claimed(
+            run_id, batch_id, lambda conn: media.insert_histograms(conn, run_id, checked)
+        )
+
+    def _write_claimed(
+        self, run_id: str, batch_id: str | None, write: Callable[[Connection], None]
+    ) -> bool:
+        """In one transaction: refuse a run that cannot be written, claim ``batch_id`` (False
+        when it was applied before), then ``write``."""
+        with writing(self.engine) as conn:
+            self._require_active_run(conn, run_id)
+            if batch_id is not None and not self._claim_id(conn, run_id, batch_id):
+                return False
+            write(conn)
+        return True
+
+    def media(
+        self, run_id: str, key: str | None = None, context: Mapping[str, Any] | None = None
+    ) -> list[MediaRecord]:
+        """The run's media records by key, context and step: of ``key`` only where given, and
+        of ``context`` only where given (``{}``: no context)."""
+        ctx = None if context is None else validation.context(context)
+        with reading(self.engine) as conn:
+            self._require_run(conn, run_id)
+            return media.read_media(conn, run_id, key, ctx)
+
+    def media_keys(self, run_id: str) -> list[MediaKey]:
+        """Each media and histogram key of the run (per context and kind), with its number
+        of values and last step."""
+        with reading(self.engine) as conn:
+            self._require_run(conn, run_id)
+            return media.read_keys(conn, run_id)
+
+    def histograms(
+        self, run_id: str, key: str, context: Mapping[str, Any] | None = None
+    ) -> list[HistogramItem]:
+        """The run's histograms of ``key`` by context and step (of ``context`` only where
+        given, ``{}``: no context)."""
+        ctx = None if context is None else validation.context(context)
+        with reading(self.engine) as conn:
+            self._require_run(conn, run_id)
+            return media.read_histograms(conn, run_id, key, ctx)
 
     # -- search ---------------------------------------------------------------------------
 

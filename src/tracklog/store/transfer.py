@@ -1,7 +1,8 @@
 """Export runs to portable folders and import them into any store, losslessly.
 
-A run folder holds ``run.json`` (every attribute of the run), ``metrics.parquet`` (every metric
-point, in arrival order within each series) and ``files/`` (the run's files); see
+A run folder holds ``run.json`` (every attribute of the run, its media index and histograms),
+``metrics.parquet`` (every metric point, in arrival order within each series), ``files/`` (the
+run's files) and ``media/`` (its media files, :mod:`tracklog.store.transfer_media`); see
 ``docs/portability.md``. Exports are written to a temporary folder renamed at the end; imports
 check the whole folder before writing, then write the run in one database transaction.
 """
@@ -13,7 +14,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ import numpy as np
 from sqlalchemy import insert, select
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, TracklogError
-from tracklog.store import json_output, schema, series, stored_json, validation
+from tracklog.store import json_output, schema, series, stored_json, transfer_media, validation
 from tracklog.store import params as params_view
 from tracklog.store.active_project import check_active
 from tracklog.store.artifacts import safe_relpath
@@ -94,6 +95,7 @@ def export_run(store: Store, run_id: str, out: Path) -> Path:
         for f in doc["files"]:
             store.download_file(run_id, f["path"], tmp / FILES / f["path"])
         (tmp / FILES).mkdir(exist_ok=True)
+        transfer_media.export_files(store, store.get_run(run_id).artifact_uri, tmp)
         (tmp / RUN_JSON).write_text(json_output.export_text(doc), encoding="utf-8")
         os.rename(tmp, final)
     except BaseException:
@@ -139,6 +141,7 @@ def _read_run(store: Store, run_id: str) -> tuple[dict[str, Any], list[SeriesPoi
                 continue
             cols = [np.concatenate([p[i] for p in parts]) for i in range(3)]
             points.append(SeriesPoints(s.key, s.context, *cols))
+        media_doc = transfer_media.read(conn, run_id)
     doc: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -165,6 +168,7 @@ def _read_run(store: Store, run_id: str) -> tuple[dict[str, Any], list[SeriesPoi
         "metadata": stored_json.loads(row.run_metadata),
         "metrics": [{"key": p.key, "context": p.context, "count": len(p.steps)} for p in points],
         "files": [{"path": f.path, "size": f.size, "created_at": f.created_at} for f in files],
+        **media_doc,
     }
     return doc, points
 
@@ -205,6 +209,9 @@ class RunFolder:
     doc: dict[str, Any]
     points: list[SeriesPoints]
     files: Path  # the folder holding the files run.json lists (an export's files/)
+    # Checked media rows and histograms (transfer_media.check), and the media files.
+    media: dict[str, list[Any]] = field(default_factory=lambda: {"media": [], "histograms": []})
+    media_files: list[Path] = field(default_factory=list)
 
 
 def run_folders(folder: Path) -> list[Path]:
@@ -246,7 +253,12 @@ def read_folder(path: Path) -> RunFolder:
             raise ImportFolderError(f"{local}: missing (listed in {rj})")
         if local.stat().st_size != f["size"]:
             raise ImportFolderError(f"{local}: {local.stat().st_size} bytes, {rj} says {f['size']}")
-    return RunFolder(path, doc, points, path / FILES)
+    try:
+        media = transfer_media.check(doc)
+        media_files = transfer_media.check_files(path, media)
+    except TracklogError as exc:
+        raise ImportFolderError(f"{rj}: {exc}") from None
+    return RunFolder(path, doc, points, path / FILES, media, media_files)
 
 
 def _need(doc: dict[str, Any], name: str, kinds: tuple[type, ...], optional: bool = False) -> Any:
@@ -479,8 +491,10 @@ def write_run(store: Store, run: RunFolder, run_id: str | None = None) -> str:
                 for f in doc["files"]
             ]
             _insert(conn, schema.run_files, files)
-            if doc["files"] and not _exists(artifact_uri):
+            transfer_media.insert(conn, run_id, run.media)
+            if (doc["files"] or run.media_files) and not _exists(artifact_uri):
                 written = artifact_uri  # created here: removed again if the import fails
+            transfer_media.write_files(store, artifact_uri, run.media_files)
             for f in doc["files"]:
                 with open(run.files / f["path"], "rb") as src:
                     store.artifacts.write(

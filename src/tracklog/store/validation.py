@@ -324,25 +324,31 @@ def _short(what: str) -> str:
     return what if len(what) <= 300 else f"{what[:300]}..."
 
 
+def canonical_context(value: Any, what: str) -> str:
+    """A context as a record carries it: canonical JSON of a dict (what :func:`context`
+    makes), or "" for none; refused naming ``what`` (the series or media key) otherwise."""
+    if not isinstance(value, str):  # null from a client: the column holds text
+        raise InvalidTypeError(
+            f'{what}: context must be a string, canonical JSON of a dict or "" for none, '
+            f"got {value!r}"
+        )
+    if value:
+        try:
+            parsed = json.loads(value)
+        except (ValueError, RecursionError):
+            parsed = None
+        if not isinstance(parsed, dict) or context(parsed) != value:
+            raise InvalidValueError(
+                f"{what}: context must be canonical JSON of a dict, got {value!r}"
+            )
+    return value
+
+
 def series_points(points: Any) -> None:
     """A batch entry for one series: a valid key, a canonical context, equal-length int64
     steps, float64 values and int64 timestamps."""
     key(points.key, "metric key")
-    if not isinstance(points.context, str):  # null from a client: the column holds text
-        raise InvalidTypeError(
-            f"metric {points.key!r}: context must be a string, canonical JSON of a dict or "
-            f'"" for none, got {points.context!r}'
-        )
-    if points.context:
-        try:
-            parsed = json.loads(points.context)
-        except (ValueError, RecursionError):
-            parsed = None
-        if not isinstance(parsed, dict) or context(parsed) != points.context:
-            raise InvalidValueError(
-                f"metric {points.key!r}: context must be canonical JSON of a dict, "
-                f"got {points.context!r}"
-            )
+    canonical_context(points.context, f"metric {points.key!r}")
     n = len(points.steps)
     if len(points.values) != n or len(points.timestamps) != n:
         raise InvalidValueError(

@@ -36,4 +36,4 @@ async def download(run_id: str, path: str, request: Request) -> StreamingRespons
     """Stream file ``path`` of the run."""
     safe_relpath(path)
     handle = await run_in_threadpool(request.app.state.store.open_file, run_id, path)
-    return file_response(handle)
+    return file_response(handle, path)
