@@ -26,9 +26,10 @@ from tracklog.errors import (
 )
 
 if TYPE_CHECKING:
+    from tracklog.sdk import plot as plot
     from tracklog.sdk.api import Api
     from tracklog.sdk.fluent import finish, init, log
-    from tracklog.sdk.media import Html, Text
+    from tracklog.sdk.media import Html, Table, Text
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
 
@@ -46,6 +47,7 @@ __all__ = [
     "RunDeletedError",
     "RunFinishedError",
     "StoreError",
+    "Table",
     "Text",
     "TracklogError",
     "config",
@@ -53,6 +55,7 @@ __all__ = [
     "get_tracking_uri",
     "init",
     "log",
+    "plot",
     "run",
     "set_tracking_uri",
     "summary",
@@ -62,6 +65,7 @@ _LAZY = {
     "Api": "tracklog.sdk.api",
     "Run": "tracklog.sdk.run",
     "Html": "tracklog.sdk.media",
+    "Table": "tracklog.sdk.media",
     "Text": "tracklog.sdk.media",
     "init": "tracklog.sdk.fluent",
     "log": "tracklog.sdk.fluent",
@@ -77,6 +81,8 @@ def __getattr__(name: str) -> Any:
 
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "plot":
+        return importlib.import_module("tracklog.sdk.plot")
     if name in ("run", "config", "summary"):
         from tracklog.sdk.fluent import current_run
 

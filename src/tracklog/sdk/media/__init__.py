@@ -6,6 +6,8 @@ encodes it later, on the writer thread, into the store's records
 """
 
 from tracklog.sdk.media.base import Media
+from tracklog.sdk.media.plot import Plot
+from tracklog.sdk.media.table import Table
 from tracklog.sdk.media.text import Html, Text
 
-__all__ = ["Html", "Media", "Text"]
+__all__ = ["Html", "Media", "Plot", "Table", "Text"]

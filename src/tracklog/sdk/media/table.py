@@ -142,8 +142,9 @@ class Table(Media):
         return [encode_table(*self.snapshot(), key, context, step, time_ms)]
 
     def snapshot(self) -> tuple[list[Column], int]:
-        """The columns and the row count now; rows appended later are past the count."""
-        columns = list(self._columns)
+        """The columns and the row count now: new Column objects over the same cells (a
+        column's cells below the count never change; rows appended later are past it)."""
+        columns = [Column(c.name, c.type, c.values) for c in self._columns]
         return columns, _row_count(columns)
 
     def _column(self, name: str) -> Column:
