@@ -54,12 +54,12 @@ def histogram(table: Table, value: str, title: str | None = None) -> Plot:
     return Plot(table, "histogram", {"value": value}, title, numeric=("value",))
 
 
-def _numbers(values: Any, what: str) -> np.ndarray:
+def _numbers(values: Any, what: str, ndim: int = 1) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InvalidValueError(f"{what} holds numbers only ({exc})") from exc
-    if array.ndim != 1:
+    if ndim == 1 and array.ndim != 1:
         raise InvalidValueError(f"{what} is a sequence of numbers, got shape {array.shape}")
     return array
 
@@ -125,7 +125,7 @@ def confusion_matrix(
     if probs is not None and preds is not None:
         raise InvalidValueError("plot.confusion_matrix: give probs or preds, not both")
     if probs is not None:
-        scores = np.asarray(probs, dtype=np.float64)
+        scores = _numbers(probs, "plot.confusion_matrix: probs", ndim=2)
         if scores.ndim != 2:
             raise InvalidValueError(
                 f"plot.confusion_matrix: probs has one row of class scores per sample, got "
@@ -179,7 +179,7 @@ def _class_scores(
     W&B; where fewer classes occur than columns, the column of an integer class is the
     class)."""
     actual = _labels(y_true, f"plot.{what}: y_true")
-    scores = np.asarray(y_probas, dtype=np.float64)
+    scores = _numbers(y_probas, f"plot.{what}: y_probas", ndim=2)
     if scores.ndim != 2 or scores.shape[0] != len(actual):
         raise InvalidValueError(
             f"plot.{what}: y_probas has one row of class scores per sample ({len(actual)}), "
