@@ -75,14 +75,14 @@ def _value(kind: str, token: str, text: str, position: int) -> Any:
 def parse_filter(text: str) -> list[Condition]:
     """The conditions of a table filter (see the module's grammar); raises
     :class:`~tracklog.errors.FilterSyntaxError` pointing at the bad token."""
-    tokens = _tokens(text)
+    # The end of the text reads as a token of its own, so a missing part points there.
+    tokens = [*_tokens(text), ("end", "", len(text))]
     conditions = []
     at = 0
     while True:
-        if at + 3 > len(tokens):
-            position = tokens[at][2] if at < len(tokens) else len(text)
-            raise FilterSyntaxError("expected a condition: column op value", text, position)
-        (ckind, column, cpos), (okind, op, opos), (vkind, value, vpos) = tokens[at : at + 3]
+        (ckind, column, cpos), (okind, op, opos), (vkind, value, vpos) = (
+            tokens[min(at + i, len(tokens) - 1)] for i in range(3)
+        )
         if ckind not in ("word", "backquoted"):
             raise FilterSyntaxError("expected a column name", text, cpos)
         op = op.lower()
@@ -93,7 +93,7 @@ def parse_filter(text: str) -> list[Condition]:
             Condition(name, "=" if op == "==" else op, _value(vkind, value, text, vpos))
         )
         at += 3
-        if at == len(tokens):
+        if tokens[at][0] == "end":
             return conditions
         if tokens[at][0] != "word" or tokens[at][1].lower() != "and":
             raise FilterSyntaxError("expected 'and' between conditions", text, tokens[at][2])
