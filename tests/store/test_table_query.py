@@ -290,3 +290,23 @@ def test_sort_filter_and_page_equal_the_python_reference(
     for row, n in zip(page.rows, page.row_ids, strict=True):
         expected = list(rows[n])
         assert [c if c == c else "nan" for c in row] == [c if c == c else "nan" for c in expected]
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(0, 50), (37, 20), (1900, 100), (0, 1000)])
+@pytest.mark.parametrize("descending", [False, True])
+def test_small_pages_of_large_tables_equal_a_full_sort(
+    offset: int, limit: int, descending: bool
+) -> None:
+    # A small page of many rows is selected rather than sorted: the same rows must come.
+    values: list[Any] = [None, NAN, -1.5, 0.0, 2.0, 7.25]
+    rows = [[values[(i * 7) % 6], f"t{i % 5}"] for i in range(2000)]
+    data = table_file(Table(columns=["v", "t"], data=rows))
+    page = query_table(
+        io.BytesIO(data), order_by=[("v", descending), ("t", True)], offset=offset, limit=limit
+    )
+    ordered = sorted(
+        range(len(rows)),
+        key=lambda n: (_sort_key(rows[n][0], descending), _sort_key(rows[n][1], True)),
+    )
+    assert page.row_ids == ordered[offset : offset + limit]
+    assert page.total == 2000

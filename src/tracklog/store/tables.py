@@ -9,6 +9,7 @@ on the first query, not with this module.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ from tracklog.store.table_filter import matching, parse_filter
 # {column: {row: media metadata}}}, as the SDK's Table writes it.
 PARQUET_META_KEY = b"tracklog"
 MAX_LIMIT = 1000
+# Select the page's rows rather than sort them all when the table has this many times more.
+SELECT_RATIO = 16
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,6 @@ def query_table(
     first deciding), ``limit`` (at most 1000) rows from ``offset``."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     if isinstance(source, (str, os.PathLike)):
@@ -118,25 +120,16 @@ def query_table(
     for condition in conditions:
         _known(names, condition.column)
     keys = list(dict.fromkeys([c.column for c in conditions] + [name for name, _ in order_by]))
-    key_table = file.read(columns=keys) if keys else None
+    key_table = file.read(columns=keys)
     ids = pa.array(np.arange(file.metadata.num_rows, dtype=np.int64))
+    matched = key_table
     if conditions:
-        assert key_table is not None
         holds = matching(key_table, conditions)
         ids = ids.filter(holds)
-        key_table = key_table.filter(holds)
-    total = len(ids)
-    if order_by:
-        assert key_table is not None
-        order = pc.sort_indices(
-            key_table,
-            sort_keys=[(name, "descending" if down else "ascending") for name, down in order_by],
-        )
-        page_ids = ids.take(order[offset : offset + limit]).to_numpy()
-    else:
-        page_ids = ids[offset : offset + limit].to_numpy()
+        matched = key_table.filter(holds)
+    page_ids = _page_ids(matched, ids, order_by, offset, limit)
     columns, cell_meta = _described(schema)
-    rows = _page_rows(file, names, page_ids)
+    rows = _page_rows(file, names, page_ids, key_table)
     cells = {
         column: {int(i): meta[str(i)] for i in page_ids if str(i) in meta}
         for column, meta in cell_meta.items()
@@ -145,24 +138,54 @@ def query_table(
     for row in rows:
         for j in mixed:
             row[j] = None if row[j] is None else json.loads(row[j])
-    return TablePage(columns, rows, page_ids.tolist(), total, {c: m for c, m in cells.items() if m})
+    return TablePage(
+        columns, rows, page_ids.tolist(), len(ids), {c: m for c, m in cells.items() if m}
+    )
 
 
-def _page_rows(file: Any, names: list[str], page_ids: Any) -> list[list[Any]]:
-    """The cells of rows ``page_ids`` (in that order), read from their row groups only."""
+def _page_ids(
+    keys: Any, ids: Any, order_by: Sequence[tuple[str, bool]], offset: int, limit: int
+) -> Any:
+    """The rows (numpy ids) of the page: ``keys`` and ``ids`` are the matching rows' sort
+    columns and ids, in table order."""
+    import pyarrow.compute as pc
+
+    wanted = offset + limit
+    if not order_by or not limit or offset >= len(ids):
+        return ids[offset:wanted].to_numpy()
+    sort_keys = [(name, "descending" if down else "ascending") for name, down in order_by]
+    if wanted * SELECT_RATIO > len(ids):
+        order = pc.sort_indices(keys, sort_keys=sort_keys)[offset:wanted]
+        return ids.take(order).to_numpy()
+    # A few rows of many: select them rather than sort all. The row id as the last key makes
+    # the order total, so the page is the one a stable sort gives.
+    row = next(f"__row{i}" for i in itertools.count() if f"__row{i}" not in keys.column_names)
+    with_ids = keys.append_column(row, ids)
+    chosen = pc.select_k_unstable(with_ids, k=wanted, sort_keys=[*sort_keys, (row, "ascending")])
+    return ids.take(chosen[offset:]).to_numpy()
+
+
+def _page_rows(file: Any, names: list[str], page_ids: Any, keys: Any) -> list[list[Any]]:
+    """The cells of rows ``page_ids`` (in that order): those of the columns in ``keys`` (read
+    whole already) from there, the others read from the page's row groups only."""
     import numpy as np
     import pyarrow as pa
 
     if not len(page_ids):
         return []
-    starts = np.cumsum(
-        [0] + [file.metadata.row_group(g).num_rows for g in range(file.num_row_groups)]
-    )
-    groups = sorted(set((np.searchsorted(starts, page_ids, side="right") - 1).tolist()))
-    part = file.read_row_groups(groups, columns=names)
-    # A row's place in ``part``: its place in its group plus the rows of the groups read before.
-    before = np.cumsum([0] + [starts[g + 1] - starts[g] for g in groups])
-    group_of = np.searchsorted(starts, page_ids, side="right") - 1
-    local = page_ids - starts[group_of] + before[np.searchsorted(groups, group_of)]
-    picked = part.take(pa.array(local))
-    return [list(row) for row in zip(*(picked.column(n).to_pylist() for n in names), strict=True)]
+    taken = pa.array(page_ids)
+    cells = {name: keys.column(name).take(taken) for name in keys.column_names}
+    rest = [name for name in names if name not in cells]
+    if rest:
+        sizes = [file.metadata.row_group(g).num_rows for g in range(file.num_row_groups)]
+        starts = np.cumsum([0, *sizes])
+        group_of = np.searchsorted(starts, page_ids, side="right") - 1
+        groups = np.unique(group_of)
+        part = file.read_row_groups(groups.tolist(), columns=rest)
+        # A row's place in ``part``: its place in its group after the rows of the groups before.
+        before = np.cumsum([0, *(starts[groups + 1] - starts[groups])])
+        local = page_ids - starts[group_of] + before[np.searchsorted(groups, group_of)]
+        picked = part.take(pa.array(local))
+        cells.update((name, picked.column(name)) for name in rest)
+    listed = [cells[name].to_pylist() for name in names]
+    return [list(row) for row in zip(*listed, strict=True)]

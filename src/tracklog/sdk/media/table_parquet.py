@@ -21,6 +21,8 @@ from tracklog.store.records import Attachment, MediaItem
 from tracklog.store.tables import PARQUET_META_KEY
 
 _ARROW_TYPES = ("int", "float", "bool", "str", "null")
+# Rows per row group: a page of a query reads the groups its rows are in, so not a million.
+_ROW_GROUP = 128 * 1024
 
 
 class _Encoder:
@@ -109,7 +111,7 @@ def encode_table(
         {PARQUET_META_KEY: json_output.dumps(schema_meta)}
     )
     sink = io.BytesIO()
-    pq.write_table(table, sink)
+    pq.write_table(table, sink, compression="zstd", row_group_size=_ROW_GROUP)
     data = sink.getvalue()
     if len(data) > validation.MAX_MEDIA_BYTES:
         raise InvalidValueError(
