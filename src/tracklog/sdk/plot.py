@@ -10,7 +10,7 @@ classifier charts are computed with numpy; no row cap applies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -211,13 +211,28 @@ def _class_scores(
     return picked
 
 
-def _curve_table(curves: list[tuple[Any, np.ndarray, np.ndarray]], names: list[str]) -> Table:
-    """The points of each class's curve, one row each, rounded to 3 places as W&B's."""
+def _class_curves(
+    chart: str,
+    args: tuple[Any, Any, Sequence[str] | None, Any],
+    curve: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    columns: tuple[str, str],
+    axes: dict[str, str],
+    title: str,
+) -> Plot:
+    """A chart of one curve per class: ``curve(positive, scores)`` gives the values of the
+    table's two ``columns`` (after ``class``); ``axes`` names the x and y columns and their
+    titles (keys ``x``, ``y``, ``x_title``, ``y_title``)."""
+    curves = [
+        (name, *curve(positive, scores)) for name, positive, scores in _class_scores(*args, chart)
+    ]
     table = Table(columns=[])
     table.add_column("class", [name for name, xs, _ in curves for _point in xs])
-    for j, column in enumerate(names, start=1):
+    # Rounded to 3 places, as W&B's.
+    for j, column in enumerate(columns, start=1):
         table.add_column(column, np.round(np.concatenate([c[j] for c in curves] or [[]]), 3))
-    return table
+    fields = {"x": axes["x"], "y": axes["y"], "class": "class"}
+    titles = {"x": axes["x_title"], "y": axes["y_title"]}
+    return Plot(table, chart, fields, title, axes=titles)
 
 
 def pr_curve(
@@ -233,16 +248,17 @@ def pr_curve(
     if not isinstance(interp_size, int) or interp_size < 2:
         raise InvalidValueError(f"plot.pr_curve: interp_size is 2 or more, got {interp_size!r}")
     recall = np.linspace(0, 1, interp_size)[::-1]
-    curves = [
-        (name, classifier_curves.interpolated_precision(positive, scores, recall), recall)
-        for name, positive, scores in _class_scores(
-            y_true, y_probas, labels, classes_to_plot, "pr_curve"
-        )
-    ]
-    table = _curve_table(curves, ["precision", "recall"])
-    fields = {"x": "recall", "y": "precision", "class": "class"}
-    axes = {"x": "Recall", "y": "Precision"}
-    return Plot(table, "pr_curve", fields, title or "Precision-Recall Curve", axes=axes)
+    return _class_curves(
+        "pr_curve",
+        (y_true, y_probas, labels, classes_to_plot),
+        lambda positive, scores: (
+            classifier_curves.interpolated_precision(positive, scores, recall),
+            recall,
+        ),
+        ("precision", "recall"),
+        {"x": "recall", "y": "precision", "x_title": "Recall", "y_title": "Precision"},
+        title or "Precision-Recall Curve",
+    )
 
 
 def roc_curve(
@@ -253,13 +269,11 @@ def roc_curve(
     title: str | None = None,
 ) -> Plot:
     """The ROC curve (true over false positive rate) of each class against the rest."""
-    curves = [
-        (name, *classifier_curves.roc(positive, scores))
-        for name, positive, scores in _class_scores(
-            y_true, y_probas, labels, classes_to_plot, "roc_curve"
-        )
-    ]
-    table = _curve_table(curves, ["fpr", "tpr"])
-    fields = {"x": "fpr", "y": "tpr", "class": "class"}
-    axes = {"x": "False positive rate", "y": "True positive rate"}
-    return Plot(table, "roc_curve", fields, title or "ROC Curve", axes=axes)
+    return _class_curves(
+        "roc_curve",
+        (y_true, y_probas, labels, classes_to_plot),
+        classifier_curves.roc,
+        ("fpr", "tpr"),
+        {"x": "fpr", "y": "tpr", "x_title": "False positive rate", "y_title": "True positive rate"},
+        title or "ROC Curve",
+    )
