@@ -125,7 +125,8 @@ class Table(Media):
             return column.cells()
         if isinstance(column.values, np.ndarray):
             return column.values.copy()
-        return np.array(column.values, dtype=None if column.type in ("int", "float") else object)
+        scalar = column.type in ("int", "float", "bool", "str")
+        return np.array(column.values, dtype=None if scalar else object)
 
     def get_dataframe(self) -> pd.DataFrame:
         """The table as a pandas DataFrame (media cells as the media objects)."""

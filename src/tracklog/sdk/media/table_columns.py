@@ -130,6 +130,8 @@ def column_type(
         _refuse_mix(name, values, first_row, current)
     if merged == "int" and "int" in found:
         _check_int64(name, values, first_row)
+    elif merged == "float" and "int" in found:
+        _check_float(name, values, first_row)
     assert merged is not None
     return merged
 
@@ -163,6 +165,17 @@ def _check_int64(name: str, values: list[Any], first_row: int) -> None:
         f"Table: row {first_row + row}, column {name!r}: {cell} is beyond the range of a "
         "64-bit integer"
     )
+
+
+def _check_float(name: str, values: list[Any], first_row: int) -> None:
+    try:
+        np.asarray([v for v in values if isinstance(v, int)], dtype=np.float64)
+    except OverflowError:
+        row, cell = _first(values, lambda c: isinstance(c, int) and abs(c) > 2**1023)
+        raise InvalidValueError(
+            f"Table: row {first_row + row}, column {name!r}: an integer of {len(str(abs(cell)))} "
+            "digits is beyond the range of a 64-bit float"
+        ) from None
 
 
 def from_rows(names: list[str], rows: object, allow_mixed: bool) -> list[Column]:

@@ -81,6 +81,17 @@ def _arrow_type(pa: Any, kind: str) -> Any:
     }[kind]
 
 
+def _arrow_array(pa: Any, values: Any, kind: str) -> Any:
+    try:
+        return pa.array(values, type=_arrow_type(pa, kind))
+    except (pa.ArrowInvalid, OverflowError):
+        if kind != "float":
+            raise
+        # pyarrow reads a Python int as an int64 even for a float column: beyond that range,
+        # make it a float first (the column's check found every int within a float's range).
+        return pa.array([float(v) if isinstance(v, int) else v for v in values], pa.float64())
+
+
 def encode_table(
     columns: list[Column], rows: int, key: str, context: str, step: int, time_ms: int
 ) -> MediaItem:
@@ -96,7 +107,7 @@ def encode_table(
         values = column.values[:rows]
         if isinstance(column.type, str) and column.type in _ARROW_TYPES:
             kind = column.type
-            arrays.append(pa.array(values, type=_arrow_type(pa, kind)))
+            arrays.append(_arrow_array(pa, values, kind))
         elif column.type == "mixed":
             kind = "mixed"
             cells = [encoder.mixed_cell(c, column.name, i) for i, c in enumerate(values)]
