@@ -33,8 +33,8 @@ class _Encoder:
         self.where = (key, context, step, time_ms)
         self.files: dict[str, Attachment] = {}
 
-    def media(self, cell: Media, column: str, row: int) -> MediaItem:
-        """Encode a media cell; its files join the table's."""
+    def media(self, cell: Media, column: str, row: int) -> tuple[MediaItem, str]:
+        """Encode a media cell, its files joining the table's: the item and its file's name."""
         items = cell.to_items(*self.where)
         if len(items) != 1 or not isinstance(items[0], MediaItem):
             raise InvalidValueError(
@@ -42,9 +42,11 @@ class _Encoder:
                 "file and cannot be a cell"
             )
         item = items[0]
-        for part in (Attachment(item.data, item.ext), *item.attachments):
+        name = content_name(item.data, item.ext)
+        self.files.setdefault(name, Attachment(item.data, item.ext))
+        for part in item.attachments:
             self.files.setdefault(content_name(part.data, part.ext), part)
-        return item
+        return item, name
 
     def media_column(self, column: Column) -> tuple[str, list[str | None], dict[str, Any]]:
         """The kind, cell file names and per-row metadata of a media column."""
@@ -55,9 +57,9 @@ class _Encoder:
             if cell is None:
                 names.append(None)
                 continue
-            item = self.media(cell, column.name, row)
+            item, name = self.media(cell, column.name, row)
             kind = item.kind
-            names.append(content_name(item.data, item.ext))
+            names.append(name)
             if item.meta:
                 meta[str(row)] = item.meta
         return kind, names, meta
@@ -66,8 +68,8 @@ class _Encoder:
         if cell is None:
             return None
         if isinstance(cell, Media):
-            item = self.media(cell, column, row)
-            cell = {"kind": item.kind, "file": content_name(item.data, item.ext)}
+            item, name = self.media(cell, column, row)
+            cell = {"kind": item.kind, "file": name}
         return json_output.wire_text(cell)
 
 
