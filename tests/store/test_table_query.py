@@ -183,6 +183,7 @@ def test_media_cells_and_their_metadata_and_mixed_cells() -> None:
         ({"order_by": ["id"]}, InvalidTypeError, "order_by takes \\(column, descending\\) pairs"),
         ({"order_by": [("id", "desc")]}, InvalidTypeError, "order_by takes"),
         ({"filter": "nope = 1"}, InvalidValueError, "no column named 'nope'"),
+        ({"filter": 5}, InvalidTypeError, "filter is text, got int"),
         (
             {"filter": "id = 'x'"},
             InvalidValueError,

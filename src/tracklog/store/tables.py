@@ -116,6 +116,8 @@ def query_table(
     schema = file.schema_arrow
     names = list(schema.names)
     _checked(names, order_by, offset, limit)
+    if filter is not None and not isinstance(filter, str):
+        raise InvalidTypeError(f"table query: filter is text, got {type(filter).__name__}")
     conditions = parse_filter(filter) if filter and filter.strip() else []
     for condition in conditions:
         _known(names, condition.column)
