@@ -136,6 +136,9 @@ def test_add_data_add_column_get_column() -> None:
     assert columns["loss"] == [1.0, 0.5, None]
     assert [c["type"] for c in meta["columns"]] == ["int", "float", "str"]
     assert len(table) == 3
+    frame = table.get_dataframe()
+    assert [str(t) for t in frame.dtypes] == ["int64", "float64", "object"]
+    assert frame["loss"].isna().tolist() == [False, False, True]
     first = Table(columns=[])
     first.add_column("x", np.arange(3))
     first.add_column("y", [True, False, None])

@@ -173,7 +173,17 @@ def _column_names(columns: object) -> list[str]:
     return names
 
 
+# A column's pandas dtype: (without missing cells, with them).
+_PANDAS_DTYPES = {"int": ("int64", "Int64"), "bool": ("bool", "boolean")}
+
+
 def _pandas_dtype(column: Column) -> Any:
+    """int64, float64 and bool where they hold the cells; pandas' nullable kinds for int and
+    bool columns with missing cells; object for the rest."""
     if isinstance(column.values, np.ndarray):
         return column.values.dtype
-    return {"int": "Int64", "float": "float64", "bool": "boolean"}.get(str(column.type), object)
+    if column.type == "float":
+        return "float64"
+    if column.type in _PANDAS_DTYPES:
+        return _PANDAS_DTYPES[str(column.type)][None in column.values]
+    return object
