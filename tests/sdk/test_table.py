@@ -100,6 +100,7 @@ def test_data_as_dataframe_or_array_is_taken_as_w_and_b_does() -> None:
     assert table.data == [[1.0, 2.0], [3.0, 4.0]]
     assert Table(columns=["s"], data=np.array([["p"], ["q"]])).get_column("s") == ["p", "q"]
     assert Table(columns=["r"], rows=[[1], [2]]).get_column("r") == [1, 2]
+    assert Table(columns=["a", "b"], data=[np.array([1, 2]), (3, 4)]).data == [[1, 2], [3, 4]]
     assert Table().columns == ["Input", "Output", "Expected"]
 
 
@@ -226,6 +227,7 @@ def test_mixed_types_when_allowed_are_json_text() -> None:
         ([[1], [2, 3]], InvalidValueError, r"row 1 has 2 cells; the table has 1"),
         ([[1], 5], InvalidTypeError, r"row 1 is a int, not a list of 1 cells"),
         ([[1], "ab"], InvalidTypeError, r"row 1 is a str"),
+        ([np.array([1]), np.array(2)], InvalidTypeError, r"row 1 is a ndarray, not a list"),
     ],
 )
 def test_bad_rows_are_refused_naming_row_and_column(

@@ -186,7 +186,12 @@ def from_rows(names: list[str], rows: object, allow_mixed: bool) -> list[Column]
             f"got {type(rows).__name__}"
         )
     width = len(names)
-    if not set(map(type, rows)) <= {list, tuple} or set(map(len, rows)) - {width}:
+    kinds = set(map(type, rows))
+    if (
+        not kinds <= {list, tuple, np.ndarray}
+        or (np.ndarray in kinds and any(np.ndim(row) != 1 for row in rows))
+        or set(map(len, rows)) - {width}
+    ):
         _refuse_row(rows, width)
     # A comprehension per column: faster than zip(*rows) for many rows.
     return [_listed(name, [row[j] for row in rows], allow_mixed) for j, name in enumerate(names)]
@@ -194,7 +199,7 @@ def from_rows(names: list[str], rows: object, allow_mixed: bool) -> list[Column]
 
 def _refuse_row(rows: list[Any] | tuple[Any, ...], width: int) -> None:
     for i, row in enumerate(rows):
-        if not isinstance(row, (list, tuple)):
+        if not isinstance(row, (list, tuple, np.ndarray)) or np.ndim(row) != 1:
             raise InvalidTypeError(
                 f"Table: row {i} is a {type(row).__name__}, not a list of {width} cells"
             )
