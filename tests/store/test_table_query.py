@@ -117,17 +117,29 @@ def test_paging_counts_every_match_and_returns_the_page() -> None:
     assert query(limit=0).rows == [] and query(limit=0).total == 6
 
 
-def test_row_groups_are_read_only_where_the_page_is(tmp_path: Path) -> None:
+def test_a_page_across_row_groups_of_a_file_of_other_origin(tmp_path: Path) -> None:
     count = 5000
-    stored = pa.table({"n": list(range(count)), "s": [f"v{i % 13}" for i in range(count)]})
+    stored = pa.table(
+        {
+            "n": list(range(count)),
+            "s": [f"v{i % 13}" for i in range(count)],
+            "x": [i * 2 for i in range(count)],  # neither sorted nor filtered: read by group
+        }
+    )
     path = tmp_path / "groups.parquet"
     pq.write_table(stored, path, row_group_size=700)
     page = query_table(path, order_by=[("s", True), ("n", False)], offset=10, limit=50)
     expected = sorted(range(count), key=functools.cmp_to_key(_by_text_desc))[10:60]
     assert page.row_ids == expected
-    assert page.rows == [[i, f"v{i % 13}"] for i in expected]
-    # A file tracklog did not write: types from its schema.
-    assert page.columns == [{"name": "n", "type": "int"}, {"name": "s", "type": "str"}]
+    assert page.rows == [[i, f"v{i % 13}", i * 2] for i in expected]
+    # Types from the schema, as tracklog did not write it.
+    assert page.columns == [
+        {"name": "n", "type": "int"},
+        {"name": "s", "type": "str"},
+        {"name": "x", "type": "int"},
+    ]
+    page = query_table(path, filter="n >= 4990", offset=3, limit=5)
+    assert page.total == 10 and page.rows == [[i, f"v{i % 13}", i * 2] for i in range(4993, 4998)]
 
 
 def _by_text_desc(a: int, b: int) -> int:
