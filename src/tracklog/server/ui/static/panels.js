@@ -4,6 +4,7 @@
 // announces changes (server-sent events).
 
 import { api } from "./api.js";
+import { finiteExtent, yRange } from "./axes.js";
 import { runColors } from "./colors.js";
 import { flatten, h, fill, notice } from "./dom.js";
 import { groupBands } from "./grouping.js";
@@ -210,6 +211,7 @@ export class MetricCharts {
     const { x, log, group } = this.options;
     const colors = chartColors();
     const traces = group ? this.groupTraces(panel) : this.runTraces(panel);
+    const range = yRange(panel.key, finiteExtent(traces.map((t) => t.y)), log);
     const layout = {
       margin: { l: 50, r: 10, t: 10, b: 40 },
       height: 280,
@@ -223,7 +225,8 @@ export class MetricCharts {
       uirevision: x,
       xaxis: { title: { text: axisTitle(x) }, gridcolor: colors.grid,
         type: x === "wall" ? "date" : "linear" },
-      yaxis: { type: log ? "log" : "linear", gridcolor: colors.grid },
+      yaxis: { type: log ? "log" : "linear", gridcolor: colors.grid,
+        ...(range ? { range, autorange: false } : { autorange: true }) },
     };
     window.Plotly.react(panel.el, traces, layout, { responsive: true, displaylogo: false });
     if (!panel.drawn) {
@@ -243,8 +246,10 @@ export class MetricCharts {
       const series = panel.data.get(run.id);
       if (!series) continue;
       const xs = xValues(series, x, run.start_time, this.xSeries.get(run.id));
-      const common = { type, mode: "lines", x: xs, legendgroup: run.id,
-        line: { color: this.colors.get(run.id), width: 1.5 } };
+      // A lone point has no line to draw: a marker shows it.
+      const common = { type, mode: series.steps.length === 1 ? "markers" : "lines", x: xs,
+        legendgroup: run.id, line: { color: this.colors.get(run.id), width: 1.5 },
+        marker: { color: this.colors.get(run.id), size: 7 } };
       if (smooth > 0) {
         traces.push({ ...common, y: series.values, opacity: 0.25, showlegend: false,
           hoverinfo: "skip", name: `${run.name} (raw)` });
@@ -279,8 +284,9 @@ export class MetricCharts {
         { ...edge, y: upper, name: `${name} ${std ? "+std" : "max"}` },
         { ...edge, y: lower, name: `${name} ${std ? "-std" : "min"}`, fill: "tonexty",
           fillcolor: color.startsWith("#") ? `${color}33` : color },
-        { type: "scatter", mode: "lines", x: toX(band.x), y: band.mean, name, legendgroup: name,
-          line: { color, width: 2 } },
+        { type: "scatter", mode: band.x.length === 1 ? "markers" : "lines", x: toX(band.x),
+          y: band.mean, name, legendgroup: name, line: { color, width: 2 },
+          marker: { color, size: 7 } },
       ];
     });
   }
