@@ -351,6 +351,26 @@ def test_charts_never_hide_a_point_or_magnify_a_constant(
     page.goto("/#/projects/ops")
     page.locator("table.runs a", has_text="sampled").click()
     cpu = ".system-metrics " + PANEL.format("'system/cpu_percent'")
-    page.wait_for_function(f"document.querySelector(\"{cpu}\")?.data?.length === 1")
+    page.wait_for_function(f'document.querySelector("{cpu}")?.data?.length === 1')
     lo, hi = page.eval_on_selector(cpu, "el => el._fullLayout.yaxis.range")
     assert lo == 0 and hi >= 100, (lo, hi)
+
+
+def test_a_run_page_draws_with_the_partial_bundle_and_compare_with_the_full_one(
+    page: Page, ui_server: ServerProcess
+) -> None:
+    bundles: list[str] = []
+    page.on("request", lambda r: bundles.append(r.url.rsplit("/", 1)[-1]))
+    runs = httpx.post(f"{ui_server.url}/api/v1/runs/search", json={"projects": ["vision"]})
+    ids = [r["id"] for r in runs.json()["runs"]]
+    page.goto(f"/#/runs/{ids[0]}")  # opened directly: index.html preloads the partial bundle
+    page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}')?.data?.length")
+    assert {b for b in bundles if b.endswith(".min.js")} == {"plotly-basic.min.js"}
+    assert page.evaluate("document.querySelector('.chart .main-svg') !== null")
+    # Parallel coordinates need the full bundle: it is loaded then, and serves from then on.
+    page.goto(f"/#/compare?project=vision&runs={ids[0]},{ids[1]}")
+    expect(page.locator("#parcoords .parcoords")).to_have_count(1)
+    assert {b for b in bundles if b.endswith(".min.js")} == {"plotly-basic.min.js", "plotly.min.js"}
+    page.goto(f"/#/runs/{ids[1]}")
+    page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}')?.data?.length")
+    assert page.evaluate("typeof window.Plotly.PlotSchema.get().traces.parcoords") == "object"

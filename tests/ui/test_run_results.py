@@ -42,9 +42,7 @@ def test_run_page_shows_its_summary_and_config_first(
     expect(summary.locator("tr[data-key=test_acc] td.value")).to_have_text("0.91")
     expect(summary.locator("thead th.num")).to_have_count(5)
     # Summary and config come before the overview and the charts.
-    order = page.eval_on_selector_all(
-        "main section.card > h2", "hs => hs.map(h => h.textContent)"
-    )
+    order = page.eval_on_selector_all("main section.card > h2", "hs => hs.map(h => h.textContent)")
     assert order[:4] == ["Summary", "Config", "Overview", "Tags and notes"], order
     expect(page.locator("li.leaf[data-path=lr] .value")).to_have_text("0.0001")
     search = page.locator("#config-search")

@@ -230,8 +230,9 @@ def test_default_columns_are_the_summary_and_the_varying_config(
     expect(page.locator("table.runs tbody tr")).to_have_count(2)
     extra = ["metrics.best_val_acc", "metrics.lr", "metrics.test_acc", "metrics.val_loss"]
     headers = page.locator("table.runs thead th")
-    expect(headers).to_contain_text(["", "name", "status", "user", "start", "duration", "tags",
-                                  *extra, "params.lr"])  # epochs and model are the same in both
+    expect(headers).to_contain_text(
+        ["", "name", "status", "user", "start", "duration", "tags", *extra, "params.lr"]
+    )  # epochs and model are the same in both
     expect(page.locator("#add-column option[value='params.epochs']")).to_have_count(1)
     # Numbers and their headers are right-aligned; text stays left.
     loss = page.locator("th", has_text="metrics.val_loss")

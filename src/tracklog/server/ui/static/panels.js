@@ -10,12 +10,12 @@ import { flatten, h, fill, notice } from "./dom.js";
 import { groupBands } from "./grouping.js";
 import { axisTitle, ema, MAX_SMOOTH, METRIC_AXIS, xValues, X_AXES } from "./series.js";
 import { followRuns } from "./live.js";
-import { loadPlotly } from "./plotly.js";
+import { hasWebgl, loadPlotly } from "./plotly.js";
 import { chartColors } from "./theme.js";
 
 // Lines are downsampled to about the panel's width, so most panels draw a few thousand points,
 // which SVG draws faster than WebGL (much faster where WebGL is emulated in software); past
-// this many points in a panel, WebGL wins.
+// this many points in a panel, WebGL wins (where the full plotly.js bundle is loaded).
 const WEBGL_POINTS = 20000;
 const NO_CONTEXT = "{}";
 
@@ -58,9 +58,11 @@ export function requestStats(ids) {
 export class MetricCharts {
   /** `runs`: run records; `options`: {x, smooth, log, group, band, metrics (keys to show, all
    * if empty), context (the one context to show, all if "")}; `accepts(key)`: whether a
-   * series belongs to these charts at all. */
-  constructor(container, runs, options, accepts = () => true) {
+   * series belongs to these charts at all; `bundle`: the plotly.js bundle to load, "full" or
+   * "basic" (SVG lines only, compiled sooner: for few runs, see plotly.js). */
+  constructor(container, runs, options, accepts = () => true, bundle = "full") {
     this.container = container;
+    this.bundle = bundle;
     this.accepts = accepts;
     this.runs = runs;
     this.colors = runColors(runs.map((r) => r.id));
@@ -93,7 +95,7 @@ export class MetricCharts {
     this.sayIfEmpty();
     const fetches = [this.fetchXSeries(), ...this.shown().map((p) => this.fetchPanel(p))];
     // Requests out first: plotly.js compiles while the server downsamples.
-    await Promise.all([...fetches, loadPlotly()]);
+    await Promise.all([...fetches, loadPlotly(this.bundle)]);
     this.redrawAll();
     this.startLive();
   }
@@ -241,7 +243,7 @@ export class MetricCharts {
     const traces = [];
     let points = 0;
     panel.data.forEach((series) => { points += series.steps.length; });
-    const type = points > WEBGL_POINTS ? "scattergl" : "scatter";
+    const type = points > WEBGL_POINTS && hasWebgl() ? "scattergl" : "scatter";
     for (const run of this.runs) {
       const series = panel.data.get(run.id);
       if (!series) continue;

@@ -87,7 +87,7 @@ function consoleLog(run) {
 const section = (title, ...body) => h("section", { class: "card" }, h("h2", {}, title), ...body);
 
 export async function render(main, params, runId) {
-  prefetchPlotly();
+  prefetchPlotly("basic"); // one run's lines: the partial bundle draws them
   const stats = requestStats([runId]);
   const [run, { files }] = await Promise.all([api.run(runId), api.files(runId)]);
   const title = h("h1");
@@ -118,7 +118,7 @@ export async function render(main, params, runId) {
     log ? section("Console (output.log)", log.el) : null,
     section("Files", filesBrowser(run.id, files)));
   const panels = await mountCharts(charts, [run], chartOptions(params), stats,
-    { systemOpen: true });
+    { systemOpen: true, bundle: "basic" });
   // A running run's summary grows as it logs (the charts' own stream, shared: see live.js).
   const unfollow = run.status === "RUNNING" ? followRuns([runId], {
     run: (data) => drawSummary(data.run, data.series), done: () => {}, refused: () => {},
