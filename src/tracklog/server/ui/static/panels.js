@@ -6,7 +6,7 @@
 import { api } from "./api.js";
 import { finiteExtent, yRange } from "./axes.js";
 import { runColors } from "./colors.js";
-import { flatten, h, fill, notice } from "./dom.js";
+import { contextLabel, flatten, h, fill, notice } from "./dom.js";
 import { groupBands } from "./grouping.js";
 import { axisTitle, ema, MAX_SMOOTH, METRIC_AXIS, xValues, X_AXES } from "./series.js";
 import { followRuns } from "./live.js";
@@ -31,12 +31,6 @@ function contextKey(context) {
   } catch {
     return context; // not JSON: matches no logged context
   }
-}
-
-/** A context (the API's JSON text) for people: `subset=train, fold=2`; "" for none. */
-function contextLabel(context) {
-  if (!context || context === NO_CONTEXT) return "";
-  return Object.entries(JSON.parse(context)).map(([k, v]) => `${k}=${v}`).join(", ");
 }
 
 /** Series the SDK samples from the machine (CPU, memory, GPUs...), on a step count of their

@@ -1,13 +1,9 @@
 // What a run achieved: its summary values (as the API derives them, honouring define_metric)
 // beside each metric's last, min and max, from the run's series statistics.
 
-import { fmtValue, h } from "./dom.js";
+import { contextLabel, fmtValue, h } from "./dom.js";
 
 const SYSTEM = "system/";
-
-/** A context (the API's JSON text) for people: "subset=val"; "" for none. */
-const contextText = (context) => (context && context !== "{}"
-  ? Object.entries(JSON.parse(context)).map(([k, v]) => `${k}=${v}`).join(", ") : "");
 
 /**
  * The rows of a run's summary table: one per summary key (its value, and where a series
@@ -17,15 +13,15 @@ const contextText = (context) => (context && context !== "{}"
  * `summary`: {key: value}; `stats`: the API's series statistics of the run.
  */
 export function summaryRows(summary, stats) {
-  const plain = new Map(stats.filter((s) => !contextText(s.context)).map((s) => [s.key, s]));
+  const plain = new Map(stats.filter((s) => !contextLabel(s.context)).map((s) => [s.key, s]));
   const rows = Object.keys(summary ?? {}).sort().map((key) => {
     const s = plain.get(key);
     return { key, context: "", value: summary[key], last: s?.last, min: s?.min, max: s?.max,
       count: s?.count };
   });
-  const inContext = stats.filter((s) => contextText(s.context))
+  const inContext = stats.filter((s) => contextLabel(s.context))
     .sort((a, b) => a.key.localeCompare(b.key) || a.context.localeCompare(b.context))
-    .map((s) => ({ key: s.key, context: contextText(s.context), value: undefined, last: s.last,
+    .map((s) => ({ key: s.key, context: contextLabel(s.context), value: undefined, last: s.last,
       min: s.min, max: s.max, count: s.count }));
   return [...rows, ...inContext].filter((r) => !r.key.startsWith(SYSTEM));
 }
