@@ -3,11 +3,14 @@ near the top, the console's wording and wrapping, and the config search box."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from playwright.sync_api import Page, expect
+from ui_support import ROOT
 
 from server_process import ServerProcess
 
@@ -47,7 +50,10 @@ def test_run_page_shows_its_summary_and_config_first(
     expect(page.locator("li.leaf[data-path=lr] .value")).to_have_text("0.0001")
     search = page.locator("#config-search")
     assert search.evaluate(PLACEHOLDER_FITS), "the config search's placeholder is cut off"
-    shot("run-summary")
+    page.wait_for_function("document.querySelector('.chart[data-metric=val_loss]')?.data")
+    run_png = shot("run-summary")
+    if os.environ.get("TRACKLOG_UPDATE_DOCS_IMAGES"):  # docs/ui.md's screenshot
+        shutil.copyfile(run_png, ROOT / "docs" / "images" / "run.png")
 
 
 def test_summary_leaves_out_the_machine_and_shows_values_set_by_hand(page: Page) -> None:

@@ -263,6 +263,22 @@ def test_default_columns_are_the_summary_and_the_varying_config(
     expect(page.locator("th", has_text="params.epochs")).to_have_count(0)
 
 
+def test_default_columns_follow_the_keys_of_runs_that_come(
+    page: Page, ui_server: ServerProcess
+) -> None:
+    api = httpx.Client(base_url=f"{ui_server.url}/api/v1")
+    api.post("/runs", json={"project": "growing", "name": "first", "config": {"lr": 0.1}})
+    with page.expect_request(lambda r: "/api/v1/events?project=growing" in r.url):
+        page.goto("/#/projects/growing")
+    expect(page.locator("td[data-col=name]", has_text="first")).to_be_visible()
+    later = api.post("/runs", json={"project": "growing", "name": "later", "config": {"lr": 0.2}})
+    run_id = later.json()["id"]
+    api.post(f"/runs/{run_id}/summary", json={"values": {"acc": 0.5}})
+    api.post(f"/runs/{run_id}/finish", json={"status": "FINISHED"})
+    expect(page.locator("th", has_text="metrics.acc")).to_be_visible()
+    expect(page.locator("th", has_text="params.lr")).to_be_visible()  # it varies now
+
+
 def test_runs_table_follows_the_project_live(
     page: Page, ui_server: ServerProcess, shot: Callable[[str], Path]
 ) -> None:

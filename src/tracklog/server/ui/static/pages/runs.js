@@ -285,7 +285,11 @@ export async function render(main, params, project) {
     events = api.projectEvents(project);
     events.addEventListener("project", (e) => {
       // A reconnected stream states the project again: reload only if it changed meanwhile.
-      if (projectState !== null && projectState !== e.data) reloadIn(RELOAD_MS);
+      if (projectState !== null && projectState !== e.data) {
+        reloadIn(RELOAD_MS);
+        // Runs that came or ended may bring keys: the pickers and default columns follow.
+        loadKeys().catch((err) => { status.textContent = `Keys not loaded: ${err.message}`; });
+      }
       projectState = e.data;
       const data = JSON.parse(e.data);
       projectId = data.id;
