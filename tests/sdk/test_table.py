@@ -358,3 +358,16 @@ def test_a_media_cell_that_is_no_file_is_refused_when_encoded() -> None:
     with pytest.raises(InvalidValueError, match=r"row 1, column 'h': a Spread is not one media"):
         table.to_items("k", "", 0, 0)
     assert isinstance(table, Media) and issubclass(Plot, Media)
+
+
+def test_a_logged_table_is_stored_as_it_was_at_log(local_store: str) -> None:
+    """W&B's semantics: rows or columns added after log() belong to a later log()."""
+    table = tracklog.Table(columns=["a"], data=[[1], [2]])
+    with tracklog.init(project="tables") as run:
+        run.log({"t": table}, step=0)
+        table.add_data(3)
+        table.add_column("b", [10, 20, 30])
+        run.log({"t": table}, step=1)
+    api_run = tracklog.Api().run(run.id)
+    assert api_run.table("t", step=0).to_dict("list") == {"a": [1, 2]}
+    assert api_run.table("t", step=1).to_dict("list") == {"a": [1, 2, 3], "b": [10, 20, 30]}

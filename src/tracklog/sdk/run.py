@@ -209,7 +209,8 @@ class Run:
         if not media:
             return
         t = now_ms()
-        self._writer.media.extend((key, context, step, t, value) for key, value in media)
+        queued = ((key, context, step, t, value.as_logged()) for key, value in media)
+        self._writer.media.extend(queued)
         if len(self._writer.media) >= BACKLOG_MEDIA:  # bounds what waits in memory
             self._writer.wake()
 

@@ -15,6 +15,12 @@ class Media(ABC):
     the writer thread calls.
     """
 
+    def as_logged(self) -> Media:
+        """This value as ``log()`` takes it, for the writer to encode later: the value itself,
+        or for a value that may still change after ``log()`` (a Table gaining rows), a fixed
+        view of it now."""
+        return self
+
     @abstractmethod
     def to_items(
         self, key: str, context: str, step: int, time_ms: int

@@ -142,6 +142,10 @@ class Table(Media):
     ) -> list[MediaItem | HistogramItem]:
         return [encode_table(*self.snapshot(), key, context, step, time_ms)]
 
+    def as_logged(self) -> Media:
+        """The table as it is now: rows and columns added after ``log()`` are not in it."""
+        return _LoggedTable(*self.snapshot())
+
     def snapshot(self) -> tuple[list[Column], int]:
         """The columns and the row count now: new Column objects over the same cells (a
         column's cells below the count never change; rows appended later are past it)."""
@@ -153,6 +157,18 @@ class Table(Media):
             if column.name == name:
                 return column
         raise NotFoundError(f"Table: no column named {name!r}; the columns are {self.columns}")
+
+
+class _LoggedTable(Media):
+    """A table's columns and row count at ``log()``, encoded later on the writer thread."""
+
+    def __init__(self, columns: list[Column], rows: int) -> None:
+        self._columns, self._rows = columns, rows
+
+    def to_items(
+        self, key: str, context: str, step: int, time_ms: int
+    ) -> list[MediaItem | HistogramItem]:
+        return [encode_table(self._columns, self._rows, key, context, step, time_ms)]
 
 
 def _row_count(columns: list[Column]) -> int:
