@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -219,7 +219,9 @@ def bayes_point(config: SweepConfig, seed: int, finished: Sequence[Finished]) ->
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     assert config.metric is not None  # parse() requires it for bayes
     spaces = {p.path: _Space(p) for p in config.params if p.distribution != "constant"}
-    direction = "maximize" if config.metric.goal == "maximize" else "minimize"
+    direction: Literal["minimize", "maximize"] = (
+        "maximize" if config.metric.goal == "maximize" else "minimize"
+    )
     study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
     dists = {path: s.dist for path, s in spaces.items()}
     for trial in finished:

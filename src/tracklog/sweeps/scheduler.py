@@ -1,0 +1,58 @@
+"""The claim loop of an agent: propose the parameters of the next trial number, claim it in
+the store, and propose again for the next free number when another agent was first."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from tracklog.store.sweep_records import TRIAL_RUNNING, TrialRecord
+from tracklog.store.sweeps import SweepStore
+from tracklog.sweeps import search
+from tracklog.sweeps.config import SweepConfig, parse
+
+PAUSED_POLL_S = 2.0
+_ENDS = {"FINISHED": "finished", "FAILED": "failed", "STOPPED": "stopped", "CRASHED": "stopped"}
+
+
+class Scheduler:
+    """Hands out the trials of one sweep to one agent."""
+
+    def __init__(self, sweeps: SweepStore, sweep_id: str) -> None:
+        self.sweeps = sweeps
+        self.record = sweeps.sweep(sweep_id)
+        self.config: SweepConfig = parse(self.record.config)
+
+    def next_trial(
+        self, owner: Mapping[str, Any], paused_poll_s: float = PAUSED_POLL_S
+    ) -> TrialRecord | None:
+        """The next trial for ``owner`` (``host``, ``pid``, ``pid_started``) with a new run id,
+        or None once the sweep hands out no more; waits while the sweep is paused."""
+        trials = self.sweeps.trials(self.record.id)
+        number = len(trials)
+        while True:
+            params = search.propose(self.config, self.record.seed, number, finished(trials))
+            run_id = uuid.uuid4().hex
+            claim = self.sweeps.claim_trial(self.record.id, number, params, run_id, owner)
+            if claim.trial is not None:
+                return claim.trial
+            if claim.outcome == "done":
+                return None
+            if claim.outcome == "paused":
+                time.sleep(paused_poll_s)
+            if self.config.method == "bayes" or claim.outcome == "paused":
+                trials = self.sweeps.trials(self.record.id)
+                number = len(trials)
+            else:  # grid and random points do not depend on other trials
+                number = claim.next_number
+
+
+def finished(trials: list[TrialRecord]) -> list[search.Finished]:
+    """The ended trials, as the search methods take them."""
+    return [
+        search.Finished(t.params, _ENDS[t.status], t.metric)
+        for t in trials
+        if t.status != TRIAL_RUNNING
+    ]
