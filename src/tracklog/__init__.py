@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from tracklog.sdk.media import Html, Text
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
+    from tracklog.sweeps.api import agent, sweep
 
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "StoreError",
     "Text",
     "TracklogError",
+    "agent",
     "config",
     "finish",
     "get_tracking_uri",
@@ -56,6 +58,7 @@ __all__ = [
     "run",
     "set_tracking_uri",
     "summary",
+    "sweep",
 ]
 
 _LAZY = {
@@ -68,6 +71,8 @@ _LAZY = {
     "finish": "tracklog.sdk.fluent",
     "set_tracking_uri": "tracklog.sdk.stores",
     "get_tracking_uri": "tracklog.sdk.stores",
+    "sweep": "tracklog.sweeps.api",
+    "agent": "tracklog.sweeps.api",
 }
 
 

@@ -1,0 +1,62 @@
+"""``tracklog sweep`` and ``tracklog agent``: W&B's ``wandb sweep`` and ``wandb agent``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from tracklog.cli.state import CliState, pass_state
+
+if TYPE_CHECKING:
+    from tracklog.store.sweeps import SweepStore
+
+_ACTIONS = ("pause", "resume", "stop", "cancel")
+
+
+@click.command("sweep")
+@click.argument("target", metavar="CONFIG_OR_ID")
+@click.option("--project", help="Project of the new sweep [default: the config's, else default]")
+@click.option("--name", help="Name of the new sweep [default: the config's]")
+@click.option("--pause", "action", flag_value="pause", help="Pause sweep ID: no new trials.")
+@click.option("--resume", "action", flag_value="resume", help="Resume paused sweep ID.")
+@click.option("--stop", "action", flag_value="stop", help="No new trials; running ones finish.")
+@click.option("--cancel", "action", flag_value="cancel", help="Stop sweep ID and its trials.")
+@pass_state
+def sweep(
+    state: CliState, target: str, project: str | None, name: str | None, action: str | None
+) -> None:
+    """Create a sweep from a W&B sweep config (YAML) and print its id and the agent command;
+    or, with --pause, --resume, --stop or --cancel, control sweep ID."""
+    sweeps = _sweeps(state)
+    if action is not None:
+        record = sweeps.control(target, action)
+        click.echo(f"sweep {record.id}: {record.status}")
+        return
+    from tracklog.sweeps import api, command, config
+
+    cfg = config.load(target)
+    command.require_program(cfg)  # the CLI's agents run the program
+    record = api.create(cfg, project, name, sweeps)
+    click.echo(f"Created sweep {record.id} in project {record.project}")
+    click.echo(f"Run agents with: tracklog agent {record.id}")
+
+
+@click.command("agent")
+@click.argument("sweep_id")
+@click.option("--project", help="The project the sweep must be in.")
+@click.option("--count", type=click.IntRange(min=1), help="Run at most this many trials.")
+@pass_state
+def agent(state: CliState, sweep_id: str, project: str | None, count: int | None) -> None:
+    """Run trials of SWEEP_ID, each the sweep's command as a subprocess with the trial's
+    arguments, until the sweep has no more (or COUNT of them)."""
+    from tracklog.sweeps import api
+
+    ran = api.runner(_sweeps(state), sweep_id, project, state.uri).run(None, count)
+    click.echo(f"agent ran {ran} trial(s) of sweep {sweep_id}", err=True)
+
+
+def _sweeps(state: CliState) -> SweepStore:
+    from tracklog.store.sweeps import SweepStore
+
+    return SweepStore(state.local_store())
