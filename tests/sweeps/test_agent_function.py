@@ -52,7 +52,7 @@ def test_function_mode_runs_each_grid_point_as_a_linked_run(sweep_uri: str) -> N
         trials = sweeps.trials(sweep_id)
         assert [t.status for t in trials] == ["FINISHED"] * 3
         assert sweeps.sweep(sweep_id).status == "FINISHED"
-        for trial, lr in zip(trials, (0.1, 0.2, 0.3)):
+        for trial, lr in zip(trials, (0.1, 0.2, 0.3), strict=True):
             assert trial.run_id is not None
             run = store.get_run(trial.run_id)
             assert run.project == "tuning"
@@ -136,7 +136,7 @@ def test_bad_agent_arguments(sweep_uri: str) -> None:
         tracklog.agent("missing", function=_train)
     with pytest.raises(NotFoundError, match="in project 'q'"):
         tracklog.agent(sweep_id, function=_train, project="q")
-    with pytest.raises(InvalidValueError, match="parameters.lr.q"):
+    with pytest.raises(InvalidValueError, match=r"parameters\.lr\.q"):
         tracklog.sweep(
             {
                 "method": "random",
