@@ -36,3 +36,10 @@ def test_lenient_mode_judges_the_best_value_up_to_the_bracket() -> None:
 def test_no_bracket_reached_stops_nothing() -> None:
     rule = Hyperband(bands=(3,), eta=3, strict=False)
     assert to_stop(rule, "minimize", {"a": [9, 9], "b": [1, 1]}, running={"a"}) == set()
+
+
+def test_a_trial_behind_at_an_earlier_bracket_is_stopped_later_too() -> None:
+    # Checked late: the trial is alone past bracket 2, but was behind at bracket 1.
+    rule = Hyperband(bands=(1, 2, 4), eta=2, strict=True)
+    histories = {"a": [1, 1], "b": [2, 2], "c": [3, 3, 3, 3, 3, 3]}
+    assert to_stop(rule, "minimize", histories, running={"c"}) == {"c"}

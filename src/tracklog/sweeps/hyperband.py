@@ -2,7 +2,9 @@
 
 At each bracket (an iteration count: the metric's ``b``-th logged value), the trials that
 reached it set a threshold: the value ranked ``1/eta`` of the way from the best. A running trial
-whose value at its latest bracket is worse than that bracket's threshold is stopped. With
+whose value at any bracket it reached is worse than that bracket's threshold is stopped (an
+agent checks every few seconds, so a trial may have passed several brackets since the last
+look). With
 ``strict: false`` (the default) a trial is judged by its best value up to the bracket, with
 ``strict: true`` by its value at the bracket itself.
 """
@@ -35,11 +37,11 @@ def to_stop(
     stop = set()
     for key in running:
         history = scored.get(key, [])
-        reached = [b for b in rule.bands if b < len(history) and b in thresholds]
-        if not reached:
-            continue
-        band = reached[-1]
-        value = history[band] if rule.strict else min(history[: band + 1])
-        if value > thresholds[band]:
-            stop.add(key)
+        for band in rule.bands:
+            if band >= len(history) or band not in thresholds:
+                break
+            value = history[band] if rule.strict else min(history[: band + 1])
+            if value > thresholds[band]:
+                stop.add(key)
+                break
     return stop
