@@ -29,12 +29,18 @@ class Finished:
     params: Mapping[str, Any]
     status: str
     metric: float | None
+    number: int | None = None  # the trial's number, so a kept study is told it once
 
 
 def propose(
-    config: SweepConfig, seed: int, number: int, finished: Sequence[Finished] = ()
+    config: SweepConfig,
+    seed: int,
+    number: int,
+    finished: Sequence[Finished] = (),
+    study: BayesStudy | None = None,
 ) -> dict[str, Any]:
-    """The nested parameters of trial ``number``."""
+    """The nested parameters of trial ``number``; a Bayesian search tells ``study`` (a new
+    one by default) the ``finished`` trials first."""
     if config.method == "grid":
         return nested(grid_point(config.params, number))
     if config.method == "random":
@@ -43,7 +49,9 @@ def propose(
             order = np.random.default_rng(seed).permutation(size)
             return nested(grid_point(config.params, int(order[number % size])))
         return nested(random_point(config.params, np.random.default_rng([seed, number])))
-    return nested(bayes_point(config, seed + number, finished))
+    study = study or BayesStudy(config)
+    study.tell(finished)
+    return nested(study.ask(seed + number))
 
 
 def grid_point(params: Sequence[Param], index: int) -> dict[str, Any]:
@@ -210,37 +218,56 @@ def _normal(p: Param) -> Any:
     return NormalDist(p.mu, p.sigma)
 
 
-def bayes_point(config: SweepConfig, seed: int, finished: Sequence[Finished]) -> dict[str, Any]:
-    """Ask Optuna's TPE sampler for a point, after telling a fresh in-memory study every
-    finished trial: completed ones with their metric, failed ones as FAIL, stopped and crashed
-    ones (and finished ones that never logged the metric) as PRUNED."""
-    import optuna
+class BayesStudy:
+    """An in-memory Optuna study of a sweep, told each ended trial once: completed ones with
+    their metric, failed ones as FAIL, stopped and crashed ones (and finished ones that never
+    logged the metric) as PRUNED. An ended trial never changes, so an agent keeps one study
+    and tells it only the trials that ended since its last ask."""
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    assert config.metric is not None  # parse() requires it for bayes
-    spaces = {p.path: _Space(p) for p in config.params if p.distribution != "constant"}
-    direction: Literal["minimize", "maximize"] = (
-        "maximize" if config.metric.goal == "maximize" else "minimize"
-    )
-    study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
-    dists = {path: s.dist for path, s in spaces.items()}
-    for trial in finished:
-        given = flat(trial.params)
-        internals = {path: s.internal(given.get(path)) for path, s in spaces.items()}
-        if any(v is None for v in internals.values()):
-            continue  # a point outside this config's space (edited by hand): nothing to learn
-        metric = trial.metric
-        if trial.status == "finished" and metric is not None and math.isfinite(metric):
-            state, value = optuna.trial.TrialState.COMPLETE, metric
-        elif trial.status == "failed":
-            state, value = optuna.trial.TrialState.FAIL, None
-        else:
-            state, value = optuna.trial.TrialState.PRUNED, None
-        study.add_trial(
-            optuna.trial.create_trial(
-                state=state, value=value, params=internals, distributions=dists
-            )
+    def __init__(self, config: SweepConfig) -> None:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        assert config.metric is not None  # parse() requires it for bayes
+        self.config = config
+        self.spaces = {p.path: _Space(p) for p in config.params if p.distribution != "constant"}
+        self.dists = {path: s.dist for path, s in self.spaces.items()}
+        direction: Literal["minimize", "maximize"] = (
+            "maximize" if config.metric.goal == "maximize" else "minimize"
         )
-    asked = study.ask(dists)
-    point = {path: s.value(asked.params[path]) for path, s in spaces.items()}
-    return {p.path: point.get(p.path, p.value) for p in config.params}
+        self.study = optuna.create_study(direction=direction)
+        self.told: set[int] = set()
+
+    def tell(self, finished: Sequence[Finished]) -> None:
+        import optuna
+
+        for trial in finished:
+            if trial.number is not None:
+                if trial.number in self.told:
+                    continue
+                self.told.add(trial.number)
+            given = flat(trial.params)
+            internals = {path: s.internal(given.get(path)) for path, s in self.spaces.items()}
+            if any(v is None for v in internals.values()):
+                continue  # a point outside this config's space (edited by hand): nothing to learn
+            metric = trial.metric
+            if trial.status == "finished" and metric is not None and math.isfinite(metric):
+                state, value = optuna.trial.TrialState.COMPLETE, metric
+            elif trial.status == "failed":
+                state, value = optuna.trial.TrialState.FAIL, None
+            else:
+                state, value = optuna.trial.TrialState.PRUNED, None
+            self.study.add_trial(
+                optuna.trial.create_trial(
+                    state=state, value=value, params=internals, distributions=self.dists
+                )
+            )
+
+    def ask(self, seed: int) -> dict[str, Any]:
+        """A point from Optuna's TPE sampler seeded with ``seed`` (flat parameter paths)."""
+        import optuna
+
+        self.study.sampler = optuna.samplers.TPESampler(seed=seed)
+        asked = self.study.ask(self.dists)
+        point = {path: s.value(asked.params[path]) for path, s in self.spaces.items()}
+        return {p.path: point.get(p.path, p.value) for p in self.config.params}
