@@ -149,3 +149,19 @@ def test_sweeps_through_a_server_are_refused_plainly(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(stores, "_tracking_uri", "http://127.0.0.1:9")
     with pytest.raises(InvalidValueError, match="not built yet"):
         tracklog.sweep(GRID)
+
+
+def test_a_garbled_trial_handoff_is_a_clear_init_error(
+    sweep_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKLOG_SWEEP_TRIAL", "{not json")
+    with pytest.raises(InvalidValueError, match=r"\$TRACKLOG_SWEEP_TRIAL is not a sweep trial"):
+        tracklog.init()
+    assert not current.runs
+
+
+def test_bad_project_or_sweep_name_is_refused(sweep_uri: str) -> None:
+    with pytest.raises(InvalidValueError, match="project name"):
+        tracklog.sweep(GRID, project="\x00")
+    with pytest.raises(InvalidValueError, match="sweep name"):
+        tracklog.sweep(GRID, name="x" * 300)

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select, update
 
 from tracklog.errors import InvalidValueError, NotFoundError
-from tracklog.store import json_output
+from tracklog.store import json_output, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import reading, writing
 from tracklog.store.liveness import process_alive
@@ -67,6 +67,9 @@ class SweepStore:
     ) -> SweepRecord:
         """A new RUNNING sweep in ``project`` (created if missing) with a config already
         checked by the caller (``tracklog.sweeps.config``)."""
+        project = validation.name(project, "project name")
+        if name is not None:
+            name = validation.name(name, "sweep name")
         sweep_id = "".join(secrets.choice(_ID_CHARS) for _ in range(8))
         t = now_ms()
         row = {

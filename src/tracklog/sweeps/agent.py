@@ -5,6 +5,7 @@ it when the sweep is canceled or hyperband finds it behind."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import signal
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracklog.errors import NotFoundError
+from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.sdk import current, sweep_trial
 from tracklog.store.liveness import owner_columns
 from tracklog.store.sweep_records import TrialRecord
@@ -30,7 +31,7 @@ from tracklog.sweeps.scheduler import Scheduler
 
 HEARTBEAT_S = float(os.environ.get("TRACKLOG_SWEEP_HEARTBEAT_S", "5"))
 STOP_GRACE_S = 10.0  # after SIGTERM, a stopped program's time to finish its run
-ERROR_TAIL = 8000  # characters of a failed program's stderr kept with its trial
+ERROR_TAIL = 8000  # bytes of a failed program's stderr kept with its trial
 
 
 @dataclass
@@ -84,7 +85,8 @@ class Agent:
             self.sweep_id, trial.number, trial.run_id, outcome.status, metric, outcome.error
         )
         if metric is not None and self.config.metric and self.config.metric.reached(metric):
-            self.sweeps.control(self.sweep_id, "stop")  # W&B: the target ends the sweep
+            with contextlib.suppress(InvalidValueError):  # canceled meanwhile: ended already
+                self.sweeps.control(self.sweep_id, "stop")  # W&B: the target ends the sweep
 
     def _run_program(self, handoff: sweep_trial.SweepTrial, beat: _Heartbeat) -> Outcome:
         env = {
@@ -95,19 +97,18 @@ class Agent:
         }
         with tempfile.TemporaryDirectory(prefix="tracklog-trial-") as folder:
             argv = command_line(self.config, handoff.params, Path(folder))
-            with open(Path(folder) / "stderr", "w+b") as err:
-                try:
-                    proc = subprocess.Popen(argv, env=env, stderr=err)
-                except OSError as exc:
-                    return Outcome("FAILED", f"cannot start {argv[0]!r}: {exc}")
-                beat.process = proc
-                code = proc.wait()
-                err.seek(0)
-                text = err.read().decode("utf-8", "replace")
-        sys.stderr.write(text)
+            try:
+                proc = subprocess.Popen(argv, env=env, stderr=subprocess.PIPE)
+            except OSError as exc:
+                return Outcome("FAILED", f"cannot start {argv[0]!r}: {exc}")
+            beat.process = proc
+            tail = _StderrTail(proc)
+            tail.start()
+            code = proc.wait()
+            tail.join()
         if code == 0:
             return Outcome("FINISHED")
-        return Outcome("FAILED", f"exit code {code}\n{text[-ERROR_TAIL:]}")
+        return Outcome("FAILED", f"exit code {code}\n{tail.text()}")
 
     def _metric(self, trial: TrialRecord, outcome: Outcome) -> float | None:
         """Tag the trial's run with its sweep; the run's summary value of the sweep's metric,
@@ -178,6 +179,32 @@ def _finish_open(run_id: str, exit_code: int) -> None:
     for run in list(current.runs):
         if run.id == run_id:
             run.finish(exit_code)
+
+
+class _StderrTail(threading.Thread):
+    """Shows a trial's stderr as it comes (progress bars included) and keeps its last
+    ``ERROR_TAIL`` bytes for the trial's error."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        super().__init__(name="tracklog-sweep-stderr", daemon=True)
+        assert proc.stderr is not None
+        self.source = proc.stderr
+        self.kept = bytearray()
+
+    def run(self) -> None:
+        out = getattr(sys.stderr, "buffer", None)  # a notebook's stderr takes text only
+        while chunk := os.read(self.source.fileno(), 1 << 16):
+            if out is not None:
+                out.write(chunk)
+                out.flush()
+            else:
+                sys.stderr.write(chunk.decode("utf-8", "replace"))
+            self.kept += chunk
+            del self.kept[:-ERROR_TAIL]
+        self.source.close()
+
+    def text(self) -> str:
+        return bytes(self.kept).decode("utf-8", "replace")
 
 
 class _Heartbeat(threading.Thread):
