@@ -111,17 +111,18 @@ def test_silent_agent_trial_is_reissued_then_crashed(store: Store) -> None:
     assert sweeps.sweep(sweep_id).status == "FINISHED"
 
 
+def _claimer(uri: str, sweep_id: str, env: dict, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, CLAIMER, uri, sweep_id, *extra],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def _claimers(uri: str, sweep_id: str, n: int, env: dict) -> list[subprocess.Popen[str]]:
-    return [
-        subprocess.Popen(
-            [sys.executable, CLAIMER, uri, sweep_id],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(n)
-    ]
+    return [_claimer(uri, sweep_id, env) for _ in range(n)]
 
 
 def _numbers(procs: list[subprocess.Popen[str]]) -> Counter[int]:
@@ -153,12 +154,7 @@ def test_a_killed_agent_s_trial_is_handed_out_again(
 ) -> None:
     sweeps = SweepStore(store)
     sweep_id = _create(sweeps, GRID_100)
-    holder = subprocess.Popen(
-        [sys.executable, CLAIMER, store_uri, sweep_id, "hold"],
-        env=child_env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = _claimer(store_uri, sweep_id, child_env, "hold")
     assert holder.stdout is not None
     held = int(holder.stdout.readline().split()[0])
     os.kill(holder.pid, signal.SIGKILL)

@@ -19,7 +19,8 @@ import secrets
 import socket
 import string
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, func, select, update
 
@@ -330,34 +331,17 @@ def _trial_query(sweep_id: str, number: int) -> Any:
 
 
 def _sweep(row: Row[Any]) -> SweepRecord:
-    return SweepRecord(
-        id=row.id,
-        project=row.project,
-        name=row.name,
-        method=row.method,
-        config=json.loads(row.config),
-        status=row.status,
-        seed=row.seed,
-        trial_limit=row.trial_limit,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return _record(SweepRecord, row, config=json.loads(row.config))
 
 
 def _trial(row: Row[Any]) -> TrialRecord:
-    return TrialRecord(
-        sweep_id=row.sweep_id,
-        number=row.number,
-        params=json.loads(row.params),
-        status=row.status,
-        run_id=row.run_id,
-        attempts=row.attempts,
-        host=row.host,
-        pid=row.pid,
-        heartbeat_at=row.heartbeat_at,
-        stop_reason=row.stop_reason,
-        metric=row.metric,
-        error=row.error,
-        created_at=row.created_at,
-        ended_at=row.ended_at,
-    )
+    return _record(TrialRecord, row, params=json.loads(row.params))
+
+
+R = TypeVar("R")
+
+
+def _record(cls: type[R], row: Row[Any], **decoded: Any) -> R:
+    """A record of ``cls`` from the columns of the same names, ``decoded`` ones replaced."""
+    values = row._mapping
+    return cls(**{f.name: decoded.get(f.name, values[f.name]) for f in fields(cls)})  # type: ignore[arg-type]

@@ -18,9 +18,8 @@ from tracklog.errors import InvalidValueError
 
 METHODS = ("grid", "random", "bayes")
 GOALS = ("minimize", "maximize")
-DISTRIBUTIONS = (
-    "constant",
-    "categorical",
+# The distributions drawn between ``min`` and ``max``.
+_BOUNDED = (
     "int_uniform",
     "uniform",
     "q_uniform",
@@ -30,6 +29,11 @@ DISTRIBUTIONS = (
     "q_log_uniform_values",
     "inv_log_uniform",
     "inv_log_uniform_values",
+)
+DISTRIBUTIONS = (
+    "constant",
+    "categorical",
+    *_BOUNDED,
     "normal",
     "q_normal",
     "log_normal",
@@ -37,19 +41,6 @@ DISTRIBUTIONS = (
     "beta",
     "q_beta",
 )
-# Distributions a grid can enumerate: every value is listed or lies on a finite lattice.
-GRID_DISTRIBUTIONS = ("constant", "categorical", "int_uniform", "q_uniform")
-_BOUNDED = {
-    "int_uniform",
-    "uniform",
-    "q_uniform",
-    "log_uniform",
-    "log_uniform_values",
-    "q_log_uniform",
-    "q_log_uniform_values",
-    "inv_log_uniform",
-    "inv_log_uniform_values",
-}
 _VALUE_SPACE_LOG = {"log_uniform_values", "q_log_uniform_values", "inv_log_uniform_values"}
 _NORMAL = {"normal", "q_normal", "log_normal", "q_log_normal"}
 _BETA = {"beta", "q_beta"}
