@@ -250,3 +250,28 @@ def test_four_agents_on_one_grid_of_100_with_one_killed(
     assert len(trials) == 100
     assert len({(t.params["a"], t.params["b"]) for t in trials}) == 100
     assert Counter(t.status for t in trials) == Counter({"FINISHED": 100})
+
+
+def test_gpu_slots_run_one_trial_per_device_at_once(
+    tmp_path: Path, env: dict[str, str], store_uri: str
+) -> None:
+    # Each trial marks its device, then waits for a trial on the other device to have
+    # started: every trial finishes only if the two slots run side by side.
+    (tmp_path / "train.py").write_text(
+        "import os, sys, time\nfrom pathlib import Path\n"
+        "device = os.environ['CUDA_VISIBLE_DEVICES']\n"
+        "Path(f'started-{device}').touch()\n"
+        "other = Path('started-1' if device == '0' else 'started-0')\n"
+        "for _ in range(1200):\n    if other.exists():\n        sys.exit(0)\n"
+        "    time.sleep(0.05)\nsys.exit(1)\n"
+    )
+    sweep_id = _create(
+        tmp_path, "program: train.py\nmethod: grid\nparameters:\n  x: {min: 1, max: 4}\n", env
+    )
+    code, _, err = _done(_tracklog(["agent", sweep_id, "--gpus", "0,1"], tmp_path, env))
+    assert code == 0, err
+    assert "agent ran 4 trial(s)" in err
+    assert [t.status for t in _trials(store_uri, sweep_id)] == ["FINISHED"] * 4
+    for bad in ("0,,1", "0,0"):
+        code, _, err = _done(_tracklog(["agent", sweep_id, "--gpus", bad], tmp_path, env))
+        assert code == 2 and "--gpus" in err

@@ -46,13 +46,21 @@ def sweep(
 @click.argument("sweep_id")
 @click.option("--project", help="The project the sweep must be in.")
 @click.option("--count", type=click.IntRange(min=1), help="Run at most this many trials.")
+@click.option(
+    "--gpus",
+    metavar="0,1,...",
+    help="Run one trial at a time per listed device, with CUDA_VISIBLE_DEVICES set to it.",
+)
 @pass_state
-def agent(state: CliState, sweep_id: str, project: str | None, count: int | None) -> None:
+def agent(
+    state: CliState, sweep_id: str, project: str | None, count: int | None, gpus: str | None
+) -> None:
     """Run trials of SWEEP_ID, each the sweep's command as a subprocess with the trial's
     arguments, until the sweep has no more (or COUNT of them)."""
     from tracklog.sweeps import api
 
-    ran = api.runner(_sweeps(state), sweep_id, project, state.uri).run(None, count)
+    devices = _devices(gpus) if gpus is not None else []
+    ran = api.runner(_sweeps(state), sweep_id, project, state.uri).run(None, count, devices)
     click.echo(f"agent ran {ran} trial(s) of sweep {sweep_id}", err=True)
 
 
@@ -60,3 +68,12 @@ def _sweeps(state: CliState) -> SweepStore:
     from tracklog.store.sweeps import SweepStore
 
     return SweepStore(state.local_store())
+
+
+def _devices(gpus: str) -> list[str]:
+    devices = [d.strip() for d in gpus.split(",")]
+    if not all(devices) or len(set(devices)) != len(devices):
+        raise click.BadParameter(
+            f"a list of distinct device ids, got {gpus!r}", param_hint="--gpus"
+        )
+    return devices

@@ -15,7 +15,8 @@ import tempfile
 import threading
 import traceback
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,20 +52,49 @@ class Agent:
         self.uri = uri
         self.owner = owner_columns(True, None, None, None)
 
-    def run(self, function: Callable[[], Any] | None = None, count: int | None = None) -> int:
-        """Run trials until the sweep has no more (or ``count`` of them); how many ran."""
+    def run(
+        self,
+        function: Callable[[], Any] | None = None,
+        count: int | None = None,
+        gpus: Sequence[str] = (),
+    ) -> int:
+        """Run trials until the sweep has no more (or ``count`` of them); how many ran. With
+        ``gpus``, one program trial at a time per listed device, each with
+        ``CUDA_VISIBLE_DEVICES`` set to its device."""
         if function is None:
             require_program(self.config)
-        done = 0
-        while count is None or done < count:
-            trial = self.scheduler.next_trial(self.owner)
-            if trial is None:
-                break
-            done += 1
-            self._run_trial(trial, function)
-        return done
+        elif gpus:
+            raise InvalidValueError("gpus: device slots run the sweep's command, not a function")
+        budget = _Budget(count)
+        if len(gpus) <= 1:
+            self._loop(self.scheduler, function, budget, gpus[0] if gpus else None)
+            return budget.ran
+        with ThreadPoolExecutor(len(gpus), thread_name_prefix="tracklog-sweep-slot") as pool:
+            slots = [
+                pool.submit(self._loop, Scheduler(self.sweeps, self.sweep_id), None, budget, gpu)
+                for gpu in gpus
+            ]
+            for slot in slots:
+                slot.result()  # a slot's error is the agent's
+        return budget.ran
 
-    def _run_trial(self, trial: TrialRecord, function: Callable[[], Any] | None) -> None:
+    def _loop(
+        self,
+        scheduler: Scheduler,
+        function: Callable[[], Any] | None,
+        budget: _Budget,
+        device: str | None,
+    ) -> None:
+        while budget.take():
+            trial = scheduler.next_trial(self.owner)
+            if trial is None:
+                budget.give_back()
+                return
+            self._run_trial(trial, function, device)
+
+    def _run_trial(
+        self, trial: TrialRecord, function: Callable[[], Any] | None, device: str | None
+    ) -> None:
         assert trial.run_id is not None
         handoff = sweep_trial.SweepTrial(
             self.sweep_id, trial.number, trial.run_id, self.scheduler.record.project, trial.params
@@ -73,7 +103,7 @@ class Agent:
         beat.start()
         try:
             if function is None:
-                outcome = self._run_program(handoff, beat)
+                outcome = self._run_program(handoff, beat, device)
             else:
                 outcome = _run_function(handoff, function)
         finally:
@@ -88,13 +118,17 @@ class Agent:
             with contextlib.suppress(InvalidValueError):  # canceled meanwhile: ended already
                 self.sweeps.control(self.sweep_id, "stop")  # W&B: the target ends the sweep
 
-    def _run_program(self, handoff: sweep_trial.SweepTrial, beat: _Heartbeat) -> Outcome:
+    def _run_program(
+        self, handoff: sweep_trial.SweepTrial, beat: _Heartbeat, device: str | None
+    ) -> Outcome:
         env = {
             **os.environ,
             sweep_trial.ENV: handoff.env_value(),
             "TRACKLOG_URI": self.uri,
             "TRACKLOG_SWEEP_ID": self.sweep_id,
         }
+        if device is not None:
+            env["CUDA_VISIBLE_DEVICES"] = device
         with tempfile.TemporaryDirectory(prefix="tracklog-trial-") as folder:
             argv = command_line(self.config, handoff.params, Path(folder))
             try:
@@ -179,6 +213,26 @@ def _finish_open(run_id: str, exit_code: int) -> None:
     for run in list(current.runs):
         if run.id == run_id:
             run.finish(exit_code)
+
+
+class _Budget:
+    """How many trials the agent's slots may still start (``count``; None: no end)."""
+
+    def __init__(self, count: int | None) -> None:
+        self.count = count
+        self.ran = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.count is not None and self.ran >= self.count:
+                return False
+            self.ran += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self.ran -= 1
 
 
 class _StderrTail(threading.Thread):
