@@ -164,3 +164,25 @@ def test_a_killed_agent_s_trial_is_handed_out_again(
     trials = sweeps.trials(sweep_id)
     assert {t.status for t in trials} == {"FINISHED"} and len(trials) == 100
     assert trials[held].attempts == 2
+
+
+class _ResumedWhenSeenPaused(SweepStore):
+    """The real store, resumed by an operator the moment an agent finds it paused."""
+
+    seen_paused = 0
+
+    def claim_trial(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        claim = super().claim_trial(*args, **kwargs)
+        if claim.outcome == "paused":
+            self.seen_paused += 1
+            self.control(args[0], "resume")
+        return claim
+
+
+def test_an_agent_waits_while_the_sweep_is_paused(store: Store) -> None:
+    sweeps = _ResumedWhenSeenPaused(store)
+    sweep_id = _create(sweeps, {**GRID_100, "run_cap": 2})
+    sweeps.control(sweep_id, "pause")
+    scheduler = Scheduler(sweeps, sweep_id)
+    trial = scheduler.next_trial(_owner(), paused_poll_s=0)
+    assert trial is not None and trial.number == 0 and sweeps.seen_paused == 1

@@ -136,6 +136,8 @@ class Agent:
             except OSError as exc:
                 return Outcome("FAILED", f"cannot start {argv[0]!r}: {exc}")
             beat.process = proc
+            if beat.reason is not None:  # told to stop before the process was there
+                beat.terminate()
             tail = _StderrTail(proc)
             tail.start()
             code = proc.wait()
@@ -285,10 +287,10 @@ class _Heartbeat(threading.Thread):
                 continue
             if reason is not None:
                 self.reason = reason
-                self._terminate()
+                self.terminate()
                 return
 
-    def _terminate(self) -> None:
+    def terminate(self) -> None:
         proc = self.process
         if proc is None or proc.poll() is not None:
             return
