@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tracklog.errors import InvalidValueError
-from tracklog.sweeps import config as sweep_config
+from tracklog.store import sweep_config
 
 TYPICAL_YAML = """
 program: train.py

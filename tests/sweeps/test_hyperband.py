@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracklog.sweeps.config import Hyperband
+from tracklog.store.sweep_config import Hyperband
 from tracklog.sweeps.hyperband import to_stop
 
 

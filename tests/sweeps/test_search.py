@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tracklog.sweeps import config as sweep_config
+from tracklog.store import sweep_config
 from tracklog.sweeps import search
-from tracklog.sweeps.config import Param
+from tracklog.store.sweep_config import Param
 
 
 def test_grid_enumerates_every_point_once_with_nested_parameters() -> None:

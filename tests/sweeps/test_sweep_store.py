@@ -15,7 +15,6 @@ from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.store.liveness import owner_columns
 from tracklog.store.sweeps import SweepStore
 from tracklog.store.tracking import Store
-from tracklog.sweeps import config as sweep_config
 from tracklog.sweeps.scheduler import Scheduler
 
 CLAIMER = str(Path(__file__).with_name("claimer.py"))
@@ -26,8 +25,7 @@ GRID_100 = {
 
 
 def _create(sweeps: SweepStore, raw: dict) -> str:
-    cfg = sweep_config.parse(raw)
-    return sweeps.create_sweep("p", raw, cfg.method, trial_limit=cfg.trial_limit()).id
+    return sweeps.create_sweep("p", raw).id
 
 
 def _owner() -> dict:

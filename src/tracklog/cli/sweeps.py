@@ -9,7 +9,7 @@ import click
 from tracklog.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
-    from tracklog.store.sweeps import SweepStore
+    from tracklog.store.sweep_records import SweepState
 
 _ACTIONS = ("pause", "resume", "stop", "cancel")
 
@@ -33,11 +33,12 @@ def sweep(
         record = sweeps.control(target, action)
         click.echo(f"sweep {record.id}: {record.status}")
         return
-    from tracklog.sweeps import api, command, config
+    from tracklog.store.sweep_config import parse, read_config
+    from tracklog.sweeps import api, command
 
-    cfg = config.load(target)
-    command.require_program(cfg)  # the CLI's agents run the program
-    record = api.create(cfg, project, name, sweeps)
+    raw = read_config(target)
+    command.require_program(parse(raw))  # the CLI's agents run the program
+    record = api.create(raw, project, name, sweeps)
     click.echo(f"Created sweep {record.id} in project {record.project}")
     click.echo(f"Run agents with: tracklog agent {record.id}")
 
@@ -64,10 +65,10 @@ def agent(
     click.echo(f"agent ran {ran} trial(s) of sweep {sweep_id}", err=True)
 
 
-def _sweeps(state: CliState) -> SweepStore:
-    from tracklog.store.sweeps import SweepStore
+def _sweeps(state: CliState) -> SweepState:
+    from tracklog.sweeps.api import sweeps_of
 
-    return SweepStore(state.local_store())
+    return sweeps_of(state.store)
 
 
 def _devices(gpus: str) -> list[str]:

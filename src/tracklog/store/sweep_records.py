@@ -3,8 +3,11 @@ so the agent and the client use them too."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Protocol, TypeVar
+
+from tracklog.store.interface import TrackingStore
 
 # A sweep's states, as W&B's: RUNNING hands out trials; PAUSED hands none out until resumed;
 # FINISHED (stopped, exhausted or its metric's target reached) hands none out while running
@@ -24,6 +27,7 @@ SWEEP_ACTIONS = {
 # A trial's states: RUNNING while an agent holds it; how it ended otherwise.
 TRIAL_RUNNING = "RUNNING"
 TRIAL_ENDS = ("FINISHED", "FAILED", "STOPPED", "CRASHED")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -67,3 +71,53 @@ class Claim:
     outcome: str
     trial: TrialRecord | None = None
     next_number: int = 0
+
+
+class SweepState(Protocol):
+    """The sweep methods of a store, local (``store.sweeps.SweepStore``) or a server's
+    (``client.sweeps.RemoteSweeps``): what ``tracklog.sweep`` and the agent call."""
+
+    @property
+    def store(self) -> TrackingStore:
+        """The store the sweep's runs are in."""
+        ...
+
+    def create_sweep(
+        self, project: str, config: Mapping[str, Any], name: str | None = None
+    ) -> SweepRecord: ...
+
+    def sweep(self, sweep_id: str) -> SweepRecord: ...
+
+    def trials(self, sweep_id: str) -> list[TrialRecord]: ...
+
+    def claim_trial(
+        self,
+        sweep_id: str,
+        number: int,
+        params: Mapping[str, Any],
+        run_id: str,
+        owner: Mapping[str, Any],
+    ) -> Claim: ...
+
+    def heartbeat(self, sweep_id: str, number: int, run_id: str) -> str | None: ...
+
+    def request_stop(self, sweep_id: str, number: int, reason: str) -> None: ...
+
+    def end_trial(
+        self,
+        sweep_id: str,
+        number: int,
+        run_id: str,
+        status: str,
+        metric: float | None = None,
+        error: str | None = None,
+    ) -> bool: ...
+
+    def control(self, sweep_id: str, action: str) -> SweepRecord: ...
+
+
+def record(cls: type[R], values: Mapping[str, Any], **decoded: Any) -> R:
+    """A record of ``cls`` from the values of its field names (database columns, JSON), those
+    in ``decoded`` replaced."""
+    names = (f.name for f in fields(cls))  # type: ignore[arg-type]
+    return cls(**{name: decoded[name] if name in decoded else values[name] for name in names})

@@ -15,17 +15,17 @@ after ``MAX_ATTEMPTS`` attempts it is marked CRASHED instead.
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import socket
 import string
 from collections.abc import Mapping
-from dataclasses import fields
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, Row, func, select, update
 
-from tracklog.errors import InvalidValueError, NotFoundError
-from tracklog.store import json_output, validation
+from tracklog.errors import InvalidTypeError, InvalidValueError, NotFoundError
+from tracklog.store import json_output, sweep_config, validation
 from tracklog.store.clock import now_ms
 from tracklog.store.engine import reading, writing
 from tracklog.store.liveness import process_alive
@@ -42,11 +42,13 @@ from tracklog.store.sweep_records import (
     Claim,
     SweepRecord,
     TrialRecord,
+    record,
 )
 from tracklog.store.tracking import Store
 
 MAX_ATTEMPTS = 3
 STALE_AFTER_MS = 60_000  # an agent's heartbeat comes every few seconds
+MAX_REASON = 1000
 _ID_CHARS = string.ascii_lowercase + string.digits
 
 
@@ -58,17 +60,13 @@ class SweepStore:
         self.engine = store.engine
 
     def create_sweep(
-        self,
-        project: str,
-        config: Mapping[str, Any],
-        method: str,
-        name: str | None = None,
-        trial_limit: int | None = None,
-        seed: int | None = None,
+        self, project: str, config: Mapping[str, Any], name: str | None = None
     ) -> SweepRecord:
-        """A new RUNNING sweep in ``project`` (created if missing) with a config already
-        checked by the caller (``tracklog.sweeps.config``)."""
+        """A new RUNNING sweep in ``project`` (created if missing) of a W&B sweep config,
+        checked here (:mod:`tracklog.store.sweep_config`); ``name`` defaults to the config's."""
+        checked = sweep_config.parse(config)
         project = validation.name(project, "project name")
+        name = name or checked.name
         if name is not None:
             name = validation.name(name, "sweep name")
         sweep_id = "".join(secrets.choice(_ID_CHARS) for _ in range(8))
@@ -76,11 +74,11 @@ class SweepStore:
         row = {
             "id": sweep_id,
             "name": name,
-            "method": method,
+            "method": checked.method,
             "config": json_output.dumps(dict(config)),
             "status": SWEEP_RUNNING,
-            "seed": secrets.randbits(31) if seed is None else seed,
-            "trial_limit": trial_limit,
+            "seed": secrets.randbits(31),
+            "trial_limit": checked.trial_limit(),
             "created_at": t,
             "updated_at": t,
         }
@@ -122,6 +120,16 @@ class SweepStore:
         """Claim trial ``number`` with ``params`` for a run ``run_id`` of agent ``owner``
         (``host``, ``pid``, ``pid_started``); or an abandoned trial, handed out again with
         its own parameters; or why none (:class:`Claim`)."""
+        _number(number)
+        validation.run_id(run_id)
+        if not isinstance(params, Mapping):
+            raise InvalidValueError("params must be a dict of the trial's parameters")
+        params = validation.json_value(dict(params), "params")
+        owner = {
+            "host": None if owner.get("host") is None else validation.name(owner["host"], "host"),
+            "pid": validation.integer(owner.get("pid"), "pid", 32),
+            "pid_started": validation.integer(owner.get("pid_started"), "pid_started"),
+        }
         t = now_ms()
         with writing(self.engine) as conn:
             status, limit = _locked_sweep(conn, sweep_id)
@@ -206,6 +214,8 @@ class SweepStore:
         """Record that the agent of trial ``number`` (attempt ``run_id``) is alive. Returns
         why the trial must stop now (the sweep canceled, a stop asked for, the trial handed
         to another agent), or None."""
+        _number(number)
+        validation.run_id(run_id)
         with writing(self.engine) as conn:
             row = conn.execute(
                 select(_T.c.run_id, _T.c.status, _T.c.stop_reason, _S.c.status.label("sweep"))
@@ -227,6 +237,8 @@ class SweepStore:
 
     def request_stop(self, sweep_id: str, number: int, reason: str) -> None:
         """Ask the agent of running trial ``number`` to stop it (at its next heartbeat)."""
+        _number(number)
+        reason = validation.free_text(reason, "reason", MAX_REASON)
         with writing(self.engine) as conn:
             conn.execute(
                 update(_T)
@@ -252,6 +264,10 @@ class SweepStore:
         trial has ended."""
         if status not in TRIAL_ENDS:
             raise InvalidValueError(f"status must be one of {', '.join(TRIAL_ENDS)}: {status!r}")
+        _number(number)
+        validation.run_id(run_id)
+        metric = _metric(metric)
+        error = validation.error_text(error)
         t = now_ms()
         with writing(self.engine) as conn:
             _, limit = _locked_sweep(conn, sweep_id)
@@ -282,6 +298,21 @@ class SweepStore:
                 update(_S).where(_S.c.id == sweep_id).values(status=new, updated_at=now_ms())
             )
         return self.sweep(sweep_id)
+
+
+def _number(number: Any) -> None:
+    """A trial number: a non-negative 32-bit integer."""
+    if validation.integer(number, "trial number", 32) is None or number < 0:
+        raise InvalidValueError(f"trial number must be an integer ≥ 0, got {number!r}")
+
+
+def _metric(value: Any) -> float | None:
+    """A trial's metric: a number (NaN and infinities: none), or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidTypeError(f"metric must be a number, got {value!r}")
+    return float(value) if math.isfinite(value) else None
 
 
 def _locked_sweep(conn: Connection, sweep_id: str) -> tuple[str, int | None]:
@@ -331,17 +362,8 @@ def _trial_query(sweep_id: str, number: int) -> Any:
 
 
 def _sweep(row: Row[Any]) -> SweepRecord:
-    return _record(SweepRecord, row, config=json.loads(row.config))
+    return record(SweepRecord, row._asdict(), config=json.loads(row.config))
 
 
 def _trial(row: Row[Any]) -> TrialRecord:
-    return _record(TrialRecord, row, params=json.loads(row.params))
-
-
-R = TypeVar("R")
-
-
-def _record(cls: type[R], row: Row[Any], **decoded: Any) -> R:
-    """A record of ``cls`` from the columns of the same names, ``decoded`` ones replaced."""
-    values = row._mapping
-    return cls(**{f.name: decoded.get(f.name, values[f.name]) for f in fields(cls)})  # type: ignore[arg-type]
+    return record(TrialRecord, row._asdict(), params=json.loads(row.params))

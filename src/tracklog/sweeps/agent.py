@@ -24,8 +24,7 @@ from typing import Any
 from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.sdk import current, sweep_trial
 from tracklog.store.liveness import owner_columns
-from tracklog.store.sweep_records import TrialRecord
-from tracklog.store.sweeps import SweepStore
+from tracklog.store.sweep_records import SweepState, TrialRecord
 from tracklog.sweeps import hyperband
 from tracklog.sweeps.command import command_line, require_program
 from tracklog.sweeps.scheduler import Scheduler
@@ -44,7 +43,7 @@ class Outcome:
 class Agent:
     """Runs trials of sweep ``sweep_id`` from the store ``sweeps``, whose URI is ``uri``."""
 
-    def __init__(self, sweeps: SweepStore, sweep_id: str, uri: str) -> None:
+    def __init__(self, sweeps: SweepState, sweep_id: str, uri: str) -> None:
         self.sweeps = sweeps
         self.scheduler = Scheduler(sweeps, sweep_id)
         self.config = self.scheduler.config

@@ -1,5 +1,5 @@
 """``tracklog.sweep`` and ``tracklog.agent``, shaped as W&B's ``wandb.sweep`` and
-``wandb.agent``, against the local store (a folder, SQLite or PostgreSQL URI)."""
+``wandb.agent``, against the tracking URI's store: local, or a ``tracklog server``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from typing import Any
 
 from tracklog.errors import InvalidValueError, NotFoundError
 from tracklog.sdk.stores import get_tracking_uri, open_store
-from tracklog.store.sweep_records import SweepRecord
-from tracklog.store.sweeps import SweepStore
+from tracklog.store.interface import TrackingStore
+from tracklog.store.sweep_config import read_config
+from tracklog.store.sweep_records import SweepRecord, SweepState
 from tracklog.store.tracking import Store
 from tracklog.sweeps.agent import Agent
-from tracklog.sweeps.config import SweepConfig, load
 
 DEFAULT_PROJECT = "default"
 
@@ -28,22 +28,17 @@ def sweep(
 ) -> str:
     """Create a sweep from a W&B sweep config (a dict or a YAML file) and return its id.
     ``entity`` is accepted for W&B's signature and not used."""
-    return create(load(sweep), project, name, local_sweeps(get_tracking_uri())).id
+    sweeps = sweeps_of(open_store(get_tracking_uri(), shared=True))
+    return create(read_config(sweep), project, name, sweeps).id
 
 
 def create(
-    config: SweepConfig, project: str | None, name: str | None, sweeps: SweepStore
+    config: Mapping[str, Any], project: str | None, name: str | None, sweeps: SweepState
 ) -> SweepRecord:
-    """A new sweep of a checked config in ``project`` (else the config's, $TRACKLOG_PROJECT
-    or "default")."""
-    chosen = project or config.raw.get("project") or os.environ.get("TRACKLOG_PROJECT")
-    return sweeps.create_sweep(
-        chosen or DEFAULT_PROJECT,
-        dict(config.raw),
-        config.method,
-        name=name or config.name,
-        trial_limit=config.trial_limit(),
-    )
+    """A new sweep of ``config`` in ``project`` (else the config's, $TRACKLOG_PROJECT or
+    "default")."""
+    chosen = project or config.get("project") or os.environ.get("TRACKLOG_PROJECT")
+    return sweeps.create_sweep(chosen or DEFAULT_PROJECT, config, name)
 
 
 def agent(
@@ -61,11 +56,10 @@ def agent(
     if function is not None and not callable(function):
         raise InvalidValueError("function must be callable")
     uri = get_tracking_uri()
-    sweeps = local_sweeps(uri)
-    runner(sweeps, sweep_id, project, uri).run(function, count)
+    runner(sweeps_of(open_store(uri, shared=True)), sweep_id, project, uri).run(function, count)
 
 
-def runner(sweeps: SweepStore, sweep_id: str, project: str | None, uri: str) -> Agent:
+def runner(sweeps: SweepState, sweep_id: str, project: str | None, uri: str) -> Agent:
     """The agent of sweep ``sweep_id`` (which must be in ``project``, when given)."""
     record = sweeps.sweep(sweep_id)
     if project is not None and record.project != project:
@@ -73,15 +67,17 @@ def runner(sweeps: SweepStore, sweep_id: str, project: str | None, uri: str) -> 
     return Agent(sweeps, sweep_id, _absolute(uri))
 
 
-def local_sweeps(uri: str) -> SweepStore:
-    """The sweeps of the store ``uri`` (shared with this process's runs)."""
-    store = open_store(uri, shared=True)
-    if not isinstance(store, Store):
-        raise InvalidValueError(
-            "sweeps through a tracklog server are not built yet: use a folder, SQLite or "
-            "PostgreSQL store URI"
-        )
-    return SweepStore(store)
+def sweeps_of(store: TrackingStore) -> SweepState:
+    """The sweeps of ``store``: a local store's, or a server's over HTTP."""
+    if isinstance(store, Store):
+        from tracklog.store.sweeps import SweepStore
+
+        return SweepStore(store)
+    from tracklog.client.remote import RemoteStore
+    from tracklog.client.sweeps import RemoteSweeps
+
+    assert isinstance(store, RemoteStore)  # the only other kind open_store makes
+    return RemoteSweeps(store)
 
 
 def _absolute(uri: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tracklog.errors import InvalidValueError
-from tracklog.sweeps.config import SweepConfig
+from tracklog.store.sweep_config import SweepConfig
 
 _ENVVAR = re.compile(r"\$\{envvar:([A-Za-z_][A-Za-z0-9_]*)\}")
 

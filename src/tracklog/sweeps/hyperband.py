@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from tracklog.sweeps.config import Hyperband
+from tracklog.store.sweep_config import Hyperband
 
 K = TypeVar("K", bound=Hashable)
 

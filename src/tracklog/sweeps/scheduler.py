@@ -8,10 +8,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from tracklog.store.sweep_records import TRIAL_RUNNING, TrialRecord
-from tracklog.store.sweeps import SweepStore
+from tracklog.store.sweep_config import SweepConfig, parse
+from tracklog.store.sweep_records import TRIAL_RUNNING, SweepState, TrialRecord
 from tracklog.sweeps import search
-from tracklog.sweeps.config import SweepConfig, parse
 
 PAUSED_POLL_S = 2.0
 _ENDS = {"FINISHED": "finished", "FAILED": "failed", "STOPPED": "stopped", "CRASHED": "stopped"}
@@ -20,7 +19,7 @@ _ENDS = {"FINISHED": "finished", "FAILED": "failed", "STOPPED": "stopped", "CRAS
 class Scheduler:
     """Hands out the trials of one sweep to one agent."""
 
-    def __init__(self, sweeps: SweepStore, sweep_id: str) -> None:
+    def __init__(self, sweeps: SweepState, sweep_id: str) -> None:
         self.sweeps = sweeps
         self.record = sweeps.sweep(sweep_id)
         self.config: SweepConfig = parse(self.record.config)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from tracklog.sweeps.config import Param, SweepConfig
+from tracklog.store.sweep_config import Param, SweepConfig
 
 if TYPE_CHECKING:
     import optuna

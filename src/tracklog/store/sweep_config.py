@@ -1,7 +1,8 @@
 """A W&B sweep configuration (a dict or a YAML file), parsed and checked.
 
 Every rejection is an :class:`~tracklog.errors.InvalidValueError` naming the key path
-(``parameters.lr.min``), raised when the sweep is created, before any trial runs.
+(``parameters.lr.min``), raised when the sweep is created, before any trial runs. Part of the
+store's core (no SQLAlchemy), so a server checks a config it is sent as a local store does.
 """
 
 from __future__ import annotations
@@ -189,8 +190,13 @@ class SweepConfig:
 
 def load(source: Mapping[str, Any] | str | os.PathLike[str]) -> SweepConfig:
     """A sweep config from a dict or a YAML (or JSON) file, checked."""
+    return parse(read_config(source))
+
+
+def read_config(source: Mapping[str, Any] | str | os.PathLike[str]) -> Mapping[str, Any]:
+    """A sweep config as given: a dict, or read from a YAML (or JSON) file."""
     if isinstance(source, Mapping):
-        return parse(source)
+        return source
     path = Path(source)
     try:
         text = path.read_text(encoding="utf-8")
@@ -208,7 +214,7 @@ def load(source: Mapping[str, Any] | str | os.PathLike[str]) -> SweepConfig:
         raise InvalidValueError(f"sweep config {path} is not valid YAML: {exc}") from exc
     if not isinstance(data, Mapping):
         raise InvalidValueError(f"sweep config {path} must be a mapping of keys")
-    return parse(data)
+    return data
 
 
 def parse(raw: Mapping[str, Any]) -> SweepConfig:
