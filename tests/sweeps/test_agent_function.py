@@ -145,12 +145,6 @@ def test_bad_agent_arguments(sweep_uri: str) -> None:
         )
 
 
-def test_sweeps_through_a_server_are_refused_plainly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stores, "_tracking_uri", "http://127.0.0.1:9")
-    with pytest.raises(InvalidValueError, match="not built yet"):
-        tracklog.sweep(GRID)
-
-
 def test_a_garbled_trial_handoff_is_a_clear_init_error(
     sweep_uri: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

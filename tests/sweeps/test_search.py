@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from tracklog.store import sweep_config
-from tracklog.sweeps import search
 from tracklog.store.sweep_config import Param
+from tracklog.sweeps import search
 
 
 def test_grid_enumerates_every_point_once_with_nested_parameters() -> None:
