@@ -74,6 +74,10 @@ def test_bad_input_is_a_4xx_naming_what(remote: str) -> None:
     with pytest.raises(tracklog.NotFoundError, match="no sweep"):
         sweeps.sweep("missing")
     assert sweeps.claim_trial(sweep_id, 0, {"x": 1}, "r0", {}).outcome == "claimed"
+    sweeps.request_stop(sweep_id, 0, "behind")
+    assert sweeps.heartbeat(sweep_id, 0, "r0") == "behind"
+    assert sweeps.end_trial(sweep_id, 0, "r0", "STOPPED", float("nan"))
+    assert sweeps.trials(sweep_id)[0].metric is None  # NaN: no metric
     with pytest.raises(tracklog.InvalidValueError, match="status must be one of"):
         sweeps.end_trial(sweep_id, 0, "r0", "DONE")
     with pytest.raises(tracklog.NotFoundError, match="no trial 7"):

@@ -166,4 +166,4 @@ def test_bayes_skips_a_trial_outside_the_space() -> None:
 
 def test_param_defaults_follow_wandb() -> None:
     p = Param("x", "q_normal")
-    assert (p.mu, p.sigma, p.q) == (0.0, 1.0, 1) and p.int_valued
+    assert (p.mu, p.sigma, p.q, p.a, p.b) == (0.0, 1.0, 1, 1.0, 1.0)

@@ -110,11 +110,6 @@ class Param:
     def quantized(self) -> bool:
         return self.distribution.startswith("q_")
 
-    @property
-    def int_valued(self) -> bool:
-        """Whether samples are ints: int_uniform, or a quantized one with an integer ``q``."""
-        return self.distribution == "int_uniform" or (self.quantized and isinstance(self.q, int))
-
     def grid_values(self) -> list[Any]:
         """The values a grid search enumerates; an error for a continuous distribution."""
         if self.distribution == "constant":
@@ -141,10 +136,6 @@ class Metric:
     name: str
     goal: str = "minimize"
     target: float | None = None
-
-    def better(self, a: float, b: float) -> bool:
-        """Whether metric value ``a`` is better than ``b``."""
-        return a < b if self.goal == "minimize" else a > b
 
     def reached(self, value: float) -> bool:
         """Whether ``value`` reaches the target (the sweep then stops handing out trials)."""

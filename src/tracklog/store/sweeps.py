@@ -94,12 +94,6 @@ class SweepStore:
             raise NotFoundError(f"no sweep with id {sweep_id!r}")
         return _sweep(row)
 
-    def sweeps(self, project: str) -> list[SweepRecord]:
-        """The sweeps of ``project``, newest first."""
-        query = _sweep_query().where(_E.c.name == project).order_by(_S.c.created_at.desc())
-        with reading(self.engine) as conn:
-            return [_sweep(row) for row in conn.execute(query)]
-
     def trials(self, sweep_id: str) -> list[TrialRecord]:
         """The trials of a sweep, by number."""
         with reading(self.engine) as conn:
