@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from tracklog.sdk.media import Audio, Histogram, Html, Image, Table, Text, Video
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
+    from tracklog.sweeps.api import agent, sweep
 
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "Text",
     "TracklogError",
     "Video",
+    "agent",
     "config",
     "finish",
     "get_tracking_uri",
@@ -63,6 +65,7 @@ __all__ = [
     "run",
     "set_tracking_uri",
     "summary",
+    "sweep",
 ]
 
 _LAZY = {
@@ -80,6 +83,8 @@ _LAZY = {
     "finish": "tracklog.sdk.fluent",
     "set_tracking_uri": "tracklog.sdk.stores",
     "get_tracking_uri": "tracklog.sdk.stores",
+    "sweep": "tracklog.sweeps.api",
+    "agent": "tracklog.sweeps.api",
 }
 
 

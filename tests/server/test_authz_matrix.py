@@ -149,6 +149,8 @@ def _mixed(
 
 
 RUN, MLRUN = "/api/v1/runs/{run}", "{exp}/{mlrun}/artifacts"
+SWEEP = "/api/v1/sweeps/{sweep}"
+SWEEP_CONFIG = {"method": "grid", "parameters": {"x": {"values": [1, 2, 3]}}}
 MPU_BODY = {"path": "big.bin", "upload_id": "{upload}", "parts": [{"part_number": 1}]}
 INGEST = Call(
     "POST",
@@ -191,6 +193,28 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ),
     ("DELETE", "/api/v1/projects/{project}/permissions/{user}"): Call(
         "DELETE", "/api/v1/projects/{project}/permissions/carol"
+    ),
+    ("POST", "/api/v1/sweeps"): Call(
+        "POST", "/api/v1/sweeps", json={"project": "{project}", "config": SWEEP_CONFIG}
+    ),
+    ("GET", "/api/v1/sweeps/{sweep_id}"): Call("GET", SWEEP),
+    ("GET", "/api/v1/sweeps/{sweep_id}/trials"): Call("GET", f"{SWEEP}/trials"),
+    ("POST", "/api/v1/sweeps/{sweep_id}/claims"): Call(
+        "POST",
+        f"{SWEEP}/claims",
+        json={"number": 1, "params": {"x": 2}, "run_id": "trial1", "owner": {}},
+    ),
+    ("POST", "/api/v1/sweeps/{sweep_id}/trials/{number}/heartbeat"): Call(
+        "POST", f"{SWEEP}/trials/0/heartbeat", json={"run_id": "trial0"}
+    ),
+    ("POST", "/api/v1/sweeps/{sweep_id}/trials/{number}/stop"): Call(
+        "POST", f"{SWEEP}/trials/0/stop", json={"reason": "behind"}
+    ),
+    ("POST", "/api/v1/sweeps/{sweep_id}/trials/{number}/end"): Call(
+        "POST", f"{SWEEP}/trials/0/end", json={"run_id": "trial0", "status": "FINISHED"}
+    ),
+    ("POST", "/api/v1/sweeps/{sweep_id}/control"): Call(
+        "POST", f"{SWEEP}/control", json={"action": "pause"}
     ),
     ("POST", "/api/v1/runs"): Call("POST", "/api/v1/runs", json={"project": "{project}"}),
     ("GET", "/api/v1/runs/{run_id}"): Call("GET", RUN),
@@ -511,6 +535,15 @@ def _world(client: TestClient, app: FastAPI) -> World:
         "alice", "POST", "/api/v1/runs", json={"project": "alices", "config": {"k": MARK}}
     )
     ids["run"] = run["id"]
+    sweep = {**SWEEP_CONFIG, "name": MARK}
+    made = world.ok("alice", "POST", "/api/v1/sweeps", json={"project": "alices", "config": sweep})
+    ids["sweep"] = made["id"]
+    world.ok(
+        "alice",
+        "POST",
+        f"/api/v1/sweeps/{ids['sweep']}/claims",
+        json={"number": 0, "params": {"x": 1}, "run_id": "trial0", "owner": {}},
+    )
     world.ok("alice", "POST", f"/api/v1/runs/{run['id']}/tags", json={"tags": {"a": MARK}})
     world.ok(
         "alice", "PUT", f"/api/v1/runs/{run['id']}/artifacts/secret.txt", content=MARK.encode()

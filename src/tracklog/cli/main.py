@@ -18,6 +18,7 @@ from tracklog.cli.projects import projects
 from tracklog.cli.runs import runs
 from tracklog.cli.server import server
 from tracklog.cli.state import CliState
+from tracklog.cli.sweeps import agent, sweep
 from tracklog.cli.sync import sync
 from tracklog.cli.tokens import tokens
 from tracklog.cli.ui import ui
@@ -79,7 +80,21 @@ def cli(ctx: click.Context, uri: str | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for command in (runs, projects, sync, db, demo, server, ui, users, tokens, gc, import_group):
+for command in (
+    runs,
+    projects,
+    sync,
+    db,
+    demo,
+    server,
+    ui,
+    users,
+    tokens,
+    gc,
+    import_group,
+    sweep,
+    agent,
+):
     cli.add_command(command)
 
 

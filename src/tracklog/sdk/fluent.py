@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
-from tracklog.sdk import current, reproduce
+from tracklog.sdk import current, reproduce, sweep_trial
 from tracklog.sdk.config import Config
 from tracklog.sdk.current import current_run
 from tracklog.sdk.run import Run
@@ -128,6 +128,10 @@ class _InitArgs:
             resume = "allow"
         if resume not in (None, False, *RESUME):
             raise InvalidValueError(f"resume must be one of {', '.join(RESUME)}: {resume!r}")
+        trial = sweep_trial.from_env()
+        if trial is not None:  # started by a sweep agent: its run id, project and parameters
+            id, project = id or trial.run_id, project or trial.project
+            config = trial.config_over(config)
         project = project or os.environ.get("TRACKLOG_PROJECT") or None
         if project is not None:
             project = validation.name(project, "project")

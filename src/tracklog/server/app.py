@@ -30,6 +30,7 @@ from tracklog.server.routes import (
     runs,
     series,
     series_batch,
+    sweeps,
 )
 from tracklog.server.settings import Settings
 from tracklog.server.ui.routes import mount_ui
@@ -72,17 +73,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
     ui_api = (project_keys, series_batch, run_events)  # endpoints made for the web UI
-    for module in (
-        projects,
-        permissions,
-        runs,
-        run_pages,
-        series,
-        media,
-        ingest,
-        artifacts,
-        *ui_api,
-    ):
+    native = (projects, permissions, runs, run_pages, series, media, ingest, artifacts, sweeps)
+    for module in (*native, *ui_api):
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])
     mount_ui(app)  # the web UI at /, reading only the API above

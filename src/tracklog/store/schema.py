@@ -455,3 +455,48 @@ run_histograms = Table(
     Column("counts", LargeBinary, nullable=False),
     Index("ix_run_histograms_run_key_step", "run_id", "key", "context", "step"),
 )
+
+
+# W&B-style sweeps: the config as given, the search method's seed, and how many trials it
+# hands out at most (run_cap and a grid's size; NULL: no end).
+sweeps = Table(
+    "sweeps",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", String(256)),
+    Column("method", String(16), nullable=False),
+    Column("config", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("trial_limit", Integer),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# A sweep's trials, numbered from 0: the primary key makes a number's claim unique.
+sweep_trials = Table(
+    "sweep_trials",
+    metadata,
+    Column("sweep_id", String(32), ForeignKey("sweeps.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("params", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("run_id", RUN_ID),  # the run of the latest attempt (created by the trial itself)
+    Column("attempts", Integer, nullable=False),
+    Column("host", String(256)),
+    Column("pid", Integer),
+    Column("pid_started", BigInteger),
+    Column("heartbeat_at", BigInteger),
+    Column("stop_reason", Text),  # set while running: the agent stops the trial
+    Column("metric", Float),
+    Column("error", Text),
+    Column("created_at", BigInteger, nullable=False),
+    Column("ended_at", BigInteger),
+)

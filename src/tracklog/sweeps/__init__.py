@@ -1,0 +1,1 @@
+"""W&B-compatible sweeps: config, search methods, hyperband, the agent (docs/sweeps.md)."""
