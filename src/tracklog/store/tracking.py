@@ -23,6 +23,7 @@ from tracklog.store import params as params_view
 from tracklog.store.active_project import active_project_id, require_active_project
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
+from tracklog.store.context_keys import summary_key
 from tracklog.store.engine import (
     checkpoint,
     execute_rows,
@@ -563,9 +564,8 @@ class Store:
                 update(_R).where(_R.c.id == run_id).values(metric_defs=json_output.dumps(clean))
             )
             # Points logged before the definition are summarised by it too.
-            modes = _summary_modes(clean)
             stats = series.list_stats(conn, [run_id])[run_id]
-            summaries = {st.key: _summary_value(st, modes) for st in stats if not st.context}
+            summaries = _derived_summaries(stats, _summary_modes(clean))
             self._write_summary(conn, run_id, summaries, explicit=False)
 
     def append_metrics(
@@ -604,11 +604,7 @@ class Store:
                 return 0
             points = [p for batch in fresh for p in batch]
             modes = _summary_modes(stored_json.loads(defs))
-            summaries = {
-                stats.key: _summary_value(stats, modes)
-                for stats in series.append(conn, run_id, points)
-                if not stats.context
-            }
+            summaries = _derived_summaries(series.append(conn, run_id, points), modes)
             self._write_summary(conn, run_id, summaries, explicit=False)
         self._points_since_checkpoint += sum(len(p.steps) for p in points)
         return len(fresh)
@@ -1039,6 +1035,17 @@ def _summary_modes(defs: list[dict[str, Any]]) -> list[tuple[str, str]]:
     latest definition first."""
     with_mode = [(d["name"], d["summary"]) for d in reversed(defs) if d.get("summary")]
     return sorted(with_mode, key=lambda pm: any(c in pm[0] for c in "*?["))
+
+
+def _derived_summaries(
+    stats: Iterable[SeriesStats], modes: list[tuple[str, str]]
+) -> dict[str, float | None]:
+    """The summary of each series by its name (``acc``, ``acc[subset=val]``: see
+    :mod:`~tracklog.store.context_keys`); a name past a key's length is left without one."""
+    named = ((summary_key(st.key, st.context), st) for st in stats)
+    return {
+        name: _summary_value(st, modes) for name, st in named if len(name) <= validation.MAX_KEY
+    }
 
 
 def _summary_value(stats: SeriesStats, modes: list[tuple[str, str]]) -> float | None:
