@@ -88,6 +88,7 @@ class Run:
         self._labels: tuple[str, ...] = ()
         self._notes: str | None = None
         self._track_steps: dict[tuple[str, str], int] = {}
+        self._epochs: dict[str, tuple[int, float]] = {}  # context -> its last (step, epoch)
         self._finished = False
         self._disabled = mode == "disabled"
         self._capture: CaptureSession | None = None
@@ -256,7 +257,8 @@ class Run:
         ``name`` within ``context`` (a dict).
 
         Without ``step`` each (name, context) series counts its own steps from 0. ``epoch``
-        is recorded as the ``epoch`` series at the same step and context.
+        is recorded as the ``epoch`` series at the same step and context, once for all the
+        values tracked at that step.
         """
         if self._finished:
             raise RunFinishedError(f"run {self.id} is finished; track() after finish() is an error")
@@ -273,18 +275,27 @@ class Run:
             return
         self._track_steps[(name, ctx)] = max(counter, s + 1)
         t = now_ms()
+        new_epoch = self._new_epoch(ctx, s, epoch_value)
         if media is not None:
             self._queue_media([(name, media)], ctx, s)
-            if epoch_value is not None:
-                self._writer.tracks.append(("epoch", ctx, s, t, epoch_value))
+            if new_epoch is not None:
+                self._writer.tracks.append(("epoch", ctx, s, t, new_epoch))
             return
         if not ctx:  # the same series log() writes: share its buffer to keep arrival order
-            row = {name: number} if epoch_value is None else {name: number, "epoch": epoch_value}
+            row = {name: number} if new_epoch is None else {name: number, "epoch": new_epoch}
             self._writer.rows.append((s, t, row))
             return
         self._writer.tracks.append((name, ctx, s, t, number))
-        if epoch_value is not None:
-            self._writer.tracks.append(("epoch", ctx, s, t, epoch_value))
+        if new_epoch is not None:
+            self._writer.tracks.append(("epoch", ctx, s, t, new_epoch))
+
+    def _new_epoch(self, ctx: str, step: int, epoch: float | None) -> float | None:
+        """``epoch`` where it is a new point of the context's ``epoch`` series, else None:
+        the values tracked at one step and epoch record it once, not once each."""
+        if epoch is None or self._epochs.get(ctx) == (step, epoch):
+            return None
+        self._epochs[ctx] = (step, epoch)
+        return epoch
 
     def define_metric(
         self,
