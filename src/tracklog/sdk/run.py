@@ -73,7 +73,7 @@ class Run:
     ) -> None:
         self.id = run_id
         self.project = project
-        self.name = name
+        self._name = name
         self.mode = mode
         self._backend = backend
         self._rescue_dir = rescue_dir
@@ -115,6 +115,7 @@ class Run:
             if not st.context:
                 self._step = max(self._step, nxt)
             self._track_steps[(st.key, st.context)] = max(0, nxt)
+        self.project, self._name = record.project, record.name
         self.config.load(record.config)
         self._labels = tuple(record.labels)
         self._notes = record.notes
@@ -351,6 +352,23 @@ class Run:
         if new:
             self._backend.add_labels(self.id, new)
         self._labels = tuple(dict.fromkeys([*self._labels, *new]))
+
+    def remove_tags(self, labels: list[str] | tuple[str, ...]) -> None:
+        """Remove labels (W&B's tags) from the run; ones it does not have are ignored."""
+        gone = [validation.key(lb, "tag") for lb in labels]
+        if gone:
+            self._backend.remove_labels(self.id, gone)
+        self._labels = tuple(lb for lb in self._labels if lb not in gone)
+
+    @property
+    def name(self) -> str:
+        """The run's name; assigning renames it."""
+        return self._name
+
+    @name.setter
+    def name(self, name: str) -> None:
+        self._backend.update_run(self.id, name=validation.name(name, "run name"))
+        self._name = name
 
     @property
     def notes(self) -> str | None:
