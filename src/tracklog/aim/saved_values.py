@@ -52,4 +52,4 @@ def load(uri: str, run_id: str, reference: dict[str, str]) -> Any:
     """The value a reference names, read from the run's file in the store ``uri``."""
     with tempfile.TemporaryDirectory() as folder:
         path = Api(uri).run(run_id).download(reference[FILE], folder)
-        return pickle.loads(path.read_bytes())  # noqa: S301 - the run's own file, see above
+        return pickle.loads(path.read_bytes())  # the run's own file: see the module doc
