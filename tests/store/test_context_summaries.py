@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 
 from tracklog.errors import FilterSyntaxError, InvalidValueError
-from tracklog.store import validation
+from tracklog.store import schema, validation
 from tracklog.store.context_keys import context_suffix, summary_key
+from tracklog.store.engine import writing
 from tracklog.store.records import SeriesPoints
 from tracklog.store.search_parse import MAX_FILTER_CLAUSES, Comparison, parse_filter
 from tracklog.store.tracking import Store
@@ -160,3 +162,41 @@ def test_a_name_past_the_key_limit_gets_no_summary_and_loses_no_points(store: St
     store.append_metrics(run.id, [points("acc", [0.5], context), points("loss", [1.0])])
     assert store.get_run(run.id).summary == {"loss": 1.0}
     assert store.read_series(run.id, "acc", context)[1].tolist() == [0.5]
+
+
+def test_the_migration_gives_runs_stored_before_their_context_summaries(
+    store_uri: str, store: Store
+) -> None:
+    """A store at revision 0008 had no summary of a context series: upgrading adds them
+    (under the run's define_metric modes) and leaves values set by hand alone."""
+    run = store.create_run("p")
+    store.set_metric_defs(run.id, [{"name": "loss", "summary": "min"}])
+    store.append_metrics(
+        run.id,
+        [
+            points("acc", [0.2, 0.9, 0.8], {"subset": "val"}),
+            points("loss", [3.0, 1.0, 2.0], {"subset": "val"}),
+            points("acc", [0.5], {"subset": "train"}),
+            points("loss", [4.0]),
+        ],
+    )
+    store.set_summary(run.id, {"acc[subset=train]": 0.75})
+    t = schema.run_summary
+    with writing(store.engine) as conn:  # as revision 0008 left the run
+        conn.execute(t.delete().where(t.c.key.in_(["acc[subset=val]", "loss[subset=val]"])))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0008'"))
+    store.close()
+
+    upgraded = Store(store_uri)
+    try:
+        summary = upgraded.get_run(run.id).summary
+        assert summary == {
+            "acc[subset=val]": 0.8,
+            "loss[subset=val]": 1.0,
+            "acc[subset=train]": 0.75,
+            "loss": 4.0,
+        }
+        found = upgraded.search_runs(["p"], filter="metrics.loss[subset=val] = 1")
+        assert [r.id for r in found] == [run.id]
+    finally:
+        upgraded.close()
