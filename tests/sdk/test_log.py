@@ -118,3 +118,22 @@ def test_mlflow_style_aliases(local_store: str) -> None:
     assert r.config == {"lr": 0.1, "layers": 3}
     assert r.series("loss").steps.tolist() == [5, 6]
     assert r.tags == {"team": "nlp", "owner": "ana"}
+
+
+def test_contexts_equal_as_dicts_but_not_as_json_stay_apart(local_store: str) -> None:
+    with tracklog.init(project="p") as run:
+        ctx = {"fold": 1}
+        run.track(1.0, name="acc", context=ctx)
+        run.track(2.0, name="acc", context={"fold": True})
+        run.track(3.0, name="acc", context={"fold": 1.0})
+        ctx["fold"] = 2  # the same dict, changed: another context
+        run.track(4.0, name="acc", context=ctx)
+        run.track(5.0, name="acc", context={})
+        for bad in ([], {"fold": [1]}, {1: "a"}):
+            with pytest.raises((InvalidTypeError, InvalidValueError)):
+                run.track(0.0, name="acc", context=bad)  # type: ignore[arg-type]
+    r = tracklog.Api().run(run.id)
+    for context, value in (({"fold": 1}, 1.0), ({"fold": True}, 2.0), ({"fold": 1.0}, 3.0)):
+        assert r.series("acc", context=context).values.tolist() == [value]
+    assert r.series("acc", context={"fold": 2}).values.tolist() == [4.0]
+    assert r.series("acc").values.tolist() == [5.0]

@@ -58,6 +58,9 @@ class _Rich:
         raise first
 
 
+KNOWN_CONTEXTS = 1024  # distinct track() contexts a run remembers checked
+
+
 class Run:
     """One run of a training script. Create it with :func:`tracklog.init`."""
 
@@ -89,6 +92,7 @@ class Run:
         self._notes: str | None = None
         self._track_steps: dict[tuple[str, str], int] = {}
         self._epochs: dict[str, tuple[int, float]] = {}  # context -> its last (step, epoch)
+        self._contexts: dict[tuple[Any, ...], str] = {}  # see _context
         self._finished = False
         self._disabled = mode == "disabled"
         self._capture: CaptureSession | None = None
@@ -266,7 +270,7 @@ class Run:
         if name not in self._known:
             validation.key(name, "metric name")
             self._known.add(name)
-        ctx = validation.context(context)
+        ctx = self._context(context)
         media = _media(value, name)
         number = _number(value, name) if media is None else 0.0
         epoch_value = None if epoch is None else float(validation.step(epoch, "epoch"))
@@ -289,6 +293,24 @@ class Run:
         self._writer.tracks.append((name, ctx, s, t, number))
         if new_epoch is not None:
             self._writer.tracks.append(("epoch", ctx, s, t, new_epoch))
+
+    def _context(self, context: Any) -> str:
+        """:func:`validation.context`, remembered for the first :data:`KNOWN_CONTEXTS`
+        contexts: a loop tracks the same few a million times, and checking one and writing
+        it as JSON took most of the time of a ``track()`` call."""
+        if context is None:
+            return ""
+        try:
+            # The types too: {"fold": 1} and {"fold": True} are equal as dicts, not as JSON.
+            key = tuple((k, type(v), v) for k, v in context.items())
+            known = self._contexts.get(key)
+        except (AttributeError, TypeError):  # not a dict, or an unhashable value
+            return validation.context(context)  # raises, naming what is wrong
+        if known is None:
+            known = validation.context(context)  # raises for a bad one, which is not kept
+            if len(self._contexts) < KNOWN_CONTEXTS:
+                self._contexts[key] = known
+        return known
 
     def _new_epoch(self, ctx: str, step: int, epoch: float | None) -> float | None:
         """``epoch`` where it is a new point of the context's ``epoch`` series, else None:
