@@ -328,3 +328,14 @@ def test_running_run_chart_grows(page: Page, live_run: str, shot: Callable[[str]
         ".data?.[0].x.length > 1"
     )  # the system charts follow the run too, on the metrics' stream: one in all
     assert len(streams) == 1, streams
+
+
+def test_compare_lists_each_context_summary(page: Page) -> None:
+    # The seeded "aim" runs track acc in context subset=val and loss in train and val.
+    page.goto("/#/projects/aim")
+    page.locator("table.runs thead input[type=checkbox]").click()
+    page.click("#open-compare")
+    page.check("#show-all-keys")  # the two runs logged the same values
+    for key in ("acc[subset=val]", "loss[subset=train]", "loss[subset=val]"):
+        expect(page.locator(f"tr[data-key='summary.{key}']")).to_have_count(1)
+        expect(page.locator(f"#plot-metric option[value='{key}']")).to_have_count(1)
