@@ -79,7 +79,7 @@ def test_values_without_json_form_are_saved_as_run_files(repo: str) -> None:
     run.close()
     stored = tracklog.Api(repo).run(run.hash)
     reference = stored.config["model"]
-    assert reference == {"_saved_file": "aim/values/model.pkl", "_saved_type": "builtins.dict"}
+    assert reference == {"_pickle_file": "aim/values/model.pkl", "_pickle_type": "builtins.dict"}
     assert "aim/values/model.pkl" in stored.files()
     # Continued later, the value is read back from its file.
     again = Run(run_hash=run.hash, repo=repo)

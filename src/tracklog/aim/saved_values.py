@@ -16,8 +16,10 @@ from tracklog.errors import InvalidTypeError
 from tracklog.sdk.api import Api
 from tracklog.sdk.run import Run
 
-FILE = "_saved_file"  # the reference's keys: the run file, and the type of the value in it
-TYPE = "_saved_type"
+# The reference's keys: the run file, and the type of the value in it. (Not "_saved...":
+# FastAPI's JSON encoder drops keys starting with "_sa", taking them for SQLAlchemy's.)
+FILE = "_pickle_file"
+TYPE = "_pickle_type"
 FOLDER = "aim/values"
 
 
