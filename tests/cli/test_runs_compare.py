@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from cli_helpers import Invoke, MakeRun
 
+import tracklog
+
 
 def _row(output: str, key: str) -> list[str]:
     line = next(line for line in output.splitlines() if f" {key} " in line)
@@ -39,3 +41,21 @@ def test_compare_needs_two_runs(invoke: Invoke, make_run: MakeRun) -> None:
     result = invoke("runs", "compare", a)
     assert result.exit_code == 2
     assert result.stderr.startswith("error: compare needs at least two runs")
+
+
+def test_compare_shows_each_context_summary(invoke: Invoke, cli_uri: str) -> None:
+    ids = []
+    for val in (0.7, 0.9):
+        with tracklog.init(project="proj") as run:
+            run.track(val, name="acc", context={"subset": "val"})
+            run.track(0.5, name="acc", context={"subset": "train"})
+        ids.append(run.id)
+    result = invoke("runs", "compare", *ids)
+    assert result.exit_code == 0, result.output
+    assert _row(result.stdout, "metrics.acc[subset=val]") == [
+        "*",
+        "metrics.acc[subset=val]",
+        "0.7",
+        "0.9",
+    ]
+    assert _row(result.stdout, "metrics.acc[subset=train]")[2:] == ["0.5", "0.5"]

@@ -6,6 +6,8 @@ import json
 
 from cli_helpers import Invoke, MakeRun, rows_with
 
+import tracklog
+
 
 def _three_runs(make_run: MakeRun) -> dict[str, str]:
     return {
@@ -101,3 +103,28 @@ def test_a_command_records_a_killed_run_as_crashed(invoke: Invoke, cli_uri: str)
     result = invoke("runs", "ls", "--filter", "attributes.status = 'FAILED'")
     assert result.exit_code == 0, result.output
     assert rows_with(result.stdout, "victim") == ["victim"]
+
+
+def test_context_summaries_filter_sort_and_columns(invoke: Invoke, cli_uri: str) -> None:
+    for name, val in (("alpha", 0.7), ("beta", 0.95), ("gamma", 0.9)):
+        with tracklog.init(project="proj", name=name) as run:
+            run.track(val, name="acc", context={"subset": "val", "fold": 1})
+            run.track(0.5, name="acc", context={"subset": "train", "fold": 1})
+    result = invoke(
+        "runs",
+        "ls",
+        "--filter",
+        "metrics.acc[subset=val, fold=1] > 0.8",
+        "--sort",
+        "metrics.acc[fold=1,subset=val] DESC",
+        "--columns",
+        "metrics.acc[fold=1,subset=train],params.x",
+    )
+    assert result.exit_code == 0, result.output
+    assert rows_with(result.stdout, "alpha", "beta", "gamma") == ["beta", "gamma"]
+    # Each column once, as its filter names it (its brackets are not taken for markup).
+    header = "".join(result.stdout.splitlines()[1].split())
+    for column in ("metrics.acc[fold=1,subset=val]", "metrics.acc[fold=1,subset=train]"):
+        assert header.count(column) == 1
+    beta = next(line for line in result.stdout.splitlines() if " beta " in line)
+    assert "0.95" in beta and "0.5" in beta

@@ -78,6 +78,21 @@ def test_track_with_context_and_epoch(local_store: str) -> None:
     assert r.series("accuracy", context={"subset": "train"}).values.tolist() == [0.9]
 
 
+def test_epoch_is_one_point_per_step_however_many_values_are_tracked(local_store: str) -> None:
+    with tracklog.init(project="p") as run:
+        for step in range(3):
+            for name in ("loss", "acc", "lr"):
+                run.track(step / 10, name=name, step=step, epoch=step // 2)
+                run.track(step / 10, name=name, step=step, epoch=step // 2, context={"s": "v"})
+        run.track(1.0, name="loss", step=2, epoch=5)  # a new epoch at the same step is kept
+    r = tracklog.Api().run(run.id)
+    plain = r.series("epoch")
+    assert (plain.steps.tolist(), plain.values.tolist()) == ([0, 1, 2, 2], [0.0, 0.0, 1.0, 5.0])
+    in_context = r.series("epoch", context={"s": "v"})
+    assert (in_context.steps.tolist(), in_context.values.tolist()) == ([0, 1, 2], [0.0, 0.0, 1.0])
+    assert r.series("acc", context={"s": "v"}).steps.tolist() == [0, 1, 2]
+
+
 def test_summary_defaults_to_last_and_define_metric(local_store: str) -> None:
     with tracklog.init(project="p") as run:
         run.define_metric("val/*", summary="max", goal="maximize")
@@ -103,3 +118,22 @@ def test_mlflow_style_aliases(local_store: str) -> None:
     assert r.config == {"lr": 0.1, "layers": 3}
     assert r.series("loss").steps.tolist() == [5, 6]
     assert r.tags == {"team": "nlp", "owner": "ana"}
+
+
+def test_contexts_equal_as_dicts_but_not_as_json_stay_apart(local_store: str) -> None:
+    with tracklog.init(project="p") as run:
+        ctx = {"fold": 1}
+        run.track(1.0, name="acc", context=ctx)
+        run.track(2.0, name="acc", context={"fold": True})
+        run.track(3.0, name="acc", context={"fold": 1.0})
+        ctx["fold"] = 2  # the same dict, changed: another context
+        run.track(4.0, name="acc", context=ctx)
+        run.track(5.0, name="acc", context={})
+        for bad in ([], {"fold": [1]}, {1: "a"}):
+            with pytest.raises((InvalidTypeError, InvalidValueError)):
+                run.track(0.0, name="acc", context=bad)  # type: ignore[arg-type]
+    r = tracklog.Api().run(run.id)
+    for context, value in (({"fold": 1}, 1.0), ({"fold": True}, 2.0), ({"fold": 1.0}, 3.0)):
+        assert r.series("acc", context=context).values.tolist() == [value]
+    assert r.series("acc", context={"fold": 2}).values.tolist() == [4.0]
+    assert r.series("acc").values.tolist() == [5.0]

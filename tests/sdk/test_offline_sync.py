@@ -134,3 +134,18 @@ def test_offline_runs_keep_their_own_start_and_end_times(local_store: str) -> No
     r = tracklog.Api().run("times")
     assert started <= r.start_time < during
     assert r.end_time is not None and during <= r.end_time <= ended
+
+
+def test_a_rename_and_removed_labels_are_journaled_and_synced(local_store: str) -> None:
+    with tracklog.init(project="off", mode="offline", name="first", tags=["a", "b"]) as run:
+        run.name = "second"
+        run.remove_tags(["a", "never-there"])
+        assert (run.name, run.tags) == ("second", ("b",))
+    store = Store(local_store)
+    sync_folder(store, Path(local_store) / "offline" / run.id)
+    r = tracklog.Api().run(run.id)
+    assert (r.name, r.labels) == ("second", ["b"])
+    with tracklog.init(project="off", mode="offline") as bad:
+        with pytest.raises(tracklog.InvalidValueError, match="run name"):
+            bad.name = ""
+        assert bad.name != ""

@@ -374,3 +374,14 @@ def test_a_run_page_draws_with_the_partial_bundle_and_compare_with_the_full_one(
     page.goto(f"/#/runs/{ids[1]}")
     page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}')?.data?.length")
     assert page.evaluate("typeof window.Plotly.PlotSchema.get().traces.parcoords") == "object"
+
+
+def test_compare_lists_each_context_summary(page: Page) -> None:
+    # The seeded "aim" runs track acc in context subset=val and loss in train and val.
+    page.goto("/#/projects/aim")
+    page.locator("table.runs thead input[type=checkbox]").click()
+    page.click("#open-compare")
+    page.check("#show-all-keys")  # the two runs logged the same values
+    for key in ("acc[subset=val]", "loss[subset=train]", "loss[subset=val]"):
+        expect(page.locator(f"tr[data-key='summary.{key}']")).to_have_count(1)
+        expect(page.locator(f"#plot-metric option[value='{key}']")).to_have_count(1)

@@ -350,3 +350,21 @@ def test_mlflow_ui_links_open_the_matching_pages(page: Page, ui_server: ServerPr
     expect(page).to_have_url(re.compile(rf"#/compare\?runs={run_id}$"))
     page.goto("/#/experiments/999999")
     expect(page.locator("#app")).to_contain_text("No project has the MLflow experiment id 999999")
+
+
+def test_context_summaries_are_columns_and_filter_keys(page: Page) -> None:
+    # The seeded "aim" runs track acc in context subset=val and loss in train and val.
+    page.goto("/#/projects/aim")
+    expect(page.locator("table.runs tbody tr")).to_have_count(2)
+    for key in ("metrics.acc[subset=val]", "metrics.loss[subset=train]"):
+        expect(page.locator(f"#add-column option[value='{key}']")).to_have_count(1)
+    page.select_option("#add-column", "metrics.acc[subset=val]")
+    header = page.locator("th.sortable button", has_text="metrics.acc[subset=val]")
+    header.click()
+    expect(page.locator("td[data-col='metrics.acc[subset=val]']").first).to_have_text("0.98")
+    page.fill("#filter", "metrics.acc[subset=val] > 0.9 AND metrics.loss[subset=train] < 0.1")
+    page.press("#filter", "Enter")
+    expect(page.locator("#page-info")).to_have_text("1–2 of 2")
+    page.fill("#filter", "metrics.acc[subset=val] > 0.99")
+    page.press("#filter", "Enter")
+    expect(page.locator("table.runs tbody tr")).to_have_count(0)

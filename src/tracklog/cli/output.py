@@ -32,10 +32,11 @@ def console() -> Console:
 
 
 def table(*headers: str) -> Table:
-    """A table in the CLI's common style with these column headers."""
+    """A table in the CLI's common style with these column headers (literal text: the ``[``
+    of ``metrics.acc[subset=val]`` is not markup)."""
     t = Table(header_style="bold")
     for header in headers:
-        t.add_column(header, overflow="fold")
+        t.add_column(Text(header), overflow="fold")
     return t
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,8 @@ _ATTRIBUTE_FIELDS = {"group_name": "group"}
 _TIME_COLUMNS = ("start_time", "end_time")
 # Attributes the table always shows; naming them in --sort/--filter adds no column.
 _SHOWN = {"id", "name", "status", "start_time"}
+# A comma between columns, not one inside a context: metrics.acc[fold=1,subset=val].
+_COLUMN_COMMA = re.compile(r",(?![^\[]*\])")
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Column:
 def parse_columns(specs: Iterable[str]) -> list[Column]:
     """Columns named by ``--columns`` values, each a comma-separated list such as
     ``params.lr,metrics.acc``."""
-    names = [name.strip() for spec in specs for name in spec.split(",") if name.strip()]
+    names = [name.strip() for spec in specs for name in _COLUMN_COMMA.split(spec) if name.strip()]
     return [Column(t.kind, t.key) for t in parse_order_by(names)]
 
 

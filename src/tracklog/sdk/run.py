@@ -58,6 +58,9 @@ class _Rich:
         raise first
 
 
+KNOWN_CONTEXTS = 1024  # distinct track() contexts a run remembers checked
+
+
 class Run:
     """One run of a training script. Create it with :func:`tracklog.init`."""
 
@@ -73,7 +76,7 @@ class Run:
     ) -> None:
         self.id = run_id
         self.project = project
-        self.name = name
+        self._name = name
         self.mode = mode
         self._backend = backend
         self._rescue_dir = rescue_dir
@@ -88,6 +91,8 @@ class Run:
         self._labels: tuple[str, ...] = ()
         self._notes: str | None = None
         self._track_steps: dict[tuple[str, str], int] = {}
+        self._epochs: dict[str, tuple[int, float]] = {}  # context -> its last (step, epoch)
+        self._contexts: dict[tuple[Any, ...], str] = {}  # see _context
         self._finished = False
         self._disabled = mode == "disabled"
         self._capture: CaptureSession | None = None
@@ -114,6 +119,7 @@ class Run:
             if not st.context:
                 self._step = max(self._step, nxt)
             self._track_steps[(st.key, st.context)] = max(0, nxt)
+        self.project, self._name = record.project, record.name
         self.config.load(record.config)
         self._labels = tuple(record.labels)
         self._notes = record.notes
@@ -257,14 +263,15 @@ class Run:
         ``name`` within ``context`` (a dict).
 
         Without ``step`` each (name, context) series counts its own steps from 0. ``epoch``
-        is recorded as the ``epoch`` series at the same step and context.
+        is recorded as the ``epoch`` series at the same step and context, once for all the
+        values tracked at that step.
         """
         if self._finished:
             raise RunFinishedError(f"run {self.id} is finished; track() after finish() is an error")
         if name not in self._known:
             validation.key(name, "metric name")
             self._known.add(name)
-        ctx = validation.context(context)
+        ctx = self._context(context)
         media = _media(value, name)
         number = _number(value, name) if media is None else 0.0
         epoch_value = None if epoch is None else float(validation.step(epoch, "epoch"))
@@ -274,18 +281,45 @@ class Run:
             return
         self._track_steps[(name, ctx)] = max(counter, s + 1)
         t = now_ms()
+        new_epoch = self._new_epoch(ctx, s, epoch_value)
         if media is not None:
             self._queue_media([(name, media)], ctx, s)
-            if epoch_value is not None:
-                self._writer.tracks.append(("epoch", ctx, s, t, epoch_value))
+            if new_epoch is not None:
+                self._writer.tracks.append(("epoch", ctx, s, t, new_epoch))
             return
         if not ctx:  # the same series log() writes: share its buffer to keep arrival order
-            row = {name: number} if epoch_value is None else {name: number, "epoch": epoch_value}
+            row = {name: number} if new_epoch is None else {name: number, "epoch": new_epoch}
             self._writer.rows.append((s, t, row))
             return
         self._writer.tracks.append((name, ctx, s, t, number))
-        if epoch_value is not None:
-            self._writer.tracks.append(("epoch", ctx, s, t, epoch_value))
+        if new_epoch is not None:
+            self._writer.tracks.append(("epoch", ctx, s, t, new_epoch))
+
+    def _context(self, context: Any) -> str:
+        """:func:`validation.context`, remembered for the first :data:`KNOWN_CONTEXTS`
+        contexts: a loop tracks the same few a million times, and checking one and writing
+        it as JSON took most of the time of a ``track()`` call."""
+        if context is None:
+            return ""
+        try:
+            # The types too: {"fold": 1} and {"fold": True} are equal as dicts, not as JSON.
+            key = tuple((k, type(v), v) for k, v in context.items())
+            known = self._contexts.get(key)
+        except (AttributeError, TypeError):  # not a dict, or an unhashable value
+            return validation.context(context)  # raises, naming what is wrong
+        if known is None:
+            known = validation.context(context)  # raises for a bad one, which is not kept
+            if len(self._contexts) < KNOWN_CONTEXTS:
+                self._contexts[key] = known
+        return known
+
+    def _new_epoch(self, ctx: str, step: int, epoch: float | None) -> float | None:
+        """``epoch`` where it is a new point of the context's ``epoch`` series, else None:
+        the values tracked at one step and epoch record it once, not once each."""
+        if epoch is None or self._epochs.get(ctx) == (step, epoch):
+            return None
+        self._epochs[ctx] = (step, epoch)
+        return epoch
 
     def define_metric(
         self,
@@ -341,6 +375,23 @@ class Run:
         if new:
             self._backend.add_labels(self.id, new)
         self._labels = tuple(dict.fromkeys([*self._labels, *new]))
+
+    def remove_tags(self, labels: list[str] | tuple[str, ...]) -> None:
+        """Remove labels (W&B's tags) from the run; ones it does not have are ignored."""
+        gone = [validation.key(lb, "tag") for lb in labels]
+        if gone:
+            self._backend.remove_labels(self.id, gone)
+        self._labels = tuple(lb for lb in self._labels if lb not in gone)
+
+    @property
+    def name(self) -> str:
+        """The run's name; assigning renames it."""
+        return self._name
+
+    @name.setter
+    def name(self, name: str) -> None:
+        self._backend.update_run(self.id, name=validation.name(name, "run name"))
+        self._name = name
 
     @property
     def notes(self) -> str | None:

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tracklog.errors import FilterSyntaxError, InvalidValueError
+from tracklog.store.context_keys import context_suffix
 
 #: Characters in one filter, comparisons ANDed in one filter, values in all of its IN lists,
 #: and clauses of one order-by (docs/server.md's limits).
@@ -105,6 +106,8 @@ class _Token:
     value: Scalar = ""  # the parsed literal, keyword or operator; "" for idents and eof
     key_pos: int = 0  # idents only: where the key starts
     parts: tuple[str, str] = ("", "")  # idents only: (entity, key)
+    context: str = ""  # idents only: the ``[name=value,...]`` after the key, canonical
+    context_pos: int = 0  # idents only: where that context starts
 
 
 def _scan_quoted(text: str, start: int, what: str) -> tuple[str, int]:
@@ -129,6 +132,51 @@ def _scan_quoted(text: str, start: int, what: str) -> tuple[str, int]:
             out.append(c)
             i += 1
     raise FilterSyntaxError(f"unterminated {what} (no closing {quote})", text, start)
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
+def _context_item(text: str, i: int, what: str) -> tuple[str | int | float | bool, int]:
+    """One name or value of a metric's context at ``i``: quoted text, a number (values only)
+    or a word (``true``/``false`` as values are booleans); returns it and the offset after."""
+    if i < len(text) and text[i] in "'\"`":
+        return _scan_quoted(text, i, f"quoted {what}")
+    if what == "value" and (m := _NUMBER.match(text, i)):
+        return _number(m.group()), m.end()
+    if m := _WORD.match(text, i):
+        word = m.group()
+        if what == "value" and word in ("true", "false"):
+            return word == "true", m.end()
+        return word, m.end()
+    found = repr(text[i]) if i < len(text) else "end of input"
+    raise FilterSyntaxError(f"expected a context {what}, found {found}", text, i)
+
+
+def _scan_context(text: str, start: int) -> tuple[str, int]:
+    """Read the ``[name=value, ...]`` opening at ``start``; return it in its canonical form
+    (:func:`~tracklog.store.context_keys.context_suffix`) and the offset after it."""
+    items: dict[str, str | int | float | bool] = {}
+    i = start + 1
+    while True:
+        name_pos = i = _skip_space(text, i)
+        name, i = _context_item(text, i, "name")
+        i = _skip_space(text, i)
+        if not text.startswith("=", i):
+            raise FilterSyntaxError(f"expected '=' after context name {name!r}", text, i)
+        value, i = _context_item(text, _skip_space(text, i + 1), "value")
+        if name in items:
+            raise FilterSyntaxError(f"context name {name!r} is given twice", text, name_pos)
+        items[str(name)] = value
+        i = _skip_space(text, i)
+        if text.startswith("]", i):
+            return context_suffix(items), i + 1
+        if not text.startswith(",", i):
+            raise FilterSyntaxError("unclosed '[': expected ',' or ']' in the context", text, i)
+        i += 1
 
 
 def _lone_escape(pattern: str) -> bool:
@@ -172,7 +220,20 @@ def _tokenize(text: str) -> list[_Token]:
                 key_pos = i + len(entity) + 1
                 if not key and end < n and text[end] in '`"':
                     key, end = _scan_quoted(text, end, "quoted key")
-                tokens.append(_Token("ident", text[i:end], i, key_pos=key_pos, parts=(entity, key)))
+                context, context_pos = "", end
+                if end < n and text[end] == "[":
+                    context, end = _scan_context(text, end)
+                tokens.append(
+                    _Token(
+                        "ident",
+                        text[i:end],
+                        i,
+                        key_pos=key_pos,
+                        parts=(entity, key),
+                        context=context,
+                        context_pos=context_pos,
+                    )
+                )
         elif op := next((o for o in _OPERATORS if text.startswith(o, i)), None):
             end = i + len(op)
             tokens.append(_Token("op", op, i, op))
@@ -225,6 +286,12 @@ class _Parser:
                 )
             if not key:
                 raise self.fail(f"expected a key after '{entity}.'", tok.key_pos)
+            if tok.context and kind != "metric":
+                raise self.fail(
+                    f"a context such as [subset=val] follows metric keys only, not {entity}.",
+                    tok.context_pos,
+                )
+            key += tok.context
             if kind == "attribute":
                 if key.lower() not in self.attributes:
                     valid = ", ".join(self.attributes)

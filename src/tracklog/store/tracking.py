@@ -6,7 +6,6 @@ the server all call it, so every rule is applied in one place.
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import socket
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -23,6 +22,7 @@ from tracklog.store import params as params_view
 from tracklog.store.active_project import active_project_id, require_active_project
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
+from tracklog.store.derived_summary import derived_summaries, summary_modes, summary_rows
 from tracklog.store.engine import (
     checkpoint,
     execute_rows,
@@ -563,9 +563,8 @@ class Store:
                 update(_R).where(_R.c.id == run_id).values(metric_defs=json_output.dumps(clean))
             )
             # Points logged before the definition are summarised by it too.
-            modes = _summary_modes(clean)
             stats = series.list_stats(conn, [run_id])[run_id]
-            summaries = {st.key: _summary_value(st, modes) for st in stats if not st.context}
+            summaries = derived_summaries(stats, summary_modes(clean))
             self._write_summary(conn, run_id, summaries, explicit=False)
 
     def append_metrics(
@@ -603,12 +602,8 @@ class Store:
             if not fresh:
                 return 0
             points = [p for batch in fresh for p in batch]
-            modes = _summary_modes(stored_json.loads(defs))
-            summaries = {
-                stats.key: _summary_value(stats, modes)
-                for stats in series.append(conn, run_id, points)
-                if not stats.context
-            }
+            modes = summary_modes(stored_json.loads(defs))
+            summaries = derived_summaries(series.append(conn, run_id, points), modes)
             self._write_summary(conn, run_id, summaries, explicit=False)
         self._points_since_checkpoint += sum(len(p.steps) for p in points)
         return len(fresh)
@@ -640,22 +635,10 @@ class Store:
     ) -> None:
         """Upsert summary values, checked already (by hand: :func:`validation.summary_values`;
         derived: a metric's number or None)."""
-        rows = []
-        for k, v in values.items():
-            number = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-            rows.append(
-                {
-                    "run_id": run_id,
-                    "key": k,
-                    "value_num": None if number is None or number != number else number,
-                    "value_json": json_output.dumps(v),
-                    "explicit": explicit,
-                }
-            )
         upsert(
             conn,
             schema.run_summary,
-            rows,
+            summary_rows(run_id, values, explicit),
             ("run_id", "key"),
             ("value_num", "value_json", "explicit"),
             where=None if explicit else _DERIVED_ONLY,
@@ -1032,18 +1015,3 @@ def _check_writable(run_id: str, lifecycle_stage: str | None) -> None:
 def _batches(items: list[str], size: int) -> Iterable[list[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
-
-
-def _summary_modes(defs: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(pattern, mode) pairs in the order they are tried: exact names first, then globs, the
-    latest definition first."""
-    with_mode = [(d["name"], d["summary"]) for d in reversed(defs) if d.get("summary")]
-    return sorted(with_mode, key=lambda pm: any(c in pm[0] for c in "*?["))
-
-
-def _summary_value(stats: SeriesStats, modes: list[tuple[str, str]]) -> float | None:
-    """A series' summary under the best matching ``define_metric`` (default: last)."""
-    for pattern, mode in modes:
-        if fnmatch.fnmatchcase(stats.key, pattern):
-            return stats.summary(mode)
-    return stats.last
