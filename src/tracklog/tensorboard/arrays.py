@@ -24,8 +24,7 @@ def numbers(value: Any, what: str) -> np.ndarray:
             raise InvalidTypeError(f"{what}: not an array of numbers ({exc})") from None
     if array.dtype.kind not in "biuf":
         raise InvalidTypeError(
-            f"{what}: values of dtype {array.dtype} are not numbers "
-            f"(got {type(value).__name__})"
+            f"{what}: values of dtype {array.dtype} are not numbers (got {type(value).__name__})"
         )
     return array
 
@@ -83,10 +82,8 @@ def image_hwc(value: Any, dataformats: str, what: str) -> np.ndarray:
             "add_images() takes a batch"
         )
     order = _axes(dataformats, array.shape, "HWC", what)
-    if order[2] < 0:  # no channel axis: grey
-        array = array.transpose(order[:2])[:, :, None]
-    else:
-        array = array.transpose(order)
+    grey = order[2] < 0  # no channel axis
+    array = array.transpose(order[:2])[:, :, None] if grey else array.transpose(order)
     return _checked_channels(pixels(array), what)
 
 
@@ -99,10 +96,8 @@ def images_grid(value: Any, dataformats: str, what: str) -> np.ndarray:
             f"{what}: a batch of images has 3 or 4 axes, this one {shape_text(array.shape)}"
         )
     order = _axes(dataformats, array.shape, "NHWC", what)
-    if order[3] < 0:
-        array = array.transpose(order[:3])[..., None]
-    else:
-        array = array.transpose(order)
+    grey = order[3] < 0
+    array = array.transpose(order[:3])[..., None] if grey else array.transpose(order)
     batch = _checked_channels(pixels(array), what)
     return grid(batch)
 

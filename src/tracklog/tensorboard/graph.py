@@ -12,10 +12,10 @@ from tracklog.errors import InvalidTypeError
 def module_tree(model: Any, inputs: Any = None) -> dict[str, Any]:
     """The tree of ``model`` (a ``torch.nn.Module``): each module's name, dotted path, type,
     parameter counts (its own, its subtree's, trainable) and output shape where known."""
-    if not all(hasattr(model, a) for a in ("named_children", "parameters", "register_forward_hook")):
-        raise InvalidTypeError(
-            f"add_graph takes a torch.nn.Module, got {type(model).__name__}"
-        )
+    if not all(
+        hasattr(model, a) for a in ("named_children", "parameters", "register_forward_hook")
+    ):
+        raise InvalidTypeError(f"add_graph takes a torch.nn.Module, got {type(model).__name__}")
     shapes = _output_shapes(model, inputs) if inputs is not None else {}
     tree = _node(model, "", shapes)
     if inputs is not None:
@@ -56,9 +56,7 @@ def _output_shapes(model: Any, inputs: Any) -> dict[str, Any]:
 
         return record
 
-    handles = [
-        module.register_forward_hook(hook(name)) for name, module in model.named_modules()
-    ]
+    handles = [module.register_forward_hook(hook(name)) for name, module in model.named_modules()]
     training = model.training
     try:
         model.eval()

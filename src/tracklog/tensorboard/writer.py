@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tracklog.errors import InvalidTypeError, InvalidValueError
+from tracklog.sdk.fluent import init
 from tracklog.sdk.media import Audio, Histogram, Image, Text, Video
 from tracklog.sdk.media.histogram import MAX_BINS
 from tracklog.tensorboard import arrays
@@ -62,13 +63,11 @@ class SummaryWriter:
         filename_suffix: str = "",
         project: str | None = None,
     ) -> None:
-        import tracklog
-
         folder = Path(log_dir) if log_dir else default_log_dir(comment)
         self.log_dir = str(folder)
         name = folder.name or folder.resolve().name
         project = project or folder.parent.name or None
-        self.run: Run = tracklog.init(project=project, name=name)
+        self.run: Run = init(project=project, name=name)
         self._closed = False
 
     def get_logdir(self) -> str:
@@ -87,7 +86,9 @@ class SummaryWriter:
         double_precision: bool = False,
     ) -> None:
         """Log ``scalar_value`` (a number, numpy scalar or one-element tensor) as ``tag``."""
-        value = scalar_value if type(scalar_value) is float else arrays.scalar(scalar_value, tag)
+        value = scalar_value
+        if type(value) is not float and type(value) is not int:
+            value = arrays.scalar(value, f"add_scalar({tag!r})")
         step = global_step if type(global_step) is int else _step(global_step)
         self.run._log({tag: value}, step, True, None if walltime is None else _ms(walltime))
 
@@ -282,11 +283,7 @@ class SummaryWriter:
         if run_name is None:
             self._apply_hparams(self.run, hparams, metrics, record)
             return
-        import tracklog
-
-        with tracklog.init(
-            project=self.run.project, name=str(run_name), group=self.run.name
-        ) as run:
+        with init(project=self.run.project, name=str(run_name), group=self.run.name) as run:
             self._apply_hparams(run, hparams, metrics, record)
 
     @staticmethod
@@ -514,5 +511,3 @@ def _save_bytes(run: Run, name: str, data: bytes) -> None:
         path = Path(tmp) / Path(name).name
         path.write_bytes(data)
         run.log_artifact(path, name)
-
-
