@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 @click.group("import")
 def import_group() -> None:
-    """Import runs from MLflow, W&B or a JSON tracker's folders (see docs/migrate.md)."""
+    """Import runs from MLflow, W&B, TensorBoard or a JSON tracker's folders (see
+    docs/migrate.md)."""
 
 
 @import_group.command("mlflow")
@@ -78,6 +79,58 @@ def json_folders(state: CliState, folder: Path, project: str | None) -> None:
     from tracklog.importers.json_folder import read_runs
 
     _import(state.local_store(), read_runs(folder, project), keep_going=True)
+
+
+@import_group.command("tensorboard")
+@click.argument("logdir", type=click.Path(path_type=Path))
+@click.option(
+    "--project", metavar="NAME", help="Put the runs into this project [default: LOGDIR's name]."
+)
+@click.option(
+    "--follow", is_flag=True, help="Keep watching for new event files and points until stopped."
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.1, 3600),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks with --follow.",
+)
+@pass_state
+def tensorboard(
+    state: CliState, logdir: Path, project: str | None, follow: bool, interval: float
+) -> None:
+    """Import a TensorBoard logdir: each folder of event files becomes a run.
+
+    Scalars (TF1 and TF2), histograms, images, text and the hparams plugin's values are
+    read with the tensorboard package (pip install 'tracklog[tensorboard]'). A run's name is
+    its folder under LOGDIR. Importing again appends only what the files gained since; a
+    damaged file is imported up to the damage, with a warning naming the file and offset.
+    """
+    import time
+
+    from tracklog.importers.tensorboard import import_logdir
+
+    store = state.local_store()
+    while True:
+        for outcome in import_logdir(store, logdir, project):
+            for warning in outcome.warnings:
+                click.echo(f"warning: {warning}", err=True)
+            what = f"{outcome.name} as {outcome.run_id}"
+            if outcome.wrote:
+                verb = "imported" if outcome.created else "appended to"
+                click.echo(
+                    f"{verb} {what}: {outcome.points} points, {outcome.histograms} "
+                    f"histograms, {outcome.media} media"
+                )
+            elif not follow:
+                click.echo(f"skipped {what}: up to date")
+        if not follow:
+            return
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            return
 
 
 def _import(store: Store, runs: Iterable[SourceRun], keep_going: bool = False) -> None:
