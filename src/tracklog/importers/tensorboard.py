@@ -80,9 +80,7 @@ def import_logdir(
         yield import_folder(store, folder, logdir, project)
 
 
-def import_folder(
-    store: TrackingStore, folder: Path, logdir: Path, project: str
-) -> FolderOutcome:
+def import_folder(store: TrackingStore, folder: Path, logdir: Path, project: str) -> FolderOutcome:
     """Write what ``folder``'s event files hold that the store does not have yet."""
     path = folder.resolve()
     name = folder.relative_to(logdir).as_posix() if folder != logdir else path.name
@@ -109,9 +107,7 @@ def import_folder(
     warnings = [*values.warnings]
     if values.skipped:
         warnings.append(f"{folder}: left out {', '.join(sorted(values.skipped))}")
-    return FolderOutcome(
-        folder, run_id, name, created, points, histograms, media, tuple(warnings)
-    )
+    return FolderOutcome(folder, run_id, name, created, points, histograms, media, tuple(warnings))
 
 
 def _stored_counts(store: TrackingStore, run_id: str) -> tuple[dict[str, int], dict[str, int]]:
