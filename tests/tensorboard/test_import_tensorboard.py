@@ -144,3 +144,51 @@ def test_a_logdir_without_event_files_is_a_clear_error(tmp_path: Path, tb_import
     assert "no TensorBoard event files" in result.output
     missing = tb_import(str(tmp_path / "nowhere"))
     assert missing.exit_code != 0 and "no such folder" in missing.output
+
+
+def test_follow_picks_up_new_points_and_new_runs_until_stopped(
+    tmp_path: Path, store_at: str
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    logdir = tmp_path / "logs"
+    _tf2_logs(logdir / "first")
+    env = {**os.environ, "TRACKLOG_ARTIFACTS": str(tmp_path / "artifacts")}
+    cmd = "from tracklog.cli.main import main; main()"
+    args = ["--uri", store_at, "import", "tensorboard", str(logdir), "--follow"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", cmd, *args, "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    api = tracklog.Api(store_at)
+
+    def names_and_counts() -> dict[str, int]:
+        try:
+            return {r.name: len(r.series("epoch_loss").steps) for r in api.runs("logs")}
+        except tracklog.TracklogError:
+            return {}  # the store is not made yet
+
+    def wait_for(wanted: dict[str, int]) -> None:
+        deadline = time.monotonic() + 120  # a bound on a hung follower, not a timing claim
+        while names_and_counts() != wanted:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() < deadline, names_and_counts()
+            time.sleep(0.1)
+
+    try:
+        wait_for({"first": 3})
+        _tf2_logs(logdir / "first")  # a second event file: three more points
+        _tf2_logs(logdir / "second")
+        wait_for({"first": 6, "second": 3})
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
+    assert "appended to first" in out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -109,28 +109,44 @@ def tensorboard(
     """
     import time
 
+    store = state.local_store()
+    seen: dict[Path, tuple[Any, ...]] = {}  # with --follow: folders unchanged since read
+    warned: set[str] = set()
+    try:
+        while True:
+            _tensorboard_pass(store, logdir, project, seen if follow else None, warned)
+            if not follow:
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:  # how --follow is stopped; the next import completes a cut one
+        click.echo("stopped")
+
+
+def _tensorboard_pass(
+    store: Store,
+    logdir: Path,
+    project: str | None,
+    seen: dict[Path, tuple[Any, ...]] | None,
+    warned: set[str],
+) -> None:
+    """Import (or bring up to date) each run folder once, saying what each got (following,
+    with ``seen``: only what changed) and each warning once."""
     from tracklog.importers.tensorboard import import_logdir
 
-    store = state.local_store()
-    while True:
-        for outcome in import_logdir(store, logdir, project):
-            for warning in outcome.warnings:
+    for outcome in import_logdir(store, logdir, project, seen):
+        for warning in outcome.warnings:
+            if warning not in warned:
+                warned.add(warning)
                 click.echo(f"warning: {warning}", err=True)
-            what = f"{outcome.name} as {outcome.run_id}"
-            if outcome.wrote:
-                verb = "imported" if outcome.created else "appended to"
-                click.echo(
-                    f"{verb} {what}: {outcome.points} points, {outcome.histograms} "
-                    f"histograms, {outcome.media} media"
-                )
-            elif not follow:
-                click.echo(f"skipped {what}: up to date")
-        if not follow:
-            return
-        try:
-            time.sleep(interval)
-        except KeyboardInterrupt:
-            return
+        what = f"{outcome.name} as {outcome.run_id}"
+        if outcome.wrote:
+            verb = "imported" if outcome.created else "appended to"
+            click.echo(
+                f"{verb} {what}: {outcome.points} points, {outcome.histograms} "
+                f"histograms, {outcome.media} media"
+            )
+        elif seen is None:
+            click.echo(f"skipped {what}: up to date")
 
 
 def _import(store: Store, runs: Iterable[SourceRun], keep_going: bool = False) -> None:

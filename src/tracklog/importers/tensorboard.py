@@ -70,14 +70,34 @@ def run_folders(logdir: Path) -> list[Path]:
 
 
 def import_logdir(
-    store: TrackingStore, logdir: Path, project: str | None = None
+    store: TrackingStore,
+    logdir: Path,
+    project: str | None = None,
+    seen: dict[Path, tuple[Any, ...]] | None = None,
 ) -> Iterator[FolderOutcome]:
-    """Import (or bring up to date) each run folder of ``logdir``, one after the other."""
+    """Import (or bring up to date) each run folder of ``logdir``, one after the other.
+
+    ``seen`` (kept by the caller from one pass to the next, as ``--follow`` does) holds each
+    folder's event files (names, sizes, times) when last imported: a folder whose files have
+    not changed since is not read again."""
     logdir = Path(logdir)
     folders = run_folders(logdir)
     project = project or logdir.resolve().name
     for folder in folders:
+        state = _files_state(folder)
+        if seen is not None and seen.get(folder) == state:
+            continue
         yield import_folder(store, folder, logdir, project)
+        if seen is not None:
+            seen[folder] = state
+
+
+def _files_state(folder: Path) -> tuple[Any, ...]:
+    out = []
+    for path in event_files(folder):
+        st = path.stat()
+        out.append((path.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
 
 
 def import_folder(store: TrackingStore, folder: Path, logdir: Path, project: str) -> FolderOutcome:
