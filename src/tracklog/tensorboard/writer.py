@@ -70,6 +70,15 @@ class SummaryWriter:
         self.run: Run = init(project=project, name=name)
         self._closed = False
 
+    @classmethod
+    def over(cls, run: Run, log_dir: str = "") -> SummaryWriter:
+        """A writer logging into ``run``, already started (``close()`` finishes it)."""
+        writer = cls.__new__(cls)
+        writer.log_dir = log_dir
+        writer.run = run
+        writer._closed = False
+        return writer
+
     def get_logdir(self) -> str:
         """The ``log_dir`` this writer was made with (or its default)."""
         return self.log_dir
