@@ -184,3 +184,30 @@ def test_follow_picks_up_new_points_and_new_runs_until_stopped(
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "appended to first" in out
+
+
+def test_an_import_cut_short_is_completed_by_the_next(
+    tmp_path: Path, store_at: str, tb_import: Import, api: tracklog.Api
+) -> None:
+    from tracklog.importers.imported_run import stable_id
+    from tracklog.importers.tensorboard import SOURCE
+    from tracklog.store.records import SeriesPoints
+    from tracklog.store.tracking import Store
+
+    logdir = tmp_path / "logs"
+    _tf2_logs(logdir / "run")
+    # What an import killed part-way leaves: the run, RUNNING, with its first two points.
+    store = Store(store_at)
+    try:
+        run_id = stable_id(SOURCE, str((logdir / "run").resolve()))
+        store.create_run("logs", run_id=run_id, name="run", owned=False)
+        steps, values = np.array([0, 1]), np.array([0.0, 0.25])
+        times = np.array([1_700_000_000_500] * 2)
+        store.append_metrics(run_id, [SeriesPoints("epoch_loss", "", steps, values, times)])
+    finally:
+        store.close()
+    result = tb_import(str(logdir))
+    assert result.exit_code == 0 and "appended to run" in result.output, result.output
+    (run,) = api.runs("logs")
+    assert run.series("epoch_loss").values.tolist() == [0, 0.25, 0.5]  # none written twice
+    assert len(run.histograms("kernel")) == 1 and run.status == "FINISHED"

@@ -122,7 +122,7 @@ def import_folder(store: TrackingStore, folder: Path, logdir: Path, project: str
     points = _scalars(store, run_id, values)
     histograms = _histograms(store, run_id, values)
     media = _media(store, run_id, values)
-    if created:
+    if created or store.get_run(run_id).status == "RUNNING":  # an import cut short is ended
         store.finish_run(run_id, "FINISHED", end_time=values.last_time)
     warnings = [*values.warnings]
     if values.skipped:
