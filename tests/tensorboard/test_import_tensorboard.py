@@ -174,12 +174,26 @@ def test_follow_picks_up_new_points_and_new_runs_until_stopped(
             assert time.monotonic() < deadline, names_and_counts()
             time.sleep(0.1)
 
+    from tensorboard.compat.proto.event_pb2 import Event
+    from tensorboard.compat.proto.summary_pb2 import Summary
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    def point(step: int) -> Event:
+        summary = Summary(value=[Summary.Value(tag="epoch_loss", simple_value=step)])
+        return Event(wall_time=1_700_000_000, step=step, summary=summary)
+
+    growing = EventFileWriter(str(logdir / "growing"))
     try:
-        wait_for({"first": 3})
+        growing.add_event(point(0))
+        growing.flush()
+        wait_for({"first": 3, "growing": 1})
+        growing.add_event(point(1))  # the same file grows while it is followed
+        growing.flush()
         _tf2_logs(logdir / "first")  # a second event file: three more points
         _tf2_logs(logdir / "second")
-        wait_for({"first": 6, "second": 3})
+        wait_for({"first": 6, "second": 3, "growing": 2})
     finally:
+        growing.close()
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +12,7 @@ from tracklog.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
     from tracklog.importers.imported_run import SourceRun
+    from tracklog.importers.tensorboard_events import FolderReader
     from tracklog.store.tracking import Store
 
 
@@ -110,11 +111,11 @@ def tensorboard(
     import time
 
     store = state.local_store()
-    seen: dict[Path, tuple[Any, ...]] = {}  # with --follow: folders unchanged since read
+    readers: dict[Path, FolderReader] = {}  # with --follow: each folder read on, not again
     warned: set[str] = set()
     try:
         while True:
-            _tensorboard_pass(store, logdir, project, seen if follow else None, warned)
+            _tensorboard_pass(store, logdir, project, readers if follow else None, warned)
             if not follow:
                 return
             time.sleep(interval)
@@ -126,14 +127,14 @@ def _tensorboard_pass(
     store: Store,
     logdir: Path,
     project: str | None,
-    seen: dict[Path, tuple[Any, ...]] | None,
+    readers: dict[Path, FolderReader] | None,
     warned: set[str],
 ) -> None:
     """Import (or bring up to date) each run folder once, saying what each got (following,
-    with ``seen``: only what changed) and each warning once."""
+    with ``readers``: only what changed) and each warning once."""
     from tracklog.importers.tensorboard import import_logdir
 
-    for outcome in import_logdir(store, logdir, project, seen):
+    for outcome in import_logdir(store, logdir, project, readers):
         for warning in outcome.warnings:
             if warning not in warned:
                 warned.add(warning)
@@ -145,7 +146,7 @@ def _tensorboard_pass(
                 f"{verb} {what}: {outcome.points} points, {outcome.histograms} "
                 f"histograms, {outcome.media} media"
             )
-        elif seen is None:
+        elif readers is None:
             click.echo(f"skipped {what}: up to date")
 
 

@@ -5,7 +5,8 @@ directly in it), its project ``--project`` or the logdir's name; its id is deriv
 folder's absolute path, so a second import finds it. Importing again appends what the
 files gained since: for each tag the values already stored are counted and the ones after
 them written (event files only grow, and are read oldest first). So an interrupted import
-is completed by the next one, and ``--follow`` is the same step repeated.
+is completed by the next one. ``--follow`` keeps each folder's reader open and writes what
+it reads on from there.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from tracklog.errors import NotFoundError
 from tracklog.importers.imported_run import ORIGIN, ImportSourceError, stable_id
 from tracklog.importers.tensorboard_events import (
     EventValues,
+    FolderReader,
     event_files,
     image_ext,
-    read_folder,
 )
 from tracklog.store.records import HistogramItem, MediaItem, SeriesPoints
 
@@ -73,38 +74,39 @@ def import_logdir(
     store: TrackingStore,
     logdir: Path,
     project: str | None = None,
-    seen: dict[Path, tuple[Any, ...]] | None = None,
+    readers: dict[Path, FolderReader] | None = None,
 ) -> Iterator[FolderOutcome]:
     """Import (or bring up to date) each run folder of ``logdir``, one after the other.
 
-    ``seen`` (kept by the caller from one pass to the next, as ``--follow`` does) holds each
-    folder's event files (names, sizes, times) when last imported: a folder whose files have
-    not changed since is not read again."""
+    ``readers`` (kept by the caller from one pass to the next, as ``--follow`` does) holds
+    each folder's reader, so a later pass reads only what the files gained since."""
     logdir = Path(logdir)
     folders = run_folders(logdir)
     project = project or logdir.resolve().name
     for folder in folders:
-        state = _files_state(folder)
-        if seen is not None and seen.get(folder) == state:
+        reader = readers.get(folder) if readers is not None else None
+        if reader is not None:
+            yield import_folder(store, folder, logdir, project, reader.read(), fresh=True)
             continue
-        yield import_folder(store, folder, logdir, project)
-        if seen is not None:
-            seen[folder] = state
+        reader = FolderReader(folder)
+        yield import_folder(store, folder, logdir, project, reader.read())
+        if readers is not None:
+            readers[folder] = reader
 
 
-def _files_state(folder: Path) -> tuple[Any, ...]:
-    out = []
-    for path in event_files(folder):
-        st = path.stat()
-        out.append((path.name, st.st_size, st.st_mtime_ns))
-    return tuple(out)
-
-
-def import_folder(store: TrackingStore, folder: Path, logdir: Path, project: str) -> FolderOutcome:
-    """Write what ``folder``'s event files hold that the store does not have yet."""
+def import_folder(
+    store: TrackingStore,
+    folder: Path,
+    logdir: Path,
+    project: str,
+    values: EventValues,
+    fresh: bool = False,
+) -> FolderOutcome:
+    """Write ``values``, read from ``folder``'s event files, that the store does not have:
+    all of them if ``fresh`` (read on since the last import), else, for each tag, those
+    after the ones stored."""
     path = folder.resolve()
     name = folder.relative_to(logdir).as_posix() if folder != logdir else path.name
-    values = read_folder(folder)
     run_id = stable_id(SOURCE, str(path))
     created = not store.has_run(run_id)
     if created:
@@ -119,9 +121,10 @@ def import_folder(store: TrackingStore, folder: Path, logdir: Path, project: str
         store.update_run(run_id, metadata={ORIGIN: {"source": SOURCE, "path": str(path)}})
     elif values.hparams:
         store.set_config(run_id, values.hparams)
-    points = _scalars(store, run_id, values)
-    histograms = _histograms(store, run_id, values)
-    media = _media(store, run_id, values)
+    stored_series, stored_media = ({}, {}) if fresh else _stored_counts(store, run_id)
+    points = _scalars(store, run_id, values, stored_series)
+    histograms = _histograms(store, run_id, values, stored_media)
+    media = _media(store, run_id, values, stored_media)
     if created or store.get_run(run_id).status == "RUNNING":  # an import cut short is ended
         store.finish_run(run_id, "FINISHED", end_time=values.last_time)
     warnings = [*values.warnings]
@@ -136,8 +139,7 @@ def _stored_counts(store: TrackingStore, run_id: str) -> tuple[dict[str, int], d
     return series, media
 
 
-def _scalars(store: TrackingStore, run_id: str, values: EventValues) -> int:
-    stored, _ = _stored_counts(store, run_id)
+def _scalars(store: TrackingStore, run_id: str, values: EventValues, stored: dict[str, int]) -> int:
     batch = []
     for tag, points in values.scalars.items():
         new = points[stored.get(tag, 0) :]
@@ -158,8 +160,9 @@ def _scalars(store: TrackingStore, run_id: str, values: EventValues) -> int:
     return sum(len(p.steps) for p in batch)
 
 
-def _histograms(store: TrackingStore, run_id: str, values: EventValues) -> int:
-    _, stored = _stored_counts(store, run_id)
+def _histograms(
+    store: TrackingStore, run_id: str, values: EventValues, stored: dict[str, int]
+) -> int:
     items = [
         HistogramItem(tag, "", step, ms, edges, counts)
         for tag, hists in values.histograms.items()
@@ -170,8 +173,7 @@ def _histograms(store: TrackingStore, run_id: str, values: EventValues) -> int:
     return len(items)
 
 
-def _media(store: TrackingStore, run_id: str, values: EventValues) -> int:
-    _, stored = _stored_counts(store, run_id)
+def _media(store: TrackingStore, run_id: str, values: EventValues, stored: dict[str, int]) -> int:
     items: list[MediaItem] = []
     for tag, images in values.images.items():
         for step, ms, data, meta in images[stored.get(tag, 0) :]:

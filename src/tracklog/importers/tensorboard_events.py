@@ -6,7 +6,6 @@ plugin's tensors), text, and the hparams plugin's hyperparameters."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,27 +44,40 @@ def event_files(folder: Path) -> list[Path]:
 def read_folder(folder: Path) -> EventValues:
     """Every value of the event files in ``folder``; a damaged or truncated file is read up
     to the damage, with a warning naming the file and the byte offset."""
-    modules = _modules()
-    out = EventValues()
-    plugins: dict[str, str] = {}  # a tag's plugin, given only with its first value
-    for path in event_files(folder):
-        for raw in _records(path, out, modules):
-            _event(modules.Event.FromString(raw), plugins, out, modules)
-    return out
+    return FolderReader(folder).read()
 
 
-def _records(path: Path, out: EventValues, modules: Any) -> Iterator[bytes]:
-    offset = 0
-    size = os.path.getsize(path)
-    loader = modules.RawEventFileLoader(str(path))
-    for raw in loader.Load():
-        offset += len(raw) + _RECORD_OVERHEAD
-        yield raw
-    if offset < size:
-        out.warnings.append(
-            f"{path}: damaged or truncated at byte {offset} of {size}; the events before it "
-            "are imported"
-        )
+class FolderReader:
+    """The event files of one folder, read on from where the last :meth:`read` stopped (the
+    loader keeps each file open at its position, and a record cut short by a writer still
+    writing it is read whole the next time)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._modules = _modules()
+        self._loaders: dict[Path, Any] = {}
+        self._offsets: dict[Path, int] = {}
+        self._plugins: dict[str, str] = {}  # a tag's plugin, given only with its first value
+
+    def read(self) -> EventValues:
+        """The values written since the last call (all of them the first time)."""
+        out = EventValues()
+        for path in event_files(self.folder):
+            loader = self._loaders.get(path)
+            if loader is None:
+                loader = self._loaders[path] = self._modules.RawEventFileLoader(str(path))
+            offset = self._offsets.get(path, 0)
+            for raw in loader.Load():
+                offset += len(raw) + _RECORD_OVERHEAD
+                _event(self._modules.Event.FromString(raw), self._plugins, out, self._modules)
+            self._offsets[path] = offset
+            size = os.path.getsize(path)
+            if offset < size:
+                out.warnings.append(
+                    f"{path}: damaged or truncated at byte {offset} of {size}; the events "
+                    "before it are imported"
+                )
+        return out
 
 
 def _event(event: Any, plugins: dict[str, str], out: EventValues, m: Any) -> None:
