@@ -714,3 +714,16 @@ def test_the_types_are_tracklogs_and_load_lazily() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode().strip() == "[]"
+
+
+def test_an_array_image_is_made_while_another_thread_is_importing_pil(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writer thread's first PNG imports PIL; meanwhile ``sys.modules`` holds the module
+    half made, without its ``Image`` class (a TensorBoard loop's second ``add_images`` hit
+    this)."""
+    import types
+
+    monkeypatch.setitem(sys.modules, "PIL.Image", types.ModuleType("PIL.Image"))
+    image = Image(np.zeros((2, 3, 3), dtype=np.uint8))
+    assert (image.width, image.height) == (3, 2)

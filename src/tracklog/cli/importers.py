@@ -12,12 +12,14 @@ from tracklog.cli.state import CliState, pass_state
 
 if TYPE_CHECKING:
     from tracklog.importers.imported_run import SourceRun
+    from tracklog.importers.tensorboard_events import FolderReader
     from tracklog.store.tracking import Store
 
 
 @click.group("import")
 def import_group() -> None:
-    """Import runs from MLflow, W&B or a JSON tracker's folders (see docs/migrate.md)."""
+    """Import runs from MLflow, W&B, TensorBoard or a JSON tracker's folders (see
+    docs/migrate.md)."""
 
 
 @import_group.command("mlflow")
@@ -78,6 +80,74 @@ def json_folders(state: CliState, folder: Path, project: str | None) -> None:
     from tracklog.importers.json_folder import read_runs
 
     _import(state.local_store(), read_runs(folder, project), keep_going=True)
+
+
+@import_group.command("tensorboard")
+@click.argument("logdir", type=click.Path(path_type=Path))
+@click.option(
+    "--project", metavar="NAME", help="Put the runs into this project [default: LOGDIR's name]."
+)
+@click.option(
+    "--follow", is_flag=True, help="Keep watching for new event files and points until stopped."
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.1, 3600),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks with --follow.",
+)
+@pass_state
+def tensorboard(
+    state: CliState, logdir: Path, project: str | None, follow: bool, interval: float
+) -> None:
+    """Import a TensorBoard logdir: each folder of event files becomes a run.
+
+    Scalars (TF1 and TF2), histograms, images, text and the hparams plugin's values are
+    read with the tensorboard package (pip install 'tracklog[tensorboard]'). A run's name is
+    its folder under LOGDIR. Importing again appends only what the files gained since; a
+    damaged file is imported up to the damage, with a warning naming the file and offset.
+    """
+    import time
+
+    store = state.local_store()
+    readers: dict[Path, FolderReader] = {}  # with --follow: each folder read on, not again
+    warned: set[str] = set()
+    try:
+        while True:
+            _tensorboard_pass(store, logdir, project, readers if follow else None, warned)
+            if not follow:
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:  # how --follow is stopped; the next import completes a cut one
+        click.echo("stopped")
+
+
+def _tensorboard_pass(
+    store: Store,
+    logdir: Path,
+    project: str | None,
+    readers: dict[Path, FolderReader] | None,
+    warned: set[str],
+) -> None:
+    """Import (or bring up to date) each run folder once, saying what each got (following,
+    with ``readers``: only what changed) and each warning once."""
+    from tracklog.importers.tensorboard import import_logdir
+
+    for outcome in import_logdir(store, logdir, project, readers):
+        for warning in outcome.warnings:
+            if warning not in warned:
+                warned.add(warning)
+                click.echo(f"warning: {warning}", err=True)
+        what = f"{outcome.name} as {outcome.run_id}"
+        if outcome.wrote:
+            verb = "imported" if outcome.created else "appended to"
+            click.echo(
+                f"{verb} {what}: {outcome.points} points, {outcome.histograms} "
+                f"histograms, {outcome.media} media"
+            )
+        elif readers is None:
+            click.echo(f"skipped {what}: up to date")
 
 
 def _import(store: Store, runs: Iterable[SourceRun], keep_going: bool = False) -> None:

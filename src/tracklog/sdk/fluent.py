@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError
+from tracklog.errors import AlreadyExistsError, InvalidTypeError, InvalidValueError, NotFoundError
 from tracklog.sdk import current, reproduce, sweep_trial
 from tracklog.sdk.config import Config
 from tracklog.sdk.current import current_run
@@ -53,6 +53,7 @@ def init(
     mode: str | None = None,
     dir: str | os.PathLike[str] | None = None,
     settings: Mapping[str, Any] | None = None,
+    sync_tensorboard: bool = False,
 ) -> Run:
     """Start a run (W&B's ``wandb.init``) and make it the current one.
 
@@ -64,7 +65,13 @@ def init(
     ``settings`` switches run-context capture on and off (see docs/capture.md).
     ``$TRACKLOG_REPRODUCE_FROM=RUN_ID`` starts a new run as a reproduction of that stored run:
     its recorded config over ``config``, its project by default, tag ``reproduced_from``.
+    ``sync_tensorboard=True`` makes torch's and tensorboardX's ``SummaryWriter`` log into this
+    run too, unchanged (docs/migrate.md, "From TensorBoard").
     """
+    if not isinstance(sync_tensorboard, bool):
+        raise InvalidTypeError(
+            f"sync_tensorboard must be True or False, got {type(sync_tensorboard).__name__}"
+        )
     args = _InitArgs.check(
         project, name, id, config, tags, notes, group, job_type, resume, mode, dir, settings
     )
@@ -82,6 +89,10 @@ def init(
         run._start_capture(args.capture, args.root, exclude, resumed=resumed)
     _install_hooks()
     current.runs.append(run)
+    if sync_tensorboard:
+        from tracklog.tensorboard.sync import sync_into  # the face, loaded only when asked
+
+        sync_into(run)
     return run
 
 

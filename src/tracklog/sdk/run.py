@@ -154,6 +154,13 @@ class Run:
         Steps lower than earlier ones are kept, not dropped. A bad value raises naming its
         key, after the call's other values are logged.
         """
+        self._log(data, step, commit, None)
+
+    def _log(
+        self, data: Mapping[str, Any], step: int | None, commit: bool, timestamp: int | None
+    ) -> None:
+        """``log()`` with the points' time given (ms since the epoch; None: now), for the
+        faces whose callers say when a value was seen (TensorBoard's ``walltime``)."""
         if self._finished:
             raise RunFinishedError(f"run {self.id} is finished; log() after finish() is an error")
         rich: _Rich | None = None
@@ -198,7 +205,7 @@ class Run:
                 self._pending = {}
             rows = self._writer.rows
             if data or rich is None:
-                rows.append((s, now_ms(), data))
+                rows.append((s, now_ms() if timestamp is None else timestamp, data))
                 if len(rows) == BACKLOG_ROWS:  # logging outpaces the flush interval: flush now
                     self._writer.wake()
             if s >= self._step:
@@ -207,14 +214,16 @@ class Run:
             self._pending.update(data)
             self._pending_step = s
         if rich is not None:
-            self._queue_media(rich.media, "", s)
+            self._queue_media(rich.media, "", s, timestamp)
             rich.raise_first()
 
-    def _queue_media(self, media: list[tuple[str, Media]], context: str, step: int) -> None:
+    def _queue_media(
+        self, media: list[tuple[str, Media]], context: str, step: int, t: int | None = None
+    ) -> None:
         """Hand media values to the writer, which encodes them on its thread."""
         if not media:
             return
-        t = now_ms()
+        t = now_ms() if t is None else t
         queued = ((key, context, step, t, value.as_logged()) for key, value in media)
         self._writer.media.extend(queued)
         if len(self._writer.media) >= BACKLOG_MEDIA:  # bounds what waits in memory
@@ -337,6 +346,12 @@ class Run:
         defs = [d for d in self._metric_defs if d["name"] != name] + [item]
         self._backend.set_metric_defs(self.id, defs)
         self._metric_defs = defs
+
+    def flush(self) -> None:
+        """Write what is buffered (points, media) to the backend now, not at the writer's
+        next interval."""
+        if not self._disabled:
+            self._writer.flush()
 
     # -- MLflow-style aliases -------------------------------------------------------------
 

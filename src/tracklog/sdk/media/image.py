@@ -200,8 +200,10 @@ def _pil_pixels(data: Any) -> np.ndarray | None:
     is loaded only if the caller loaded it)."""
     import numpy as np
 
-    module = sys.modules.get("PIL.Image")
-    if module is None or not isinstance(data, module.Image):
+    # While the writer thread imports PIL, sys.modules holds it half made, without its
+    # Image class yet; no PIL image can have been given then.
+    pil_image = getattr(sys.modules.get("PIL.Image"), "Image", None)
+    if pil_image is None or not isinstance(data, pil_image):
         return None
     image: PILImage = data
     if image.mode not in _CHANNELS:
