@@ -27,7 +27,7 @@ from tracklog.errors import (
 
 if TYPE_CHECKING:
     from tracklog.sdk.api import Api
-    from tracklog.sdk.fluent import finish, init, log
+    from tracklog.sdk.fluent import define_metric, finish, init, log, mark_preempting, save
     from tracklog.sdk.media import Audio, Histogram, Html, Image, Text, Video
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
@@ -53,11 +53,14 @@ __all__ = [
     "TracklogError",
     "Video",
     "config",
+    "define_metric",
     "finish",
     "get_tracking_uri",
     "init",
     "log",
+    "mark_preempting",
     "run",
+    "save",
     "set_tracking_uri",
     "summary",
 ]
@@ -74,6 +77,9 @@ _LAZY = {
     "init": "tracklog.sdk.fluent",
     "log": "tracklog.sdk.fluent",
     "finish": "tracklog.sdk.fluent",
+    "save": "tracklog.sdk.fluent",
+    "define_metric": "tracklog.sdk.fluent",
+    "mark_preempting": "tracklog.sdk.fluent",
     "set_tracking_uri": "tracklog.sdk.stores",
     "get_tracking_uri": "tracklog.sdk.stores",
 }

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import glob as globlib
 import os
 import sys
 import traceback
 import uuid
+import warnings
 from collections.abc import Mapping
 from numbers import Real
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from tracklog.errors import (
     InvalidTypeError,
@@ -24,10 +25,12 @@ from tracklog.sdk import current, rescue
 from tracklog.sdk.backend import Backend
 from tracklog.sdk.config import Config
 from tracklog.sdk.media import Media, Text
+from tracklog.sdk.saved_files import SavedFiles
 from tracklog.sdk.summary import Summary
 from tracklog.sdk.writer import BACKLOG_ROWS, Writer
 from tracklog.store import validation
 from tracklog.store.clock import now_ms
+from tracklog.store.location import is_server_uri
 from tracklog.store.records import RunRecord, SeriesStats
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 
 _INT64 = 2**63
 _INT64_MIN = -_INT64
+PREEMPTING_TAG = "preempting"
 BACKLOG_MEDIA = 256  # media values waiting before log() wakes the writer early
 
 
@@ -70,10 +74,13 @@ class Run:
         rescue_dir: Path,
         mode: str = "online",
         sync_uri: str | None = None,
+        *,
+        allow_val_change: bool = False,
     ) -> None:
         self.id = run_id
         self.project = project
-        self.name = name
+        self.entity = ""  # W&B's entity (``init(entity=)``, else the user): stores have none
+        self._name = name
         self.mode = mode
         self._backend = backend
         self._rescue_dir = rescue_dir
@@ -91,9 +98,11 @@ class Run:
         self._finished = False
         self._disabled = mode == "disabled"
         self._capture: CaptureSession | None = None
-        self.config = Config(lambda updates: backend.set_config(run_id, updates))
+        self.config = Config(lambda updates: backend.set_config(run_id, updates), allow_val_change)
         self.summary = Summary(self._read_summary, self._write_summary)
+        self._files = SavedFiles(backend, run_id, rescue_dir.parent / "run-files" / run_id)
         if not self._disabled:
+            self._writer.periodic.append(self._files.poll)
             self._writer.start()
 
     def _start(self, config: dict[str, Any], labels: list[str], notes: str | None) -> None:
@@ -130,6 +139,41 @@ class Run:
             settings, self._backend, self.id, scratch, self._writer.rows.append
         )
         self._capture.start(workdir, exclude, resumed)
+
+    # -- W&B's attributes -----------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The run's display name; assigning renames it in the store."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        value = validation.name(value, "run name")
+        self._backend.update_run(self.id, name=value)
+        self._name = value
+
+    @property
+    def url(self) -> str | None:
+        """The run's page in a server's UI; None for a local store, offline or disabled."""
+        if self.mode != "online" or self._sync_uri is None or not is_server_uri(self._sync_uri):
+            return None
+        parts = urlsplit(self._sync_uri)
+        host = parts.netloc.rpartition("@")[2]  # never a user name or password
+        base = urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+        return f"{base}/#/runs/{quote(self.id)}"
+
+    @property
+    def dir(self) -> str:
+        """A folder for the run's files (W&B's ``run.dir``): what is in it at ``finish()``
+        becomes run files under the same relative paths."""
+        self._files.run_dir.mkdir(parents=True, exist_ok=True)
+        return str(self._files.run_dir)
+
+    def mark_preempting(self) -> None:
+        """Record that the run is about to be preempted (tag ``preempting`` = the time in ms),
+        so it can be told apart and resumed with ``init(id=..., resume="allow")``."""
+        self._backend.set_tags(self.id, {PREEMPTING_TAG: str(now_ms())})
 
     # -- logging --------------------------------------------------------------------------
 
@@ -295,7 +339,8 @@ class Run:
     ) -> None:
         """Declare how metrics matching ``name`` (a glob) are summarised and plotted.
 
-        ``summary`` is one of last, first, min, max, mean; ``goal`` is minimize or maximize.
+        ``summary`` is one of last, first, min, max, mean, or best (min or max by ``goal``,
+        which it needs); ``goal`` is minimize or maximize.
         """
         item = {"name": name, "step_metric": step_metric, "summary": summary or None, "goal": goal}
         item = validation.metric_def(item)
@@ -360,19 +405,12 @@ class Run:
             raise validation.InvalidValueError(f"log_artifact: {str(path)!r} does not exist")
         self._backend.log_artifact(self.id, source, name or source.name)
 
-    def save(self, glob_str: str, base_path: str | None = None) -> list[str]:
-        """Save every file matching ``glob_str``, keeping paths relative to ``base_path``."""
-        base = Path(base_path) if base_path else Path.cwd()
-        matches = [Path(p) for p in globlib.glob(glob_str, recursive=True) if Path(p).is_file()]
-        saved = []
-        for p in matches:
-            try:
-                rel = p.absolute().relative_to(base.absolute()).as_posix()
-            except ValueError:
-                rel = p.name
-            self._backend.log_artifact(self.id, p, rel)
-            saved.append(rel)
-        return saved
+    def save(self, glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
+        """Save the files matching ``glob_str`` as run files, named by their paths relative to
+        ``base_path`` (default: the working folder; an absolute glob's fixed part). ``policy``
+        (W&B's): "now" uploads them at once, "end" at ``finish()``, "live" at once and again
+        whenever one changes or a new one matches. Returns the names matched now."""
+        return self._files.save(glob_str, base_path, policy)
 
     # -- summary --------------------------------------------------------------------------
 
@@ -398,10 +436,13 @@ class Run:
 
     # -- the end --------------------------------------------------------------------------
 
-    def finish(self, exit_code: int | None = None, *, status: str | None = None) -> None:
+    def finish(
+        self, exit_code: int | None = None, quiet: bool | None = None, *, status: str | None = None
+    ) -> None:
         """Write everything buffered and mark the run FINISHED (or FAILED for a non-zero code).
 
-        ``status`` overrides that: FINISHED, FAILED, KILLED or a synonym (completed, success,
+        ``quiet`` is W&B's and changes nothing: tracklog prints no run summary. ``status``
+        overrides the status: FINISHED, FAILED, KILLED or a synonym (completed, success,
         succeeded, crashed), in any case. A bad value raises here, and the run stays open."""
         exit_code = validation.exit_code(exit_code)
         if status is None:
@@ -414,6 +455,10 @@ class Run:
         self._finished = True
         if self._capture is not None:
             self._capture.stop()
+        try:
+            self._files.finish()
+        except Exception as exc:  # a file that cannot be saved must not keep the run open
+            warnings.warn(f"tracklog: saving the run's files failed: {exc}", stacklevel=3)
         if self._pending:
             self._commit_pending()
         self._writer.stop()

@@ -38,7 +38,7 @@ END_STATUS_SYNONYMS = {
     "CRASHED": "FAILED",
 }
 METRIC_GOALS = ("minimize", "maximize")
-SUMMARY_MODES = ("last", "first", "min", "max", "mean")
+SUMMARY_MODES = ("last", "first", "min", "max", "mean", "best")  # best: min or max by goal
 PERMISSIONS = ("READ", "EDIT", "MANAGE")  # each includes the ones before it
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -225,7 +225,7 @@ def context(value: Any) -> str:
 
 
 def summary_mode(value: Any) -> str:
-    """A summary mode for ``define_metric``: last, first, min, max or mean."""
+    """A summary mode for ``define_metric``: last, first, min, max, mean or best."""
     if value not in SUMMARY_MODES:
         raise InvalidValueError(f"summary must be one of {', '.join(SUMMARY_MODES)}: {value!r}")
     return value
@@ -246,6 +246,10 @@ def metric_def(value: Any) -> dict[str, Any]:
         item["goal"] = value["goal"]
     if value.get("step_metric") is not None:
         item["step_metric"] = key(value["step_metric"], "step metric")
+    if item.get("summary") == "best" and "goal" not in item:
+        raise InvalidValueError(
+            f"summary='best' of {item['name']!r} needs goal='minimize' or goal='maximize'"
+        )
     return item
 
 
