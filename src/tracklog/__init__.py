@@ -26,14 +26,24 @@ from tracklog.errors import (
 )
 
 if TYPE_CHECKING:
+    from tracklog.sdk.alerts import AlertLevel
     from tracklog.sdk.api import Api
-    from tracklog.sdk.fluent import define_metric, finish, init, log, mark_preempting, save
+    from tracklog.sdk.fluent import (
+        alert,
+        define_metric,
+        finish,
+        init,
+        log,
+        mark_preempting,
+        save,
+    )
     from tracklog.sdk.media import Audio, Histogram, Html, Image, Text, Video
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
 
 
 __all__ = [
+    "AlertLevel",
     "AlreadyExistsError",
     "Api",
     "Audio",
@@ -52,6 +62,7 @@ __all__ = [
     "Text",
     "TracklogError",
     "Video",
+    "alert",
     "config",
     "define_metric",
     "finish",
@@ -66,6 +77,8 @@ __all__ = [
 ]
 
 _LAZY = {
+    "AlertLevel": "tracklog.sdk.alerts",
+    "alert": "tracklog.sdk.fluent",
     "Api": "tracklog.sdk.api",
     "Run": "tracklog.sdk.run",
     "Audio": "tracklog.sdk.media",

@@ -10,6 +10,7 @@ import socket
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from tracklog.store.location import DEFAULT_DIR, is_server_uri
 from tracklog.store.new_run import NewRun
 
 if TYPE_CHECKING:
+    from tracklog.sdk.alerts import AlertLevel
     from tracklog.sdk.backend import Backend
     from tracklog.sdk.capture import CaptureSettings
     from tracklog.store.records import RunRecord
@@ -354,6 +356,16 @@ def define_metric(
 ) -> None:
     """``define_metric()`` on the current run."""
     _require_run().define_metric(name, step_metric, summary, goal)
+
+
+def alert(
+    title: str,
+    text: str,
+    level: str | AlertLevel | None = None,
+    wait_duration: float | timedelta | None = None,
+) -> None:
+    """``alert()`` on the current run."""
+    _require_run().alert(title, text, level, wait_duration)
 
 
 def mark_preempting() -> None:

@@ -8,6 +8,7 @@ import traceback
 import uuid
 import warnings
 from collections.abc import Mapping
+from datetime import timedelta
 from numbers import Real
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +23,7 @@ from tracklog.errors import (
     TracklogError,
 )
 from tracklog.sdk import current, rescue
+from tracklog.sdk.alerts import AlertLevel, Throttle, level_name, wait_seconds
 from tracklog.sdk.backend import Backend
 from tracklog.sdk.config import Config
 from tracklog.sdk.media import Media, Text
@@ -100,6 +102,7 @@ class Run:
         self._capture: CaptureSession | None = None
         self.config = Config(lambda updates: backend.set_config(run_id, updates), allow_val_change)
         self.summary = Summary(self._read_summary, self._write_summary)
+        self._alerts = Throttle()
         self._files = SavedFiles(backend, run_id, rescue_dir.parent / "run-files" / run_id)
         if not self._disabled:
             self._writer.periodic.append(self._files.poll)
@@ -169,6 +172,24 @@ class Run:
         becomes run files under the same relative paths."""
         self._files.run_dir.mkdir(parents=True, exist_ok=True)
         return str(self._files.run_dir)
+
+    def alert(
+        self,
+        title: str,
+        text: str,
+        level: str | AlertLevel | None = None,
+        wait_duration: float | timedelta | None = None,
+    ) -> None:
+        """Record an alert on the run (W&B's ``run.alert``): ``level`` INFO (default), WARN
+        or ERROR. Another alert with the same title within ``wait_duration`` seconds (default
+        60; 0 for none) is dropped. A server with ``--alert-webhook`` POSTs each new one."""
+        name = level_name(level)
+        wait_s = wait_seconds(wait_duration)
+        alert_id = uuid.uuid4().hex
+        validation.alert(alert_id, title, text, name)
+        if self._disabled or not self._alerts.allows(title, wait_s):
+            return
+        self._backend.add_alert(self.id, alert_id, title, text, name, now_ms())
 
     def mark_preempting(self) -> None:
         """Record that the run is about to be preempted (tag ``preempting`` = the time in ms),

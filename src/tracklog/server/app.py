@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 
 from tracklog._version import __version__
 from tracklog.server import errors, mlflow_api
+from tracklog.server.alert_webhook import AlertWebhook
 from tracklog.server.auth import current_user
 from tracklog.server.auth_gate import AuthGate
 from tracklog.server.disconnect import CancelOnDisconnect
@@ -18,6 +19,7 @@ from tracklog.server.limits import BodyLimit
 from tracklog.server.login_limits import LoginLimits, PasswordChecks
 from tracklog.server.master_watch import watch_master
 from tracklog.server.routes import (
+    alerts,
     artifacts,
     health,
     ingest,
@@ -53,8 +55,12 @@ def create_app(settings: Settings) -> FastAPI:
         )
         app.state.logins = PasswordChecks(limits) if settings.auth else None
         app.state.settings = settings
+        hook = settings.alert_webhook
+        app.state.alert_webhook = AlertWebhook(hook) if hook else None
         sweeper = await start_sweeper(app.state.store, settings.multipart_upload_expiry)
         yield
+        if app.state.alert_webhook is not None:
+            app.state.alert_webhook.close()
         if app.state.logins is not None:
             app.state.logins.close()
         await stop_sweeper(sweeper)
@@ -76,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         projects,
         permissions,
         runs,
+        alerts,
         run_pages,
         series,
         media,

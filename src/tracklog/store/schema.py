@@ -455,3 +455,18 @@ run_histograms = Table(
     Column("counts", LargeBinary, nullable=False),
     Index("ix_run_histograms_run_key_step", "run_id", "key", "context", "step"),
 )
+
+# Alerts a run raised (W&B's ``run.alert``), keyed by the id the client chose, so a replayed
+# journal record adds none twice.
+run_alerts = Table(
+    "run_alerts",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # the order they came in
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("title", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("time_ms", BigInteger, nullable=False),
+    UniqueConstraint("run_id", "id"),
+)
