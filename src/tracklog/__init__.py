@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         mark_preempting,
         save,
     )
+    from tracklog.sdk.login import login
     from tracklog.sdk.media import Audio, Histogram, Html, Image, Text, Video
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
@@ -69,6 +70,7 @@ __all__ = [
     "get_tracking_uri",
     "init",
     "log",
+    "login",
     "mark_preempting",
     "run",
     "save",
@@ -79,6 +81,7 @@ __all__ = [
 _LAZY = {
     "AlertLevel": "tracklog.sdk.alerts",
     "alert": "tracklog.sdk.fluent",
+    "login": "tracklog.sdk.login",
     "Api": "tracklog.sdk.api",
     "Run": "tracklog.sdk.run",
     "Audio": "tracklog.sdk.media",

@@ -13,6 +13,7 @@ from tracklog.cli.db import db
 from tracklog.cli.demo import demo
 from tracklog.cli.gc import gc
 from tracklog.cli.importers import import_group
+from tracklog.cli.login import login
 from tracklog.cli.output import error_line, print_error
 from tracklog.cli.projects import projects
 from tracklog.cli.runs import runs
@@ -79,7 +80,7 @@ def cli(ctx: click.Context, uri: str | None) -> None:
     ctx.call_on_close(state.close)
 
 
-for command in (runs, projects, sync, db, demo, server, ui, users, tokens, gc, import_group):
+for command in (runs, projects, sync, db, demo, server, ui, users, tokens, login, gc, import_group):
     cli.add_command(command)
 
 

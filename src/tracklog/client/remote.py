@@ -58,7 +58,7 @@ class RemoteStore:
         token: str | None = None,
         settings: ClientSettings | None = None,
     ) -> None:
-        settings = settings or ClientSettings.from_env()
+        settings = settings or ClientSettings.from_env(url)
         if token is not None:
             settings = dataclasses.replace(settings, token=token)
         self.settings = settings

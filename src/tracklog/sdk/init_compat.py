@@ -1,5 +1,6 @@
 """W&B's ``wandb.init()`` arguments that tracklog maps onto its own: ``reinit``, the config's
-include and exclude lists, ``save_code``, and the keywords it accepts and ignores."""
+include and exclude lists, ``save_code``, and the keywords it (and ``login()``) accepts and
+ignores."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from tracklog.sdk.config import as_dict
 REINIT = ("default", "return_previous", "finish_previous", "create_new")
 
 
-def warn_ignored(kwargs: Mapping[str, Any]) -> None:
-    """One warning naming every keyword ``init()`` does not use (W&B's ``force``,
+def warn_ignored(kwargs: Mapping[str, Any], call: str = "init") -> None:
+    """One warning naming every keyword ``call`` does not use (W&B's ``force``,
     ``sync_tensorboard``, ``monitor_gym``, ..., or a misspelt one), instead of a TypeError."""
     if kwargs:
         names = ", ".join(sorted(kwargs))
-        warnings.warn(f"tracklog.init() ignores these arguments: {names}", stacklevel=3)
+        warnings.warn(f"tracklog.{call}() ignores these arguments: {names}", stacklevel=3)
 
 
 def reinit_policy(reinit: bool | str | None) -> str:
