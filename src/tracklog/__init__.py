@@ -36,6 +36,8 @@ if TYPE_CHECKING:
         log,
         mark_preempting,
         save,
+        unwatch,
+        watch,
     )
     from tracklog.sdk.login import login
     from tracklog.sdk.media import Audio, Histogram, Html, Image, Text, Video
@@ -76,12 +78,16 @@ __all__ = [
     "save",
     "set_tracking_uri",
     "summary",
+    "unwatch",
+    "watch",
 ]
 
 _LAZY = {
     "AlertLevel": "tracklog.sdk.alerts",
     "alert": "tracklog.sdk.fluent",
     "login": "tracklog.sdk.login",
+    "watch": "tracklog.sdk.fluent",
+    "unwatch": "tracklog.sdk.fluent",
     "Api": "tracklog.sdk.api",
     "Run": "tracklog.sdk.run",
     "Audio": "tracklog.sdk.media",

@@ -368,6 +368,23 @@ def alert(
     _require_run().alert(title, text, level, wait_duration)
 
 
+def watch(
+    models: Any,
+    criterion: Any = None,
+    log: str | None = "gradients",
+    log_freq: int = 1000,
+    idx: int | None = None,
+    log_graph: bool = False,
+) -> None:
+    """``watch()`` on the current run."""
+    _require_run().watch(models, criterion, log, log_freq, idx, log_graph)
+
+
+def unwatch(models: Any = None) -> None:
+    """``unwatch()`` on the current run."""
+    _require_run().unwatch(models)
+
+
 def mark_preempting() -> None:
     """``mark_preempting()`` on the current run."""
     _require_run().mark_preempting()

@@ -29,6 +29,7 @@ from tracklog.sdk.config import Config
 from tracklog.sdk.media import Media, Text
 from tracklog.sdk.saved_files import SavedFiles
 from tracklog.sdk.summary import Summary
+from tracklog.sdk.watch import Watcher
 from tracklog.sdk.writer import BACKLOG_ROWS, Writer
 from tracklog.store import validation
 from tracklog.store.clock import now_ms
@@ -103,6 +104,7 @@ class Run:
         self.config = Config(lambda updates: backend.set_config(run_id, updates), allow_val_change)
         self.summary = Summary(self._read_summary, self._write_summary)
         self._alerts = Throttle()
+        self._watcher = Watcher()
         self._files = SavedFiles(backend, run_id, rescue_dir.parent / "run-files" / run_id)
         if not self._disabled:
             self._writer.periodic.append(self._files.poll)
@@ -190,6 +192,25 @@ class Run:
         if self._disabled or not self._alerts.allows(title, wait_s):
             return
         self._backend.add_alert(self.id, alert_id, title, text, name, now_ms())
+
+    def watch(
+        self,
+        models: Any,
+        criterion: Any = None,
+        log: str | None = "gradients",
+        log_freq: int = 1000,
+        idx: int | None = None,
+        log_graph: bool = False,
+    ) -> None:
+        """Log histograms of a torch model's gradients (``log="gradients"``), parameters
+        ("parameters") or both ("all") as ``gradients/NAME`` and ``parameters/NAME`` every
+        ``log_freq`` backward or forward passes, at the run's current step (W&B's
+        ``watch``; ``criterion`` and ``log_graph`` are accepted and unused)."""
+        self._watcher.watch(self, models, log, log_freq, idx)
+
+    def unwatch(self, models: Any = None) -> None:
+        """Stop what :meth:`watch` does for ``models`` (default: all)."""
+        self._watcher.unwatch(models)
 
     def mark_preempting(self) -> None:
         """Record that the run is about to be preempted (tag ``preempting`` = the time in ms),
@@ -476,6 +497,7 @@ class Run:
         self._finished = True
         if self._capture is not None:
             self._capture.stop()
+        self._watcher.unwatch()  # a hook firing after finish() would log to a finished run
         try:
             self._files.finish()
         except Exception as exc:  # a file that cannot be saved must not keep the run open
