@@ -16,7 +16,8 @@ import pytest
 
 import tracklog
 from inprocess import in_process_server
-from tracklog.errors import InvalidTypeError, InvalidValueError
+from tracklog.errors import InvalidTypeError, InvalidValueError, NotFoundError, RunDeletedError
+from tracklog.store.tracking import Store
 
 
 def test_alerts_are_recorded_and_throttled_per_title(local_store: str) -> None:
@@ -148,3 +149,22 @@ def test_a_bad_webhook_url_is_refused_by_the_command(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--alert-webhook" in result.output and "http(s) URL" in result.output
+
+
+def test_the_store_records_an_alert_id_once_per_run(store: Store) -> None:
+    a = store.create_run("p").id
+    b = store.create_run("p").id
+    assert store.add_alert(a, "id1", "first", "x", "WARN", 5) is True
+    assert store.add_alert(a, "id1", "first again", "y") is False  # a replay: unchanged
+    assert store.add_alert(b, "id1", "other run", "z") is True  # ids are per run
+    assert store.add_alert(a, "id2", "second", "") is True
+    assert [(x.id, x.title, x.level, x.time_ms) for x in store.alerts(a)][:1] == [
+        ("id1", "first", "WARN", 5)
+    ]
+    assert [x.title for x in store.alerts(a)] == ["first", "second"]
+    with pytest.raises(NotFoundError):
+        store.alerts("missing")
+    store.delete_run(a)
+    with pytest.raises(RunDeletedError):
+        store.add_alert(a, "id3", "in the trash", "")
+    assert len(store.alerts(a)) == 2
