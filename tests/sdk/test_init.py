@@ -68,7 +68,7 @@ def test_config_access_update_and_allowed_change(local_store: str) -> None:
         assert run.config["optimizer"]["name"] == "adamw"
         run.config.batch_size = 32
         run.config.update({"epochs": 3})
-        with pytest.raises(InvalidValueError, match="optimizer.lr"):
+        with pytest.raises(InvalidValueError, match=r"optimizer\.lr"):
             run.config.update({"optimizer": {"lr": 1e-4}, "new": 1})
         assert "new" not in run.config  # nothing of a refused update is written
         run.config.update({"optimizer": {"lr": 1e-4}}, allow_val_change=True)
