@@ -95,3 +95,14 @@ def test_bad_wandb_arguments_raise_before_a_run_starts(
         tracklog.init(project="p", **kwargs)  # type: ignore[arg-type]
     assert tracklog.run is None
     assert tracklog.Api().runs() == []
+
+
+def test_resuming_with_another_config_value_takes_it(local_store: str) -> None:
+    with tracklog.init(project="p", id="res1", config={"lr": 0.1}) as run:
+        run.log({"x": 1.0})
+    with tracklog.init(project="p", id="res1", resume="allow", config={"lr": 0.2}) as again:
+        assert again.config.lr == 0.2
+        with pytest.raises(InvalidValueError, match="lr"):
+            again.config.lr = 0.3  # after init(), W&B's rule again
+    history = tracklog.Api().run("res1").config_history()
+    assert [(h["key"], h["old"], h["new"]) for h in history] == [("lr", 0.1, 0.2)]

@@ -278,7 +278,7 @@ def _create_or_resume(
         backend.resume_run(run.id)
         run._continue(backend.get_run(run.id), backend.series_stats(run.id))
         if args.config:
-            run.config.update(args.config)
+            run.config.update(args.config, allow_val_change=True)  # as W&B: init() may change
         if args.tags:
             run.tags = tuple(args.tags)
     return exists
