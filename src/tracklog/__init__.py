@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         unwatch,
         watch,
     )
+    from tracklog.sdk.init_compat import Settings
     from tracklog.sdk.login import login
     from tracklog.sdk.media import Audio, Histogram, Html, Image, Text, Video
     from tracklog.sdk.run import Run
@@ -61,6 +62,7 @@ __all__ = [
     "Run",
     "RunDeletedError",
     "RunFinishedError",
+    "Settings",
     "StoreError",
     "Text",
     "TracklogError",
@@ -84,6 +86,7 @@ __all__ = [
 
 _LAZY = {
     "AlertLevel": "tracklog.sdk.alerts",
+    "Settings": "tracklog.sdk.init_compat",
     "alert": "tracklog.sdk.fluent",
     "login": "tracklog.sdk.login",
     "watch": "tracklog.sdk.fluent",

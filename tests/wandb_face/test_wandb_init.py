@@ -106,3 +106,26 @@ def test_resuming_with_another_config_value_takes_it(local_store: str) -> None:
             again.config.lr = 0.3  # after init(), W&B's rule again
     history = tracklog.Api().run("res1").config_history()
     assert [(h["key"], h["old"], h["new"]) for h in history] == [("lr", 0.1, 0.2)]
+
+
+def test_wandb_settings_map_onto_capture_switches(local_store: str) -> None:
+    with pytest.warns(UserWarning, match=r"Settings\(\) ignores these arguments: start_method$"):
+        settings = tracklog.Settings(
+            save_code=True,
+            disable_git=True,
+            console="off",
+            _disable_stats=True,
+            x_stats_sampling_interval=30,
+            start_method="thread",
+        )
+    assert settings == {
+        "code": True,
+        "git": False,
+        "console": False,
+        "system_metrics": False,
+        "system_interval_s": 30,
+    }
+    with tracklog.init(project="p", settings=settings) as run:
+        run.log({"x": 1.0})
+    with pytest.raises(InvalidValueError, match="console"):
+        tracklog.init(project="p", settings=tracklog.Settings(console=5))

@@ -5,7 +5,7 @@ ignores."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tracklog.errors import InvalidValueError
@@ -67,3 +67,33 @@ def with_save_code(
     if settings is not None and not isinstance(settings, Mapping):
         return settings  # CaptureSettings, or a bad value its own check names
     return {"code": save_code, **(settings or {})}
+
+
+class Settings(dict[str, Any]):
+    """W&B's ``wandb.Settings(...)`` for ``init(settings=...)``: the settings that have a
+    capture switch here (``save_code``, ``disable_code``, ``disable_git``, ``console``,
+    ``x_disable_stats``, ``x_stats_sampling_interval``) become it; the others (``start_method``,
+    ``init_timeout``, ...) are ignored with one warning naming them."""
+
+    def __init__(self, **settings: Any) -> None:
+        mapped: dict[str, Any] = {}
+        ignored = {}
+        for name, value in settings.items():
+            switch = _WANDB_SETTINGS.get(name.lstrip("_"))
+            if switch is None:
+                ignored[name] = value
+            else:
+                mapped[switch[0]] = switch[1](value)
+        warn_ignored(ignored, "Settings")
+        super().__init__(mapped)
+
+
+_WANDB_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "save_code": ("code", lambda v: v),
+    "disable_code": ("code", lambda v: not v if isinstance(v, bool) else v),
+    "disable_git": ("git", lambda v: not v if isinstance(v, bool) else v),
+    "console": ("console", lambda v: v != "off" if isinstance(v, str) else v),
+    "x_disable_stats": ("system_metrics", lambda v: not v if isinstance(v, bool) else v),
+    "disable_stats": ("system_metrics", lambda v: not v if isinstance(v, bool) else v),
+    "x_stats_sampling_interval": ("system_interval_s", lambda v: v),
+}
