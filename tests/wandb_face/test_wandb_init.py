@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,13 @@ def test_wandb_settings_map_onto_capture_switches(local_store: str) -> None:
         run.log({"x": 1.0})
     with pytest.raises(InvalidValueError, match="console"):
         tracklog.init(project="p", settings=tracklog.Settings(console=5))
+
+
+def test_wandb_mode_names(local_store: str) -> None:
+    from tracklog.sdk.sync import find_journals
+
+    with tracklog.init(project="p", mode="dryrun") as run:
+        assert run.mode == "offline"
+    assert [j.name for j in find_journals(Path(local_store) / "offline")] == [run.id]
+    with tracklog.init(project="p", mode="shared") as shared:
+        assert shared.mode == "online"

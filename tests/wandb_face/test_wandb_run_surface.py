@@ -59,7 +59,8 @@ def test_define_metric_best_follows_the_goal(local_store: str) -> None:
     with tracklog.init(project="p") as run:
         run.define_metric("loss", summary="best", goal="minimize")
         run.define_metric("val/*", summary="best", goal="maximize")
-        run.define_metric("step", step_metric=None)
+        run.define_metric("step", step_metric=None, step_sync=True, hidden=True)
+        tracklog.define_metric("other", summary="min", overwrite=True)
         for loss, acc in [(0.9, 0.2), (0.3, 0.8), (0.6, 0.5)]:
             run.log({"loss": loss, "val/acc": acc})
         with pytest.raises(InvalidValueError, match=r"best.*goal"):

@@ -82,6 +82,7 @@ def init(
     ``save_code`` is the ``code`` capture setting. Other keywords are ignored with one warning.
     """
     init_compat.warn_ignored(ignored)
+    mode = init_compat.MODES.get(mode or "", mode)
     policy = init_compat.reinit_policy(reinit)
     config = init_compat.chosen_config(config, config_include_keys, config_exclude_keys)
     settings = init_compat.with_save_code(settings, save_code)
@@ -352,10 +353,14 @@ def save(glob_str: str, base_path: str | None = None, policy: str = "live") -> l
 
 
 def define_metric(
-    name: str, step_metric: str | None = None, summary: str | None = None, goal: str | None = None
+    name: str,
+    step_metric: str | None = None,
+    summary: str | None = None,
+    goal: str | None = None,
+    **wandb_options: bool | None,
 ) -> None:
     """``define_metric()`` on the current run."""
-    _require_run().define_metric(name, step_metric, summary, goal)
+    _require_run().define_metric(name, step_metric, summary, goal, **wandb_options)
 
 
 def alert(

@@ -12,6 +12,7 @@ from tracklog.errors import InvalidValueError
 from tracklog.sdk.config import as_dict
 
 REINIT = ("default", "return_previous", "finish_previous", "create_new")
+MODES = {"dryrun": "offline", "run": "online", "shared": "online"}  # W&B's other mode names
 
 
 def warn_ignored(kwargs: Mapping[str, Any], call: str = "init") -> None:

@@ -378,11 +378,16 @@ class Run:
         step_metric: str | None = None,
         summary: str | None = None,
         goal: str | None = None,
+        *,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        overwrite: bool | None = None,
     ) -> None:
         """Declare how metrics matching ``name`` (a glob) are summarised and plotted.
 
         ``summary`` is one of last, first, min, max, mean, or best (min or max by ``goal``,
-        which it needs); ``goal`` is minimize or maximize.
+        which it needs); ``goal`` is minimize or maximize. W&B's ``step_sync``, ``hidden`` and
+        ``overwrite`` are accepted and change nothing (each definition replaces the last).
         """
         item = {"name": name, "step_metric": step_metric, "summary": summary or None, "goal": goal}
         item = validation.metric_def(item)
