@@ -16,7 +16,13 @@ import pytest
 
 import tracklog
 from inprocess import in_process_server
-from tracklog.errors import InvalidTypeError, InvalidValueError, NotFoundError, RunDeletedError
+from tracklog.errors import (
+    InvalidTypeError,
+    InvalidValueError,
+    NotFoundError,
+    RunDeletedError,
+    RunFinishedError,
+)
 from tracklog.store.tracking import Store
 
 
@@ -27,6 +33,8 @@ def test_alerts_are_recorded_and_throttled_per_title(local_store: str) -> None:
         tracklog.alert("done", "epoch 1", level=tracklog.AlertLevel.INFO, wait_duration=0)
         tracklog.alert("done", "epoch 2", wait_duration=timedelta(0))
         run.alert("crash", "OOM", "ERROR")
+    with pytest.raises(RunFinishedError, match="alert"):
+        run.alert("late", "after finish")
     alerts = tracklog.Api().run(run.id).alerts()
     assert [(a.title, a.text, a.level) for a in alerts] == [
         ("loss is NaN", "at step 3", "WARN"),

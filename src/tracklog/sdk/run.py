@@ -185,6 +185,8 @@ class Run:
         """Record an alert on the run (W&B's ``run.alert``): ``level`` INFO (default), WARN
         or ERROR. Another alert with the same title within ``wait_duration`` seconds (default
         60; 0 for none) is dropped. A server with ``--alert-webhook`` POSTs each new one."""
+        if self._finished:
+            raise RunFinishedError(f"run {self.id} is finished; alert() after finish() is an error")
         name = level_name(level)
         wait_s = wait_seconds(wait_duration)
         alert_id = uuid.uuid4().hex
