@@ -27,8 +27,21 @@ from tracklog.errors import (
 
 if TYPE_CHECKING:
     from tracklog.sdk import plot as plot
+    from tracklog.sdk.alerts import AlertLevel
     from tracklog.sdk.api import Api
-    from tracklog.sdk.fluent import finish, init, log
+    from tracklog.sdk.fluent import (
+        alert,
+        define_metric,
+        finish,
+        init,
+        log,
+        mark_preempting,
+        save,
+        unwatch,
+        watch,
+    )
+    from tracklog.sdk.init_compat import Settings
+    from tracklog.sdk.login import login
     from tracklog.sdk.media import Audio, Histogram, Html, Image, Table, Text, Video
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
@@ -36,6 +49,7 @@ if TYPE_CHECKING:
 
 
 __all__ = [
+    "AlertLevel",
     "AlreadyExistsError",
     "Api",
     "Audio",
@@ -50,25 +64,39 @@ __all__ = [
     "Run",
     "RunDeletedError",
     "RunFinishedError",
+    "Settings",
     "StoreError",
     "Table",
     "Text",
     "TracklogError",
     "Video",
     "agent",
+    "alert",
     "config",
+    "define_metric",
     "finish",
     "get_tracking_uri",
     "init",
     "log",
+    "login",
+    "mark_preempting",
     "plot",
     "run",
+    "save",
     "set_tracking_uri",
     "summary",
     "sweep",
+    "unwatch",
+    "watch",
 ]
 
 _LAZY = {
+    "AlertLevel": "tracklog.sdk.alerts",
+    "Settings": "tracklog.sdk.init_compat",
+    "alert": "tracklog.sdk.fluent",
+    "login": "tracklog.sdk.login",
+    "watch": "tracklog.sdk.fluent",
+    "unwatch": "tracklog.sdk.fluent",
     "Api": "tracklog.sdk.api",
     "Run": "tracklog.sdk.run",
     "Audio": "tracklog.sdk.media",
@@ -81,6 +109,9 @@ _LAZY = {
     "init": "tracklog.sdk.fluent",
     "log": "tracklog.sdk.fluent",
     "finish": "tracklog.sdk.fluent",
+    "save": "tracklog.sdk.fluent",
+    "define_metric": "tracklog.sdk.fluent",
+    "mark_preempting": "tracklog.sdk.fluent",
     "set_tracking_uri": "tracklog.sdk.stores",
     "get_tracking_uri": "tracklog.sdk.stores",
     "sweep": "tracklog.sweeps.api",

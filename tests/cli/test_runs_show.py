@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from cli_helpers import Invoke, MakeRun
 
 import tracklog
@@ -25,8 +24,8 @@ def test_show_by_full_id_lists_everything(invoke: Invoke, tmp_path: Path) -> Non
             run.log({"loss": 1.0 / (step + 1)})
         run.track(0.5, name="acc", context={"subset": "val"})
         run.set_tag("git", "abc123")
-        with pytest.warns(UserWarning, match="epochs"):
-            run.config.update({"epochs": 5})
+        run.config.update({"epochs": 5}, allow_val_change=True)
+        run.alert("loss is NaN", "at step 3", level="WARN")
         (tmp_path / "model.txt").write_text("weights")
         run.log_artifact(tmp_path / "model.txt")
     result = invoke("runs", "show", run.id)
@@ -37,6 +36,7 @@ def test_show_by_full_id_lists_everything(invoke: Invoke, tmp_path: Path) -> Non
         "optimizer", "name: adam", "lr: 0.001",  # the config tree
         "config history", "epochs",  # 3 -> 5
         "summary", "metrics", '{"subset":"val"}', "model.txt",
+        "alerts", "loss is NaN", "WARN", "at step 3",
     ):  # fmt: skip
         assert expected in out, expected
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in out.splitlines()]
@@ -53,7 +53,7 @@ def test_show_by_prefix_and_json(invoke: Invoke, make_run: MakeRun) -> None:
     assert data["id"] == run_id and data["name"] == "alpha"
     assert data["summary"] == {"acc": 0.7}
     assert data["series"][0]["key"] == "acc" and data["series"][0]["count"] == 2
-    assert data["files"] == [] and data["config_history"] == []
+    assert data["files"] == [] and data["config_history"] == [] and data["alerts"] == []
 
 
 def test_unknown_short_and_ambiguous_ids(invoke: Invoke, make_run: MakeRun) -> None:

@@ -132,8 +132,9 @@ def test_offline_summary_is_current(local_store: str) -> None:
 
 def test_numeric_strings_filter_as_numbers_and_bool_to_int_is_a_change(local_store: str) -> None:
     run = tracklog.init(project="p", config={"lr": "0.001", "amp": True})
-    with pytest.warns(UserWarning, match="amp"):
+    with pytest.raises(InvalidValueError, match="amp"):
         run.config.update({"amp": 1})
+    run.config.update({"amp": 1}, allow_val_change=True)
     run.finish()
     api = tracklog.Api()
     assert [r.id for r in api.runs("p", filter="params.lr < 0.01")] == [run.id]

@@ -62,14 +62,16 @@ def test_bad_arguments_are_named(local_store: str) -> None:
         tracklog.init(project="p", config=[1, 2])  # type: ignore[arg-type]
 
 
-def test_config_access_update_and_change_warning(local_store: str) -> None:
+def test_config_access_update_and_allowed_change(local_store: str) -> None:
     with tracklog.init(project="p", config={"optimizer": {"name": "adamw", "lr": 2e-5}}) as run:
         assert run.config.optimizer["lr"] == 2e-5
         assert run.config["optimizer"]["name"] == "adamw"
         run.config.batch_size = 32
         run.config.update({"epochs": 3})
-        with pytest.warns(UserWarning, match="optimizer.lr"):
-            run.config.update({"optimizer": {"lr": 1e-4}})
+        with pytest.raises(InvalidValueError, match=r"optimizer\.lr"):
+            run.config.update({"optimizer": {"lr": 1e-4}, "new": 1})
+        assert "new" not in run.config  # nothing of a refused update is written
+        run.config.update({"optimizer": {"lr": 1e-4}}, allow_val_change=True)
     r = tracklog.Api().run(run.id)
     assert r.config == {
         "optimizer": {"name": "adamw", "lr": 1e-4},
@@ -121,7 +123,7 @@ def test_artifacts_and_save(
     assert r.download("copies/cfg.yaml", tmp_path / "dl").read_text() == "lr: 1"
 
 
-def test_config_change_warning_is_not_raised_for_equal_value(local_store: str) -> None:
+def test_config_change_error_is_not_raised_for_equal_value(local_store: str) -> None:
     with tracklog.init(project="p", config={"a": 1}) as run, warnings.catch_warnings():
         warnings.simplefilter("error")
         run.config.update({"a": 1})

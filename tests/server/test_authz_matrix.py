@@ -241,6 +241,10 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ("POST", "/api/v1/runs/{run_id}/summary"): Call(
         "POST", f"{RUN}/summary", json={"values": {"best": 1}}
     ),
+    ("POST", "/api/v1/runs/{run_id}/alerts"): Call(
+        "POST", f"{RUN}/alerts", json={"alert_id": "a1", "title": "loss is NaN"}
+    ),
+    ("GET", "/api/v1/runs/{run_id}/alerts"): Call("GET", f"{RUN}/alerts"),
     ("POST", "/api/v1/runs/{run_id}/metric-defs"): Call(
         "POST", f"{RUN}/metric-defs", json={"defs": [{"name": "loss", "summary": "min"}]}
     ),

@@ -31,6 +31,8 @@ from tracklog.store.records import SeriesPoints
 from tracklog.store.search_parse import MAX_SEARCH_PROJECTS
 from tracklog.store.tracking import Store
 from tracklog.store.validation import (
+    MAX_ALERT_TEXT,
+    MAX_ALERT_TITLE,
     MAX_KEY,
     MAX_NAME,
     MAX_PARAM_VALUE,
@@ -143,6 +145,11 @@ def test_bad_input_is_never_a_5xx(api: httpx.Client, run_id: str) -> None:
         _raw("remove_labels", {"run_id": run_id, "labels": [{}]}),
         _raw("append_metrics", {"run_id": run_id, "batch": [], "batch_id": "b" * 500}),
         _raw("set_metric_defs", {"run_id": run_id, "defs": [{}]}),
+        _raw("add_alert", {"run_id": run_id, "alert_id": "a", "title": "t", "text": 5}),
+        _raw(
+            "add_alert",
+            {"run_id": run_id, "alert_id": "b", "title": "t", "text": "", "level": "LOUD"},
+        ),
         _raw("heartbeat", {"run_id": run_id})[:-2] + b"]\n" + _raw("heartbeat", {"run_id": run_id}),
     ]
     for body in records:
@@ -156,6 +163,12 @@ def test_bad_input_is_never_a_5xx(api: httpx.Client, run_id: str) -> None:
         ("post", f"/runs/{run_id}/finish", {"status": "FINISHED", "exit_code": 2**40}),
         ("post", f"/runs/{run_id}/finish", {"status": "done-ish"}),
         ("post", f"/runs/{run_id}/metric-defs", {"defs": [{}]}),
+        ("post", f"/runs/{run_id}/alerts", {"alert_id": "a", "title": "t", "level": "LOUD"}),
+        ("post", f"/runs/{run_id}/alerts", {"alert_id": "", "title": "t"}),
+        ("post", f"/runs/{run_id}/alerts", {"alert_id": "a", "title": "t", "time_ms": 2**70}),
+        ("post", f"/runs/{run_id}/alerts", {"alert_id": "a", "title": ["t"]}),
+        ("post", "/runs/nosuchrun/alerts", {"alert_id": "a", "title": "t"}),
+        ("get", "/runs/nosuchrun/alerts", None),
         ("get", f"/runs/{run_id}/series/loss?context=" + "%5B" * 5000, None),
         ("put", f"/runs/{run_id}/artifacts/{'a' * 2000}", None),
     ]
@@ -390,6 +403,22 @@ LIMITS: dict[str, Limit] = {
         (f"at most {MAX_SERIES}",),
     ),
     "event-stream-runs": Limit(_events, MAX_RUNS, 400, (f"1 to {MAX_RUNS}",)),
+    "alert-title": Limit(
+        _native("POST", "/runs/{run}/alerts", lambda n: {"alert_id": f"t{n}", "title": "t" * n}),
+        MAX_ALERT_TITLE,
+        400,
+        ("alert title", str(MAX_ALERT_TITLE)),
+    ),
+    "alert-text": Limit(
+        _native(
+            "POST",
+            "/runs/{run}/alerts",
+            lambda n: {"alert_id": f"x{n}", "title": "t", "text": "x" * n},
+        ),
+        MAX_ALERT_TEXT,
+        400,
+        ("alert text", str(MAX_ALERT_TEXT)),
+    ),
     "registered-models-page": Limit(
         _mlflow_page("registered-models/search"), MAX_MODELS, 400, (str(MAX_MODELS),)
     ),

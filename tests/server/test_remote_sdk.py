@@ -53,7 +53,7 @@ def test_readme_script_through_a_server(
         for v in VALUES:
             run.log({"odd": v})
         run.track(0.5, name="acc", context={"subset": "val"})
-        run.config.update({"lr": 0.2})
+        run.config.update({"lr": 0.2}, allow_val_change=True)
         run.set_tags({"team": "nlp"})
         run.summary["best"] = 0.93
         run.log_artifact(remote_env / "model.txt")
@@ -96,9 +96,9 @@ def test_a_resent_ingest_request_adds_no_config_history(
 ) -> None:
     monkeypatch.setenv("TRACKLOG_URI", server.url)
     with tracklog.init(project="resent", config={"lr": 0.1}) as run:
-        run.config.update({"lr": 0.2})
+        run.config.update({"lr": 0.2}, allow_val_change=True)
         run.log({"loss": 1.0})
-        run.config.update({"lr": 0.3})
+        run.config.update({"lr": 0.3}, allow_val_change=True)
     journal = remote_env / "tracklog" / "offline" / run.id / JOURNAL_FILE
     body = journal.read_bytes()
     # The answer to the sender's request was lost (a timeout, say): it sends the same bytes.

@@ -13,6 +13,7 @@ from tracklog.cli.db import db
 from tracklog.cli.demo import demo
 from tracklog.cli.gc import gc
 from tracklog.cli.importers import import_group
+from tracklog.cli.login import login
 from tracklog.cli.output import error_line, print_error
 from tracklog.cli.projects import projects
 from tracklog.cli.runs import runs
@@ -90,6 +91,7 @@ for command in (
     ui,
     users,
     tokens,
+    login,
     gc,
     import_group,
     sweep,

@@ -14,7 +14,7 @@ from rich.tree import Tree
 from tracklog.cli import output
 from tracklog.cli.state import CliState, pass_state
 from tracklog.sdk.run_ref import resolve_run
-from tracklog.store.records import FileInfo, RunRecord, SeriesStats
+from tracklog.store.records import Alert, FileInfo, RunRecord, SeriesStats
 
 
 @click.command("show")
@@ -25,7 +25,8 @@ from tracklog.store.records import FileInfo, RunRecord, SeriesStats
 )
 @pass_state
 def show(state: CliState, run_id: str, as_json: bool, verbose: bool) -> None:
-    """Show a run: attributes, config, captured context, summary, metric series and files.
+    """Show a run: attributes, config, captured context, summary, metric series, files and
+    alerts.
 
     RUN_ID is the full id or a unique prefix of at least 4 characters.
     """
@@ -34,9 +35,11 @@ def show(state: CliState, run_id: str, as_json: bool, verbose: bool) -> None:
     history = store.config_history(run.id)
     stats = store.series_stats(run.id)
     files = store.list_files(run.id)
+    alerts = store.alerts(run.id)
     if as_json:
         record = dataclasses.asdict(run) | {"duration_ms": run.duration_ms}
-        output.echo_json(record | {"config_history": history, "series": stats, "files": files})
+        parts = {"config_history": history, "series": stats, "files": files, "alerts": alerts}
+        output.echo_json(record | parts)
         return
     _print_attributes(run)
     _print_config(run.config, history)
@@ -44,6 +47,7 @@ def show(state: CliState, run_id: str, as_json: bool, verbose: bool) -> None:
     _print_summary(run.summary)
     _print_series(stats)
     _print_files(files)
+    _print_alerts(alerts)
 
 
 def _print_attributes(run: RunRecord) -> None:
@@ -143,3 +147,12 @@ def _print_files(files: list[FileInfo]) -> None:
     for f in files:
         t.add_row(*output.cells(f.path, output.fmt_bytes(f.size)))
     output.section("files", t)
+
+
+def _print_alerts(alerts: list[Alert]) -> None:
+    if not alerts:
+        return
+    t = output.table("time", "level", "title", "text")
+    for a in alerts:
+        t.add_row(*output.cells(output.fmt_time(a.time_ms), a.level, a.title, a.text))
+    output.section("alerts", t)

@@ -138,6 +138,13 @@ from tracklog.server.settings import Settings
     "X-Forwarded-Proto are trusted (the client address then comes from them; '*' trusts "
     "all). By default none: a client cannot choose the address the login limit counts.",
 )
+@click.option(
+    "--alert-webhook",
+    default="",
+    metavar="URL",
+    help="POST each new run alert (run.alert) there as JSON (Slack's incoming-webhook shape: "
+    "'text', plus the alert's fields under 'alert').",
+)
 @pass_state
 def server(
     state: CliState,
@@ -160,6 +167,7 @@ def server(
     failed_logins_per_address: int,
     failed_login_window: int,
     forwarded_allow_ips: str,
+    alert_webhook: str,
 ) -> None:
     """Serve a store over HTTP (native API under /api/v1, OpenAPI at /api/v1/openapi.json).
 
@@ -167,6 +175,14 @@ def server(
     --app-name basic-auth is --auth, -p/-w are --port/--workers.
     """
     _refuse_mlflow_modes(serve_artifacts, artifacts_only)
+    if alert_webhook:
+        from tracklog.errors import InvalidValueError
+        from tracklog.server.alert_webhook import checked_url
+
+        try:
+            checked_url(alert_webhook)
+        except InvalidValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--alert-webhook") from None
     auth = auth or app_name == "basic-auth"
     import uvicorn
 
@@ -186,6 +202,7 @@ def server(
         failed_logins_per_user=failed_logins_per_user,
         failed_logins_per_address=failed_logins_per_address,
         failed_login_window=failed_login_window,
+        alert_webhook=alert_webhook,
     )
     # A bad URI or a database that is not a tracklog store (an MLflow one, say) fails here,
     # with one line, not in every worker; the schema is also brought up to date once.

@@ -27,6 +27,7 @@ from tracklog.store.artifacts import safe_relpath, upload_plan
 from tracklog.store.liveness import owner_columns
 from tracklog.store.paging import Page, PageSpec, token
 from tracklog.store.records import (
+    Alert,
     FileInfo,
     HistogramItem,
     MediaItem,
@@ -57,7 +58,7 @@ class RemoteStore:
         token: str | None = None,
         settings: ClientSettings | None = None,
     ) -> None:
-        settings = settings or ClientSettings.from_env()
+        settings = settings or ClientSettings.from_env(url)
         if token is not None:
             settings = dataclasses.replace(settings, token=token)
         self.settings = settings
@@ -215,6 +216,25 @@ class RemoteStore:
         body = {"updates": dict(updates), "immutable": immutable, "change_id": change_id}
         answer = self.http.call("POST", _run(run_id, "config"), body)
         return [(c["key"], c["old"], c["new"]) for c in answer["changes"]]
+
+    def add_alert(
+        self,
+        run_id: str,
+        alert_id: str,
+        title: str,
+        text: str,
+        level: str = "INFO",
+        time_ms: int | None = None,
+    ) -> bool:
+        """Record an alert of the run; False when ``alert_id`` was recorded before."""
+        body = {"alert_id": alert_id, "title": title, "text": text, "level": level}
+        answer = self.http.call("POST", _run(run_id, "alerts"), {**body, "time_ms": time_ms})
+        return bool(answer["created"])
+
+    def alerts(self, run_id: str) -> list[Alert]:
+        """The run's alerts in the order they were recorded."""
+        answer = self.http.call("GET", _run(run_id, "alerts"))
+        return [Alert(**a) for a in answer["alerts"]]
 
     def config_history(self, run_id: str) -> list[dict[str, Any]]:
         """Every change of an existing config key, oldest first."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from tracklog.client import credentials
 from tracklog.errors import InvalidValueError
 
 ENV_TOKEN = "TRACKLOG_TOKEN"
@@ -23,12 +24,16 @@ class ClientSettings:
     retry_max: float = 30.0
 
     @classmethod
-    def from_env(cls) -> ClientSettings:
-        """Settings from ``TRACKLOG_TOKEN``, ``TRACKLOG_HTTP_TIMEOUT``,
-        ``TRACKLOG_INIT_TIMEOUT``, ``TRACKLOG_FINISH_TIMEOUT``, ``TRACKLOG_RETRY_MIN`` and
-        ``TRACKLOG_RETRY_MAX``; defaults for the rest."""
+    def from_env(cls, url: str | None = None) -> ClientSettings:
+        """Settings from ``TRACKLOG_TOKEN`` (else the token ``tracklog login`` saved for the
+        server at ``url``), ``TRACKLOG_HTTP_TIMEOUT``, ``TRACKLOG_INIT_TIMEOUT``,
+        ``TRACKLOG_FINISH_TIMEOUT``, ``TRACKLOG_RETRY_MIN`` and ``TRACKLOG_RETRY_MAX``;
+        defaults for the rest."""
+        token = os.environ.get(ENV_TOKEN) or None
+        if token is None and url is not None:
+            token = credentials.token_for(url)
         return cls(
-            token=os.environ.get(ENV_TOKEN) or None,
+            token=token,
             request_timeout=_seconds("TRACKLOG_HTTP_TIMEOUT", cls.request_timeout),
             init_timeout=_seconds("TRACKLOG_INIT_TIMEOUT", cls.init_timeout),
             finish_timeout=_seconds("TRACKLOG_FINISH_TIMEOUT", cls.finish_timeout),

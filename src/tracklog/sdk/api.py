@@ -19,7 +19,14 @@ from tracklog.store import params as params_view
 from tracklog.store.downsample import minmax_indices
 from tracklog.store.location import is_server_uri
 from tracklog.store.paging import PageSpec
-from tracklog.store.records import FileInfo, HistogramItem, MediaKey, ProjectInfo, RunRecord
+from tracklog.store.records import (
+    Alert,
+    FileInfo,
+    HistogramItem,
+    MediaKey,
+    ProjectInfo,
+    RunRecord,
+)
 from tracklog.store.run_query import RunQuery
 
 if TYPE_CHECKING:
@@ -125,6 +132,10 @@ class ApiRun:
     def config_history(self) -> list[dict[str, Any]]:
         """Each change of an existing config key: key, old, new, changed_at (ms)."""
         return self._store.config_history(self.id)
+
+    def alerts(self) -> list[Alert]:
+        """The run's alerts (``run.alert``) in the order they were recorded."""
+        return self._store.alerts(self.id)
 
     def files(self) -> list[str]:
         """Paths of the run's files."""

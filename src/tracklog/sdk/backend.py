@@ -59,6 +59,9 @@ class Backend(Protocol):
     ) -> None: ...
     def finish_run(self, run_id: str, status: str, **kwargs: Any) -> None: ...
     def log_artifact(self, run_id: str, source: Path, dest: str) -> list[FileInfo]: ...
+    def add_alert(
+        self, run_id: str, alert_id: str, title: str, text: str, level: str, time_ms: int
+    ) -> Any: ...
 
 
 class JournalBackend:
@@ -126,6 +129,19 @@ class JournalBackend:
         metadata: dict[str, Any] | None = None,
     ) -> None:
         self._record("update_run", run_id=run_id, name=name, notes=notes, metadata=metadata)
+
+    def add_alert(
+        self, run_id: str, alert_id: str, title: str, text: str, level: str, time_ms: int
+    ) -> None:
+        self._record(
+            "add_alert",
+            run_id=run_id,
+            alert_id=alert_id,
+            title=title,
+            text=text,
+            level=level,
+            time_ms=time_ms,
+        )
 
     def finish_run(self, run_id: str, status: str, **kwargs: Any) -> None:
         self._record("finish_run", run_id=run_id, status=status, **kwargs)

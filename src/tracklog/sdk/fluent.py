@@ -10,13 +10,14 @@ import socket
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tracklog.errors import AlreadyExistsError, InvalidTypeError, InvalidValueError, NotFoundError
-from tracklog.sdk import current, reproduce, sweep_trial
+from tracklog.sdk import current, init_compat, reproduce, sweep_trial
 from tracklog.sdk.config import Config
 from tracklog.sdk.current import current_run
 from tracklog.sdk.run import Run
@@ -28,6 +29,7 @@ from tracklog.store.location import DEFAULT_DIR, is_server_uri
 from tracklog.store.new_run import NewRun
 
 if TYPE_CHECKING:
+    from tracklog.sdk.alerts import AlertLevel
     from tracklog.sdk.backend import Backend
     from tracklog.sdk.capture import CaptureSettings
     from tracklog.store.records import RunRecord
@@ -54,6 +56,14 @@ def init(
     dir: str | os.PathLike[str] | None = None,
     settings: Mapping[str, Any] | None = None,
     sync_tensorboard: bool = False,
+    *,
+    entity: str | None = None,
+    reinit: bool | str | None = None,
+    config_exclude_keys: Sequence[str] | None = None,
+    config_include_keys: Sequence[str] | None = None,
+    allow_val_change: bool | None = None,
+    save_code: bool | None = None,
+    **ignored: Any,
 ) -> Run:
     """Start a run (W&B's ``wandb.init``) and make it the current one.
 
@@ -67,22 +77,40 @@ def init(
     its recorded config over ``config``, its project by default, tag ``reproduced_from``.
     ``sync_tensorboard=True`` makes torch's and tensorboardX's ``SummaryWriter`` log into this
     run too, unchanged (docs/migrate.md, "From TensorBoard").
+
+    W&B's arguments: ``entity`` is kept as ``run.entity`` (a store has no entities);
+    ``reinit`` says what happens to an open run (see :func:`init_compat.reinit_policy`);
+    ``config_include_keys``/``config_exclude_keys`` filter ``config`` (a dict or an
+    ``argparse.Namespace``); ``allow_val_change`` lets ``run.config`` change values;
+    ``save_code`` is the ``code`` capture setting. Other keywords are ignored with one warning.
     """
     if not isinstance(sync_tensorboard, bool):
         raise InvalidTypeError(
             f"sync_tensorboard must be True or False, got {type(sync_tensorboard).__name__}"
         )
+    init_compat.warn_ignored(ignored)
+    mode = init_compat.MODES.get(mode or "", mode)
+    policy = init_compat.reinit_policy(reinit)
+    config = init_compat.chosen_config(config, config_include_keys, config_exclude_keys)
+    settings = init_compat.with_save_code(settings, save_code)
     args = _InitArgs.check(
         project, name, id, config, tags, notes, group, job_type, resume, mode, dir, settings
     )
+    previous = current_run()
+    if previous is not None and policy == "return_previous":
+        return previous
+    if previous is not None and policy == "finish_previous":
+        for open_run in reversed(list(current.runs)):
+            open_run.finish()
     uri = get_tracking_uri(args.root)
     journals = offline_dir(uri, args.root)
     backend = open_backend(args.mode, uri, journals / args.run_id, args.run_id)
     try:
-        run, resumed = _start_or_resume(args, backend, uri)
+        run, resumed = _start_or_resume(args, backend, uri, bool(allow_val_change))
     except BaseException:
         _abandon(backend)
         raise
+    run.entity = entity or _user() or ""
     if args.capture is not None:
         store_dir = Path(uri) if "://" not in uri else None
         exclude = [p for p in (store_dir, journals) if p is not None]
@@ -135,7 +163,7 @@ class _InitArgs:
         mode = mode or os.environ.get("TRACKLOG_MODE", "online")
         if mode not in MODES:
             raise InvalidValueError(f"mode must be one of {', '.join(MODES)}: {mode!r}")
-        if resume is True:
+        if resume is True or resume == "auto":  # W&B's "auto": continue the run if it exists
             resume = "allow"
         if resume not in (None, False, *RESUME):
             raise InvalidValueError(f"resume must be one of {', '.join(RESUME)}: {resume!r}")
@@ -187,7 +215,9 @@ class _InitArgs:
         )
 
 
-def _start_or_resume(args: _InitArgs, backend: Backend, uri: str) -> tuple[Run, bool]:
+def _start_or_resume(
+    args: _InitArgs, backend: Backend, uri: str, allow_val_change: bool
+) -> tuple[Run, bool]:
     """The run ``args`` ask for, created or resumed in ``backend``; whether it was resumed."""
     source = None
     if args.reproduce_id is not None:
@@ -203,7 +233,16 @@ def _start_or_resume(args: _InitArgs, backend: Backend, uri: str) -> tuple[Run, 
     if not exists and args.resume == "must" and not deferred:
         raise NotFoundError(f"resume='must' but there is no run with id {args.run_id!r}")
     journals = offline_dir(uri, args.root)
-    run = Run(backend, args.run_id, project, args.name, journals, args.mode, _shown(uri))
+    run = Run(
+        backend,
+        args.run_id,
+        project,
+        args.name,
+        journals,
+        args.mode,
+        _shown(uri),
+        allow_val_change=allow_val_change,
+    )
     try:
         return run, _create_or_resume(run, backend, args, exists, deferred, source)
     except BaseException:
@@ -255,7 +294,7 @@ def _create_or_resume(
         backend.resume_run(run.id)
         run._continue(backend.get_run(run.id), backend.series_stats(run.id))
         if args.config:
-            run.config.update(args.config)
+            run.config.update(args.config, allow_val_change=True)  # as W&B: init() may change
         if args.tags:
             run.tags = tuple(args.tags)
     return exists
@@ -316,11 +355,59 @@ def log(data: Mapping[str, Any], step: int | None = None, commit: bool = True) -
     _require_run().log(data, step=step, commit=commit)
 
 
-def finish(exit_code: int | None = None) -> None:
+def finish(exit_code: int | None = None, quiet: bool | None = None) -> None:
     """Finish the current run (if any)."""
     run = current_run()
     if run is not None:
-        run.finish(exit_code)
+        run.finish(exit_code, quiet)
+
+
+def save(glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
+    """``save()`` on the current run."""
+    return _require_run().save(glob_str, base_path, policy)
+
+
+def define_metric(
+    name: str,
+    step_metric: str | None = None,
+    summary: str | None = None,
+    goal: str | None = None,
+    **wandb_options: bool | None,
+) -> None:
+    """``define_metric()`` on the current run."""
+    _require_run().define_metric(name, step_metric, summary, goal, **wandb_options)
+
+
+def alert(
+    title: str,
+    text: str,
+    level: str | AlertLevel | None = None,
+    wait_duration: float | timedelta | None = None,
+) -> None:
+    """``alert()`` on the current run."""
+    _require_run().alert(title, text, level, wait_duration)
+
+
+def watch(
+    models: Any,
+    criterion: Any = None,
+    log: str | None = "gradients",
+    log_freq: int = 1000,
+    idx: int | None = None,
+    log_graph: bool = False,
+) -> None:
+    """``watch()`` on the current run."""
+    _require_run().watch(models, criterion, log, log_freq, idx, log_graph)
+
+
+def unwatch(models: Any = None) -> None:
+    """``unwatch()`` on the current run."""
+    _require_run().unwatch(models)
+
+
+def mark_preempting() -> None:
+    """``mark_preempting()`` on the current run."""
+    _require_run().mark_preempting()
 
 
 def _install_hooks() -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import glob as globlib
 import os
 import sys
 import traceback
 import uuid
+import warnings
 from collections.abc import Mapping
+from datetime import timedelta
 from numbers import Real
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from tracklog.errors import (
     InvalidTypeError,
@@ -21,13 +23,17 @@ from tracklog.errors import (
     TracklogError,
 )
 from tracklog.sdk import current, rescue
+from tracklog.sdk.alerts import AlertLevel, Throttle, level_name, wait_seconds
 from tracklog.sdk.backend import Backend
 from tracklog.sdk.config import Config
 from tracklog.sdk.media import Media, Text
+from tracklog.sdk.saved_files import SavedFiles
 from tracklog.sdk.summary import Summary
+from tracklog.sdk.watch import Watcher
 from tracklog.sdk.writer import BACKLOG_ROWS, Writer
 from tracklog.store import validation
 from tracklog.store.clock import now_ms
+from tracklog.store.location import is_server_uri
 from tracklog.store.records import RunRecord, SeriesStats
 
 if TYPE_CHECKING:
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
 
 _INT64 = 2**63
 _INT64_MIN = -_INT64
+PREEMPTING_TAG = "preempting"
 BACKLOG_MEDIA = 256  # media values waiting before log() wakes the writer early
 
 
@@ -73,9 +80,12 @@ class Run:
         rescue_dir: Path,
         mode: str = "online",
         sync_uri: str | None = None,
+        *,
+        allow_val_change: bool = False,
     ) -> None:
         self.id = run_id
         self.project = project
+        self.entity = ""  # W&B's entity (``init(entity=)``, else the user): stores have none
         self._name = name
         self.mode = mode
         self._backend = backend
@@ -96,9 +106,13 @@ class Run:
         self._finished = False
         self._disabled = mode == "disabled"
         self._capture: CaptureSession | None = None
-        self.config = Config(lambda updates: backend.set_config(run_id, updates))
+        self.config = Config(lambda updates: backend.set_config(run_id, updates), allow_val_change)
         self.summary = Summary(self._read_summary, self._write_summary)
+        self._alerts = Throttle()
+        self._watcher = Watcher()
+        self._files = SavedFiles(backend, run_id, rescue_dir.parent / "run-files" / run_id)
         if not self._disabled:
+            self._writer.periodic.append(self._files.poll)
             self._writer.start()
 
     def _start(self, config: dict[str, Any], labels: list[str], notes: str | None) -> None:
@@ -136,6 +150,80 @@ class Run:
             settings, self._backend, self.id, scratch, self._writer.rows.append
         )
         self._capture.start(workdir, exclude, resumed)
+
+    # -- W&B's attributes -----------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The run's display name; assigning renames it in the store."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        value = validation.name(value, "run name")
+        self._backend.update_run(self.id, name=value)
+        self._name = value
+
+    @property
+    def url(self) -> str | None:
+        """The run's page in a server's UI; None for a local store, offline or disabled."""
+        if self.mode != "online" or self._sync_uri is None or not is_server_uri(self._sync_uri):
+            return None
+        parts = urlsplit(self._sync_uri)
+        host = parts.netloc.rpartition("@")[2]  # never a user name or password
+        base = urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
+        return f"{base}/#/runs/{quote(self.id)}"
+
+    @property
+    def dir(self) -> str:
+        """A folder for the run's files (W&B's ``run.dir``): what is in it at ``finish()``
+        becomes run files under the same relative paths."""
+        self._files.run_dir.mkdir(parents=True, exist_ok=True)
+        return str(self._files.run_dir)
+
+    def alert(
+        self,
+        title: str,
+        text: str,
+        level: str | AlertLevel | None = None,
+        wait_duration: float | timedelta | None = None,
+    ) -> None:
+        """Record an alert on the run (W&B's ``run.alert``): ``level`` INFO (default), WARN
+        or ERROR. Another alert with the same title within ``wait_duration`` seconds (default
+        60; 0 for none) is dropped. A server with ``--alert-webhook`` POSTs each new one."""
+        if self._finished:
+            raise RunFinishedError(f"run {self.id} is finished; alert() after finish() is an error")
+        name = level_name(level)
+        wait_s = wait_seconds(wait_duration)
+        alert_id = uuid.uuid4().hex
+        validation.alert(alert_id, title, text, name)
+        if self._disabled or not self._alerts.allows(title, wait_s):
+            return
+        self._backend.add_alert(self.id, alert_id, title, text, name, now_ms())
+
+    def watch(
+        self,
+        models: Any,
+        criterion: Any = None,
+        log: str | None = "gradients",
+        log_freq: int = 1000,
+        idx: int | None = None,
+        log_graph: bool = False,
+    ) -> None:
+        """Log histograms of a torch model's gradients (``log="gradients"``), parameters
+        ("parameters") or both ("all") as ``gradients/NAME`` and ``parameters/NAME`` every
+        ``log_freq`` backward or forward passes, at the run's current step (W&B's
+        ``watch``; ``criterion`` and ``log_graph`` are accepted and unused)."""
+        self._watcher.watch(self, models, log, log_freq, idx)
+
+    def unwatch(self, models: Any = None) -> None:
+        """Stop what :meth:`watch` does for ``models`` (default: all)."""
+        self._watcher.unwatch(models)
+
+    def mark_preempting(self) -> None:
+        """Record that the run is about to be preempted (tag ``preempting`` = the time in ms),
+        so it can be told apart and resumed with ``init(id=..., resume="allow")``."""
+        self._backend.set_tags(self.id, {PREEMPTING_TAG: str(now_ms())})
 
     # -- logging --------------------------------------------------------------------------
 
@@ -336,10 +424,16 @@ class Run:
         step_metric: str | None = None,
         summary: str | None = None,
         goal: str | None = None,
+        *,
+        step_sync: bool | None = None,
+        hidden: bool | None = None,
+        overwrite: bool | None = None,
     ) -> None:
         """Declare how metrics matching ``name`` (a glob) are summarised and plotted.
 
-        ``summary`` is one of last, first, min, max, mean; ``goal`` is minimize or maximize.
+        ``summary`` is one of last, first, min, max, mean, or best (min or max by ``goal``,
+        which it needs); ``goal`` is minimize or maximize. W&B's ``step_sync``, ``hidden`` and
+        ``overwrite`` are accepted and change nothing (each definition replaces the last).
         """
         item = {"name": name, "step_metric": step_metric, "summary": summary or None, "goal": goal}
         item = validation.metric_def(item)
@@ -399,16 +493,6 @@ class Run:
         self._labels = tuple(lb for lb in self._labels if lb not in gone)
 
     @property
-    def name(self) -> str:
-        """The run's name; assigning renames it."""
-        return self._name
-
-    @name.setter
-    def name(self, name: str) -> None:
-        self._backend.update_run(self.id, name=validation.name(name, "run name"))
-        self._name = name
-
-    @property
     def notes(self) -> str | None:
         """The run's notes; assigning replaces them."""
         return self._notes
@@ -427,19 +511,12 @@ class Run:
             raise validation.InvalidValueError(f"log_artifact: {str(path)!r} does not exist")
         self._backend.log_artifact(self.id, source, name or source.name)
 
-    def save(self, glob_str: str, base_path: str | None = None) -> list[str]:
-        """Save every file matching ``glob_str``, keeping paths relative to ``base_path``."""
-        base = Path(base_path) if base_path else Path.cwd()
-        matches = [Path(p) for p in globlib.glob(glob_str, recursive=True) if Path(p).is_file()]
-        saved = []
-        for p in matches:
-            try:
-                rel = p.absolute().relative_to(base.absolute()).as_posix()
-            except ValueError:
-                rel = p.name
-            self._backend.log_artifact(self.id, p, rel)
-            saved.append(rel)
-        return saved
+    def save(self, glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
+        """Save the files matching ``glob_str`` as run files, named by their paths relative to
+        ``base_path`` (default: the working folder; an absolute glob's fixed part). ``policy``
+        (W&B's): "now" uploads them at once, "end" at ``finish()``, "live" at once and again
+        whenever one changes or a new one matches. Returns the names matched now."""
+        return self._files.save(glob_str, base_path, policy)
 
     # -- summary --------------------------------------------------------------------------
 
@@ -465,10 +542,13 @@ class Run:
 
     # -- the end --------------------------------------------------------------------------
 
-    def finish(self, exit_code: int | None = None, *, status: str | None = None) -> None:
+    def finish(
+        self, exit_code: int | None = None, quiet: bool | None = None, *, status: str | None = None
+    ) -> None:
         """Write everything buffered and mark the run FINISHED (or FAILED for a non-zero code).
 
-        ``status`` overrides that: FINISHED, FAILED, KILLED or a synonym (completed, success,
+        ``quiet`` is W&B's and changes nothing: tracklog prints no run summary. ``status``
+        overrides the status: FINISHED, FAILED, KILLED or a synonym (completed, success,
         succeeded, crashed), in any case. A bad value raises here, and the run stays open."""
         exit_code = validation.exit_code(exit_code)
         if status is None:
@@ -481,6 +561,11 @@ class Run:
         self._finished = True
         if self._capture is not None:
             self._capture.stop()
+        self._watcher.unwatch()  # a hook firing after finish() would log to a finished run
+        try:
+            self._files.finish()
+        except Exception as exc:  # a file that cannot be saved must not keep the run open
+            warnings.warn(f"tracklog: saving the run's files failed: {exc}", stacklevel=3)
         if self._pending:
             self._commit_pending()
         self._writer.stop()

@@ -86,7 +86,7 @@ def _server(uri: str, shared: bool) -> RemoteStore:
     from tracklog.client.settings import ClientSettings
 
     # Keyed by the settings too: a token or timeout set in the environment later counts.
-    key = (uri.strip().rstrip("/"), ClientSettings.from_env())
+    key = (uri.strip().rstrip("/"), ClientSettings.from_env(uri))
     if not shared:
         return RemoteStore(key[0], settings=key[1])
     if key not in servers:

@@ -8,11 +8,12 @@ from typing import Any
 
 class Summary(MutableMapping[str, Any]):
     """The run's summary: each metric's last value (or what ``define_metric`` chose), overridden
-    by values set here. Reading flushes pending points first, so it is always current."""
+    by values set here. Reading flushes pending points first, so it is always current. Keys
+    are items and attributes (``run.summary.best_acc = 0.9``), as in W&B."""
 
     def __init__(self, read: Callable[[], dict[str, Any]], write: Callable[[dict], None]) -> None:
-        self._read = read
-        self._write = write
+        object.__setattr__(self, "_read", read)
+        object.__setattr__(self, "_write", write)
 
     def update(self, other: Any = (), /, **kwargs: Any) -> None:
         """Set several summary values in one write."""
@@ -32,6 +33,17 @@ class Summary(MutableMapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._read())
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):  # copy and pickle probe for these: no summary read
+            raise AttributeError(key)
+        try:
+            return self._read()[key]
+        except KeyError:
+            raise AttributeError(f"summary has no key {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self._write({key: value})
 
     def __repr__(self) -> str:
         return f"Summary({self._read()!r})"

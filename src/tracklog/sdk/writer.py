@@ -22,7 +22,7 @@ import time
 import uuid
 import warnings
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any
@@ -78,6 +78,7 @@ class Writer:
         self.pending: list[PendingBatch] = []  # not written yet: retried
         self.rejected: list[PendingBatch] = []  # refused for what they hold: rescued at finish
         self.error: BaseException | None = None
+        self.periodic: list[Callable[[], None]] = []  # called after each of the flusher's ticks
         self._lock = threading.Lock()
         self._stopped = False
         self._last_write = time.monotonic()
@@ -99,6 +100,11 @@ class Writer:
             try:
                 self._flush(raise_errors=False)
             except Exception as exc:  # a bug must not stop the flusher and strand later points
+                warnings.warn(f"tracklog: writer error: {exc!r}", stacklevel=1)
+        for call in self.periodic:
+            try:
+                call()
+            except Exception as exc:
                 warnings.warn(f"tracklog: writer error: {exc!r}", stacklevel=1)
         if time.monotonic() - self._last_write > HEARTBEAT_INTERVAL:
             self._heartbeat()

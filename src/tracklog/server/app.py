@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 
 from tracklog._version import __version__
 from tracklog.server import errors, mlflow_api
+from tracklog.server.alert_webhook import AlertWebhook
 from tracklog.server.auth import current_user
 from tracklog.server.auth_gate import AuthGate
 from tracklog.server.disconnect import CancelOnDisconnect
@@ -18,6 +19,7 @@ from tracklog.server.limits import BodyLimit
 from tracklog.server.login_limits import LoginLimits, PasswordChecks
 from tracklog.server.master_watch import watch_master
 from tracklog.server.routes import (
+    alerts,
     artifacts,
     health,
     ingest,
@@ -54,8 +56,12 @@ def create_app(settings: Settings) -> FastAPI:
         )
         app.state.logins = PasswordChecks(limits) if settings.auth else None
         app.state.settings = settings
+        hook = settings.alert_webhook
+        app.state.alert_webhook = AlertWebhook(hook) if hook else None
         sweeper = await start_sweeper(app.state.store, settings.multipart_upload_expiry)
         yield
+        if app.state.alert_webhook is not None:
+            app.state.alert_webhook.close()
         if app.state.logins is not None:
             app.state.logins.close()
         await stop_sweeper(sweeper)
@@ -73,7 +79,18 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     # Every /api/v1 route needs credentials when auth is on (current_user is a no-op if off).
     ui_api = (project_keys, series_batch, run_events)  # endpoints made for the web UI
-    native = (projects, permissions, runs, run_pages, series, media, ingest, artifacts, sweeps)
+    native = (
+        projects,
+        permissions,
+        runs,
+        alerts,
+        run_pages,
+        series,
+        media,
+        ingest,
+        artifacts,
+        sweeps,
+    )
     for module in (*native, *ui_api):
         app.include_router(module.router, dependencies=[Depends(current_user)])
     mlflow_api.install(app, dependencies=[Depends(current_user)])

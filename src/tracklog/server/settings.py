@@ -30,6 +30,7 @@ class Settings:
     failed_logins_per_address: int = 30
     failed_login_window: int = 60
     search_timeout_ms: int = 30_000  # a longer search is stopped (400); 0: no bound
+    alert_webhook: str = ""  # "": none; else each new run alert is POSTed there
 
     def store_location(self) -> StoreLocation:
         """The store these settings serve: its database and artifact root."""

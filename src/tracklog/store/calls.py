@@ -39,6 +39,7 @@ OPS = frozenset(
         "update_run",
         "finish_run",
         "log_artifact",
+        "add_alert",
     }
 )
 
@@ -59,8 +60,8 @@ def apply(
     record: Record,
     files: Callable[[str], Path] | None = None,
     access: RunAccess | None = None,
-) -> None:
-    """Apply one recorded call to ``store``.
+) -> Any:
+    """Apply one recorded call to ``store``; return what the store method returned.
 
     ``create_run`` of a run that exists resumes it (a replay, ``resume=`` offline, or another
     process starting the same id), after ``access``'s check of what it does;
@@ -74,27 +75,36 @@ def apply(
     try:
         if record.op == "create_run":
             _create_or_resume(store, args, access)
-        elif record.op == "log_artifact":
+            return None
+        if record.op == "log_artifact":
             if files is None:
                 raise InvalidValueError("a recorded log_artifact call needs its file")
-            store.log_artifact(args["run_id"], files(args["source"]), args["dest"])
-        else:
-            getattr(store, record.op)(**args)
+            return store.log_artifact(args["run_id"], files(args["source"]), args["dest"])
+        return getattr(store, record.op)(**args)
     except TypeError as exc:  # wrong or missing arguments in the record
         raise InvalidValueError(f"bad arguments for {record.op}: {exc}") from exc
     except KeyError as exc:
         raise InvalidValueError(f"{record.op} is missing the argument {exc}") from exc
 
 
-def apply_all(store: Store, records: Sequence[Record], access: RunAccess | None = None) -> None:
+def apply_all(
+    store: Store,
+    records: Sequence[Record],
+    access: RunAccess | None = None,
+    applied: Callable[[Record, Any], None] | None = None,
+) -> None:
     """Apply ``records`` in order, as :func:`apply` one by one would; a run of
     ``append_metrics`` records of one run is applied as one :meth:`Store.append_batches` (one
-    transaction, one rewrite of each tail chunk) of up to :data:`GROUP_POINTS` points."""
+    transaction, one rewrite of each tail chunk) of up to :data:`GROUP_POINTS` points.
+    ``applied`` gets each record applied alone and what the store answered (a server notifies
+    of a new alert through it)."""
     i = 0
     while i < len(records):
         end = _metrics_group_end(records, i)
         if end - i == 1:
-            apply(store, records[i], access=access)
+            answer = apply(store, records[i], access=access)
+            if applied is not None:
+                applied(records[i], answer)
         else:
             group = records[i:end]
             for record in group:

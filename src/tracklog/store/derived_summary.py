@@ -16,8 +16,15 @@ from tracklog.store.records import SeriesStats
 def summary_modes(defs: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """(pattern, mode) pairs in the order they are tried: exact names first, then globs, the
     latest definition first."""
-    with_mode = [(d["name"], d["summary"]) for d in reversed(defs) if d.get("summary")]
+    with_mode = [(d["name"], _mode(d)) for d in reversed(defs) if d.get("summary")]
     return sorted(with_mode, key=lambda pm: any(c in pm[0] for c in "*?["))
+
+
+def _mode(definition: dict[str, Any]) -> str:
+    """A definition's mode; "best" is min or max by the definition's goal."""
+    if definition["summary"] != "best":
+        return str(definition["summary"])
+    return "max" if definition.get("goal") == "maximize" else "min"
 
 
 def derived_summaries(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from tracklog.store.paging import Page
 from tracklog.store.records import (
+    Alert,
     FileInfo,
     HistogramItem,
     MediaItem,
@@ -159,6 +160,22 @@ class TrackingStore(Protocol):
         """Deep-merge ``updates`` into the run's config; return the (key, old, new) changes.
         ``immutable``: changing a key's value is refused (MLflow's params); ``change_id``: a
         change applied before is skipped and returns no changes."""
+        ...
+
+    def add_alert(
+        self,
+        run_id: str,
+        alert_id: str,
+        title: str,
+        text: str,
+        level: str = "INFO",
+        time_ms: int | None = None,
+    ) -> bool:
+        """Record an alert of the run; False when ``alert_id`` was recorded before."""
+        ...
+
+    def alerts(self, run_id: str) -> list[Alert]:
+        """The run's alerts in the order they were recorded."""
         ...
 
     def config_history(self, run_id: str) -> list[dict[str, Any]]:

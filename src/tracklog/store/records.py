@@ -190,6 +190,19 @@ class HistogramItem:
 
 
 @dataclass(frozen=True)
+class Alert:
+    """An alert a run raised (W&B's ``run.alert``); ``id`` is chosen by the client, so a
+    replayed write records it once."""
+
+    id: str
+    run_id: str
+    title: str
+    text: str
+    level: str  # INFO, WARN or ERROR
+    time_ms: int
+
+
+@dataclass(frozen=True)
 class MediaKey:
     """One media key of a run, as the UI lists them: its ``kind`` ("histogram" for
     histograms), how many values were logged and the last step."""

@@ -500,3 +500,19 @@ sweep_trials = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("ended_at", BigInteger),
 )
+
+
+# Alerts a run raised (W&B's ``run.alert``), keyed by the id the client chose, so a replayed
+# journal record adds none twice.
+run_alerts = Table(
+    "run_alerts",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # the order they came in
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("id", String(64), nullable=False),
+    Column("title", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("time_ms", BigInteger, nullable=False),
+    UniqueConstraint("run_id", "id"),
+)

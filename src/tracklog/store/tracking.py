@@ -17,7 +17,16 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from tracklog.errors import AlreadyExistsError, InvalidValueError, NotFoundError, RunDeletedError
-from tracklog.store import json_output, media, media_rules, schema, series, stored_json, validation
+from tracklog.store import (
+    alerts,
+    json_output,
+    media,
+    media_rules,
+    schema,
+    series,
+    stored_json,
+    validation,
+)
 from tracklog.store import params as params_view
 from tracklog.store.active_project import active_project_id, require_active_project
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
@@ -43,6 +52,7 @@ from tracklog.store.project_keys import ProjectKeys
 from tracklog.store.project_keys import project_keys as read_project_keys
 from tracklog.store.query_limits import searching, set_search_timeout
 from tracklog.store.records import (
+    Alert,
     FileInfo,
     HistogramItem,
     MediaItem,
@@ -505,6 +515,29 @@ class Store:
                 ],
             )
         return changes
+
+    def add_alert(
+        self,
+        run_id: str,
+        alert_id: str,
+        title: str,
+        text: str,
+        level: str = "INFO",
+        time_ms: int | None = None,
+    ) -> bool:
+        """Record an alert of the run (W&B's ``run.alert``); False when ``alert_id`` was
+        recorded for it before (a replay), so a notification is sent once."""
+        alert_id, title, text, level = validation.alert(alert_id, title, text, level)
+        t = validation.integer(time_ms, "alert time") or now_ms()
+        with writing(self.engine) as conn:
+            self._require_active_run(conn, run_id)
+            return alerts.add(conn, Alert(alert_id, run_id, title, text, level, t))
+
+    def alerts(self, run_id: str) -> list[Alert]:
+        """The run's alerts in the order they were recorded."""
+        with reading(self.engine) as conn:
+            self._require_run(conn, run_id)
+            return alerts.of_run(conn, run_id)
 
     def config_history(self, run_id: str) -> list[dict[str, Any]]:
         """Every change of an existing config key, oldest first."""

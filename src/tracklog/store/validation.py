@@ -25,6 +25,9 @@ MAX_JSON_STRING = MAX_PARAM_VALUE  # each string (and dict key) inside a stored 
 MAX_NOTES = 1_000_000  # a run's notes: a long markdown page fits many times over
 MAX_ERROR = 65_536  # a run's error text; a longer one keeps its end (the traceback's last frames)
 MAX_BATCH_ID = 64
+MAX_ALERT_TITLE = 64  # W&B's limit
+MAX_ALERT_TEXT = 65_536
+ALERT_LEVELS = ("INFO", "WARN", "ERROR")
 # One media file (an encoded image, clip, HTML page, table): refused before anything is written.
 MAX_MEDIA_BYTES = 256 * 2**20
 STEP_MIN, STEP_MAX = -(2**63), 2**63 - 1
@@ -38,7 +41,7 @@ END_STATUS_SYNONYMS = {
     "CRASHED": "FAILED",
 }
 METRIC_GOALS = ("minimize", "maximize")
-SUMMARY_MODES = ("last", "first", "min", "max", "mean")
+SUMMARY_MODES = ("last", "first", "min", "max", "mean", "best")  # best: min or max by goal
 PERMISSIONS = ("READ", "EDIT", "MANAGE")  # each includes the ones before it
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -225,7 +228,7 @@ def context(value: Any) -> str:
 
 
 def summary_mode(value: Any) -> str:
-    """A summary mode for ``define_metric``: last, first, min, max or mean."""
+    """A summary mode for ``define_metric``: last, first, min, max, mean or best."""
     if value not in SUMMARY_MODES:
         raise InvalidValueError(f"summary must be one of {', '.join(SUMMARY_MODES)}: {value!r}")
     return value
@@ -246,6 +249,10 @@ def metric_def(value: Any) -> dict[str, Any]:
         item["goal"] = value["goal"]
     if value.get("step_metric") is not None:
         item["step_metric"] = key(value["step_metric"], "step metric")
+    if item.get("summary") == "best" and "goal" not in item:
+        raise InvalidValueError(
+            f"summary='best' of {item['name']!r} needs goal='minimize' or goal='maximize'"
+        )
     return item
 
 
@@ -369,6 +376,19 @@ def free_text(value: Any, what: str, limit: int = MAX_PARAM_VALUE) -> str:
     if "\x00" in value:
         raise InvalidValueError(f"{what} contains a NUL character")
     return value
+
+
+def alert(alert_id: Any, title: Any, text: Any, level: Any) -> tuple[str, str, str, str]:
+    """An alert's id (a batch id's rules), title (a name of at most 64 characters), text
+    (free text) and level (INFO, WARN or ERROR)."""
+    if level not in ALERT_LEVELS:
+        raise InvalidValueError(f"alert level must be one of {', '.join(ALERT_LEVELS)}: {level!r}")
+    return (
+        _text(alert_id, "alert id", MAX_BATCH_ID),
+        _text(title, "alert title", MAX_ALERT_TITLE),
+        free_text(text, "alert text", MAX_ALERT_TEXT),
+        str(level),
+    )
 
 
 def run_notes(value: Any) -> str | None:

@@ -12,6 +12,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from tracklog.errors import InvalidValueError, RequestTooLargeError, StoreError
+from tracklog.server.alert_webhook import AlertWebhook
 from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.encoding import wire_router
 from tracklog.store import calls
@@ -47,19 +48,27 @@ async def ingest(request: Request, guard: GuardDep) -> Any:
                 f"a batch of {points} points; the limit is {settings.max_batch_points} "
                 "(tracklog server --max-batch-points)"
             )
-    await run_in_threadpool(_apply_all, request.app.state.store, guard, records)
+    webhook = request.app.state.alert_webhook
+    await run_in_threadpool(_apply_all, request.app.state.store, guard, records, webhook)
     consumed = records[-1].end_offset if records else 0
     return {"applied": len(records), "consumed_bytes": consumed}
 
 
-def _apply_all(store: Store, guard: Guard, records: list[Record]) -> None:
+def _apply_all(
+    store: Store, guard: Guard, records: list[Record], webhook: AlertWebhook | None
+) -> None:
     _authorize(store, guard, records)
     # Checked again as each create_run is applied: a run that did not exist when the request was
     # checked may have been created since, by another user, and must not be resumed by this one.
     access = calls.RunAccess(
         create=guard.claim_project, resume=lambda run_id: guard.require_run(run_id, "EDIT")
     )
-    calls.apply_all(store, records, access)
+
+    def applied(record: Record, answer: Any) -> None:
+        if webhook is not None and record.op == "add_alert" and answer is True:
+            webhook.notify(store, record.args["run_id"], record.args["alert_id"])
+
+    calls.apply_all(store, records, access, applied)
 
 
 def _authorize(store: Store, guard: Guard, records: list[Record]) -> None:
