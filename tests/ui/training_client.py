@@ -1,7 +1,9 @@
 """A training process for the UI tests, logging to the server named by ``TRACKLOG_URI``.
 
 ``seed``: finished runs in projects "vision" and "nlp", one with an image and a CSV file, and
-in "aim", whose metrics are logged in train and val contexts, and in "ops" with system metrics.
+in "aim", whose metrics are logged in train and val contexts, in "ops" with system metrics, and
+in "media" two runs with images (masks, boxes), audio, video, HTML, text and histograms, and
+one whose logged HTML (and an HTML file) tries to reach the UI.
 ``live RUN_NAME STOP_FILE``: a running run that logs a step every 0.1 s until STOP_FILE exists.
 """
 
@@ -78,6 +80,59 @@ def seed(workdir: Path) -> None:
         for step in range(12):
             run.log({"loss": 1 / (step + 1)}, step=step)
             time.sleep(0.05)
+    seed_media(workdir)
+
+
+# A logged page's script that tries to reach the UI: it reports what it could read.
+PROBE = """<h1 id="probe">probe</h1><script>
+const got = {};
+try { got.cookie = parent.document.cookie; } catch (e) { got.cookie = "blocked"; }
+try { parent.window.pwned = 1; got.marker = "set"; } catch (e) { got.marker = "blocked"; }
+try { got.own = document.cookie; } catch (e) { got.own = "blocked"; }
+fetch("/api/v1/projects", {credentials: "include"})
+  .then((r) => r.text()).then((t) => { got.api = t; })
+  .catch(() => { got.api = "blocked"; })
+  .finally(() => parent.postMessage({probe: got}, "*"));
+</script>"""
+
+
+def seed_media(workdir: Path) -> None:
+    import numpy as np
+
+    labels = {0: "background", 1: "cat", 2: "dog"}
+    rng = np.random.default_rng(0)
+    for r, name in enumerate(("media-a", "media-b")):
+        with tracklog.init(project="media", name=name, settings=QUIET) as run:
+            for step in range(3):
+                image = np.full((60, 90, 3), 40 * step + 60 * r, dtype=np.uint8)
+                mask = np.zeros((60, 90), dtype=np.uint8)
+                mask[10:40, 10 + 10 * step : 50 + 10 * step] = 1
+                mask[45:58, 60:88] = 2
+                box = {"minX": 0.1, "maxX": 0.5 + 0.1 * step, "minY": 0.1, "maxY": 0.7}
+                boxes = [{"position": box, "class_id": 1, "box_caption": f"cat {step}"}]
+                t = np.linspace(0, 0.2, 1600, dtype=np.float32)
+                frames = np.zeros((4, 3, 16, 16), dtype=np.uint8)
+                frames[np.arange(4), 0, :, np.arange(4) * 4] = 255
+                run.log(
+                    {
+                        "segmentation": tracklog.Image(
+                            image,
+                            caption=f"{name} step {step}",
+                            masks={"truth": {"mask_data": mask, "class_labels": labels}},
+                            boxes={"pred": {"box_data": boxes, "class_labels": labels}},
+                        ),
+                        "tone": tracklog.Audio(np.sin(2 * np.pi * 440 * t), sample_rate=8000),
+                        "rollout": tracklog.Video(frames, fps=4),
+                        "sample": f"<b>not bold</b> {name} at step {step}",
+                        "weights": tracklog.Histogram(rng.normal(step, 1 + r, 2000)),
+                    },
+                    step=step,
+                )
+            run.log({"report": tracklog.Html(f"<h2>Report of {name}</h2><p>all good</p>")})
+    with tracklog.init(project="media", name="html-probe", settings=QUIET) as run:
+        run.log({"report": tracklog.Html(PROBE)})
+        (workdir / "probe.html").write_text(PROBE)
+        run.log_artifact(workdir / "probe.html")
 
 
 def live(name: str, stop: Path) -> None:

@@ -79,6 +79,14 @@ export const api = {
    * or stop; "run" ({run, series}) on each change of a running run. */
   projectEvents: (project) =>
     new EventSource(`${BASE}/events?project=${encodeURIComponent(project)}`),
+  /** Each media and histogram key of a run: [{key, context, kind, count, last_step}]. */
+  mediaKeys: async (id) => (await json("GET", `${runPath(id)}/media-keys`)).keys,
+  /** A run's media records of `key`: [{key, context, step, kind, path, size, meta}]. */
+  media: async (id, key) =>
+    (await json("GET", `${runPath(id)}/media?key=${encodeURIComponent(key)}`)).media,
+  /** A run's histograms of `key`: [{context, step, edges, counts}]. */
+  histograms: async (id, key) =>
+    (await json("GET", `${runPath(id)}/histograms?key=${encodeURIComponent(key)}`)).histograms,
   files: (id) => json("GET", `${runPath(id)}/artifacts`),
   fileUrl: (id, path) => BASE + filePath(id, path),
   fileBlob: async (id, path) => (await request("GET", filePath(id, path))).blob(),

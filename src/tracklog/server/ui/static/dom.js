@@ -142,3 +142,12 @@ export function statusBadge(run) {
     h("span", { class: "dot", "aria-hidden": "true" }), status,
     run.lifecycle_stage === "deleted" ? " (in trash)" : null);
 }
+
+/** A card titled `title`, hidden until `content` (a promise of an element, or of null for
+ * nothing to show) settles with one; a failure shows its error in the card. */
+export function lazyCard(title, content, id = null) {
+  const card = h("section", { class: "card", id, hidden: true }, h("h2", {}, title));
+  content.then((el) => { if (el) { card.append(el); card.hidden = false; } })
+    .catch((err) => { card.append(errorNotice(err)); card.hidden = false; });
+  return card;
+}

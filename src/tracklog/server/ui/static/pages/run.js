@@ -3,7 +3,10 @@
 
 import { api } from "../api.js";
 import { filesBrowser } from "../artifacts.js";
-import { dig, errorNotice, fill, fmtDuration, fmtTime, h, statusBadge } from "../dom.js";
+import {
+  dig, errorNotice, fill, fmtDuration, fmtTime, h, lazyCard, statusBadge,
+} from "../dom.js";
+import { mediaSection } from "../media.js";
 import { requestStats } from "../panels.js";
 import { prefetchPlotly } from "../plotly.js";
 import { link } from "../state.js";
@@ -101,6 +104,7 @@ export async function render(main, params, runId) {
   const log = files.some((f) => f.path === "output.log") ? consoleLog(run) : null;
   fill(main, head,
     section("Metrics", charts),
+    lazyCard("Media", mediaSection(runId), "media"),
     section("Config", searchableTree(run.config, "config-search")),
     section("Captured context", searchableTree(run.metadata, "metadata-search", { open: false })),
     log ? section("Console (output.log)", log.el) : null,
