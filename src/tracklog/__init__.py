@@ -26,9 +26,10 @@ from tracklog.errors import (
 )
 
 if TYPE_CHECKING:
+    from tracklog.sdk import plot as plot
     from tracklog.sdk.api import Api
     from tracklog.sdk.fluent import finish, init, log
-    from tracklog.sdk.media import Audio, Histogram, Html, Image, Text, Video
+    from tracklog.sdk.media import Audio, Histogram, Html, Image, Table, Text, Video
     from tracklog.sdk.run import Run
     from tracklog.sdk.stores import get_tracking_uri, set_tracking_uri
 
@@ -49,6 +50,7 @@ __all__ = [
     "RunDeletedError",
     "RunFinishedError",
     "StoreError",
+    "Table",
     "Text",
     "TracklogError",
     "Video",
@@ -57,6 +59,7 @@ __all__ = [
     "get_tracking_uri",
     "init",
     "log",
+    "plot",
     "run",
     "set_tracking_uri",
     "summary",
@@ -69,6 +72,7 @@ _LAZY = {
     "Histogram": "tracklog.sdk.media",
     "Html": "tracklog.sdk.media",
     "Image": "tracklog.sdk.media",
+    "Table": "tracklog.sdk.media",
     "Text": "tracklog.sdk.media",
     "Video": "tracklog.sdk.media",
     "init": "tracklog.sdk.fluent",
@@ -85,6 +89,8 @@ def __getattr__(name: str) -> Any:
 
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name == "plot":
+        return importlib.import_module("tracklog.sdk.plot")
     if name in ("run", "config", "summary"):
         from tracklog.sdk.fluent import current_run
 

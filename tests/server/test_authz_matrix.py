@@ -170,6 +170,7 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ("GET", "/docs/oauth2-redirect"): Open("part of the API documentation page, no data"),
     ("GET", "/"): Open("the web UI's page: it reads only the API, which checks"),
     ("GET", "/ui/plotly.min.js"): Open("the web UI's charting library"),
+    ("GET", "/ui/plotly-basic.min.js"): Open("the web UI's charting library, line charts only"),
     ("*", "/ui"): Open("the web UI's static files"),
     ("GET", "/api/3.0/mlflow/server-info"): Open("capabilities, open as MLflow's"),
     ("PUT", f"{ART}/mpu/parts/{{upload_id}}/{{part_number}}"): Open(

@@ -39,6 +39,7 @@ def test_project_keys_cover_every_run_not_one_page(server: InProcessServer) -> N
         "params": ["only_0", "only_1", "only_2", "opt.lr"],
         "metrics": ["m0", "m1", "m2"],
         "tags": ["env"],
+        "varying_params": ["only_0", "only_1", "only_2"],
     }
     assert api.get("/projects/p/keys", params={"lifecycle": "deleted"}).json()["params"] == []
 

@@ -26,15 +26,30 @@ def test_keys_cover_every_run_of_the_project_and_only_it(store: Store) -> None:
         params=["batch", "optimizer.lr", "optimizer.name", "seed"],
         metrics=["acc", "loss"],
         tags=["env"],
+        # seed differs; batch and optimizer.* are missing from one of the two runs
+        varying_params=["batch", "optimizer.lr", "optimizer.name", "seed"],
     )
-    assert project_keys(store.engine, pid, "deleted") == ProjectKeys(["old"], [], ["stale"])
+    assert project_keys(store.engine, pid, "deleted") == ProjectKeys(["old"], [], ["stale"], [])
     every = project_keys(store.engine, pid, "all")
     assert "old" in every.params and every.tags == ["env", "stale"]
 
 
+def test_varying_params_are_those_not_the_same_in_every_run(store: Store) -> None:
+    for lr in (0.1, 0.01, 0.1):
+        store.create_run("p", config={"lr": lr, "epochs": 10, "model": {"depth": 50}})
+    store.create_run("p", config={"lr": 0.1, "epochs": 10, "model": {"depth": 50}, "late": 1})
+    pid = store.project_id("p")
+    keys = project_keys(store.engine, pid)
+    assert keys.params == ["epochs", "late", "lr", "model.depth"]
+    assert keys.varying_params == ["late", "lr"]
+    single = store.get_or_create_project("single")
+    store.create_run("single", config={"lr": 0.1})
+    assert project_keys(store.engine, single).varying_params == []
+
+
 def test_a_project_without_runs_has_no_keys(store: Store) -> None:
     pid = store.get_or_create_project("empty")
-    assert project_keys(store.engine, pid) == ProjectKeys([], [], [])
+    assert project_keys(store.engine, pid) == ProjectKeys([], [], [], [])
 
 
 def test_an_unknown_lifecycle_is_refused_by_name(store: Store) -> None:

@@ -328,3 +328,49 @@ def test_running_run_chart_grows(page: Page, live_run: str, shot: Callable[[str]
         ".data?.[0].x.length > 1"
     )  # the system charts follow the run too, on the metrics' stream: one in all
     assert len(streams) == 1, streams
+
+
+def test_charts_never_hide_a_point_or_magnify_a_constant(
+    page: Page, shot: Callable[[str], Path]
+) -> None:
+    page.goto("/#/projects/results")
+    page.locator("table.runs a", has_text="results-a").click()
+    drawn = "document.querySelector('{}')?.data?.length === 1"
+    for metric in ("test_acc", "lr", "val_loss"):
+        page.wait_for_function(drawn.format(PANEL.format(metric)))
+    single = page.eval_on_selector(PANEL.format("test_acc"), "el => el.data[0]")
+    assert single["mode"] == "markers" and list(single["y"]) == [0.91]
+    # lr is 1e-4 at every step: the axis spans around it, not -1..1 where it reads as 0.
+    lo, hi = page.eval_on_selector(PANEL.format("lr"), "el => el._fullLayout.yaxis.range")
+    assert 0 < lo < 1e-4 < hi < 2e-4, (lo, hi)
+    assert page.eval_on_selector(PANEL.format("val_loss"), "el => el.data[0].mode") == "lines"
+    assert page.eval_on_selector(PANEL.format("val_loss"), "el => el.layout.yaxis.autorange")
+    shot("run-single-point-and-constant")
+
+    # The machine's percentages: a few samples sit on 0..100, their noise not magnified.
+    page.goto("/#/projects/ops")
+    page.locator("table.runs a", has_text="sampled").click()
+    cpu = ".system-metrics " + PANEL.format("'system/cpu_percent'")
+    page.wait_for_function(f'document.querySelector("{cpu}")?.data?.length === 1')
+    lo, hi = page.eval_on_selector(cpu, "el => el._fullLayout.yaxis.range")
+    assert lo == 0 and hi >= 100, (lo, hi)
+
+
+def test_a_run_page_draws_with_the_partial_bundle_and_compare_with_the_full_one(
+    page: Page, ui_server: ServerProcess
+) -> None:
+    bundles: list[str] = []
+    page.on("request", lambda r: bundles.append(r.url.rsplit("/", 1)[-1]))
+    runs = httpx.post(f"{ui_server.url}/api/v1/runs/search", json={"projects": ["vision"]})
+    ids = [r["id"] for r in runs.json()["runs"]]
+    page.goto(f"/#/runs/{ids[0]}")  # opened directly: index.html preloads the partial bundle
+    page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}')?.data?.length")
+    assert {b for b in bundles if b.endswith(".min.js")} == {"plotly-basic.min.js"}
+    assert page.evaluate("document.querySelector('.chart .main-svg') !== null")
+    # Parallel coordinates need the full bundle: it is loaded then, and serves from then on.
+    page.goto(f"/#/compare?project=vision&runs={ids[0]},{ids[1]}")
+    expect(page.locator("#parcoords .parcoords")).to_have_count(1)
+    assert {b for b in bundles if b.endswith(".min.js")} == {"plotly-basic.min.js", "plotly.min.js"}
+    page.goto(f"/#/runs/{ids[1]}")
+    page.wait_for_function(f"document.querySelector('{PANEL.format('loss')}')?.data?.length")
+    assert page.evaluate("typeof window.Plotly.PlotSchema.get().traces.parcoords") == "object"

@@ -40,7 +40,8 @@ def test_runs_table_pages_sorts_and_keeps_state_in_url(
     page.click("#next-page")
     expect(page.locator("#page-info")).to_have_text(f"51–{SWEEP_RUNS} of {SWEEP_RUNS}")
     page.click("#prev-page")
-    page.select_option("#add-column", "metrics.score")
+    # The summary metric and the config key that varies are columns by default.
+    expect(page.locator("th", has_text="params.width")).to_be_visible()
     header = page.locator("th.sortable button", has_text="metrics.score")
     header.click()
     expect(page.locator("table.runs tbody tr").first).to_contain_text("sweep-00")
@@ -50,7 +51,7 @@ def test_runs_table_pages_sorts_and_keeps_state_in_url(
     shot("runs")
     # A link reproduces the view: the column and the sort come back from the URL.
     url = page.url
-    assert "cols=metrics.score" in url and "DESC" in url
+    assert "DESC" in url
     page.goto("/")
     page.goto(url)
     expect(page.locator("table.runs tbody tr").first).to_contain_text("sweep-54")
@@ -198,7 +199,7 @@ def test_pickers_offer_every_key_of_the_project_and_duration_sorts(
         ends[f"k-{i:02d}"] = start + durations[f"k-{i:02d}"]
         finish = {"status": "FINISHED", "end_time": ends[f"k-{i:02d}"]}
         api.post(f"/runs/{run['id']}/finish", json=finish)
-    page.goto("/#/projects/keys")
+    page.goto("/#/projects/keys?cols=")  # no extra columns: every key is offered
     expect(page.locator("table.runs tbody tr")).to_have_count(50)
     for key in ("params.rare", "metrics.rare_metric", "tags.rare_tag"):
         expect(page.locator(f"#add-column option[value='{key}']")).to_have_count(1)
@@ -220,6 +221,62 @@ def test_pickers_offer_every_key_of_the_project_and_duration_sorts(
     assert "attributes.duration" in page.url
     page.select_option("#add-column", "attributes.end_time")
     sorts("attributes.end_time", min(ends, key=ends.get), max(ends, key=ends.get))
+
+
+def test_default_columns_are_the_summary_and_the_varying_config(
+    page: Page, shot: Callable[[str], Path]
+) -> None:
+    page.goto("/#/projects/results")
+    expect(page.locator("table.runs tbody tr")).to_have_count(2)
+    extra = ["metrics.best_val_acc", "metrics.lr", "metrics.test_acc", "metrics.val_loss"]
+    headers = page.locator("table.runs thead th")
+    expect(headers).to_contain_text(
+        ["", "name", "status", "user", "start", "duration", "tags", *extra, "params.lr"]
+    )  # epochs and model are the same in both
+    expect(page.locator("#add-column option[value='params.epochs']")).to_have_count(1)
+    # Numbers and their headers are right-aligned; text stays left.
+    loss = page.locator("th", has_text="metrics.val_loss")
+    expect(loss).to_have_css("text-align", "right")
+    expect(page.locator("td[data-col='metrics.val_loss']").first).to_have_css("text-align", "right")
+    expect(page.locator("th", has_text="name")).to_have_css("text-align", "left")
+    expect(page.locator("th", has_text="duration")).to_have_css("text-align", "right")
+    page.locator("th.sortable button", has_text="params.lr").click()
+    expect(page.locator("td[data-col=name]").first).to_have_text("results-a")
+    page.locator("th.sortable button", has_text="params.lr").click()
+    expect(page.locator("td[data-col=name]").first).to_have_text("results-b")
+    shot("runs-default-columns")
+
+    # The user's own choice is kept for the project: the URL, and this browser.
+    page.locator("th", has_text="metrics.lr").locator("button.remove").click()
+    page.select_option("#add-column", "params.epochs")
+    chosen = [*[c for c in extra if c != "metrics.lr"], "params.lr", "params.epochs"]
+    assert f"cols={'%2C'.join(chosen)}" in page.url
+    page.goto("/#/projects/vision")  # another project keeps its own default
+    expect(page.locator("th", has_text="metrics.acc")).to_be_visible()
+    expect(page.locator("th", has_text="params.epochs")).to_have_count(0)
+    page.goto("/#/projects/results")
+    expect(page.locator("th", has_text="params.epochs")).to_be_visible()
+    expect(page.locator("th", has_text="metrics.lr")).to_have_count(0)
+    # A link's columns win over the kept choice.
+    page.goto("/#/projects/results?cols=metrics.val_loss")
+    expect(page.locator("table.runs thead th")).to_have_count(8)
+    expect(page.locator("th", has_text="params.epochs")).to_have_count(0)
+
+
+def test_default_columns_follow_the_keys_of_runs_that_come(
+    page: Page, ui_server: ServerProcess
+) -> None:
+    api = httpx.Client(base_url=f"{ui_server.url}/api/v1")
+    api.post("/runs", json={"project": "growing", "name": "first", "config": {"lr": 0.1}})
+    with page.expect_request(lambda r: "/api/v1/events?project=growing" in r.url):
+        page.goto("/#/projects/growing")
+    expect(page.locator("td[data-col=name]", has_text="first")).to_be_visible()
+    later = api.post("/runs", json={"project": "growing", "name": "later", "config": {"lr": 0.2}})
+    run_id = later.json()["id"]
+    api.post(f"/runs/{run_id}/summary", json={"values": {"acc": 0.5}})
+    api.post(f"/runs/{run_id}/finish", json={"status": "FINISHED"})
+    expect(page.locator("th", has_text="metrics.acc")).to_be_visible()
+    expect(page.locator("th", has_text="params.lr")).to_be_visible()  # it varies now
 
 
 def test_runs_table_follows_the_project_live(

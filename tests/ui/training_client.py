@@ -2,8 +2,10 @@
 
 ``seed``: finished runs in projects "vision" and "nlp", one with an image and a CSV file, and
 in "aim", whose metrics are logged in train and val contexts, in "ops" with system metrics, and
-in "media" two runs with images (masks, boxes), audio, video, HTML, text and histograms, and
-one whose logged HTML (and an HTML file) tries to reach the UI.
+in "results", whose runs declare a summary (define_metric, a value set by hand) and log a
+constant series and a single point, and in "media" two runs with images (masks, boxes), audio,
+video, HTML, text and histograms, and one whose logged HTML (and an HTML file) tries to reach
+the UI.
 ``live RUN_NAME STOP_FILE``: a running run that logs a step every 0.1 s until STOP_FILE exists.
 """
 
@@ -76,6 +78,14 @@ def seed(workdir: Path) -> None:
                 run.track(1.2 / (step + 1), "loss", step=step, context={"subset": "val"})
                 run.track(step / 50, "acc", step=step, context={"subset": "val"})
                 run.log({"lr": 0.1}, step=step)
+    for name, lr in (("results-a", 1e-4), ("results-b", 3e-4)):
+        config = {"lr": lr, "epochs": 4, "model": "mlp"}  # only lr varies
+        with tracklog.init(project="results", name=name, config=config, settings=QUIET) as run:
+            run.define_metric("val_loss", summary="min")
+            for step, val_loss in enumerate((1.0, 0.5, 0.2, 0.3)):
+                run.log({"val_loss": val_loss, "lr": lr}, step=step)  # lr: a constant series
+            run.log({"test_acc": 0.91}, step=3)  # one point
+            run.summary["best_val_acc"] = 0.93
     with tracklog.init(project="ops", name="sampled", settings=sampled(0.1)) as run:
         for step in range(12):
             run.log({"loss": 1 / (step + 1)}, step=step)

@@ -1,11 +1,12 @@
 """The config, summary-metric and tag keys present in a project's runs, for pickers and
-filter completion that cover the whole project rather than one page of it."""
+filter completion that cover the whole project rather than one page of it, and the config keys
+whose values differ between those runs (the runs table's default columns)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Engine, Table, func, or_, select
 
 from tracklog.store.engine import reading
 from tracklog.store.run_query import checked_lifecycle
@@ -14,11 +15,13 @@ from tracklog.store.schema import params, run_summary, run_tags, runs
 
 @dataclass(frozen=True)
 class ProjectKeys:
-    """Sorted distinct keys: ``params`` (flattened config), ``metrics`` (summary) and ``tags``."""
+    """Sorted distinct keys: ``params`` (flattened config), ``metrics`` (summary) and ``tags``;
+    ``varying_params``: those of ``params`` whose value is not the same in every run."""
 
     params: list[str]
     metrics: list[str]
     tags: list[str]
+    varying_params: list[str]
 
 
 def project_keys(engine: Engine, experiment_id: int, lifecycle: str = "active") -> ProjectKeys:
@@ -34,5 +37,16 @@ def project_keys(engine: Engine, experiment_id: int, lifecycle: str = "active") 
         stmt = select(table.c.key).where(table.c.run_id.in_(run_ids)).distinct()
         return sorted(conn.execute(stmt).scalars())
 
+    def varying() -> list[str]:
+        # A key some runs lack varies too: with it or without it, the runs differ.
+        run_count = select(func.count()).select_from(run_ids.subquery()).scalar_subquery()
+        stmt = (
+            select(params.c.key)
+            .where(params.c.run_id.in_(run_ids))
+            .group_by(params.c.key)
+            .having(or_(func.count(params.c.value.distinct()) > 1, func.count() < run_count))
+        )
+        return sorted(conn.execute(stmt).scalars())
+
     with reading(engine) as conn:
-        return ProjectKeys(distinct(params), distinct(run_summary), distinct(run_tags))
+        return ProjectKeys(distinct(params), distinct(run_summary), distinct(run_tags), varying())

@@ -9,7 +9,9 @@ from tracklog.sdk.media.audio import Audio
 from tracklog.sdk.media.base import Media
 from tracklog.sdk.media.histogram import Histogram
 from tracklog.sdk.media.image import Image
+from tracklog.sdk.media.plot import Plot
+from tracklog.sdk.media.table import Table
 from tracklog.sdk.media.text import Html, Text
 from tracklog.sdk.media.video import Video
 
-__all__ = ["Audio", "Histogram", "Html", "Image", "Media", "Text", "Video"]
+__all__ = ["Audio", "Histogram", "Html", "Image", "Media", "Plot", "Table", "Text", "Video"]

@@ -88,6 +88,12 @@ export function fmtValue(value) {
   return String(value);
 }
 
+/** A metric's context (the API's JSON text) for people: `subset=train, fold=2`; "" for none. */
+export function contextLabel(context) {
+  if (!context || context === "{}") return "";
+  return Object.entries(JSON.parse(context)).map(([k, v]) => `${k}=${v}`).join(", ");
+}
+
 /** A byte count as "12 B", "3.4 KiB", "5.6 MiB". */
 export function fmtBytes(n) {
   const units = ["B", "KiB", "MiB", "GiB"];

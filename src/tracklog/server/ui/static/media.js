@@ -210,7 +210,7 @@ export function stepSlider(steps, onStep, initial = steps[steps.length - 1], id 
 /** A distribution heatmap of `hists` ([{step, edges, counts}]) in `el`, titled `title`. */
 export async function drawDistribution(el, hists, title) {
   const { steps, centers, z } = distribution(hists);
-  const Plotly = await loadPlotly();
+  const Plotly = await loadPlotly("full"); // heatmaps are not in the basic bundle
   const colors = chartColors();
   await Plotly.react(el, [{ type: "heatmap", x: steps, y: centers, z, colorscale: "Viridis",
     colorbar: { title: { text: "count" } },

@@ -4,17 +4,18 @@
 // announces changes (server-sent events).
 
 import { api } from "./api.js";
+import { finiteExtent, yRange } from "./axes.js";
 import { runColors } from "./colors.js";
-import { flatten, h, fill, notice } from "./dom.js";
+import { contextLabel, flatten, h, fill, notice } from "./dom.js";
 import { groupBands } from "./grouping.js";
 import { axisTitle, ema, MAX_SMOOTH, METRIC_AXIS, xValues, X_AXES } from "./series.js";
 import { followRuns } from "./live.js";
-import { loadPlotly } from "./plotly.js";
+import { hasWebgl, loadPlotly } from "./plotly.js";
 import { chartColors } from "./theme.js";
 
 // Lines are downsampled to about the panel's width, so most panels draw a few thousand points,
 // which SVG draws faster than WebGL (much faster where WebGL is emulated in software); past
-// this many points in a panel, WebGL wins.
+// this many points in a panel, WebGL wins (where the full plotly.js bundle is loaded).
 const WEBGL_POINTS = 20000;
 const NO_CONTEXT = "{}";
 
@@ -30,12 +31,6 @@ function contextKey(context) {
   } catch {
     return context; // not JSON: matches no logged context
   }
-}
-
-/** A context (the API's JSON text) for people: `subset=train, fold=2`; "" for none. */
-function contextLabel(context) {
-  if (!context || context === NO_CONTEXT) return "";
-  return Object.entries(JSON.parse(context)).map(([k, v]) => `${k}=${v}`).join(", ");
 }
 
 /** Series the SDK samples from the machine (CPU, memory, GPUs...), on a step count of their
@@ -57,9 +52,11 @@ export function requestStats(ids) {
 export class MetricCharts {
   /** `runs`: run records; `options`: {x, smooth, log, group, band, metrics (keys to show, all
    * if empty), context (the one context to show, all if "")}; `accepts(key)`: whether a
-   * series belongs to these charts at all. */
-  constructor(container, runs, options, accepts = () => true) {
+   * series belongs to these charts at all; `bundle`: the plotly.js bundle to load, "full" or
+   * "basic" (SVG lines only, compiled sooner: for few runs, see plotly.js). */
+  constructor(container, runs, options, accepts = () => true, bundle = "full") {
     this.container = container;
+    this.bundle = bundle;
     this.accepts = accepts;
     this.runs = runs;
     this.colors = runColors(runs.map((r) => r.id));
@@ -92,7 +89,7 @@ export class MetricCharts {
     this.sayIfEmpty();
     const fetches = [this.fetchXSeries(), ...this.shown().map((p) => this.fetchPanel(p))];
     // Requests out first: plotly.js compiles while the server downsamples.
-    await Promise.all([...fetches, loadPlotly()]);
+    await Promise.all([...fetches, loadPlotly(this.bundle)]);
     this.redrawAll();
     this.startLive();
   }
@@ -210,6 +207,7 @@ export class MetricCharts {
     const { x, log, group } = this.options;
     const colors = chartColors();
     const traces = group ? this.groupTraces(panel) : this.runTraces(panel);
+    const range = yRange(panel.key, finiteExtent(traces.map((t) => t.y)), log);
     const layout = {
       margin: { l: 50, r: 10, t: 10, b: 40 },
       height: 280,
@@ -223,7 +221,8 @@ export class MetricCharts {
       uirevision: x,
       xaxis: { title: { text: axisTitle(x) }, gridcolor: colors.grid,
         type: x === "wall" ? "date" : "linear" },
-      yaxis: { type: log ? "log" : "linear", gridcolor: colors.grid },
+      yaxis: { type: log ? "log" : "linear", gridcolor: colors.grid,
+        ...(range ? { range, autorange: false } : { autorange: true }) },
     };
     window.Plotly.react(panel.el, traces, layout, { responsive: true, displaylogo: false });
     if (!panel.drawn) {
@@ -238,13 +237,15 @@ export class MetricCharts {
     const traces = [];
     let points = 0;
     panel.data.forEach((series) => { points += series.steps.length; });
-    const type = points > WEBGL_POINTS ? "scattergl" : "scatter";
+    const type = points > WEBGL_POINTS && hasWebgl() ? "scattergl" : "scatter";
     for (const run of this.runs) {
       const series = panel.data.get(run.id);
       if (!series) continue;
       const xs = xValues(series, x, run.start_time, this.xSeries.get(run.id));
-      const common = { type, mode: "lines", x: xs, legendgroup: run.id,
-        line: { color: this.colors.get(run.id), width: 1.5 } };
+      // A lone point has no line to draw: a marker shows it.
+      const common = { type, mode: series.steps.length === 1 ? "markers" : "lines", x: xs,
+        legendgroup: run.id, line: { color: this.colors.get(run.id), width: 1.5 },
+        marker: { color: this.colors.get(run.id), size: 7 } };
       if (smooth > 0) {
         traces.push({ ...common, y: series.values, opacity: 0.25, showlegend: false,
           hoverinfo: "skip", name: `${run.name} (raw)` });
@@ -279,8 +280,9 @@ export class MetricCharts {
         { ...edge, y: upper, name: `${name} ${std ? "+std" : "max"}` },
         { ...edge, y: lower, name: `${name} ${std ? "-std" : "min"}`, fill: "tonexty",
           fillcolor: color.startsWith("#") ? `${color}33` : color },
-        { type: "scatter", mode: "lines", x: toX(band.x), y: band.mean, name, legendgroup: name,
-          line: { color, width: 2 } },
+        { type: "scatter", mode: band.x.length === 1 ? "markers" : "lines", x: toX(band.x),
+          y: band.mean, name, legendgroup: name, line: { color, width: 2 },
+          marker: { color, size: 7 } },
       ];
     });
   }

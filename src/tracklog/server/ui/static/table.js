@@ -5,7 +5,8 @@ import { h, fill } from "./dom.js";
 
 export class RunTable {
   /**
-   * `columns`: [{id, label, sortKey?, cell(run) -> node or text}]; `handlers`: {onSort(sortKey),
+   * `columns`: [{id, label, sortKey?, numeric?, cell(run) -> node or text}], `numeric` true or
+   * a function of the rows shown (right-aligned, header too); `handlers`: {onSort(sortKey),
    * onSelect(selectedIds), onOpen(run)}.
    */
   constructor(columns, handlers) {
@@ -21,11 +22,13 @@ export class RunTable {
    * heading row starts each run of equal group labels. */
   render(rows, sort, groupOf = null) {
     this.rows = rows;
+    const numeric = new Set(this.columns.filter((c) =>
+      (typeof c.numeric === "function" ? c.numeric(rows) : c.numeric)).map((c) => c.id));
     const all = rows.length > 0 && rows.every((r) => this.selected.has(r.id));
     const head = h("tr", {},
       h("th", { class: "check" }, h("input", { type: "checkbox", "aria-label": "select all",
         checked: all, onchange: (e) => this.selectAll(e.target.checked) })),
-      this.columns.map((c) => this.header(c, sort)));
+      this.columns.map((c) => this.header(c, sort, numeric.has(c.id))));
     const body = rows.flatMap((run, i) => [
       groupOf && (i === 0 || groupOf(rows[i - 1]) !== groupOf(run))
         ? h("tr", { class: "group-row" }, h("td", { colspan: this.columns.length + 1 },
@@ -37,15 +40,18 @@ export class RunTable {
       ondblclick: () => this.handlers.onOpen(run) },
     h("td", { class: "check" }, h("input", { type: "checkbox", "aria-label": `select ${run.name}`,
       checked: this.selected.has(run.id), onclick: (e) => this.onCheck(e, i) })),
-    this.columns.map((c) => h("td", { dataset: { col: c.id } }, c.cell(run))))]);
+    this.columns.map((c) => h("td", { dataset: { col: c.id },
+      class: numeric.has(c.id) ? "num" : null }, c.cell(run))))]);
     fill(this.el, h("thead", {}, head), h("tbody", {}, body));
   }
 
-  header(column, sort) {
-    if (!column.sortKey) return h("th", {}, column.label);
+  header(column, sort, numeric) {
+    const num = numeric ? "num" : null;
+    if (!column.sortKey) return h("th", { class: num }, column.label);
     const active = sort?.key === column.sortKey;
     const arrow = active ? (sort.desc ? " ▼" : " ▲") : "";
-    return h("th", { class: "sortable", "aria-sort": active ? (sort.desc ? "descending" : "ascending") : null },
+    return h("th", { class: ["sortable", num].filter(Boolean).join(" "),
+      "aria-sort": active ? (sort.desc ? "descending" : "ascending") : null },
       h("button", { type: "button", onclick: () => this.handlers.onSort(column.sortKey) },
         column.label, arrow));
   }

@@ -17,7 +17,8 @@ function branch(obj, prefix, open) {
 export function searchableTree(obj, id, { open = true } = {}) {
   if (!obj || !Object.keys(obj).length) return h("p", { class: "muted" }, "(empty)");
   const tree = branch(obj, "", open);
-  const search = h("input", { type: "search", id, placeholder: "Search keys and values",
+  const search = h("input", { type: "search", id, class: "tree-search",
+    placeholder: "Search keys and values",
     "aria-label": id });
   search.addEventListener("input", () => {
     const q = search.value.trim().toLowerCase();

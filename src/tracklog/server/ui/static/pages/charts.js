@@ -51,12 +51,13 @@ export function chartOptions(params) {
 
 /** Controls and panels for `runs` in `container`, and below them the runs' system metrics
  * (open: drawn at once; else when first opened); answers what to destroy on leaving.
- * `stats`: the runs' series statistics if already asked for (requestStats). */
+ * `stats`: the runs' series statistics if already asked for (requestStats); `bundle`: the
+ * plotly.js bundle to draw with (see MetricCharts). */
 export async function mountCharts(container, runs, options, stats = undefined,
-  { systemOpen = false } = {}) {
+  { systemOpen = false, bundle = "full" } = {}) {
   const ids = runs.map((r) => r.id);
   const panels = h("div", { class: "panels" });
-  const charts = new MetricCharts(panels, runs, options, (key) => !isSystemKey(key));
+  const charts = new MetricCharts(panels, runs, options, (key) => !isSystemKey(key), bundle);
   const onChange = (change) => {
     const url = { ...change };
     if ("log" in change) url.log = change.log ? "1" : "";
@@ -72,7 +73,7 @@ export async function mountCharts(container, runs, options, stats = undefined,
   const drawChoices = choicesDrawer(controls, charts, options, onChange);
   drawChoices();
   charts.onPanelsChange = drawChoices; // a running run logged a new metric
-  const system = new SystemSection(container, runs, systemOpen);
+  const system = new SystemSection(container, runs, systemOpen, bundle);
   await system.mount(asked);
   // A running run's first system sample may come after the page opened (an interval in).
   charts.onSeries = (series) => {
@@ -103,8 +104,9 @@ function choicesDrawer(controls, charts, options, onChange) {
 /** The runs' system metrics (sampled on a step count of their own) in a section of their
  * own, against the time since each run's start, once the runs have any. */
 class SystemSection {
-  constructor(container, runs, open) {
+  constructor(container, runs, open, bundle) {
     this.container = container;
+    this.bundle = bundle;
     this.runs = runs;
     this.open = open;
     this.charts = null;
@@ -127,7 +129,7 @@ class SystemSection {
       h("summary", {}, "System metrics"), panels);
     this.container.append(section);
     const options = { ...chartOptions(new URLSearchParams()), x: "relative" };
-    this.charts = new MetricCharts(panels, this.runs, options, isSystemKey);
+    this.charts = new MetricCharts(panels, this.runs, options, isSystemKey, this.bundle);
     const load = () => this.charts.load(stats).catch((err) => this.charts.showError(err));
     if (this.open) await load();
     else section.addEventListener("toggle", load, { once: true });
@@ -140,7 +142,7 @@ class SystemSection {
 }
 
 export async function render(main, params) {
-  prefetchPlotly();
+  prefetchPlotly("full");
   const ids = listParam(params, "runs");
   const stats = ids.length ? requestStats(ids) : undefined;
   const project = params.get("project");

@@ -92,7 +92,7 @@ function picker(id, label, options, params, param, onChange) {
 }
 
 export async function render(main, params) {
-  prefetchPlotly();
+  prefetchPlotly("full"); // parallel coordinates
   const project = params.get("project");
   const runs = await chosenRuns(params);
   const title = h("h1", {}, project

@@ -35,7 +35,7 @@ export async function render(main, params) {
   search.addEventListener("input", draw);
   fill(main, h("h1", {}, "Projects"), h("div", { class: "toolbar" }, search),
     h("table", { class: "projects" },
-      h("thead", {}, h("tr", {}, h("th", {}, "project"), h("th", {}, "runs"),
+      h("thead", {}, h("tr", {}, h("th", {}, "project"), h("th", { class: "num" }, "runs"),
         h("th", {}, "last activity"))),
       tbody));
   draw();

@@ -1,15 +1,17 @@
-// One run: overview with its captured context, tags and notes (editable), config tree,
-// metric charts, console output and files.
+// One run: what it achieved (summary) and its config first, then overview with its captured
+// context, tags and notes (editable), metric charts, console output and files.
 
 import { api } from "../api.js";
 import { filesBrowser } from "../artifacts.js";
 import {
   dig, errorNotice, fill, fmtDuration, fmtTime, h, lazyCard, statusBadge,
 } from "../dom.js";
+import { followRuns } from "../live.js";
 import { mediaSection } from "../media.js";
 import { requestStats } from "../panels.js";
 import { prefetchPlotly } from "../plotly.js";
 import { link } from "../state.js";
+import { summaryTable } from "../summary.js";
 import { searchableTree } from "../tree.js";
 import { chartOptions, mountCharts } from "./charts.js";
 
@@ -74,7 +76,8 @@ function consoleLog(run) {
   const pre = h("pre", { id: "console", class: "console" }, "Loading…");
   let timer = null;
   const read = async () => {
-    pre.textContent = (await api.fileText(run.id, "output.log")) || "(no output yet)";
+    pre.textContent = (await api.fileText(run.id, "output.log"))
+      || (run.status === "RUNNING" ? "(no output yet)" : "(the run printed nothing)");
     pre.scrollTop = pre.scrollHeight;
     if (run.status === "RUNNING") {
       timer = setTimeout(() => read().catch((err) => fill(pre, errorNotice(err))), LOG_POLL_MS);
@@ -87,29 +90,42 @@ function consoleLog(run) {
 const section = (title, ...body) => h("section", { class: "card" }, h("h2", {}, title), ...body);
 
 export async function render(main, params, runId) {
-  prefetchPlotly();
+  prefetchPlotly("basic"); // one run's lines: the partial bundle draws them
   const stats = requestStats([runId]);
   const [run, { files }] = await Promise.all([api.run(runId), api.files(runId)]);
-  const head = h("div");
-  const drawHead = (r) => fill(head,
-    h("h1", {}, h("a", { href: link(`/projects/${encodeURIComponent(r.project)}`) }, r.project),
-      " / ", r.name, " ", statusBadge(r)),
-    h("div", { class: "two-col" },
-      section("Overview", overview(r)),
-      section("Tags and notes", tagsEditor(r, reload), notesEditor(r))));
+  const title = h("h1");
+  const head = h("div", { class: "two-col" });
+  const drawHead = (r) => {
+    fill(title, h("a", { href: link(`/projects/${encodeURIComponent(r.project)}`) }, r.project),
+      " / ", r.name, " ", statusBadge(r));
+    fill(head, section("Overview", overview(r)),
+      section("Tags and notes", tagsEditor(r, reload), notesEditor(r)));
+  };
   async function reload() { drawHead(await api.run(runId)); }
   drawHead(run);
 
+  const summary = h("div", { id: "run-summary" }, h("p", { class: "muted" }, "Loading…"));
+  const drawSummary = (r, series) => fill(summary, summaryTable(r.summary, series));
+  stats.then(({ series }) => drawSummary(run, series[runId] ?? []))
+    .catch((err) => fill(summary, errorNotice(err)));
+
   const charts = h("div");
   const log = files.some((f) => f.path === "output.log") ? consoleLog(run) : null;
-  fill(main, head,
+  fill(main, title,
+    h("div", { class: "two-col" },
+      section("Summary", summary),
+      section("Config", searchableTree(run.config, "config-search"))),
+    head,
     section("Metrics", charts),
     lazyCard("Media", mediaSection(runId), "media"),
-    section("Config", searchableTree(run.config, "config-search")),
     section("Captured context", searchableTree(run.metadata, "metadata-search", { open: false })),
     log ? section("Console (output.log)", log.el) : null,
     section("Files", filesBrowser(run.id, files)));
   const panels = await mountCharts(charts, [run], chartOptions(params), stats,
-    { systemOpen: true });
-  return () => { panels.destroy(); log?.stop(); };
+    { systemOpen: true, bundle: "basic" });
+  // A running run's summary grows as it logs (the charts' own stream, shared: see live.js).
+  const unfollow = run.status === "RUNNING" ? followRuns([runId], {
+    run: (data) => drawSummary(data.run, data.series), done: () => {}, refused: () => {},
+  }) : null;
+  return () => { panels.destroy(); log?.stop(); unfollow?.(); };
 }

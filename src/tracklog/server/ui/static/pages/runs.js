@@ -1,9 +1,12 @@
-// Runs table of one project: sort, filter (the API's grammar), quick search, extra columns,
-// selection and bulk actions, server-side paging; all of it kept in the URL. It follows the
-// project live through server-sent events, and polls only where the server refuses them.
+// Runs table of one project: sort, filter (the API's grammar), quick search, extra columns
+// (by default the summary metrics and the config keys that vary; the user's choice kept
+// per project), selection and bulk actions, server-side paging; all of it kept in the URL.
+// It follows the project live through server-sent events, and polls only where the server
+// refuses them.
 
 import { api } from "../api.js";
 import { ATTRIBUTE_KEYS, attachAutocomplete } from "../autocomplete.js";
+import { defaultColumns, isNumeric, storeColumns, storedColumns } from "../columns.js";
 import {
   containsPattern, dig, fill, filterKey, fmtDuration, fmtTime, fmtValue, h, statusBadge,
 } from "../dom.js";
@@ -29,7 +32,7 @@ const BASE_COLUMNS = [
   { id: "user", label: "user", sortKey: "attributes.user", cell: (r) => r.user ?? "" },
   { id: "start", label: "start", sortKey: "attributes.start_time",
     cell: (r) => fmtTime(r.start_time) },
-  { id: "duration", label: "duration", sortKey: "attributes.duration",
+  { id: "duration", label: "duration", sortKey: "attributes.duration", numeric: true,
     cell: duration },
   { id: "tags", label: "tags", cell: (r) => [
     ...r.labels.map((l) => h("span", { class: "chip" }, l)),
@@ -51,6 +54,7 @@ function extraColumn(spec, onRemove) {
       title: `remove column ${spec}`, onclick: (e) => { e.stopPropagation(); onRemove(spec); } },
     "×")),
     sortKey: filterKey(kind, key),
+    numeric: (rows) => isNumeric(rows.map(value)),
     cell: (r) => fmtValue(value(r)),
   };
 }
@@ -87,7 +91,8 @@ export async function render(main, params, project) {
     q: params.get("q") ?? "",
     filter: params.get("filter") ?? "",
     sort: params.get("sort") ?? DEFAULT_SORT,
-    cols: listParam(params, "cols"),
+    // The URL's columns, else those chosen in this browser, else (null) the project's default.
+    cols: params.has("cols") ? listParam(params, "cols") : storedColumns(project),
     page: pageParam(params),
     trash: params.get("trash") === "1",
     group: params.get("group") ?? "",
@@ -142,24 +147,28 @@ export async function render(main, params, project) {
     state.group = groupPicker.value; state.page = 0; save(); load();
   });
   columnPicker.addEventListener("change", () => {
-    if (columnPicker.value) state.cols.push(columnPicker.value);
+    if (columnPicker.value) chooseColumns([...shownColumns(), columnPicker.value]);
+  });
+
+  /** The extra columns shown: the user's choice, else the project's default. */
+  const shownColumns = () => state.cols ?? defaultColumns(keys);
+
+  function chooseColumns(cols) {
+    state.cols = cols;
+    storeColumns(project, cols);
     save();
     drawRows(table.rows);
-  });
+  }
 
   function save() {
     setParams({ q: state.q, filter: state.filter, page: state.page || "",
-      sort: state.sort === DEFAULT_SORT ? "" : state.sort, cols: state.cols.join(","),
+      sort: state.sort === DEFAULT_SORT ? "" : state.sort, cols: state.cols?.join(","),
       trash: state.trash ? "1" : "", sel: [...table.selected].join(","), group: state.group });
   }
 
   function columns() {
-    const remove = (spec) => {
-      state.cols = state.cols.filter((c) => c !== spec);
-      save();
-      drawRows(table.rows);
-    };
-    return [...BASE_COLUMNS, ...state.cols.map((c) => extraColumn(c, remove))];
+    const remove = (spec) => chooseColumns(shownColumns().filter((c) => c !== spec));
+    return [...BASE_COLUMNS, ...shownColumns().map((c) => extraColumn(c, remove))];
   }
 
   function drawRows(rows) {
@@ -172,7 +181,7 @@ export async function render(main, params, project) {
 
   function drawPickers() {
     fill(columnPicker, h("option", { value: "" }, "+ column"),
-      [...ATTRIBUTE_COLUMNS, ...prefixedKeys(keys)].filter((k) => !state.cols.includes(k))
+      [...ATTRIBUTE_COLUMNS, ...prefixedKeys(keys)].filter((k) => !shownColumns().includes(k))
         .map((k) => h("option", { value: k }, k)));
     const configKeys = [...keys.params];
     if (state.group && !configKeys.includes(state.group)) configKeys.push(state.group);
@@ -183,7 +192,8 @@ export async function render(main, params, project) {
 
   async function loadKeys() {
     keys = await api.projectKeys(project, state.trash ? "all" : "active");
-    drawPickers();
+    if (state.cols === null) drawRows(table.rows); // the default columns follow the keys
+    else drawPickers();
   }
 
   function drawSelection() {
@@ -275,7 +285,11 @@ export async function render(main, params, project) {
     events = api.projectEvents(project);
     events.addEventListener("project", (e) => {
       // A reconnected stream states the project again: reload only if it changed meanwhile.
-      if (projectState !== null && projectState !== e.data) reloadIn(RELOAD_MS);
+      if (projectState !== null && projectState !== e.data) {
+        reloadIn(RELOAD_MS);
+        // Runs that came or ended may bring keys: the pickers and default columns follow.
+        loadKeys().catch((err) => { status.textContent = `Keys not loaded: ${err.message}`; });
+      }
       projectState = e.data;
       const data = JSON.parse(e.data);
       projectId = data.id;
