@@ -5,13 +5,12 @@ the compare page's media side by side."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from ui_support import ROOT, PageErrors
 
 from server_process import ServerProcess
@@ -28,9 +27,14 @@ def run_ids(server: ServerProcess) -> dict[str, str]:
     return {r["name"]: r["id"] for r in runs}
 
 
-def doc_image(path: Path, name: str) -> None:
+def doc_image(part: Locator, name: str) -> None:
+    """With TRACKLOG_UPDATE_DOCS_IMAGES=1, a screenshot of ``part`` as docs/images/NAME."""
     if os.environ.get("TRACKLOG_UPDATE_DOCS_IMAGES") == "1":
-        shutil.copyfile(path, DOCS_IMAGES / name)
+        # Chromium paints a sandboxed frame only inside the viewport: make it hold the page.
+        page = part.page
+        height = page.evaluate("document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": 1280, "height": height})
+        part.screenshot(path=DOCS_IMAGES / name, animations="disabled")
 
 
 def mask_rgba(page: Page, x: int, y: int) -> list[int]:
@@ -115,8 +119,8 @@ def test_run_page_shows_a_panel_per_media_key(
     seg.locator("input[data-overlay='mask:truth']").check()
     seg.locator("button.class-chip[data-class-id='1']").click()
     slider.fill("2")
-    media.scroll_into_view_if_needed()
-    doc_image(shot("media"), "media.png")
+    shot("media")
+    doc_image(media.locator(".media-panels"), "media.png")
 
 
 def test_logged_html_cannot_read_the_ui_nor_call_its_api(
@@ -173,5 +177,83 @@ def test_compare_shows_a_media_key_side_by_side_at_a_step(
     assert "media=weights" in page.url
     page.select_option("#media-key", "segmentation")
     expect(columns.nth(0).locator("figcaption")).to_contain_text("step 2")
-    page.locator("#media").scroll_into_view_if_needed()
-    doc_image(shot("compare-media"), "compare-media.png")
+    shot("compare-media")
+    doc_image(page.locator("#media"), "compare-media.png")
+
+
+def test_table_viewer_sorts_filters_and_pages_on_the_server(
+    page: Page, ui_server: ServerProcess, page_errors: PageErrors, shot: Callable[[str], Path]
+) -> None:
+    page.goto(f"/#/runs/{run_ids(ui_server)['media-a']}")
+    viewer = page.locator("[data-key=predictions] .table-viewer")
+    info = viewer.locator(".table-info")
+    expect(info).to_have_text("1–50 of 120 rows")
+    rows = viewer.locator("tbody tr")
+    expect(rows).to_have_count(50)
+    first = viewer.locator("tbody tr").first
+    expect(first.locator("td").nth(0)).to_have_text("0")
+    # Image cells are thumbnails of the cell's own file, captioned.
+    thumb = first.locator("img.thumb")
+    expect(thumb).to_have_attribute("title", "sample 0")
+    page.wait_for_function(
+        "document.querySelector('[data-key=predictions] img.thumb').naturalWidth === 8"
+    )
+
+    viewer.locator("button.table-next").click()
+    expect(info).to_have_text("51–100 of 120 rows")
+    expect(first.locator("td").nth(0)).to_have_text("50")
+
+    # Sorting (on the server, over all rows) goes back to the first page.
+    viewer.locator("th[data-col=score] button").click()
+    expect(viewer.locator("th[data-col=score]")).to_contain_text("▲")
+    expect(info).to_have_text("1–50 of 120 rows")
+    viewer.locator("th[data-col=score] button").click()
+    expect(viewer.locator("th[data-col=score]")).to_contain_text("▼")
+    scores = [float(s) for s in viewer.locator("tbody tr td:nth-child(3)").all_inner_texts()]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 50
+
+    viewer.locator("input.table-filter").fill("label = 'dog' and score > 0.7")
+    viewer.locator("input.table-filter").press("Enter")
+    labels = viewer.locator("tbody tr td:nth-child(2)")
+    expect(labels.first).to_have_text("dog")
+    assert set(labels.all_inner_texts()) == {"dog"}
+    assert all(float(s) > 0.7 for s in viewer.locator("tbody td:nth-child(3)").all_inner_texts())
+    expect(info).not_to_contain_text("of 120")
+
+    # A filter the server refuses says why, under the box; the rows shown stay.
+    page_errors.expect("status of 400")
+    viewer.locator("input.table-filter").fill("score >")
+    viewer.locator("input.table-filter").press("Enter")
+    expect(viewer.locator(".filter-error")).to_contain_text("expected a value")
+    expect(viewer.locator("input.table-filter")).to_have_attribute("aria-invalid", "true")
+    assert set(labels.all_inner_texts()) == {"dog"}
+    viewer.locator("input.table-filter").fill("")
+    viewer.locator("input.table-filter").press("Enter")
+    expect(info).to_have_text("1–50 of 120 rows")
+    expect(viewer.locator(".filter-error")).to_have_count(0)
+    shot("media-table")
+    doc_image(page.locator("[data-key=predictions]"), "media-table.png")
+
+
+def test_plots_are_drawn_from_their_tables(page: Page, ui_server: ServerProcess) -> None:
+    page.goto(f"/#/runs/{run_ids(ui_server)['media-a']}")
+
+    def traces(key: str) -> list[dict[str, object]]:
+        selector = f"[data-key='{key}'] .chart.plot"
+        page.wait_for_function(f'document.querySelector("{selector}")?.data?.length > 0')
+        return list(
+            page.eval_on_selector(
+                selector,
+                "el => el.data.map(t => ({type: t.type, name: t.name ?? null, x: t.x, "
+                "y: t.y, z: t.z ?? null}))",
+            )
+        )
+
+    (matrix,) = traces("confusion")
+    assert matrix["type"] == "heatmap" and matrix["x"] == ["cat", "dog", "bird"]
+    z = matrix["z"]
+    assert isinstance(z, list) and sum(map(sum, z)) == 120
+    roc = traces("roc")
+    assert [t["name"] for t in roc] == ["cat", "dog", "bird", "chance"]
+    loss = traces("loss-curve")
+    assert [(t["name"], t["y"][0]) for t in loss] == [("train", 1.0), ("val", 1.2)]

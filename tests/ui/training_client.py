@@ -4,8 +4,8 @@
 in "aim", whose metrics are logged in train and val contexts, in "ops" with system metrics, and
 in "results", whose runs declare a summary (define_metric, a value set by hand) and log a
 constant series and a single point, and in "media" two runs with images (masks, boxes), audio,
-video, HTML, text and histograms, and one whose logged HTML (and an HTML file) tries to reach
-the UI.
+video, HTML, text, histograms, a table and plots, and one whose logged HTML (and an HTML
+file) tries to reach the UI.
 ``live RUN_NAME STOP_FILE``: a running run that logs a step every 0.1 s until STOP_FILE exists.
 """
 
@@ -17,6 +17,7 @@ import sys
 import time
 import zlib
 from pathlib import Path
+from typing import Any
 
 import tracklog
 
@@ -106,6 +107,40 @@ fetch("/api/v1/projects", {credentials: "include"})
 </script>"""
 
 
+def log_tables(run: tracklog.Run, rng: Any) -> None:
+    """A table of 120 predictions with image cells, and plots of them."""
+    import numpy as np
+
+    labels = ["cat", "dog", "bird"]
+    truth = np.arange(120) % 3
+    probas = rng.dirichlet([1, 1, 1], 120)
+    probas[np.arange(120), truth] += 0.5
+    probas /= probas.sum(axis=1, keepdims=True)
+    table = tracklog.Table(columns=["id", "label", "score", "image"])
+    for i in range(120):
+        pixels = np.full((8, 8, 3), (i % 3) * 100, dtype=np.uint8)
+        table.add_data(
+            i,
+            labels[truth[i]],
+            round(float(probas[i].max()), 3),
+            tracklog.Image(pixels, caption=f"sample {i}"),
+        )
+    run.log({"predictions": table})
+    curve = tracklog.Table(columns=["epoch", "loss", "split"])
+    for epoch in range(5):
+        curve.add_data(epoch, 1 / (epoch + 1), "train")
+        curve.add_data(epoch, 1.2 / (epoch + 1), "val")
+    run.log(
+        {
+            "confusion": tracklog.plot.confusion_matrix(
+                y_true=truth, preds=probas.argmax(1), class_names=labels
+            ),
+            "roc": tracklog.plot.roc_curve(truth, probas, labels=labels),
+            "loss-curve": tracklog.plot.line(curve, "epoch", "loss", stroke="split", title="Loss"),
+        }
+    )
+
+
 def seed_media(workdir: Path) -> None:
     import numpy as np
 
@@ -139,6 +174,7 @@ def seed_media(workdir: Path) -> None:
                     step=step,
                 )
             run.log({"report": tracklog.Html(f"<h2>Report of {name}</h2><p>all good</p>")})
+            log_tables(run, rng)
     with tracklog.init(project="media", name="html-probe", settings=QUIET) as run:
         run.log({"report": tracklog.Html(PROBE)})
         (workdir / "probe.html").write_text(PROBE)

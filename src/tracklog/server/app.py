@@ -30,6 +30,7 @@ from tracklog.server.routes import (
     runs,
     series,
     series_batch,
+    tables,
 )
 from tracklog.server.settings import Settings
 from tracklog.server.ui.routes import mount_ui
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
         run_pages,
         series,
         media,
+        tables,
         ingest,
         artifacts,
         *ui_api,

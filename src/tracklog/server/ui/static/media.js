@@ -1,6 +1,6 @@
 // What a run logged beyond numbers: a panel per media key (images with their mask and box
-// overlays, audio, video, HTML in a sandboxed frame, text) with a step slider, and
-// histograms over steps as a distribution heatmap.
+// overlays, audio, video, HTML in a sandboxed frame, text, tables, plots) with a step
+// slider, and histograms over steps as a distribution heatmap.
 
 import { api } from "./api.js";
 import { distribution } from "./distribution.js";
@@ -9,6 +9,8 @@ import {
   boxLabel, boxRect, classColor, maskClassIds, maskPixels, pngPalette,
 } from "./overlays.js";
 import { loadPlotly } from "./plotly.js";
+import { plotView } from "./plots.js";
+import { tableViewer } from "./tables.js";
 import { chartColors } from "./theme.js";
 
 // Text and HTML are read into the page: past this size they are offered as downloads.
@@ -178,6 +180,10 @@ export function mediaView(runId, item, state) {
         .then((note) => note && pre.replaceWith(note)).catch((err) => fill(pre, errorNotice(err)));
       return pre;
     }
+    case "table":
+      return tableViewer(runId, item);
+    case "plot":
+      return plotView(runId, item);
     default:
       return h("a", { href: url, download: "" }, `download (${item.kind})`);
   }
@@ -217,7 +223,10 @@ export async function drawDistribution(el, hists, title) {
     hovertemplate: "step %{x}<br>value %{y:.4g}<br>count %{z:.4g}<extra></extra>" }], {
     title: { text: title, font: { size: 13 } }, height: 300,
     margin: { l: 60, r: 20, t: 36, b: 40 }, paper_bgcolor: colors.bg, plot_bgcolor: colors.bg,
-    font: { color: colors.fg }, xaxis: { title: { text: "step" }, gridcolor: colors.grid },
+    font: { color: colors.fg },
+    // Few steps: a tick at each (plotly would put some between them).
+    xaxis: { title: { text: "step" }, gridcolor: colors.grid,
+      ...(steps.length <= 12 ? { tickvals: steps } : {}) },
     yaxis: { title: { text: "value" }, gridcolor: colors.grid },
   }, { displaylogo: false, responsive: true });
 }
