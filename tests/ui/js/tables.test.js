@@ -5,16 +5,18 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ui } from "./support.js";
 
-const { fmtCell, nextSort, orderClause } = await import(ui("tables.js"));
+const { fmtValue } = await import(ui("dom.js"));
+const { nextSort, orderClause } = await import(ui("tables.js"));
 const { plotFigure } = await import(ui("plots.js"));
 
 test("cells: integers as they are, floats to 6 digits, the wire's NaN as written", () => {
-  assert.equal(fmtCell(12), "12");
-  assert.equal(fmtCell(0.123456789), "0.123457");
-  assert.equal(fmtCell("NaN"), "NaN");
-  assert.equal(fmtCell(null), "");
-  assert.equal(fmtCell(false), "false");
-  assert.equal(fmtCell({ a: [1] }), '{"a":[1]}');
+  assert.equal(fmtValue(12, 6), "12");
+  assert.equal(fmtValue(0.123456789, 6), "0.123457");
+  assert.equal(fmtValue(0.123456789), "0.1235");
+  assert.equal(fmtValue("NaN", 6), "NaN");
+  assert.equal(fmtValue(null, 6), "");
+  assert.equal(fmtValue(false, 6), "false");
+  assert.equal(fmtValue({ a: [1] }, 6), '{"a":[1]}');
 });
 
 test("a header cycles ascending, descending, unsorted; another header starts ascending", () => {

@@ -78,11 +78,12 @@ export function fmtDuration(ms) {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
-/** A config or metric value, short: numbers to 4 significant digits, objects as JSON. */
-export function fmtValue(value) {
+/** A config or metric value, short: numbers to `digits` significant digits (integers
+ * whole), objects as JSON. */
+export function fmtValue(value, digits = 4) {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") {
-    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(digits)));
   }
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);

@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { distribution } from "./distribution.js";
-import { errorNotice, fill, fmtBytes, h } from "./dom.js";
+import { contextLabel, errorNotice, fill, fmtBytes, h } from "./dom.js";
 import {
   boxLabel, boxRect, classColor, maskClassIds, maskPixels, pngPalette,
 } from "./overlays.js";
@@ -16,16 +16,6 @@ import { chartColors } from "./theme.js";
 // Text and HTML are read into the page: past this size they are offered as downloads.
 const INLINE_LIMIT = 8 * 1024 * 1024;
 const SVG = "http://www.w3.org/2000/svg";
-
-/** A context as stored ("" or a JSON object's text) as "subset=val", "" for none. */
-export function contextLabel(context) {
-  if (!context) return "";
-  try {
-    return Object.entries(JSON.parse(context)).map(([k, v]) => `${k}=${v}`).join(" ");
-  } catch {
-    return context;
-  }
-}
 
 /** The overlays a key's images carry, with which are shown: {masks: Map(name -> {labels,
  * shown, hidden classes}), boxes: Map(name -> {shown})}; views redraw on `changed`. */

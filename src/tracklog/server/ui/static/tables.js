@@ -2,21 +2,10 @@
 // cells as thumbnails (images) or players (audio), other media as links to their files.
 
 import { api } from "./api.js";
-import { errorNotice, fill, h } from "./dom.js";
+import { errorNotice, fill, fmtValue, h } from "./dom.js";
 
 const PAGE_ROWS = 50;
 const MEDIA_KINDS = new Set(["image", "audio", "video", "html", "text"]);
-
-/** A number cell: integers as they are, others to 6 significant digits; the wire's "NaN" and
- * "±Infinity" strings as written. */
-export function fmtCell(value) {
-  if (value === null || value === undefined) return "";
-  if (typeof value === "number") {
-    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
-  }
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
-}
 
 /** The order-by clause of a column: its name in backquotes (any name), then the direction. */
 export const orderClause = (column, desc) => `\`${column}\` ${desc ? "DESC" : "ASC"}`;
@@ -65,7 +54,8 @@ export function tableViewer(runId, item) {
         const meta = page.cells[name]?.[String(page.row_ids[r])];
         return MEDIA_KINDS.has(type)
           ? h("td", { class: "media" }, mediaCell(runId, type, value, meta))
-          : h("td", { class: typeof value === "number" ? "num" : null }, fmtCell(value));
+          // Numbers to 6 digits; the wire's "NaN" and "±Infinity" strings as written.
+          : h("td", { class: typeof value === "number" ? "num" : null }, fmtValue(value, 6));
       })));
     fill(body, h("table", { class: "logged-table" }, h("thead", {}, h("tr", {}, header)),
       h("tbody", {}, rows)));
