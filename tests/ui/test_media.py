@@ -126,9 +126,9 @@ def test_run_page_shows_a_panel_per_media_key(
 def test_logged_html_cannot_read_the_ui_nor_call_its_api(
     page: Page, ui_server: ServerProcess, page_errors: PageErrors
 ) -> None:
-    # What the browser logs as it refuses the probe's request to the API.
-    page_errors.expect("from origin 'null' has been blocked by CORS policy")
-    page_errors.expect("net::ERR_FAILED")
+    # What the browser logs as it refuses the probe's requests.
+    page_errors.expect("violates the following Content Security Policy directive")
+    page_errors.expect("Refused to connect because it violates the document's Content Security")
     page.context.add_cookies([{"name": "secret", "value": COOKIE, "url": ui_server.url}])
     page.add_init_script(
         "window.probes = []; addEventListener('message', (e) => window.probes.push(e.data))"
@@ -141,8 +141,16 @@ def test_logged_html_cannot_read_the_ui_nor_call_its_api(
     # The script ran (it reports), and everything it tried was refused.
     page.wait_for_function("window.probes.length > 0")
     probe = page.evaluate("window.probes[0].probe")
-    assert probe == {"cookie": "blocked", "marker": "blocked", "own": "blocked", "api": "blocked"}
+    assert probe == {
+        "cookie": "blocked",
+        "marker": "blocked",
+        "own": "blocked",
+        "api": "blocked",
+        "post": "blocked",
+    }
     assert page.evaluate("window.pwned") is None
+    projects = httpx.get(f"{ui_server.url}/api/v1/projects", timeout=30).text
+    assert "made-by-logged-html" not in projects
     assert COOKIE in page.evaluate("document.cookie")  # the page itself has the cookie
 
     # The same page as a run file, opened on its own in the UI's origin: its script never runs

@@ -100,10 +100,14 @@ const got = {};
 try { got.cookie = parent.document.cookie; } catch (e) { got.cookie = "blocked"; }
 try { parent.window.pwned = 1; got.marker = "set"; } catch (e) { got.marker = "blocked"; }
 try { got.own = document.cookie; } catch (e) { got.own = "blocked"; }
+// A simple POST (no preflight), which MLflow's route would take: it must not be sent at all.
+const made = fetch("/api/2.0/mlflow/experiments/create?name=made-by-logged-html",
+  {method: "POST", mode: "no-cors", credentials: "include"})
+  .then(() => { got.post = "sent"; }).catch(() => { got.post = "blocked"; });
 fetch("/api/v1/projects", {credentials: "include"})
   .then((r) => r.text()).then((t) => { got.api = t; })
   .catch(() => { got.api = "blocked"; })
-  .finally(() => parent.postMessage({probe: got}, "*"));
+  .then(() => made).finally(() => parent.postMessage({probe: got}, "*"));
 </script>"""
 
 

@@ -10,6 +10,7 @@ const { boxLabel, boxRect, classRgb, maskClassIds, maskPixels, pngPalette } =
   await import(ui("overlays.js"));
 const { distribution } = await import(ui("distribution.js"));
 const { itemsAt } = await import(ui("media_compare.js"));
+const { framedHtml } = await import(ui("media.js"));
 
 test("a box in fractions of the image, or in pixels, by corners or by its middle", () => {
   const corners = { position: { minX: 0.1, maxX: 0.5, minY: 0.25, maxY: 0.75 } };
@@ -89,4 +90,13 @@ test("the compare page shows each run's last value at or before the chosen step"
   assert.deepEqual(itemsAt(items, 3), [items[0]]);
   assert.deepEqual(itemsAt(items, 9), [items[1], items[2]]);
   assert.deepEqual(itemsAt(items, -1), []);
+});
+
+test("logged HTML gets the frame's policy first, after its doctype if it has one", () => {
+  const policy = /^<meta http-equiv="Content-Security-Policy" content="default-src 'none'; /;
+  assert.match(framedHtml("<h1>x</h1>"), policy);
+  assert.ok(framedHtml("<h1>x</h1>").endsWith('"><h1>x</h1>'));
+  const page = framedHtml("  <!DOCTYPE html><html><script>1</script></html>");
+  assert.ok(page.startsWith("  <!DOCTYPE html><meta http-equiv"));
+  assert.ok(page.endsWith('"><html><script>1</script></html>'));
 });

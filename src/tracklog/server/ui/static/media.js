@@ -13,6 +13,21 @@ import { plotView } from "./plots.js";
 import { tableViewer } from "./tables.js";
 import { chartColors } from "./theme.js";
 
+// What logged HTML may load: only what it carries inline. Its scripts run (in the sandbox's
+// opaque origin), but reach nothing over the network: no request of theirs reaches the server,
+// so none can change anything there (MLflow's routes take simple cross-origin POSTs, which a
+// browser would send without asking, with the HTTP credentials it has cached).
+const FRAME_POLICY = "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval' data: blob:; " +
+  "style-src 'unsafe-inline' data:; img-src data: blob:; media-src data: blob:; font-src data:";
+
+/** Logged `html` with the frame's content security policy first (after its doctype): what
+ * follows cannot loosen it, and the documents it navigates to in the frame inherit it. */
+export function framedHtml(html) {
+  const meta = `<meta http-equiv="Content-Security-Policy" content="${FRAME_POLICY}">`;
+  const doctype = /^\s*<!doctype[^>]*>/i.exec(html);
+  return doctype ? doctype[0] + meta + html.slice(doctype[0].length) : meta + html;
+}
+
 // Text and HTML are read into the page: past this size they are offered as downloads.
 const INLINE_LIMIT = 8 * 1024 * 1024;
 const SVG = "http://www.w3.org/2000/svg";
@@ -156,11 +171,11 @@ export function mediaView(runId, item, state) {
         : h("video", { class: "media-video", controls: true, preload: "metadata", src: url });
     case "html": {
       // No allow-same-origin: the page's script runs in an opaque origin of its own, so it
-      // can read neither this page nor its cookies, and the API answers it no data.
+      // can read neither this page nor its cookies; FRAME_POLICY keeps it off the network.
       const frame = h("iframe", { class: "media-html", sandbox: "allow-scripts",
         title: item.key, referrerpolicy: "no-referrer" });
       const holder = h("div", { class: "media-html-holder" }, frame);
-      inlineText(runId, item, (text) => { frame.srcdoc = text; return null; })
+      inlineText(runId, item, (text) => { frame.srcdoc = framedHtml(text); return null; })
         .then((note) => note && fill(holder, note)).catch((err) => fill(holder, errorNotice(err)));
       return holder;
     }
