@@ -183,6 +183,14 @@ def test_compare_shows_a_media_key_side_by_side_at_a_step(
         "el => el.data?.[0].type === 'heatmap')"
     )
     assert "media=weights" in page.url
+    page.select_option("#media-key", "predictions")  # a table per run, each paged on its own
+    expect(page.locator("#media .table-viewer .table-info")).to_have_text(
+        ["1–50 of 120 rows", "1–50 of 120 rows"]
+    )
+    page.locator("#media .media-column").nth(1).locator("button.table-next").click()
+    expect(page.locator("#media .table-viewer .table-info")).to_have_text(
+        ["1–50 of 120 rows", "51–100 of 120 rows"]
+    )
     page.select_option("#media-key", "segmentation")
     expect(columns.nth(0).locator("figcaption")).to_contain_text("step 2")
     shot("compare-media")

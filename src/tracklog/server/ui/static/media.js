@@ -206,8 +206,8 @@ export function mediaCell(runId, item, state, title = null) {
  * starts at `initial` (else the last step). */
 export function stepSlider(steps, onStep, initial = steps[steps.length - 1], id = null) {
   const start = Math.max(0, steps.indexOf(initial));
-  const label = h("output", { class: "step-label" }, `step ${steps[start]}`);
   if (steps.length < 2) return h("span", { class: "step-label" }, `step ${steps[start]}`);
+  const label = h("output", { class: "step-label" }, `step ${steps[start]}`);
   const slider = h("input", { type: "range", class: "step-slider", id, min: 0,
     max: steps.length - 1, value: start, "aria-label": "step" });
   slider.addEventListener("input", () => {
@@ -238,7 +238,10 @@ export async function drawDistribution(el, hists, title) {
 
 const byStep = (items) => {
   const steps = new Map();
-  for (const item of items) steps.set(item.step, [...(steps.get(item.step) ?? []), item]);
+  for (const item of items) {
+    if (!steps.has(item.step)) steps.set(item.step, []);
+    steps.get(item.step).push(item);
+  }
   return steps;
 };
 
