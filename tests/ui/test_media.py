@@ -95,9 +95,19 @@ def test_run_page_shows_a_panel_per_media_key(
     tone = media.locator("[data-key=tone] audio")
     page.wait_for_function("document.querySelector('[data-key=tone] audio').readyState >= 1")
     assert tone.evaluate("a => a.duration") == pytest.approx(0.2, abs=0.01)
-    page.wait_for_function(
-        "document.querySelector('[data-key=rollout] img.media-video').naturalWidth === 16"
-    )
+    # The clip plays; paused, its slider shows any frame: frame t has a red column at x = 4t.
+    rollout = media.locator("[data-key=rollout] .gif-player")
+    expect(rollout.locator(".frame-label")).to_contain_text("/4")
+    rollout.locator("button.play").click()
+    expect(rollout.locator("button.play")).to_have_attribute("title", "play")
+    rollout.locator("input.frame-slider").fill("2")
+    expect(rollout.locator(".frame-label")).to_have_text("frame 3/4")
+    red = "c => Array.from(c.getContext('2d').getImageData({x}, 5, 1, 1).data)"
+    canvas = rollout.locator("canvas")
+    assert canvas.evaluate(red.format(x=8)) == [255, 0, 0, 255]
+    assert canvas.evaluate(red.format(x=4)) == [0, 0, 0, 255]
+    rollout.locator("button.play").click()
+    expect(rollout.locator("button.play")).to_have_attribute("title", "pause")
     # Text is text: the markup shows as written and makes no element.
     text = media.locator("[data-key=sample] pre.media-text")
     expect(text).to_have_text("<b>not bold</b> media-a at step 2")

@@ -4,6 +4,7 @@
 
 import { api } from "./api.js";
 import { distribution } from "./distribution.js";
+import { gifPlayer } from "./gif_player.js";
 import { contextLabel, errorNotice, fill, fmtBytes, h } from "./dom.js";
 import {
   boxLabel, boxRect, classColor, maskClassIds, maskPixels, pngPalette,
@@ -167,7 +168,7 @@ export function mediaView(runId, item, state) {
       return h("audio", { controls: true, preload: "metadata", src: url });
     case "video":
       return item.path.endsWith(".gif")
-        ? h("img", { class: "media-video", src: url, alt: item.meta.caption ?? item.key })
+        ? gifPlayer(runId, item.path, item.meta.caption ?? item.key)
         : h("video", { class: "media-video", controls: true, preload: "metadata", src: url });
     case "html": {
       // No allow-same-origin: the page's script runs in an opaque origin of its own, so it
