@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 from tracklog.server.app import create_app
 from tracklog.server.settings import Settings
-from tracklog.store.records import SeriesPoints
+from tracklog.store.records import MediaItem, SeriesPoints
 from tracklog.store.wire import MEDIA_TYPE, encode_record
 
 MARK = "alices-secret-7f3a"  # in the owner's config, tags, params, names and files
@@ -110,6 +110,17 @@ def _points(run_id: str, batch_id: str) -> bytes:
     return encode_record(
         "append_metrics", {"run_id": run_id, "batch": [points], "batch_id": batch_id}
     )
+
+
+def _table(run_id: str, batch_id: str) -> bytes:
+    """A logged table holding the owner's secret."""
+    import pandas as pd
+
+    from media_values import parquet
+
+    data = parquet(pd.DataFrame({"secret": [MARK]}))
+    item = MediaItem("secret-table", "", 0, 1, "table", data, "parquet")
+    return encode_record("log_media", {"run_id": run_id, "items": [item], "batch_id": batch_id})
 
 
 def _upload(world: World) -> None:
@@ -259,6 +270,7 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ("GET", "/api/v1/runs/{run_id}/histograms"): Call(
         "GET", f"{RUN}/histograms", params={"key": "w"}
     ),
+    ("GET", "/api/v1/runs/{run_id}/tables/{key}"): Call("GET", f"{RUN}/tables/secret-table"),
     ("POST", "/api/v1/ingest"): INGEST,
     ("GET", "/api/v1/runs/{run_id}/artifacts"): Call("GET", f"{RUN}/artifacts"),
     ("PUT", "/api/v1/runs/{run_id}/artifacts/{path}"): Call(
@@ -552,7 +564,7 @@ def _world(client: TestClient, app: FastAPI) -> World:
     world.ok(
         "alice", "PUT", f"/api/v1/runs/{run['id']}/artifacts/secret.txt", content=MARK.encode()
     )
-    body = _points(run["id"], "b1")
+    body = _points(run["id"], "b1") + _table(run["id"], "b2")
     world.ok("alice", "POST", "/api/v1/ingest", content=body, headers={"content-type": MEDIA_TYPE})
     exp = world.ok(
         "alice", "GET", f"{ML}/experiments/get-by-name", params={"experiment_name": "alices"}

@@ -9,16 +9,15 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracklog.errors import InvalidValueError, NotFoundError
+from tracklog.errors import InvalidValueError
 from tracklog.store.records import MediaRecord
+from tracklog.store.table_items import table_record
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
     from tracklog.store.interface import TrackingStore
-
-TABLE_KINDS = ("table", "plot")  # kinds whose file is Parquet
 
 
 class LoggedMedia:
@@ -76,13 +75,6 @@ def read_table(
     """The table (or plot data) logged as ``key``: the last one, or the one at ``step``."""
     import pyarrow.parquet as pq
 
-    found = [
-        m
-        for m in store.media(run_id, key, context)
-        if m.kind in TABLE_KINDS and (step is None or m.step == step)
-    ]
-    if not found:
-        at = "" if step is None else f" at step {step}"
-        raise NotFoundError(f"run {run_id!r} has no table {key!r}{at}")
-    data = LoggedMedia(store, run_id, found[-1]).read_bytes()
+    record = table_record(store.media(run_id, key, context), run_id, key, step)
+    data = LoggedMedia(store, run_id, record).read_bytes()
     return pq.read_table(io.BytesIO(data)).to_pandas()

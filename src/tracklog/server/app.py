@@ -33,6 +33,7 @@ from tracklog.server.routes import (
     series,
     series_batch,
     sweeps,
+    tables,
 )
 from tracklog.server.settings import Settings
 from tracklog.server.ui.routes import mount_ui
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
         run_pages,
         series,
         media,
+        tables,
         ingest,
         artifacts,
         sweeps,

@@ -25,7 +25,7 @@ def list_media(
 ) -> Any:
     """The run's media records (of ``key`` and ``context`` where given) by key, context and
     step: each one's kind, file path, size and meta."""
-    return {"media": store.media(run_id, key, _context(context))}
+    return {"media": store.media(run_id, key, parse_context(context))}
 
 
 @router.get("/runs/{run_id}/media-keys", dependencies=[CAN_READ])
@@ -46,10 +46,11 @@ def histograms(run_id: str, key: str, store: StoreDep, context: ContextQuery = N
                 "edges": h.edges.tolist(),
                 "counts": h.counts.tolist(),
             }
-            for h in store.histograms(run_id, key, _context(context))
+            for h in store.histograms(run_id, key, parse_context(context))
         ]
     }
 
 
-def _context(text: str | None) -> Any:
+def parse_context(text: str | None) -> Any:
+    """A ``context`` query parameter: None where absent, else its JSON object."""
     return None if text is None else json_input.loads(text, "context")

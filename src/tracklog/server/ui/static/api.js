@@ -79,6 +79,25 @@ export const api = {
    * or stop; "run" ({run, series}) on each change of a running run. */
   projectEvents: (project) =>
     new EventSource(`${BASE}/events?project=${encodeURIComponent(project)}`),
+  /** Each media and histogram key of a run: [{key, context, kind, count, last_step}]. */
+  mediaKeys: async (id) => (await json("GET", `${runPath(id)}/media-keys`)).keys,
+  /** A run's media records of `key`: [{key, context, step, kind, path, size, meta}]. */
+  media: async (id, key) =>
+    (await json("GET", `${runPath(id)}/media?key=${encodeURIComponent(key)}`)).media,
+  /** A run's histograms of `key`: [{context, step, edges, counts}]. */
+  histograms: async (id, key) =>
+    (await json("GET", `${runPath(id)}/histograms?key=${encodeURIComponent(key)}`)).histograms,
+  /** One page of a logged table or plot of a run (`context` as stored: "" for none):
+   * {columns, rows, row_ids, total, offset, cells, meta, step, kind}. `orderBy` is a list of
+   * "`column` ASC|DESC" clauses; `filter` the table filter grammar. */
+  table(id, key, { step, context = "", orderBy = [], filter = "", offset = 0, limit = 50 } = {}) {
+    const query = new URLSearchParams({ context: context || "{}", offset, limit });
+    if (step !== undefined) query.set("step", step);
+    for (const clause of orderBy) query.append("order_by", clause);
+    if (filter) query.set("filter", filter);
+    const name = key.split("/").map(encodeURIComponent).join("/");
+    return json("GET", `${runPath(id)}/tables/${name}?${query}`);
+  },
   files: (id) => json("GET", `${runPath(id)}/artifacts`),
   fileUrl: (id, path) => BASE + filePath(id, path),
   fileBlob: async (id, path) => (await request("GET", filePath(id, path))).blob(),

@@ -78,11 +78,12 @@ export function fmtDuration(ms) {
   return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
 }
 
-/** A config or metric value, short: numbers to 4 significant digits, objects as JSON. */
-export function fmtValue(value) {
+/** A config or metric value, short: numbers to `digits` significant digits (integers
+ * whole), objects as JSON. */
+export function fmtValue(value, digits = 4) {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") {
-    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(digits)));
   }
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
@@ -147,4 +148,13 @@ export function statusBadge(run) {
   return h("span", { class: `status status-${status}`, title: run.status },
     h("span", { class: "dot", "aria-hidden": "true" }), status,
     run.lifecycle_stage === "deleted" ? " (in trash)" : null);
+}
+
+/** A card titled `title`, hidden until `content` (a promise of an element, or of null for
+ * nothing to show) settles with one; a failure shows its error in the card. */
+export function lazyCard(title, content, id = null) {
+  const card = h("section", { class: "card", id, hidden: true }, h("h2", {}, title));
+  content.then((el) => { if (el) { card.append(el); card.hidden = false; } })
+    .catch((err) => { card.append(errorNotice(err)); card.hidden = false; });
+  return card;
 }

@@ -4,7 +4,8 @@
 import { api, ApiError } from "../api.js";
 import { runColors } from "../colors.js";
 import { brushFilter, configDimensions, selectionFilter } from "../brushing.js";
-import { errorNotice, fill, flatten, fmtValue, h, notice } from "../dom.js";
+import { errorNotice, fill, flatten, fmtValue, h, lazyCard, notice } from "../dom.js";
+import { mediaComparison } from "../media_compare.js";
 import { link, setParams } from "../state.js";
 import { loadPlotly, prefetchPlotly } from "../plotly.js";
 import { chartColors } from "../theme.js";
@@ -163,7 +164,8 @@ export async function render(main, params) {
       h("div", { class: "toolbar" }, picker("plot-metric", "metric", metrics, params, "metric", draw),
         picker("scatter-key", "scatter x", keys, params, "key", draw)),
       h("div", { class: "two-col" }, parallel, dots), brushed),
-    h("section", { class: "card" }, h("h2", {}, "Metrics"), charts));
+    h("section", { class: "card" }, h("h2", {}, "Metrics"), charts),
+    lazyCard("Media", mediaComparison(runs, params), "media"));
   drawDiff();
   await draw();
   const panels = await mountCharts(charts, runs, chartOptions(params));

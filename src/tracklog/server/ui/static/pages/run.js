@@ -3,8 +3,11 @@
 
 import { api } from "../api.js";
 import { filesBrowser } from "../artifacts.js";
-import { dig, errorNotice, fill, fmtDuration, fmtTime, h, statusBadge } from "../dom.js";
+import {
+  dig, errorNotice, fill, fmtDuration, fmtTime, h, lazyCard, statusBadge,
+} from "../dom.js";
 import { followRuns } from "../live.js";
+import { mediaSection } from "../media.js";
 import { requestStats } from "../panels.js";
 import { prefetchPlotly } from "../plotly.js";
 import { link } from "../state.js";
@@ -114,6 +117,7 @@ export async function render(main, params, runId) {
       section("Config", searchableTree(run.config, "config-search"))),
     head,
     section("Metrics", charts),
+    lazyCard("Media", mediaSection(runId), "media"),
     section("Captured context", searchableTree(run.metadata, "metadata-search", { open: false })),
     log ? section("Console (output.log)", log.el) : null,
     section("Files", filesBrowser(run.id, files)));
