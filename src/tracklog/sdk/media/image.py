@@ -200,8 +200,10 @@ def _pil_pixels(data: Any) -> np.ndarray | None:
     is loaded only if the caller loaded it)."""
     import numpy as np
 
-    module = sys.modules.get("PIL.Image")
-    if module is None or not isinstance(data, module.Image):
+    # The writer thread may be importing PIL right now: a partly run module lacks the class
+    # yet, and then no instance of it exists either.
+    pil_image = getattr(sys.modules.get("PIL.Image"), "Image", None)
+    if pil_image is None or not isinstance(data, pil_image):
         return None
     image: PILImage = data
     if image.mode not in _CHANNELS:
