@@ -29,6 +29,7 @@ FULL = {
     "r1_images": 1_000,
     "r2_steps": 100,
     "r3_rows": 100_000,
+    "r3_big_rows": 10_000_000,
 }
 QUICK = {
     "w1_steps": 2_000,
@@ -54,6 +55,7 @@ QUICK = {
     "r1_images": 50,
     "r2_steps": 10,
     "r3_rows": 10_000,
+    "r3_big_rows": 1_000_000,
 }
 
 WORKLOADS = {
@@ -72,7 +74,7 @@ WORKLOADS = {
     "R3": "tables",
 }
 # Extra --only tokens that name single cases (matched against Case.alias).
-ALIASES = {"W2-100k"}
+ALIASES = {"W2-100k", "R3-10M"}
 
 
 @dataclass(frozen=True)
@@ -504,12 +506,32 @@ def rich_cases(s: dict[str, int]) -> list[Case]:
         "with `mlflow.load_table('t.parquet', run_ids=[id])`.",
         timeout_s=1200,
     )
-    return [*cases_of("R1", r1), *mlflow_r1, *cases_of("R2", r2), *cases_of("R3", r3), mlflow_r3]
+    big = s["r3_big_rows"]
+    tracklog_big = Case(
+        "R3",
+        "tracklog",
+        f"tracklog {big / 1e6:g}M rows",
+        scripts["tracklog"],
+        ("--mode", "r3", "--rows", str(big)),
+        "The table has no row cap: the same workload at 100× the rows, once (the DataFrame "
+        "alone takes a few GB).",
+        alias="R3-10M",
+        max_repeats=1,
+        timeout_s=900,
+    )
+    return [
+        *cases_of("R1", r1),
+        *mlflow_r1,
+        *cases_of("R2", r2),
+        *cases_of("R3", r3),
+        mlflow_r3,
+        tracklog_big,
+    ]
 
 
 def select(cases: list[Case], only: str | None, peers: list[str]) -> list[Case]:
-    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W8
-    and the case aliases in :data:`ALIASES` (``W2-100k``).
+    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W9,
+    R1-R3 and the case aliases in :data:`ALIASES` (``W2-100k``, ``R3-10M``).
 
     Tracker tokens and workload tokens are combined with AND (``peers,W1`` = peers on W1).
     """
