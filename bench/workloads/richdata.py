@@ -89,40 +89,44 @@ def _loop(log: Callable[[int, np.ndarray], Any], data: Any) -> float:
     return loop_s
 
 
+def _per_step(
+    args: argparse.Namespace,
+    start: Callable[..., RichHandle],
+    data: Any,
+    pick: Callable[[RichHandle], Callable[[int, np.ndarray], Any] | None],
+) -> dict[str, Any]:
+    """Open the run, log ``data`` one item per step with the call ``pick`` takes from the
+    handle, finish; loop and finish times, RSS and disk."""
+    handle, res = _started(args, start)
+    log = pick(handle)
+    assert log is not None, "this tracker has no such type"
+    res["loop_s"] = _loop(log, data)
+    _, res["finish_s"] = timed(handle.finish)
+    return _ended(args, handle, res)
+
+
 def _r1(args: argparse.Namespace, start: Callable[..., RichHandle]) -> dict[str, Any]:
     """R1: one image per step; µs per call, images/s until ``finish`` returns, bytes on disk."""
-    data = frames(args.steps, args.size)
-    handle, res = _started(args, start)
-    assert handle.image is not None, "this tracker has no image type"
-    loop_s = _loop(handle.image, data)
-    _, finish_s = timed(handle.finish)
+    res = _per_step(args, start, frames(args.steps, args.size), lambda h: h.image)
     res.update(
         scale=f"{args.steps:,} images of {args.size}×{args.size} RGB",
-        loop_s=loop_s,
-        us_per_log=loop_s / args.steps * 1e6,
-        finish_s=finish_s,
-        images_per_s=args.steps / (loop_s + finish_s),
+        us_per_log=res["loop_s"] / args.steps * 1e6,
+        images_per_s=args.steps / (res["loop_s"] + res["finish_s"]),
+        bytes_per_image=res["disk_bytes"] / args.steps,
     )
-    res = _ended(args, handle, res)
-    res["bytes_per_image"] = res["disk_bytes"] / args.steps
     return res
 
 
 def _r2(args: argparse.Namespace, start: Callable[..., RichHandle]) -> dict[str, Any]:
     """R2: a float32 array per step as a histogram; ms per call, total until stored."""
     data = histogram_values(args.steps, args.values)
-    handle, res = _started(args, start)
-    assert handle.histogram is not None, "this tracker has no histogram type"
-    loop_s = _loop(handle.histogram, data)
-    _, finish_s = timed(handle.finish)
+    res = _per_step(args, start, data, lambda h: h.histogram)
     res.update(
         scale=f"{args.steps:,} steps × {args.values:,} float32",
-        loop_s=loop_s,
-        ms_per_log=loop_s / args.steps * 1e3,
-        finish_s=finish_s,
-        total_s=loop_s + finish_s,
+        ms_per_log=res["loop_s"] / args.steps * 1e3,
+        total_s=res["loop_s"] + res["finish_s"],
     )
-    return _ended(args, handle, res)
+    return res
 
 
 def _r3(args: argparse.Namespace, start: Callable[..., RichHandle]) -> dict[str, Any]:
