@@ -245,6 +245,9 @@ RICH_LOOP = [  # R1 and R2: one value logged per step
 ]
 METRICS["R1"] = [
     Metric("us_per_log", "µs per `log()` call, mean (target ≤ 100)"),
+    Metric("call_p50_s", "µs per `log()` call, median", 1e6),
+    Metric("call_p99_s", "µs per `log()` call, p99", 1e6),
+    Metric("call_max_s", "µs per `log()` call, max", 1e6),
     Metric("images_per_s", "images/s until stored (images / (loop + finish); target ≥ 400)"),
     *RICH_LOOP,
     Metric("bytes_per_image", "bytes on disk per image"),
@@ -253,6 +256,8 @@ METRICS["R1"] = [
 ]
 METRICS["R2"] = [
     Metric("ms_per_log", "ms per `log()` call, mean (target ≤ 2)"),
+    Metric("call_p50_s", "ms per `log()` call, median", 1e3),
+    Metric("call_max_s", "ms per `log()` call, max", 1e3),
     Metric("total_s", "total until stored (loop + finish), s (target ≤ 0.5)", extensive=True),
     *RICH_LOOP,
     Metric("init_s", "`init()`, s"),

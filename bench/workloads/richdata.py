@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -83,10 +84,17 @@ def table_frame(rows: int, seed: int = 0) -> Any:
     )
 
 
-def _loop(log: Callable[[int, np.ndarray], Any], data: Any) -> float:
-    """Seconds for one logging call per item (``log(i, data[i])``), nothing else in the loop."""
-    _, loop_s = timed(lambda: [log(i, item) for i, item in enumerate(data)])
-    return loop_s
+def _loop(log: Callable[[int, np.ndarray], Any], data: Any) -> tuple[float, np.ndarray]:
+    """Seconds for one logging call per item (``log(i, data[i])``), and each call's seconds:
+    a mean can hide a few long waits (on a writer thread holding the GIL, say)."""
+    calls = np.empty(len(data))
+    clock = time.perf_counter
+    t0 = clock()
+    for i, item in enumerate(data):
+        t = clock()
+        log(i, item)
+        calls[i] = clock() - t
+    return clock() - t0, calls
 
 
 def _per_step(
@@ -100,7 +108,12 @@ def _per_step(
     handle, res = _started(args, start)
     log = pick(handle)
     assert log is not None, "this tracker has no such type"
-    res["loop_s"] = _loop(log, data)
+    res["loop_s"], calls = _loop(log, data)
+    res.update(
+        call_p50_s=float(np.median(calls)),
+        call_p99_s=float(np.percentile(calls, 99)),
+        call_max_s=float(calls.max()),
+    )
     _, res["finish_s"] = timed(handle.finish)
     return _ended(args, handle, res)
 
