@@ -26,6 +26,10 @@ FULL = {
     "w7_runs": 1_000,
     "w9_clients": 24,
     "w9_seconds": 15,
+    "r1_images": 1_000,
+    "r2_steps": 100,
+    "r3_rows": 100_000,
+    "r3_big_rows": 10_000_000,
 }
 QUICK = {
     "w1_steps": 2_000,
@@ -48,6 +52,10 @@ QUICK = {
     "w7_runs": 50,
     "w9_clients": 8,
     "w9_seconds": 5,
+    "r1_images": 50,
+    "r2_steps": 10,
+    "r3_rows": 10_000,
+    "r3_big_rows": 1_000_000,
 }
 
 WORKLOADS = {
@@ -61,9 +69,12 @@ WORKLOADS = {
     "W8": "web UI",
     "W9": "server auth flood",
     "C1": "run-context capture",
+    "R1": "images",
+    "R2": "histograms",
+    "R3": "tables",
 }
 # Extra --only tokens that name single cases (matched against Case.alias).
-ALIASES = {"W2-100k"}
+ALIASES = {"W2-100k", "R3-10M"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,7 @@ def all_cases(quick: bool) -> list[Case]:
             "the default argon2 costs (64 MiB, 3 passes); the flood in a process of its own.",
             timeout_s=600,
         ),
+        *rich_cases(s),
     ]
 
 
@@ -424,9 +436,102 @@ def mlflow_client_cases(s: dict[str, int]) -> list[Case]:
     ]
 
 
+def rich_cases(s: dict[str, int]) -> list[Case]:
+    """R1-R3: images, histograms and tables on tracklog and on each peer that has the type."""
+    r1 = ("--mode", "r1", "--steps", str(s["r1_images"]), "--size", "256")
+    r2 = ("--mode", "r2", "--steps", str(s["r2_steps"]), "--values", "1000000")
+    r3 = ("--mode", "r3", "--rows", str(s["r3_rows"]))
+    scripts = {
+        "tracklog": "tracklog_rich.py",
+        "wandb": "peer_wandb_rich.py",
+        "mlflow": "peer_mlflow_rich.py",
+        "aim": "peer_aim_rich.py",
+        "tensorboardX": "peer_tensorboardx_rich.py",
+        "trackio": "peer_trackio_rich.py",
+    }
+    labels = {"wandb": "wandb (offline)"}
+    notes = {
+        "wandb": "`WANDB_MODE=offline`; `finish()` returns once the wandb-core service has "
+        "the data. Offline runs have no local read API, so no table read-back.",
+        "aim": "`aim.Run(repo=<store>, system_tracking_interval=None)`, `run.track(value, "
+        "name=, step=)`, `run.close()`.",
+        "tensorboardX": "`SummaryWriter(logdir=<store>)`; `add_image(..., dataformats='HWC')` "
+        "and `add_histogram` encode in the call; `close()` flushes the event file.",
+        "trackio": "`trackio.finish()` waits for its background writer. Read back: "
+        "`SQLiteStorage.get_logs` (the public `Api` has no table access), the logged "
+        "table's rows made a DataFrame.",
+        "mlflow": "SQLite store, local artifact root.",
+    }
+    which = {
+        "R1": ("tracklog", "wandb", "aim", "tensorboardX", "trackio"),
+        "R2": ("tracklog", "wandb", "aim", "tensorboardX", "trackio"),
+        "R3": ("tracklog", "wandb", "trackio"),
+    }
+
+    def cases_of(wl: str, args: tuple[str, ...]) -> list[Case]:
+        return [
+            Case(wl, t, labels.get(t, t), scripts[t], args, notes.get(t, ""), timeout_s=1200)
+            for t in which[wl]
+        ]
+
+    mlflow_r1 = [
+        Case(
+            "R1",
+            "mlflow",
+            "mlflow log_image",
+            scripts["mlflow"],
+            r1,
+            notes["mlflow"] + " `mlflow.log_image(frame, key=, step=)` with its default "
+            "`synchronous=False`; finish = `flush_async_logging()`, "
+            "`flush_artifact_async_logging()`, `end_run()`.",
+            timeout_s=1200,
+        ),
+        Case(
+            "R1",
+            "mlflow",
+            "mlflow log_image sync",
+            scripts["mlflow"],
+            ("--mode", "r1-sync", *r1[2:]),
+            notes["mlflow"] + " `mlflow.log_image(..., synchronous=True)`.",
+            timeout_s=1200,
+        ),
+    ]
+    mlflow_r3 = Case(
+        "R3",
+        "mlflow",
+        "mlflow log_table",
+        scripts["mlflow"],
+        r3,
+        notes["mlflow"] + " `mlflow.log_table(frame, artifact_file='t.parquet')`; read back "
+        "with `mlflow.load_table('t.parquet', run_ids=[id])`.",
+        timeout_s=1200,
+    )
+    big = s["r3_big_rows"]
+    tracklog_big = Case(
+        "R3",
+        "tracklog",
+        f"tracklog {big / 1e6:g}M rows",
+        scripts["tracklog"],
+        ("--mode", "r3", "--rows", str(big)),
+        "The table has no row cap: the same workload at 100× the rows, once (the DataFrame "
+        "alone takes a few GB).",
+        alias="R3-10M",
+        max_repeats=1,
+        timeout_s=900,
+    )
+    return [
+        *cases_of("R1", r1),
+        *mlflow_r1,
+        *cases_of("R2", r2),
+        *cases_of("R3", r3),
+        mlflow_r3,
+        tracklog_big,
+    ]
+
+
 def select(cases: list[Case], only: str | None, peers: list[str]) -> list[Case]:
-    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W8
-    and the case aliases in :data:`ALIASES` (``W2-100k``).
+    """Filter by ``--only``: comma-separated tokens among tracklog, peers, a peer name, W1-W9,
+    R1-R3 and the case aliases in :data:`ALIASES` (``W2-100k``, ``R3-10M``).
 
     Tracker tokens and workload tokens are combined with AND (``peers,W1`` = peers on W1).
     """

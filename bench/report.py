@@ -238,6 +238,51 @@ METRICS["W9"] = [
     Metric("server_peak_mb", "server peak RSS over all phases, MB"),
 ]
 
+RICH_LOOP = [  # R1 and R2: one value logged per step
+    Metric("loop_s", "logging loop, s", extensive=True),
+    Metric("finish_s", "`finish()` after the last `log()`, s", extensive=True),
+    Metric("disk_mb", "store size on disk after finish, MB", extensive=True),
+]
+METRICS["R1"] = [
+    Metric("us_per_log", "µs per `log()` call, mean (target ≤ 100)"),
+    Metric("call_p50_s", "µs per `log()` call, median", 1e6),
+    Metric("call_p99_s", "µs per `log()` call, p99", 1e6),
+    Metric("call_max_s", "µs per `log()` call, max", 1e6),
+    Metric("images_per_s", "images/s until stored (images / (loop + finish); target ≥ 400)"),
+    *RICH_LOOP,
+    Metric("bytes_per_image", "bytes on disk per image"),
+    Metric("init_s", "`init()`, s"),
+    Metric("rss_peak_mb", "peak RSS, MB (the images take ~190 MB before `init()`)", extensive=True),
+]
+METRICS["R2"] = [
+    Metric("ms_per_log", "ms per `log()` call, mean (target ≤ 2)"),
+    Metric("call_p50_s", "ms per `log()` call, median", 1e3),
+    Metric("call_max_s", "ms per `log()` call, max", 1e3),
+    Metric("total_s", "total until stored (loop + finish), s (target ≤ 0.5)", extensive=True),
+    *RICH_LOOP,
+    Metric("init_s", "`init()`, s"),
+    Metric("rss_peak_mb", "peak RSS, MB (the arrays take ~400 MB before `init()`)", extensive=True),
+]
+METRICS["R3"] = [
+    Metric(
+        "stored_s",
+        "log until stored (table object + `log()` + `finish()`), s (target ≤ 0.25)",
+        extensive=True,
+    ),
+    Metric("log_s", "table object + `log()` call, s", extensive=True),
+    Metric("finish_s", "`finish()` after `log()`, s", extensive=True),
+    Metric(
+        "read_s",
+        "read back as a DataFrame (fresh process), the read call, s (target ≤ 0.1)",
+        extensive=True,
+    ),
+    Metric("read_open_s", "read back: open the store and look up the run, s"),
+    Metric("read_import_s", "read back: import pandas and pyarrow first (for all alike), s"),
+    Metric("disk_mb", "store size on disk after finish, MB", extensive=True),
+    Metric("init_s", "`init()`, s"),
+    Metric("rss_peak_mb", "peak RSS, MB", extensive=True),
+]
+
 COMMON_METRICS = [
     Metric("load1", "1-min load average when the repeat started", ratio=False),
     Metric("wall_s", "wall time of one repeat (incl. process start), s", ratio=False),
@@ -336,6 +381,19 @@ INTRO = {
     "(`X-Forwarded-For`, trusted from loopback), which no per-address limit stops. The timed "
     "client alternates a token request and an HTTP basic request whose password was verified "
     "before (as the mlflow client sends it with every request).",
+    "R1": "One run logs distinct RGB uint8 images of 256×256 (full scale: 1,000; smooth blocks "
+    "plus noise, generated before `init()`), one per step, each wrapped in the tracker's image "
+    "type inside the timed call (`log({'img': Image(frame)}, step=i)` or its equivalent). "
+    "Targets: ≤ 100 µs per call (≥ 30× faster than the best peer), ≥ 400 images/s until stored.",
+    "R2": "One run logs a 1,000,000-value float32 array per step as a histogram (full scale: 100 "
+    "steps), the tracker's histogram type made inside the timed call. MLflow has no histogram "
+    "type (—). Targets: ≤ 2 ms per call and ≤ 0.5 s in total until stored.",
+    "R3": "One table of 6 columns (2 int64, 2 float64, 2 str; full scale: 100,000 rows) made "
+    "from a pandas DataFrame and logged once; *until stored* is from making the table object "
+    "until `finish()` returns. Then, in a fresh process, the table is read back as a DataFrame: "
+    "pandas and pyarrow are imported first and opening the store is timed apart from the read "
+    "call. Aim and tensorboardX have no table type. Targets: ≤ 0.25 s until stored, ≤ 0.1 s "
+    "read.",
     "W8": "The web UI in headless chromium against `tracklog server` (full scale: a project of "
     "10,000 runs; 20 runs × 4 metrics × 100,000 steps; one run with a 1,000,000-point series "
     "and one injected spike). A *first visit* starts from an empty browser profile, so it "
@@ -420,6 +478,8 @@ def cell(s: tuple[float, float, float] | None) -> str:
 def scale_of(case: dict[str, Any]) -> str:
     """Human-readable size of the workload a case ran."""
     r = case["ok"][0] if case["ok"] else {}
+    if "scale" in r:  # R1-R3 say it themselves
+        return str(r["scale"])
     if "steps" in r:
         return f"{r['steps']:,} steps × {r['keys']} keys = {r['points']:,} pts"
     if "runs" in r:
@@ -459,6 +519,15 @@ def w6_check(case: dict[str, Any]) -> str:
     if "read_ok" not in r:
         return "n/a"
     return "yes" if r["read_ok"] else "**no**"
+
+
+def table_check(case: dict[str, Any]) -> str:
+    """R3: rows and columns of the DataFrame read back, flagged when not the table logged."""
+    r = case["ok"][0] if case["ok"] else {}
+    if "read_rows" not in r:
+        return "n/a"
+    flag = "" if r.get("read_ok") else " **incomplete**"
+    return f"{r['read_rows']:,} × {r['read_columns']}{flag}"
 
 
 def table(rows: list[list[str]]) -> list[str]:
@@ -525,6 +594,8 @@ def workload_section(wl: str, cases: list[dict[str, Any]]) -> list[str]:
         rows.append(["points stored / logged", *[stored_check(c) for c in cases]])
     if wl == "W6":
         rows.append(["every read returned all points", *[w6_check(c) for c in cases]])
+    if wl == "R3":
+        rows.append(["rows × columns read back", *[table_check(c) for c in cases]])
     out += table(rows)
     base = next((c for c in cases if c["tracker"] == "tracklog" and c["ok"]), None)
     peers = [c for c in cases if c["tracker"] != "tracklog"]

@@ -61,7 +61,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument(
         "--only",
         default=None,
-        help="comma-separated: tracklog | peers | trackio | wandb | mlflow | W1 … W9 | W2-100k",
+        help="comma-separated: tracklog | peers | a peer | W1 … W9 | R1 … R3 | W2-100k | R3-10M",
     )
     p.add_argument("--quick", action="store_true", help="scaled-down smoke run")
     p.add_argument("--out", type=Path, default=None, help="report path (docs/benchmarks.md)")

@@ -10,11 +10,14 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 VENVS_DIR = BENCH_DIR / ".venvs"
 
-# Pinned peer versions (latest releases available when the harness was written).
+# Pinned peer versions (latest releases available when the harness was written). Pillow is
+# what each peer itself uses to encode images (R1); pandas reads tables back (R3).
 PEERS: dict[str, list[str]] = {
     "mlflow": ["mlflow==3.17.2"],
-    "wandb": ["wandb==0.31.0"],
-    "trackio": ["trackio==0.43.0"],
+    "wandb": ["wandb==0.31.0", "pillow", "pandas"],
+    "trackio": ["trackio==0.43.0", "pillow", "pandas"],
+    "aim": ["aim==3.29.1"],
+    "tensorboardX": ["tensorboardX==2.6.5", "pillow"],
 }
 # Every peer venv also gets numpy (the workloads use it to pre-generate values).
 COMMON = ["numpy"]
