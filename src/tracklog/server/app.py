@@ -13,6 +13,7 @@ from tracklog.server import errors, mlflow_api
 from tracklog.server.alert_webhook import AlertWebhook
 from tracklog.server.auth import current_user
 from tracklog.server.auth_gate import AuthGate
+from tracklog.server.cross_site import RefuseCrossSite
 from tracklog.server.disconnect import CancelOnDisconnect
 from tracklog.server.gzip_requests import GzipRequests
 from tracklog.server.limits import BodyLimit
@@ -104,7 +105,8 @@ def create_app(settings: Settings) -> FastAPI:
         max_upload_bytes=settings.max_artifact_bytes,
     )
     app.add_middleware(GzipRequests, max_bytes=settings.max_body_bytes)  # decodes before limits
-    app.add_middleware(AuthGate)  # outermost: no body is read before the credentials pass
+    app.add_middleware(AuthGate)  # no body is read before the credentials pass
+    app.add_middleware(RefuseCrossSite)  # outermost: another site's writes go no further
     return app
 
 

@@ -27,6 +27,7 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 # The MLflow code of an error answered before (or outside) a route, by status.
 _MLFLOW_CODES = {
     400: "BAD_REQUEST",
+    403: "PERMISSION_DENIED",
     404: "ENDPOINT_NOT_FOUND",
     405: "ENDPOINT_NOT_FOUND",
     413: "RESOURCE_LIMIT_EXCEEDED",
