@@ -208,6 +208,7 @@ MATRIX: dict[tuple[str, str], Call | tuple[Call, ...] | Open] = {
     ("POST", "/api/v1/sweeps"): Call(
         "POST", "/api/v1/sweeps", json={"project": "{project}", "config": SWEEP_CONFIG}
     ),
+    ("GET", "/api/v1/sweeps"): Call("GET", "/api/v1/sweeps", params={"project": "{project}"}),
     ("GET", "/api/v1/sweeps/{sweep_id}"): Call("GET", SWEEP),
     ("GET", "/api/v1/sweeps/{sweep_id}/trials"): Call("GET", f"{SWEEP}/trials"),
     ("POST", "/api/v1/sweeps/{sweep_id}/claims"): Call(

@@ -84,6 +84,24 @@ def test_bad_input_is_a_4xx_naming_what(remote: str) -> None:
         sweeps.heartbeat(sweep_id, 7, "r0")
 
 
+def test_listing_a_projects_sweeps(server: InProcessServer) -> None:
+    sweeps = RemoteSweeps(RemoteStore(server.url))
+    first = sweeps.create_sweep("listed", GRID, name="first").id
+    second = sweeps.create_sweep("listed", GRID, name="second").id
+    sweeps.create_sweep("elsewhere", GRID)
+    with server.client() as client:
+        answer = client.get("/api/v1/sweeps", params={"project": "listed"})
+        assert answer.status_code == 200, answer.text
+        listed = answer.json()["sweeps"]
+        assert {s["id"] for s in listed} == {first, second}
+        assert {s["project"] for s in listed} == {"listed"}
+        assert listed[0]["created_at"] >= listed[1]["created_at"]
+        missing = client.get("/api/v1/sweeps", params={"project": "nowhere"})
+        assert missing.status_code == 404 and "nowhere" in missing.json()["message"]
+        unnamed = client.get("/api/v1/sweeps")
+        assert unnamed.status_code == 400 and "project" in unnamed.text
+
+
 def _headers(app: Any, user: str) -> dict[str, str]:
     return {"authorization": f"Bearer {app.state.auth.create_token(user, 't').secret}"}
 
@@ -106,6 +124,12 @@ def test_creating_and_running_a_sweep_needs_edit(store_uri: str, tmp_path: Path)
         claim = {"number": 0, "params": {"x": 1}, "run_id": "r0", "owner": {}}
         assert client.post("/api/v1/sweeps", json=body, headers=reader).status_code == 403
         assert client.get(f"/api/v1/sweeps/{sweep}", headers=reader).status_code == 200
+        listing = client.get("/api/v1/sweeps", params={"project": "tuning"}, headers=reader)
+        assert [s["id"] for s in listing.json()["sweeps"]] == [sweep]
+        app.state.auth.create_user("outsider", None)
+        outsider = _headers(app, "outsider")
+        refused = client.get("/api/v1/sweeps", params={"project": "tuning"}, headers=outsider)
+        assert refused.status_code in (403, 404)
         refused = client.post(f"/api/v1/sweeps/{sweep}/claims", json=claim, headers=reader)
         assert refused.status_code == 403
         control = {"action": "pause"}

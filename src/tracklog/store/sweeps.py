@@ -94,6 +94,18 @@ class SweepStore:
             raise NotFoundError(f"no sweep with id {sweep_id!r}")
         return _sweep(row)
 
+    def project_sweeps(self, project: str) -> list[SweepRecord]:
+        """The sweeps of an existing ``project``, newest first (:class:`NotFoundError` naming a
+        project that does not exist)."""
+        project_id = self.store.project_id(project)
+        with reading(self.engine) as conn:
+            rows = conn.execute(
+                _sweep_query()
+                .where(_S.c.experiment_id == project_id)
+                .order_by(_S.c.created_at.desc(), _S.c.id)
+            ).all()
+        return [_sweep(row) for row in rows]
+
     def trials(self, sweep_id: str) -> list[TrialRecord]:
         """The trials of a sweep, by number."""
         with reading(self.engine) as conn:

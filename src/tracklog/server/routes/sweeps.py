@@ -1,7 +1,8 @@
 """``/api/v1/sweeps``: W&B-style sweeps for agents on any machine. The server keeps no sweep
 state of its own: each call is one :class:`SweepStore` call (the agent proposes a trial's
 parameters, the store decides who gets the number). Creating a sweep, claiming, heartbeats,
-trial ends and controls need EDIT on the sweep's project; reading it needs READ."""
+trial ends and controls need EDIT on the sweep's project; reading it, or listing a
+project's sweeps, needs READ."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from fastapi import status
 from pydantic import BaseModel
 
+from tracklog.errors import NotFoundError
 from tracklog.server.auth import Guard, GuardDep
 from tracklog.server.encoding import wire_router
 from tracklog.server.state import StoreDep
@@ -72,6 +74,14 @@ def create_sweep(body: SweepCreate, store: StoreDep, guard: GuardDep) -> SweepRe
     created with its creator as manager."""
     guard.claim_project(body.project)
     return SweepStore(store).create_sweep(body.project, body.config, body.name)
+
+
+@router.get("/sweeps")
+def list_sweeps(project: str, store: StoreDep, guard: GuardDep) -> Any:
+    """The sweeps of ``project`` (READ on it), newest first."""
+    if not guard.require_project(project, "READ"):
+        raise NotFoundError(f"no project named {project!r}")
+    return {"sweeps": SweepStore(store).project_sweeps(project)}
 
 
 @router.get("/sweeps/{sweep_id}")

@@ -42,6 +42,7 @@ async function json(method, path, body) {
 }
 
 const runPath = (id) => `/runs/${encodeURIComponent(id)}`;
+const sweepPath = (id) => `/sweeps/${encodeURIComponent(id)}`;
 const filePath = (id, path) =>
   `${runPath(id)}/artifacts/${path.split("/").map(encodeURIComponent).join("/")}`;
 
@@ -98,6 +99,17 @@ export const api = {
     const name = key.split("/").map(encodeURIComponent).join("/");
     return json("GET", `${runPath(id)}/tables/${name}?${query}`);
   },
+  /** A run's alerts (W&B's run.alert), in the order raised: [{id, title, text, level,
+   * time_ms}]. */
+  alerts: async (id) => (await json("GET", `${runPath(id)}/alerts`)).alerts,
+  /** The sweeps of a project, newest first. */
+  sweeps: async (project) =>
+    (await json("GET", `/sweeps?project=${encodeURIComponent(project)}`)).sweeps,
+  sweep: (id) => json("GET", sweepPath(id)),
+  /** A sweep's trials, by number. */
+  trials: async (id) => (await json("GET", `${sweepPath(id)}/trials`)).trials,
+  /** "pause", "resume", "stop" or "cancel" a sweep: the sweep as it is now. */
+  controlSweep: (id, action) => json("POST", `${sweepPath(id)}/control`, { action }),
   files: (id) => json("GET", `${runPath(id)}/artifacts`),
   fileUrl: (id, path) => BASE + filePath(id, path),
   fileBlob: async (id, path) => (await request("GET", filePath(id, path))).blob(),

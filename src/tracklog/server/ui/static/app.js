@@ -7,6 +7,7 @@ import * as mlflowLinks from "./pages/mlflow_links.js";
 import * as projects from "./pages/projects.js";
 import * as run from "./pages/run.js";
 import * as runs from "./pages/runs.js";
+import * as sweep from "./pages/sweep.js";
 import { route } from "./state.js";
 import { applyTheme, toggleTheme } from "./theme.js";
 
@@ -16,6 +17,7 @@ const ROUTES = [
   [/^\/charts$/, charts],
   [/^\/compare$/, compare],
   [/^\/runs\/(.+)$/, run],
+  [/^\/sweeps\/(.+)$/, sweep],
   [/^\/experiments\/\d+(\/runs\/[^/]+)?\/?/, mlflowLinks],
   [/^\/compare-runs$/, mlflowLinks],
 ];

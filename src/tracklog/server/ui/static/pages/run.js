@@ -1,6 +1,7 @@
 // One run: what it achieved (summary) and its config first, then overview with its captured
 // context, tags and notes (editable), metric charts, console output and files.
 
+import { alertsList } from "../alerts.js";
 import { api } from "../api.js";
 import { filesBrowser } from "../artifacts.js";
 import {
@@ -14,6 +15,7 @@ import { link } from "../state.js";
 import { summaryTable } from "../summary.js";
 import { searchableTree } from "../tree.js";
 import { chartOptions, mountCharts } from "./charts.js";
+import { sweepLink } from "./sweep.js";
 
 const LOG_POLL_MS = 2000;
 
@@ -31,6 +33,8 @@ function overview(run) {
     ["user", run.user],
     ["host", run.host],
     ["group", run.group],
+    ["sweep", run.tags.sweep_id ? h("span", { id: "run-sweep" }, sweepLink(run.tags.sweep_id),
+      run.tags.sweep_trial ? ` (trial ${run.tags.sweep_trial})` : null) : null],
     ["command", Array.isArray(command) ? h("code", {}, command.join(" ")) : null],
     ["git", git.commit ? `${git.commit.slice(0, 10)} ${git.branch ?? ""}` +
       (git.dirty ? " (dirty)" : "") : null],
@@ -116,6 +120,7 @@ export async function render(main, params, runId) {
       section("Summary", summary),
       section("Config", searchableTree(run.config, "config-search"))),
     head,
+    lazyCard("Alerts", alertsList(runId), "run-alerts"),
     section("Metrics", charts),
     lazyCard("Media", mediaSection(runId), "media"),
     section("Captured context", searchableTree(run.metadata, "metadata-search", { open: false })),

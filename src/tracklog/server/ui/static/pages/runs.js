@@ -8,10 +8,12 @@ import { api } from "../api.js";
 import { ATTRIBUTE_KEYS, attachAutocomplete } from "../autocomplete.js";
 import { defaultColumns, isNumeric, storeColumns, storedColumns } from "../columns.js";
 import {
-  containsPattern, dig, fill, filterKey, fmtDuration, fmtTime, fmtValue, h, statusBadge,
+  containsPattern, dig, fill, filterKey, fmtDuration, fmtTime, fmtValue, h, lazyCard,
+  statusBadge,
 } from "../dom.js";
 import { link, listParam, pageParam, route, setParams } from "../state.js";
 import { RunTable } from "../table.js";
+import { sweepsList } from "./sweep.js";
 
 const PAGE_SIZE = 50;
 const POLL_MS = 5000; // only without the event stream
@@ -347,6 +349,7 @@ export async function render(main, params, project) {
 
   fill(main,
     h("h1", {}, h("a", { href: "#/" }, "Projects"), " / ", project),
+    lazyCard("Sweeps", sweepsList(project), "project-sweeps"),
     h("div", { class: "toolbar" }, quick,
       attachAutocomplete(filterInput, () => [...ATTRIBUTE_KEYS, ...prefixedKeys(keys)]),
       h("button", { type: "button", id: "apply-filter", onclick: applyFilter }, "Filter"),
