@@ -320,7 +320,9 @@ def test_runs_table_follows_its_project_renamed_or_trashed(
     exp = mlflow.get("/experiments/get-by-name", params={"experiment_name": "before-rename"})
     exp_id = exp.json()["experiment"]["experiment_id"]
     renamed = {"experiment_id": exp_id, "new_name": "after-rename"}
-    mlflow.post("/experiments/update", json=renamed).raise_for_status()
+    # The page follows the new name with a new event stream: the run below comes once it listens.
+    with page.expect_request(lambda r: "/api/v1/events?project=after-rename" in r.url):
+        mlflow.post("/experiments/update", json=renamed).raise_for_status()
     expect(page.locator("h1")).to_contain_text("after-rename")
     assert "#/projects/after-rename?cols=metrics.score" in page.url
     expect(page.locator("#table-status")).to_contain_text(
