@@ -65,7 +65,7 @@ class ArtifactVersionStore:
         """
         name = artifact_names.artifact_name(name)
         type_ = artifact_names.artifact_type(type)
-        chosen = artifact_names.aliases(list(aliases))
+        chosen = artifact_names.aliases(aliases)
         checked = artifact_manifest.checked(entries)
         meta = _metadata(metadata)
         if description is not None:
@@ -144,7 +144,7 @@ class ArtifactVersionStore:
     ) -> ArtifactVersion:
         """Make ``aliases`` the version's own (``latest`` stays with the newest); return the
         version as stored now."""
-        chosen = artifact_names.aliases(list(aliases))
+        chosen = artifact_names.aliases(aliases)
         with writing(self.engine) as conn:
             artifact_versions.set_aliases(conn, version, chosen)
             pid = _project_id(conn, version.project)
