@@ -21,10 +21,13 @@ class ArtifactBlobs:
 
     def __init__(self, repo: ArtifactRepository) -> None:
         self.repo = repo
+        # Confined once: the names below it are hex digests the store chose, never a user's.
+        self.base = repo.under_root(BLOBS)
+        self._staging: str | None = None
 
     def _path(self, sha256: str) -> str:
         sha256 = sha256_hex(sha256, "blob digest")
-        return self.repo.under_root(f"{BLOBS}/{sha256[:2]}/{sha256}")
+        return f"{self.base}/{sha256[:2]}/{sha256}"
 
     def has(self, sha256: str) -> bool:
         """Whether the blob of this digest is stored."""
@@ -41,7 +44,10 @@ class ArtifactBlobs:
         if self.repo.fs.isfile(final):
             return False
         self.repo.fs.makedirs(final.rsplit("/", 1)[0], exist_ok=True)
-        self.repo.write_staged(_verified(chunks, sha256), final)
+        if self._staging is None:  # the staging folder media writes share, found once
+            self._staging = self.repo.staging("writes")
+            self.repo.fs.makedirs(self._staging, exist_ok=True)
+        self.repo.write_staged(_verified(chunks, sha256), final, self._staging)
         return True
 
     def put_file(self, sha256: str, source: Path) -> bool:
