@@ -82,6 +82,7 @@ def test_aliases_set_on_a_logged_version_are_saved(local_store: str, tmp_path: P
             f.write(b"\x00")
         run.log_artifact(art)
         art.aliases = ["production"]
+        assert art.wait() is art
     assert tracklog.Api().artifact("p/model:production").version == "v0"
 
 
@@ -99,6 +100,8 @@ def test_bad_input_is_refused_with_clear_errors(local_store: str, tmp_path: Path
         art.remove("nothing")
     with pytest.raises(TracklogError, match="not logged yet"):
         art.download(tmp_path)
+    with pytest.raises(TracklogError, match="not logged yet"):
+        art.wait()
     (tmp_path / "f").write_bytes(b"1")
     art.add_file(tmp_path / "f")
     with tracklog.init(project="p") as run:

@@ -147,3 +147,32 @@ def test_references_are_recorded_with_a_digest_when_known(store: Store, tmp_path
     version = store.log_artifact_version(run, "refs", "dataset", entries)
     assert store.artifact_files(version) == entries
     assert _blob_count(tmp_path) == 0
+
+
+def test_purging_runs_keeps_versions_and_their_files(store: Store, tmp_path: Path) -> None:
+    producer = store.create_run("p").id
+    consumer = store.create_run("p").id
+    v0 = _log(store, producer, tmp_path, {"a": b"kept"})
+    store.use_artifact(consumer, "data:v0")
+    for run in (producer, consumer):
+        store.delete_run(run)
+    assert {r.id for r in store.purge_deleted_runs()} == {producer, consumer}
+    kept = store.artifact("p", "data:latest")
+    assert (kept.digest, kept.run_id) == (v0.digest, None)
+    assert store.artifact_users(kept) == []
+    with store.open_artifact_blob(hashlib.sha256(b"kept").hexdigest()) as f:
+        assert f.read() == b"kept"
+
+
+def test_versions_logged_at_once_get_distinct_numbers(store: Store, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    run = store.create_run("p").id
+
+    def log(i: int) -> int:
+        return _log(store, run, tmp_path / str(i), {"a": str(i).encode()}).version
+
+    with ThreadPoolExecutor(4) as pool:
+        numbers = sorted(pool.map(log, range(8)))
+    assert numbers == list(range(8))
+    assert store.artifact("p", "data:latest").version == 7

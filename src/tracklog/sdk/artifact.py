@@ -185,6 +185,12 @@ class Artifact:
         store, version = self._stored()
         self._logged = store.set_artifact_aliases(version, values)
 
+    def wait(self) -> Artifact:
+        """W&B's wait for a logged version: logging here is complete when ``log_artifact``
+        returns, so this only checks that it was logged."""
+        self._stored()
+        return self
+
     def files(self) -> list[ManifestEntry]:
         """The entries, by path."""
         return [self._entries[p] for p in sorted(self._entries)]
