@@ -127,3 +127,24 @@ def test_a_damaged_stored_file_fails_the_download(local_store: str, tmp_path: Pa
     with pytest.raises(InvalidValueError, match="damaged"):
         tracklog.Api().artifact("p/ds:v0").download(tmp_path / "out")
     assert not (tmp_path / "out" / "f").exists()
+
+
+def test_references_to_other_file_systems_download_through_fsspec(
+    local_store: str, tmp_path: Path
+) -> None:
+    import fsspec
+
+    with fsspec.open("memory://bucket/labels.csv", "wb") as f:
+        f.write(b"id,label\n")
+    with tracklog.init(project="p") as run:
+        art = tracklog.Artifact("refs", "dataset")
+        entry = art.add_reference("memory://bucket/labels.csv")
+        assert (entry.path, entry.sha256, entry.ref) == (
+            "labels.csv",
+            None,
+            "memory://bucket/labels.csv",
+        )
+        run.log_artifact(art)
+    root = tracklog.Api().artifact("p/refs:v0").download(tmp_path / "out")
+    assert (root / "labels.csv").read_bytes() == b"id,label\n"
+    assert not (Path(local_store) / "artifacts" / BLOBS).exists()
