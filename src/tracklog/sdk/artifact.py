@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -67,8 +68,12 @@ class Artifact:
         source = Path(local_path)
         if not source.is_dir():
             raise NotFoundError(f"add_dir: {str(source)!r} is not a folder")
-        for path, rel in upload_plan(source, name or "_"):
-            self._add(rel if name else rel[2:], path)
+        plan = upload_plan(source, name or "_")  # "_/" stands for the folder itself
+        # hashlib releases the GIL: a folder's files are hashed on several threads at once.
+        with ThreadPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
+            digests = list(pool.map(_file_digest, [path for path, _ in plan]))
+        for (path, rel), sha256 in zip(plan, digests, strict=True):
+            self._add(rel if name else rel[2:], path, sha256)
 
     def add_reference(self, uri: str, name: str | None = None) -> ManifestEntry:
         """Record a file kept elsewhere (``file://``, ``s3://``, any fsspec URI) without
@@ -120,8 +125,8 @@ class Artifact:
             raise NotFoundError(f"artifact {self.name!r} has no entry {name!r}")
         return entry
 
-    def _add(self, path: str, source: Path) -> ManifestEntry:
-        sha256 = _file_digest(source)
+    def _add(self, path: str, source: Path, sha256: str | None = None) -> ManifestEntry:
+        sha256 = sha256 or _file_digest(source)
         entry = ManifestEntry(path, sha256, source.stat().st_size)
         self._entries[path] = entry
         self._sources[sha256] = source
