@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tracklog.sdk import plot as plot
     from tracklog.sdk.alerts import AlertLevel
     from tracklog.sdk.api import Api
+    from tracklog.sdk.artifact import Artifact
     from tracklog.sdk.fluent import (
         alert,
         define_metric,
@@ -52,6 +53,7 @@ __all__ = [
     "AlertLevel",
     "AlreadyExistsError",
     "Api",
+    "Artifact",
     "Audio",
     "FilterSyntaxError",
     "Histogram",
@@ -98,6 +100,7 @@ _LAZY = {
     "watch": "tracklog.sdk.fluent",
     "unwatch": "tracklog.sdk.fluent",
     "Api": "tracklog.sdk.api",
+    "Artifact": "tracklog.sdk.artifact",
     "Run": "tracklog.sdk.run",
     "Audio": "tracklog.sdk.media",
     "Histogram": "tracklog.sdk.media",

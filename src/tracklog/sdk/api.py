@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 
+from tracklog.sdk import run_artifacts
 from tracklog.sdk.api_media import LoggedMedia, read_table
+from tracklog.sdk.artifact import Artifact
 from tracklog.sdk.run_ref import resolve_run
 from tracklog.sdk.stores import get_tracking_uri, open_store
 from tracklog.store import params as params_view
@@ -136,6 +138,14 @@ class ApiRun:
     def alerts(self) -> list[Alert]:
         """The run's alerts (``run.alert``) in the order they were recorded."""
         return self._store.alerts(self.id)
+
+    def logged_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run logged."""
+        return run_artifacts.logged(self._store, self.id)
+
+    def used_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run used."""
+        return run_artifacts.used(self._store, self.id)
 
     def files(self) -> list[str]:
         """Paths of the run's files."""
@@ -269,6 +279,11 @@ class Api:
             return Runs(self._local, ids, crashed=self._crashed())
         found = self.store.search_runs_page(query).items  # a server answers with whole records
         return Runs(self.store, [r.id for r in found], found)
+
+    def artifact(self, name: str) -> Artifact:
+        """The artifact version ``project/name:alias`` (or ``:vN``; ``entity/`` first is
+        accepted) names, with its files and lineage (``logged_by()``, ``used_by()``)."""
+        return run_artifacts.find(self.store, name)
 
     def run(self, run_id: str) -> ApiRun:
         """The run with this id, or whose id starts with it (4+ characters, as the CLI takes);

@@ -12,7 +12,7 @@ from datetime import timedelta
 from numbers import Real
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from tracklog.errors import (
@@ -22,8 +22,9 @@ from tracklog.errors import (
     StoreError,
     TracklogError,
 )
-from tracklog.sdk import current, rescue
+from tracklog.sdk import current, rescue, run_artifacts
 from tracklog.sdk.alerts import AlertLevel, Throttle, level_name, wait_seconds
+from tracklog.sdk.artifact import Artifact
 from tracklog.sdk.backend import Backend
 from tracklog.sdk.config import Config
 from tracklog.sdk.media import Media, Text
@@ -504,12 +505,42 @@ class Run:
 
     # -- files ----------------------------------------------------------------------------
 
-    def log_artifact(self, path: str | os.PathLike[str], name: str | None = None) -> None:
-        """Copy a file or folder into the run's files, as ``name`` (default: its base name)."""
+    @overload
+    def log_artifact(
+        self, path: Artifact, name: None = None, *, aliases: list[str] | None = None
+    ) -> Artifact: ...
+    @overload
+    def log_artifact(self, path: str | os.PathLike[str], name: str | None = None) -> None: ...
+    def log_artifact(
+        self,
+        path: Artifact | str | os.PathLike[str],
+        name: str | None = None,
+        *,
+        aliases: list[str] | None = None,
+    ) -> Artifact | None:
+        """Log a versioned :class:`~tracklog.Artifact` (with ``aliases``; returned as the
+        version it became), or copy a file or folder into the run's files, as ``name``
+        (default: its base name)."""
+        if isinstance(path, Artifact):
+            return run_artifacts.log_version(self._backend, self.id, path, aliases)
         source = Path(path)
         if not source.exists():
             raise validation.InvalidValueError(f"log_artifact: {str(path)!r} does not exist")
         self._backend.log_artifact(self.id, source, name or source.name)
+        return None
+
+    def use_artifact(self, spec: str) -> Artifact:
+        """The logged artifact version ``spec`` names (``name:alias``, ``name:vN``, ``name``
+        for the latest, ``project/name:alias``), recorded as used by this run."""
+        return run_artifacts.use_version(self._backend, self.id, spec)
+
+    def logged_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run logged."""
+        return run_artifacts.logged(self._backend, self.id)
+
+    def used_artifacts(self) -> list[Artifact]:
+        """The artifact versions this run used."""
+        return run_artifacts.used(self._backend, self.id)
 
     def save(self, glob_str: str, base_path: str | None = None, policy: str = "live") -> list[str]:
         """Save the files matching ``glob_str`` as run files, named by their paths relative to

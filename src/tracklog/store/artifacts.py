@@ -192,9 +192,14 @@ class ArtifactRepository:
     def staging(self, relpath: str) -> str:
         """The full path of ``relpath`` in the staging folder under the root (refused if a
         link planted for that folder leads elsewhere: uploads pass through it)."""
+        return self.under_root(f"{STAGING}/{relpath}")
+
+    def under_root(self, relpath: str) -> str:
+        """The full path of ``relpath`` (store-chosen, not a user's) under the root, refused
+        if a planted link leads it elsewhere."""
         root = self._base(self.root).rstrip("/")
-        full = f"{root}/{STAGING}/{relpath}"
-        self._stay_inside(root, full, f"{STAGING}/{relpath}")
+        full = f"{root}/{relpath}"
+        self._stay_inside(root, full, relpath)
         return full
 
     def open(self, run_root: str, relpath: str) -> BinaryIO:

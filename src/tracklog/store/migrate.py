@@ -37,7 +37,7 @@ from tracklog.store.engine import writing
 from tracklog.store.location import StoreLocation
 
 # The newest revision in migrations/versions; a test checks it against Alembic's own head.
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 _OUR_REVISION = re.compile(r"\d{4}")
 _PG_LOCK_ID = 0x7472_616C  # "tral": one advisory-lock id for every tracklog migration
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

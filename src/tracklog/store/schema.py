@@ -516,3 +516,86 @@ run_alerts = Table(
     Column("time_ms", BigInteger, nullable=False),
     UniqueConstraint("run_id", "id"),
 )
+
+
+# Versioned artifacts (W&B's Artifacts): one row per (project, name); its versions v0, v1, …
+# each with a manifest (path → content digest, or a reference URI). Files live once per
+# digest under the artifact root (see :mod:`tracklog.store.artifact_blobs`).
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "experiment_id",
+        Integer,
+        ForeignKey("experiments.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("name", String(128), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("description", Text),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("experiment_id", "name"),
+)
+
+# The digest is of the manifest only, so logging the same content again finds its version.
+artifact_versions = Table(
+    "artifact_versions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("artifact_id", Integer, ForeignKey("artifacts.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("metadata", Text, nullable=False),
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="SET NULL")),
+    Column("size", BigInteger, nullable=False),
+    Column("file_count", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("artifact_id", "version"),
+    UniqueConstraint("artifact_id", "digest", name="uq_artifact_versions_digest"),
+)
+
+artifact_entries = Table(
+    "artifact_entries",
+    metadata,
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("artifact_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("path", String(1024), primary_key=True),
+    Column("sha256", String(64)),  # None: a reference whose digest could not be had cheaply
+    Column("size", BigInteger),
+    Column("ref", Text),  # the URI of a reference entry; None for a stored file
+)
+
+# An alias names one version of its artifact; ``latest`` is moved to the newest by the store.
+artifact_aliases = Table(
+    "artifact_aliases",
+    metadata,
+    Column(
+        "artifact_id", Integer, ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("alias", String(128), primary_key=True),
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("artifact_versions.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+)
+
+artifact_usage = Table(
+    "artifact_usage",
+    metadata,
+    Column(
+        "version_id",
+        Integer,
+        ForeignKey("artifact_versions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("run_id", RUN_ID, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("used_at", BigInteger, nullable=False),
+    Index("ix_artifact_usage_run_id", "run_id"),
+)

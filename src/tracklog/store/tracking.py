@@ -29,6 +29,7 @@ from tracklog.store import (
 )
 from tracklog.store import params as params_view
 from tracklog.store.active_project import active_project_id, require_active_project
+from tracklog.store.artifact_store import ArtifactVersionStore
 from tracklog.store.artifacts import ArtifactRepository, safe_relpath
 from tracklog.store.clock import now_ms
 from tracklog.store.derived_summary import derived_summaries, summary_modes, summary_rows
@@ -88,7 +89,7 @@ _TOUCH_RUN = _UPDATE_RUN.returning(_R.c.metric_defs, _R.c.lifecycle_stage)
 HEARTBEAT_TIMEOUT_MS = int(os.environ.get("TRACKLOG_HEARTBEAT_TIMEOUT", "300")) * 1000
 
 
-class Store:
+class Store(ArtifactVersionStore):
     """A tracklog store: a database plus an artifact root. Thread-safe; cheap to share.
 
     ``search_timeout_ms`` bounds every search (runs, experiments, registry, logged models);
