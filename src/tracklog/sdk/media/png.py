@@ -2,8 +2,13 @@
 
 Pillow's PNG writer tries five row filters per row and always deflates: about 8 ms for a
 256×256 RGB image of noise on a 2-core test machine, where logging must store 400 such images a
-second on two cores. Here every row gets the Sub filter, and the data is deflated at level 1
-only when a sample of its rows shrinks; noise (which no level compresses) is stored as it is.
+second on two cores. Here every row gets the Sub filter, and the data is deflated only when a
+sample of its rows shrinks; noise (which no level compresses) is stored as it is.
+
+Deflate looks for runs only (``Z_RLE``), not for repeats further back: on Sub-filtered pixels
+(small differences, and runs where the image is flat) that is about twice as fast as level 1's
+default search and as small or smaller (a 256×256 photo-like RGB image: about 4 ms rather than 8,
+and 143 kB rather than 151).
 """
 
 from __future__ import annotations
@@ -43,12 +48,17 @@ def encode_png(pixels: np.ndarray) -> bytes:
     filtered[:, 1 : channels + 1] = rows[:, :channels]
     np.subtract(rows[:, channels:], rows[:, :-channels], out=filtered[:, channels + 1 :])
     sample = filtered[:: max(1, height // _SAMPLE_ROWS)].tobytes()
-    worth = len(zlib.compress(sample, 1)) < _WORTH_DEFLATING * len(sample)
-    idat = zlib.compress(filtered.data, 1 if worth else 0)
+    worth = len(_deflate(sample, 1)) < _WORTH_DEFLATING * len(sample)
+    idat = _deflate(filtered.data, 1 if worth else 0)
     header = struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPE[channels], 0, 0, 0)
     return b"".join(
         (_SIGNATURE, _chunk(b"IHDR", header), _chunk(b"IDAT", idat), _chunk(b"IEND", b""))
     )
+
+
+def _deflate(data: bytes | memoryview, level: int) -> bytes:
+    packer = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS, 9, zlib.Z_RLE)
+    return packer.compress(data) + packer.flush()
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
