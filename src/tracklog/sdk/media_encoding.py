@@ -51,10 +51,15 @@ def encode_all(jobs: Sequence[Job]) -> list[Encoded | Exception]:
         threading.Thread(target=work, name="tracklog-encoder", daemon=True)
         for _ in range(min(ENCODERS, len(jobs)) - 1)
     ]
+    started = []
     for helper in helpers:
-        helper.start()
+        try:
+            helper.start()
+        except RuntimeError:  # at interpreter shutdown (Python 3.12+): this thread does it all
+            break
+        started.append(helper)
     work()
-    for helper in helpers:
+    for helper in started:
         helper.join()
     return results
 
