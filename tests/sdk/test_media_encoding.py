@@ -69,7 +69,11 @@ def test_two_values_of_a_batch_encode_at_once(local_store: str, two_encoders: No
     assert _encoder_threads() == []
 
 
-def test_images_keep_their_steps_and_order_per_key(local_store: str, two_encoders: None) -> None:
+@pytest.mark.parametrize("batch_items", [3, writer.MEDIA_BATCH_ITEMS])
+def test_images_keep_their_steps_and_order_per_key(
+    local_store: str, two_encoders: None, monkeypatch: pytest.MonkeyPatch, batch_items: int
+) -> None:
+    monkeypatch.setattr(writer, "MEDIA_BATCH_ITEMS", batch_items)  # 3: one encodes, one writes
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 256, (40, 16, 16, 3), dtype=np.uint8)
     with tracklog.init(project="p") as run:

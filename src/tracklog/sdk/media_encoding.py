@@ -28,40 +28,44 @@ Job = tuple[str, str, int, int, "Media"]
 ENCODERS = min(2, os.cpu_count() or 1)  # threads that encode a batch, the writer's included
 
 
-def encode_all(jobs: Sequence[Job]) -> list[Encoded | Exception]:
-    """Each job's checked store records, in the jobs' order, or the error that stopped it.
+class Encoding:
+    """A batch of values being encoded: helper threads start on it at once (up to
+    :data:`ENCODERS` threads in all with the one that calls :meth:`results`, which joins in),
+    so the writer can write the batch before while they work."""
 
-    The calling thread encodes too; helper threads (up to :data:`ENCODERS` in all) take the
-    next job as each is done, so a slow value does not hold up a fixed share of the rest.
-    """
-    results: list[Encoded | Exception] = [[] for _ in jobs]
-    following = count()
+    def __init__(self, jobs: Sequence[Job], held: int = 0) -> None:
+        self.jobs = jobs
+        self.held = held  # bytes the values hold until encoded (see held_bytes)
+        self._results: list[Encoded | Exception] = [[] for _ in jobs]
+        self._following = count()
+        self._helpers: list[threading.Thread] = []
+        for _ in range(min(ENCODERS, len(jobs)) - 1):
+            helper = threading.Thread(target=self._work, name="tracklog-encoder", daemon=True)
+            try:
+                helper.start()
+            except RuntimeError:  # at interpreter shutdown (Python 3.12+): results() does it all
+                break
+            self._helpers.append(helper)
 
-    def work() -> None:
-        while (i := next(following)) < len(jobs):  # next() on a count is atomic
-            key, context, step, time_ms, value = jobs[i]
+    def results(self) -> list[Encoded | Exception]:
+        """Each job's checked store records, in the jobs' order, or the error that stopped
+        it; the calling thread encodes what no helper has taken yet."""
+        self._work()
+        for helper in self._helpers:
+            helper.join()
+        return self._results
+
+    def _work(self) -> None:
+        # Each thread takes the next job as it is done, so a slow value does not hold up a
+        # fixed share of the rest; next() on a count is atomic.
+        while (i := next(self._following)) < len(self.jobs):
+            key, context, step, time_ms, value = self.jobs[i]
             try:
                 items = value.to_items(key, context, step, time_ms)
                 # Checked here, so one bad value cannot get its whole batch refused.
-                results[i] = [_checked(item) for item in items]
+                self._results[i] = [_checked(item) for item in items]
             except Exception as exc:
-                results[i] = exc
-
-    helpers = [
-        threading.Thread(target=work, name="tracklog-encoder", daemon=True)
-        for _ in range(min(ENCODERS, len(jobs)) - 1)
-    ]
-    started = []
-    for helper in helpers:
-        try:
-            helper.start()
-        except RuntimeError:  # at interpreter shutdown (Python 3.12+): this thread does it all
-            break
-        started.append(helper)
-    work()
-    for helper in started:
-        helper.join()
-    return results
+                self._results[i] = exc
 
 
 def held_bytes(value: Media) -> int:

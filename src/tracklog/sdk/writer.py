@@ -36,7 +36,7 @@ import numpy as np
 
 from tracklog.errors import InvalidValueError, retryable
 from tracklog.sdk.backend import Backend
-from tracklog.sdk.media_encoding import Job, encode_all, held_bytes
+from tracklog.sdk.media_encoding import Encoding, Job, held_bytes
 from tracklog.store.records import HistogramItem, MediaItem, SeriesPoints
 
 if TYPE_CHECKING:
@@ -137,9 +137,14 @@ class Writer:
             self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
             if not self._write_pending(raise_errors):
                 return
-        while self.media:
-            self.pending += self._encode_media()
+        encoding = self._start_encoding() if self.media else None
+        while encoding is not None:
+            self.pending += self._encoded(encoding)
+            # The next batch's helper threads encode while this one is written.
+            encoding = self._start_encoding() if self.media else None
             if not self._write_pending(raise_errors):
+                if encoding is not None:  # its values left the buffer: keep them for a retry
+                    self.pending += self._encoded(encoding)
                 return
 
     def finish(self, status: str, **end: Any) -> bool:
@@ -172,7 +177,7 @@ class Writer:
             while self.rows or self.tracks:
                 self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
             while self.media:
-                self.pending += self._encode_media()
+                self.pending += self._encoded(self._start_encoding())
 
     def _write_pending(self, raise_errors: bool) -> bool:
         """Write the pending batches in order; return False if the backend failed."""
@@ -252,20 +257,24 @@ class Writer:
         except Exception:
             pass
 
-    def _encode_media(self) -> list[PendingBatch]:
-        """Encode the media values at the front of the buffer (at most a batch's worth, by
-        their held bytes) into a media batch and a histogram batch, on several threads. A
-        value that fails to encode is warned about, naming its key and step, and dropped: the
-        writer and the other values go on."""
+    def _start_encoding(self) -> Encoding:
+        """Start encoding the media values at the front of the buffer (at most a batch's
+        worth, by their held bytes)."""
         jobs: list[Job] = []
         size = 0
         while self.media and size < MEDIA_BATCH_BYTES and len(jobs) < MEDIA_BATCH_ITEMS:
             row = self.media.popleft()
             jobs.append(row[:5])
             size += row[5]
+        return Encoding(jobs, size)
+
+    def _encoded(self, encoding: Encoding) -> list[PendingBatch]:
+        """The media batch and the histogram batch of a started encoding, once done. A value
+        that failed to encode is warned about, naming its key and step, and dropped: the
+        writer and the other values go on."""
         media: list[MediaItem] = []
         histograms: list[HistogramItem] = []
-        for (key, _, step, _, _), result in zip(jobs, encode_all(jobs), strict=True):
+        for (key, _, step, _, _), result in zip(encoding.jobs, encoding.results(), strict=True):
             if isinstance(result, Exception):
                 warnings.warn(
                     f"tracklog: {key!r} at step {step} could not be encoded and is not logged: "
@@ -279,7 +288,7 @@ class Writer:
                 else:
                     media.append(item)
         with self._room:  # encoded: the values' own copies can go
-            self.media_bytes -= size
+            self.media_bytes -= encoding.held
             self._room.notify_all()
         out = [PendingBatch(uuid.uuid4().hex, media, "log_media")] if media else []
         if histograms:
