@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 _INT64 = 2**63
 _INT64_MIN = -_INT64
 PREEMPTING_TAG = "preempting"
-BACKLOG_MEDIA = 256  # media values waiting before log() wakes the writer early
 
 
 class _Rich:
@@ -309,14 +308,12 @@ class Run:
     def _queue_media(
         self, media: list[tuple[str, Media]], context: str, step: int, t: int | None = None
     ) -> None:
-        """Hand media values to the writer, which encodes them on its thread."""
+        """Hand media values to the writer, which encodes them on its threads (and makes
+        this call wait while too many wait for it)."""
         if not media:
             return
         t = now_ms() if t is None else t
-        queued = ((key, context, step, t, value.as_logged()) for key, value in media)
-        self._writer.media.extend(queued)
-        if len(self._writer.media) >= BACKLOG_MEDIA:  # bounds what waits in memory
-            self._writer.wake()
+        self._writer.queue_media((key, context, step, t, value.as_logged()) for key, value in media)
 
     def _commit_pending(self) -> None:
         s = self._pending_step

@@ -4,13 +4,18 @@
 (``(key, context, step, time_ms, Media)``) to another. One daemon thread per process (the
 flusher) wakes every :data:`FLUSH_INTERVAL` seconds and, for each live run, groups the rows
 into one array per series, encodes the media (``Media.to_items``), and hands the batches to the
-run's backend. A batch the backend refuses (a locked or full disk, say) is kept and retried, so
-nothing is dropped while the process lives. ``finish()`` writes what is left from the
-caller's thread.
+run's backend; the media of a batch are encoded on up to two threads at once
+(:mod:`tracklog.sdk.media_encoding`). A batch the backend refuses (a locked or full disk,
+say) is kept and retried, so nothing is dropped while the process lives. ``finish()`` writes
+what is left from the caller's thread.
 
 One thread for all runs rather than one per run: starting and joining a thread per run costs
 more than writing a short run, and on a busy machine waiting for the new thread to be
 scheduled costs more still.
+
+Media waiting to be encoded are bounded: past :data:`MEDIA_BACKLOG_BYTES` of them (about; see
+:func:`~tracklog.sdk.media_encoding.held_bytes`), ``log()`` waits for the writer to catch up
+rather than let the process's memory grow without end.
 """
 
 from __future__ import annotations
@@ -22,16 +27,16 @@ import time
 import uuid
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tracklog.errors import retryable
+from tracklog.errors import InvalidValueError, retryable
 from tracklog.sdk.backend import Backend
-from tracklog.store import media_rules
+from tracklog.sdk.media_encoding import Encoding, Job, held_bytes
 from tracklog.store.records import HistogramItem, MediaItem, SeriesPoints
 
 if TYPE_CHECKING:
@@ -43,10 +48,13 @@ BATCH_ROWS = 8_192  # rows converted and written per batch
 HEARTBEAT_INTERVAL = 30.0
 MEDIA_BATCH_BYTES = 16 << 20  # encoded media bytes per batch (one journal record, one request)
 MEDIA_BATCH_ITEMS = 1_000  # media values or histograms per batch
+BACKLOG_MEDIA = 256  # media values waiting before log() wakes the writer early
+MEDIA_BACKLOG_BYTES = 256 << 20  # media bytes waiting before log() waits for the writer
+MEDIA_BACKLOG_ENV = "TRACKLOG_MEDIA_BACKLOG_MB"  # overrides MEDIA_BACKLOG_BYTES, in MiB
 
 Row = tuple[int, int, dict[str, float]]
 TrackRow = tuple[str, str, int, int, float]
-MediaRow = tuple[str, str, int, int, "Media"]  # key, context, step, time_ms, value
+MediaRow = tuple[str, str, int, int, "Media", int]  # key, context, step, time_ms, value, bytes
 
 
 @dataclass
@@ -74,6 +82,9 @@ class Writer:
         self.rows: deque[Row] = deque()
         self.tracks: deque[TrackRow] = deque()
         self.media: deque[MediaRow] = deque()
+        self.media_bytes = 0  # held by the values in :attr:`media` (an estimate)
+        self.media_limit = _media_backlog_limit()
+        self._room = threading.Condition()  # guards media_bytes; notified as it shrinks
         self.last_values: dict[str, float] = {}
         self.pending: list[PendingBatch] = []  # not written yet: retried
         self.rejected: list[PendingBatch] = []  # refused for what they hold: rescued at finish
@@ -126,9 +137,14 @@ class Writer:
             self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
             if not self._write_pending(raise_errors):
                 return
-        while self.media:
-            self.pending += self._encode_media()
+        encoding = self._start_encoding() if self.media else None
+        while encoding is not None:
+            self.pending += self._encoded(encoding)
+            # The next batch's helper threads encode while this one is written.
+            encoding = self._start_encoding() if self.media else None
             if not self._write_pending(raise_errors):
+                if encoding is not None:  # its values left the buffer: keep them for a retry
+                    self.pending += self._encoded(encoding)
                 return
 
     def finish(self, status: str, **end: Any) -> bool:
@@ -161,7 +177,7 @@ class Writer:
             while self.rows or self.tracks:
                 self.pending.append(PendingBatch(uuid.uuid4().hex, self._collect()))
             while self.media:
-                self.pending += self._encode_media()
+                self.pending += self._encoded(self._start_encoding())
 
     def _write_pending(self, raise_errors: bool) -> bool:
         """Write the pending batches in order; return False if the backend failed."""
@@ -194,6 +210,33 @@ class Writer:
             self._last_write = time.monotonic()
         return True
 
+    def queue_media(self, rows: Iterable[Job]) -> None:
+        """Buffer media values for the writer to encode (from ``log()``'s thread).
+
+        Past :attr:`media_limit` bytes waiting, wait until the writer has taken enough of
+        them, unless it cannot (it is stopped, failing, or this is its own thread): memory
+        stays bounded and a stalled store does not stall the loop for good.
+        """
+        added = 0
+        for key, context, step, time_ms, value in rows:
+            size = held_bytes(value)
+            self.media.append((key, context, step, time_ms, value, size))
+            added += size
+        with self._room:
+            self.media_bytes += added
+            full = self.media_bytes > self.media_limit
+        if full or len(self.media) >= BACKLOG_MEDIA:
+            _flusher.wake()
+        if full and not _flusher.runs_here():
+            self._wait_for_room()
+
+    def _wait_for_room(self) -> None:
+        with self._room:
+            while self.media_bytes > self.media_limit and self.error is None and self.is_alive():
+                _flusher.wake()
+                # Timed: the writer may stop or fail without a notify reaching this wait.
+                self._room.wait(FLUSH_INTERVAL)
+
     def wake(self) -> None:
         """Flush now rather than at the next interval."""
         _flusher.wake()
@@ -204,6 +247,8 @@ class Writer:
         _flusher.remove(self)
         with self._lock:
             self._stopped = True
+        with self._room:  # a log() waiting for room stops waiting for this run's flusher
+            self._room.notify_all()
 
     def _heartbeat(self) -> None:
         try:
@@ -212,35 +257,39 @@ class Writer:
         except Exception:
             pass
 
-    def _encode_media(self) -> list[PendingBatch]:
-        """Encode the media values at the front of the buffer (at most a batch's worth) into
-        a media batch and a histogram batch. A value that fails to encode is warned about,
-        naming its key, and dropped: the writer and the other values go on."""
+    def _start_encoding(self) -> Encoding:
+        """Start encoding the media values at the front of the buffer (at most a batch's
+        worth, by their held bytes)."""
+        jobs: list[Job] = []
+        size = 0
+        while self.media and size < MEDIA_BATCH_BYTES and len(jobs) < MEDIA_BATCH_ITEMS:
+            row = self.media.popleft()
+            jobs.append(row[:5])
+            size += row[5]
+        return Encoding(jobs, size)
+
+    def _encoded(self, encoding: Encoding) -> list[PendingBatch]:
+        """The media batch and the histogram batch of a started encoding, once done. A value
+        that failed to encode is warned about, naming its key and step, and dropped: the
+        writer and the other values go on."""
         media: list[MediaItem] = []
         histograms: list[HistogramItem] = []
-        size = 0
-        while (
-            self.media
-            and size < MEDIA_BATCH_BYTES
-            and len(media) + len(histograms) < MEDIA_BATCH_ITEMS
-        ):
-            key, context, step, time_ms, value = self.media.popleft()
-            try:
-                # Checked here, so one bad value cannot get its whole batch refused.
-                items = [_checked(item) for item in value.to_items(key, context, step, time_ms)]
-            except Exception as exc:
+        for (key, _, step, _, _), result in zip(encoding.jobs, encoding.results(), strict=True):
+            if isinstance(result, Exception):
                 warnings.warn(
                     f"tracklog: {key!r} at step {step} could not be encoded and is not logged: "
-                    f"{exc!r}",
+                    f"{result!r}",
                     stacklevel=1,
                 )
                 continue
-            for item in items:
+            for item in result:
                 if isinstance(item, HistogramItem):
                     histograms.append(item)
                 else:
                     media.append(item)
-                    size += len(item.data) + sum(len(a.data) for a in item.attachments)
+        with self._room:  # encoded: the values' own copies can go
+            self.media_bytes -= encoding.held
+            self._room.notify_all()
         out = [PendingBatch(uuid.uuid4().hex, media, "log_media")] if media else []
         if histograms:
             out.append(PendingBatch(uuid.uuid4().hex, histograms, "log_histograms"))
@@ -284,6 +333,10 @@ class _Flusher:
     def wake(self) -> None:
         self._wake.set()
 
+    def runs_here(self) -> bool:
+        """Whether the calling thread is the flusher (which must never wait for itself)."""
+        return threading.current_thread() is self._thread
+
     def _run(self) -> None:
         while True:
             self._wake.wait(FLUSH_INTERVAL)
@@ -310,13 +363,20 @@ def _forget_parent_runs() -> None:
 os.register_at_fork(after_in_child=_forget_parent_runs)
 
 
-def _checked(item: object) -> MediaItem | HistogramItem:
-    if isinstance(item, HistogramItem):
-        return media_rules.histogram_item(item)
-    return media_rules.media_item(item)
-
-
 _WHAT = {"append_metrics": "metrics", "log_media": "media", "log_histograms": "histograms"}
+
+
+def _media_backlog_limit() -> int:
+    raw = os.environ.get(MEDIA_BACKLOG_ENV, "").strip()
+    if not raw:
+        return MEDIA_BACKLOG_BYTES
+    try:
+        mib = float(raw)
+    except ValueError:
+        mib = -1.0
+    if not mib > 0:  # also refuses NaN
+        raise InvalidValueError(f"${MEDIA_BACKLOG_ENV} must be a number of MiB > 0, got {raw!r}")
+    return int(mib * (1 << 20))
 
 
 def _drain(buffer: deque[Any], limit: int) -> list[Any]:
