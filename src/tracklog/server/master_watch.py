@@ -15,11 +15,12 @@ GRACE_S = 15.0  # after SIGTERM, the requests in flight get this long before a h
 
 
 def watch_master() -> None:
-    """In a worker whose parent is the ``tracklog server`` named by ``$TRACKLOG_SERVER_MASTER_PID``,
-    stop (SIGTERM: uvicorn's graceful shutdown) once that parent is gone."""
+    """In a worker of the ``tracklog server`` named by ``$TRACKLOG_SERVER_MASTER_PID``, stop
+    (SIGTERM: uvicorn's graceful shutdown) once that server process is no longer its parent."""
     master = os.environ.get(ENV_MASTER)
-    if master is None or not master.isdigit() or int(master) != os.getppid():
+    if master is None or not master.isdigit() or int(master) == os.getpid():
         return  # not a worker process (one worker runs inside the server process itself)
+    # A worker whose master died while it was starting is already orphaned: it stops at once.
     threading.Thread(target=_watch, args=(int(master),), name="master-watch", daemon=True).start()
 
 
