@@ -26,8 +26,10 @@ export class RunTable {
       (typeof c.numeric === "function" ? c.numeric(rows) : c.numeric)).map((c) => c.id));
     const all = rows.length > 0 && rows.every((r) => this.selected.has(r.id));
     const head = h("tr", {},
+      // Nothing to select before the rows are there (a click then would select nothing).
       h("th", { class: "check" }, h("input", { type: "checkbox", "aria-label": "select all",
-        checked: all, onchange: (e) => this.selectAll(e.target.checked) })),
+        checked: all, disabled: rows.length === 0,
+        onchange: (e) => this.selectAll(e.target.checked) })),
       this.columns.map((c) => this.header(c, sort, numeric.has(c.id))));
     const body = rows.flatMap((run, i) => [
       groupOf && (i === 0 || groupOf(rows[i - 1]) !== groupOf(run))
