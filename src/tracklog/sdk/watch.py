@@ -97,4 +97,4 @@ def _gradient_hook(run: Run, key: str, log_freq: int) -> Callable[[Any], None]:
 def _histogram(tensor: Any) -> Any:
     from tracklog.sdk.media import Histogram
 
-    return Histogram(tensor.detach().float().cpu().numpy())
+    return Histogram(tensor)  # takes a tensor as it is (detached, moved to the CPU)
